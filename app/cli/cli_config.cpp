@@ -1,0 +1,159 @@
+// `danka-cli config validate|presets|show|schema`: typed run configs without a workspace.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "core/config/config_io.h"
+#include "core/config/presets.h"
+#include "core/error.h"
+#include "core/text_util.h"
+
+namespace danka::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json problemsJson(const std::vector<core::ConfigProblem> &problems)
+{
+    json out = json::array();
+    for (const auto &p : problems) out.push_back({{"path", p.path}, {"message", p.message}});
+    return out;
+}
+
+int validateFiles(const Options &options, const std::vector<std::string> &files)
+{
+    bool allValid = true;
+    json results = json::array();
+    for (const std::string &file : files) {
+        const core::ConfigLoadResult r = core::loadConfigFile(file);
+        allValid = allValid && r.ok();
+        if (options.json) {
+            json item = {{"file", file}, {"valid", r.ok()}, {"problems", problemsJson(r.problems)}};
+            if (r.ok()) item["parameters"] = r.config.model.parameterCount();
+            results.push_back(item);
+            continue;
+        }
+        if (r.ok()) {
+            std::cout << file << ": valid (" << core::formatCount(static_cast<double>(r.config.model.parameterCount()))
+                      << " parameters, stage " << core::stageKindName(r.config.stage.kind) << ")\n";
+        } else {
+            for (const auto &p : r.problems) std::cerr << file << ": " << p.toString() << "\n";
+            std::cerr << file << ": " << r.problems.size() << (r.problems.size() == 1 ? " problem" : " problems")
+                      << "\n";
+        }
+    }
+    if (options.json) printJson({{"valid", allValid}, {"results", results}});
+    return allValid ? kExitOk : kExitInvalid;
+}
+
+int listPresets(const Options &options)
+{
+    if (options.json) {
+        json out = json::array();
+        for (const auto &p : core::presets())
+            out.push_back({{"name", p.name},
+                           {"description", p.description},
+                           {"parameters", p.config.model.parameterCount()},
+                           {"attention", model::attentionKindName(p.config.model.attention)}});
+        printJson({{"presets", out}});
+        return kExitOk;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &p : core::presets())
+        rows.push_back({p.name, core::formatCount(static_cast<double>(p.config.model.parameterCount())),
+                        model::attentionKindName(p.config.model.attention), p.description});
+    printTable({"PRESET", "PARAMS", "ATTENTION", "DESCRIPTION"}, rows);
+    return kExitOk;
+}
+
+int showConfig(const Options &options, const std::string &nameOrFile)
+{
+    core::RunConfig config;
+    if (const core::Preset *preset = core::findPreset(nameOrFile)) {
+        config = preset->config;
+    } else if (std::filesystem::exists(nameOrFile)) {
+        const core::ConfigLoadResult r = core::loadConfigFile(nameOrFile);
+        if (!r.ok()) {
+            if (options.json) {
+                printJson({{"file", nameOrFile}, {"valid", false}, {"problems", problemsJson(r.problems)}});
+            } else {
+                for (const auto &p : r.problems) std::cerr << nameOrFile << ": " << p.toString() << "\n";
+            }
+            return kExitInvalid;
+        }
+        config = r.config;
+    } else {
+        std::string names;
+        for (const auto &p : core::presets()) names += (names.empty() ? "" : ", ") + p.name;
+        throw core::Error("\"" + nameOrFile + "\" is neither a preset (" + names + ") nor a config file");
+    }
+    printOrderedJson(core::toJson(config));  // the resolved config is JSON in both modes
+    return kExitOk;
+}
+
+const char *typeName(core::FieldType type)
+{
+    switch (type) {
+    case core::FieldType::Integer: return "integer";
+    case core::FieldType::Number: return "number";
+    case core::FieldType::Boolean: return "boolean";
+    case core::FieldType::String: return "string";
+    case core::FieldType::Choice: return "choice";
+    }
+    return "?";
+}
+
+int showSchema(const Options &options)
+{
+    const auto &schema = core::configSchema();
+    if (options.json) {
+        json out = json::array();
+        for (const auto &f : schema) {
+            json item = {{"path", f.path}, {"type", typeName(f.type)}, {"default", f.defaultValue}, {"help", f.help}};
+            if (!f.choices.empty()) item["choices"] = f.choices;
+            if (!f.rangeText.empty()) item["range"] = f.rangeText;
+            out.push_back(item);
+        }
+        printJson({{"keys", out}});
+        return kExitOk;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &f : schema) {
+        std::string type = typeName(f.type);
+        if (!f.choices.empty()) {
+            type.clear();
+            for (const auto &c : f.choices) type += (type.empty() ? "" : "|") + c;
+        }
+        rows.push_back({f.path, type, f.defaultValue.dump(), f.rangeText, f.help});
+    }
+    printTable({"KEY", "TYPE", "DEFAULT", "RANGE", "MEANING"}, rows);
+    return kExitOk;
+}
+
+}  // namespace
+
+void addConfigCommands(CLI::App &app, const Options &options, Action &action)
+{
+    CLI::App *config = app.add_subcommand("config", "Validate and inspect run configs and presets");
+    config->require_subcommand(1);
+
+    auto files = std::make_shared<std::vector<std::string>>();
+    CLI::App *validate = config->add_subcommand("validate", "Check config files; prints every problem with its path");
+    validate->add_option("FILE", *files, "Config JSON files")->required();
+    validate->callback([&, files] { action = [&, files] { return validateFiles(options, *files); }; });
+
+    CLI::App *presets = config->add_subcommand("presets", "List the built-in presets");
+    presets->callback([&] { action = [&] { return listPresets(options); }; });
+
+    auto name = std::make_shared<std::string>();
+    CLI::App *show = config->add_subcommand("show", "Print a preset or a config file with every key resolved");
+    show->add_option("PRESET|FILE", *name, "Preset name or config file")->required();
+    show->callback([&, name] { action = [&, name] { return showConfig(options, *name); }; });
+
+    CLI::App *schema = config->add_subcommand("schema", "List every config key with its type, default and meaning");
+    schema->callback([&] { action = [&] { return showSchema(options); }; });
+}
+
+}  // namespace danka::cli

@@ -1,0 +1,21 @@
+// danka-cli's command groups. Each adds its subcommands to the app; the chosen one stores its work in
+// `action`, which main runs after parsing (so parse errors and command errors are reported apart).
+#pragma once
+
+#include <functional>
+
+#include "app/cli/output.h"
+
+namespace CLI {
+class App;
+}
+
+namespace danka::cli {
+
+using Action = std::function<int()>;
+
+void addRunsCommands(CLI::App &app, const Options &options, Action &action);
+void addConfigCommands(CLI::App &app, const Options &options, Action &action);
+void addCheckCommand(CLI::App &app, const Options &options, Action &action);
+
+}  // namespace danka::cli

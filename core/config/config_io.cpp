@@ -1,0 +1,686 @@
+// RunConfig <-> JSON. One field table (visitConfig) drives writing, reading, range checks and the schema,
+// so a key is declared once: its JSON name, its meaning and its allowed range.
+#include "core/config/config_io.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "core/config/presets.h"
+#include "core/text_util.h"
+
+namespace danka::core {
+
+using nlohmann::json;
+
+const char *stageKindName(StageKind kind)
+{
+    static const char *names[] = {"pretrain", "sft", "lora", "distill", "reward", "dpo", "ppo", "grpo"};
+    return names[static_cast<int>(kind)];
+}
+
+namespace {
+
+// --- The field table ---------------------------------------------------------------------------------------
+
+struct Range {
+    std::optional<double> lo, hi;
+    bool loOpen = false, hiOpen = false;
+
+    static Range none() { return {}; }
+    static Range positive() { return {0.0, std::nullopt, true, false}; }
+    static Range nonNegative() { return {0.0, std::nullopt, false, false}; }
+    static Range atLeast(double v) { return {v, std::nullopt, false, false}; }
+    static Range closed(double a, double b) { return {a, b, false, false}; }
+    static Range halfOpen(double a, double b) { return {a, b, false, true}; }     // [a, b)
+    static Range openClosed(double a, double b) { return {a, b, true, false}; }   // (a, b]
+    static Range open(double a, double b) { return {a, b, true, true}; }          // (a, b)
+
+    bool bounded() const { return lo || hi; }
+    bool contains(double v) const
+    {
+        if (lo && (loOpen ? !(v > *lo) : !(v >= *lo))) return false;
+        if (hi && (hiOpen ? !(v < *hi) : !(v <= *hi))) return false;
+        return true;
+    }
+    std::string text() const
+    {
+        if (lo && hi)
+            return std::string("in ") + (loOpen ? "(" : "[") + formatNumber(*lo) + ", " + formatNumber(*hi) +
+                   (hiOpen ? ")" : "]");
+        if (lo) return std::string(loOpen ? "> " : ">= ") + formatNumber(*lo);
+        if (hi) return std::string(hiOpen ? "< " : "<= ") + formatNumber(*hi);
+        return "";
+    }
+};
+
+struct Meta {
+    const char *help;
+    Range range = Range::none();
+};
+
+class Visitor {
+public:
+    virtual ~Visitor() = default;
+    virtual void section(const char *key, const std::function<void()> &body) = 0;
+    virtual void field(const char *key, int64_t &value, const Meta &meta) = 0;
+    virtual void field(const char *key, double &value, const Meta &meta) = 0;
+    virtual void field(const char *key, bool &value, const Meta &meta) = 0;
+    virtual void field(const char *key, std::string &value, const Meta &meta) = 0;
+    virtual void choice(const char *key, int &index, const std::vector<std::string> &names, const Meta &meta) = 0;
+};
+
+template <typename Enum>
+void choice(Visitor &v, const char *key, Enum &value, const std::vector<std::string> &names, const char *help)
+{
+    int index = static_cast<int>(value);
+    v.choice(key, index, names, {help});
+    value = static_cast<Enum>(index);
+}
+
+const std::vector<std::string> kAttentionNames = {"mha", "gqa", "mla"};
+const std::vector<std::string> kStageNames = {"pretrain", "sft", "lora", "distill", "reward", "dpo", "ppo", "grpo"};
+const std::vector<std::string> kDeviceNames = {"auto", "cpu", "cuda"};
+const std::vector<std::string> kPrecisionNames = {"fp32", "bf16", "fp16"};
+const std::vector<std::string> kDecayNames = {"cosine", "linear", "constant"};
+
+constexpr double kMaxVocab = 1 << 24;  // token ids are stored as uint16 or uint32
+
+void visitConfig(RunConfig &c, Visitor &v)
+{
+    v.field("name", c.name, {"Run name shown in the studio; empty = stage and start time"});
+
+    v.section("model", [&] {
+        model::ModelConfig &m = c.model;
+        v.field("vocab_size", m.vocabSize, {"Vocabulary size; must match the tokenizer", Range::closed(1, kMaxVocab)});
+        v.field("hidden_size", m.hiddenSize, {"Model width d", Range::positive()});
+        v.field("n_layers", m.nLayers, {"Transformer blocks", Range::positive()});
+        v.field("n_heads", m.nHeads, {"Query heads", Range::positive()});
+        v.field("n_kv_heads", m.nKvHeads, {"Key/value heads for gqa (divides n_heads); 0 = n_heads",
+                                           Range::nonNegative()});
+        v.field("head_dim", m.headDim, {"Per-head dims for mha/gqa; 0 = hidden_size / n_heads", Range::nonNegative()});
+        v.field("ffn_hidden_size", m.ffnHiddenSize, {"SwiGLU inner width", Range::positive()});
+        choice(v, "attention", m.attention, kAttentionNames,
+               "Attention: mha (multi-head), gqa (grouped-query), mla (multi-head latent, DeepSeek-V2)");
+        v.section("mla", [&] {
+            model::MlaConfig &a = m.mla;
+            v.field("q_lora_rank", a.qLoraRank, {"Query compression rank; 0 = no query compression",
+                                                 Range::nonNegative()});
+            v.field("kv_lora_rank", a.kvLoraRank, {"Key/value latent rank (what the KV cache stores)",
+                                                   Range::positive()});
+            v.field("qk_nope_head_dim", a.qkNopeHeadDim, {"Per-head query/key dims without RoPE", Range::positive()});
+            v.field("qk_rope_head_dim", a.qkRopeHeadDim, {"Decoupled RoPE dims (one shared key head)",
+                                                          Range::positive()});
+            v.field("v_head_dim", a.vHeadDim, {"Per-head value dims", Range::positive()});
+        });
+        v.field("max_seq_len", m.maxSeqLen, {"Longest context (RoPE tables, KV cache)", Range::positive()});
+        v.field("rope_theta", m.ropeTheta, {"RoPE base frequency", Range::positive()});
+        v.field("rms_norm_eps", m.rmsNormEps, {"Epsilon inside RMSNorm", Range::open(0, 1)});
+        v.field("tie_embeddings", m.tieEmbeddings, {"The LM head shares the token embedding matrix"});
+        v.field("qk_norm", m.qkNorm, {"RMSNorm on queries and keys before RoPE"});
+        v.field("dropout", m.dropout, {"Dropout probability during training", Range::halfOpen(0, 1)});
+        v.field("init_std", m.initStd, {"Standard deviation of the initial weights", Range::positive()});
+    });
+
+    v.section("data", [&] {
+        DataConfig &d = c.data;
+        v.field("dataset", d.dataset, {"Prepared dataset folder (danka-cli data prepare)"});
+        v.field("val_dataset", d.valDataset, {"Separate validation dataset; empty = split from dataset"});
+        v.field("val_fraction", d.valFraction, {"Share held out for validation", Range::halfOpen(0, 1)});
+        v.field("seq_len", d.seqLen, {"Tokens per training sequence", Range::positive()});
+        v.field("micro_batch_size", d.microBatchSize, {"Sequences per forward/backward pass", Range::positive()});
+        v.field("shuffle", d.shuffle, {"Shuffle the sequence order (seeded)"});
+    });
+
+    v.section("optim", [&] {
+        OptimConfig &o = c.optim;
+        v.field("learning_rate", o.learningRate, {"Peak learning rate after warmup", Range::positive()});
+        v.field("beta1", o.beta1, {"AdamW first-moment decay", Range::halfOpen(0, 1)});
+        v.field("beta2", o.beta2, {"AdamW second-moment decay", Range::halfOpen(0, 1)});
+        v.field("eps", o.eps, {"AdamW epsilon", Range::positive()});
+        v.field("weight_decay", o.weightDecay, {"Decoupled weight decay on weight matrices", Range::nonNegative()});
+        v.field("decay_norms_and_embeddings", o.decayNormsAndEmbeddings,
+                {"Also apply weight decay to norms, biases and embeddings"});
+        v.field("grad_clip", o.gradClip, {"Clip the global gradient norm to this; 0 = off", Range::nonNegative()});
+        v.field("grad_accum_steps", o.gradAccumSteps, {"Micro-batches per optimizer step", Range::positive()});
+    });
+
+    v.section("schedule", [&] {
+        ScheduleConfig &s = c.schedule;
+        v.field("max_steps", s.maxSteps, {"Optimizer steps of the run", Range::positive()});
+        v.field("warmup_steps", s.warmupSteps, {"Linear warmup steps", Range::nonNegative()});
+        choice(v, "decay", s.decay, kDecayNames, "Learning-rate shape after warmup: cosine, linear or constant");
+        v.field("min_lr_ratio", s.minLrRatio, {"Final learning rate as a fraction of the peak", Range::closed(0, 1)});
+    });
+
+    v.section("stage", [&] {
+        StageConfig &s = c.stage;
+        choice(v, "kind", s.kind, kStageNames, "Training stage: pretrain, sft, lora, distill, reward, dpo, ppo, grpo");
+        v.field("base_checkpoint", s.baseCheckpoint, {"Checkpoint folder to start from; empty = random init"});
+        v.field("fim_rate", s.fimRate, {"Pretraining: share of documents in fill-in-the-middle form",
+                                        Range::closed(0, 1)});
+        v.field("document_mask", s.documentMask, {"Pretraining: attention stays within each document"});
+    });
+
+    v.section("runtime", [&] {
+        RuntimeConfig &r = c.runtime;
+        choice(v, "device", r.device, kDeviceNames, "Device: auto (CUDA when available), cpu or cuda");
+        choice(v, "precision", r.precision, kPrecisionNames,
+               "Arithmetic: fp32, bf16 autocast, or fp16 with loss scaling (CUDA only)");
+        v.field("threads", r.threads, {"LibTorch intra-op threads; 0 = all cores", Range::nonNegative()});
+        v.field("seed", r.seed, {"Seed of weights, data order, dropout and sampling", Range::nonNegative()});
+        v.field("activation_checkpointing", r.activationCheckpointing,
+                {"Recompute every k-th block in backward; 0 = off", Range::nonNegative()});
+        v.field("log_every", r.logEvery, {"Steps between metric points", Range::positive()});
+        v.field("eval_every", r.evalEvery, {"Steps between validation passes; 0 = at the end only",
+                                            Range::nonNegative()});
+        v.field("eval_batches", r.evalBatches, {"Micro-batches per validation pass", Range::positive()});
+        v.field("checkpoint_every", r.checkpointEvery, {"Steps between checkpoints; 0 = at the end only",
+                                                        Range::nonNegative()});
+        v.field("keep_checkpoints", r.keepCheckpoints, {"Most recent checkpoints kept (plus the best)",
+                                                        Range::positive()});
+        v.field("sample_every", r.sampleEvery, {"Steps between sample generations; 0 = off", Range::nonNegative()});
+        v.field("memory_budget_gib", r.memoryBudgetGib, {"GPU memory the plan must fit, GiB", Range::positive()});
+    });
+}
+
+std::string joinPath(const std::string &prefix, const std::string &key)
+{
+    return prefix.empty() ? key : prefix + "." + key;
+}
+
+// --- Key index: every section and key, for "did you mean" ----------------------------------------------------
+
+struct KeyIndex {
+    std::map<std::string, std::vector<std::string>> keysBySection;  // "" = top level; includes subsections
+    std::vector<std::string> allPaths;
+};
+
+class IndexBuilder : public Visitor {
+public:
+    KeyIndex index;
+    std::vector<std::string> stack{""};
+    void add(const char *key)
+    {
+        index.keysBySection[stack.back()].push_back(key);
+        index.allPaths.push_back(joinPath(stack.back(), key));
+    }
+    void section(const char *key, const std::function<void()> &body) override
+    {
+        add(key);
+        stack.push_back(joinPath(stack.back(), key));
+        body();
+        stack.pop_back();
+    }
+    void field(const char *key, int64_t &, const Meta &) override { add(key); }
+    void field(const char *key, double &, const Meta &) override { add(key); }
+    void field(const char *key, bool &, const Meta &) override { add(key); }
+    void field(const char *key, std::string &, const Meta &) override { add(key); }
+    void choice(const char *key, int &, const std::vector<std::string> &, const Meta &) override { add(key); }
+};
+
+const KeyIndex &keyIndex()
+{
+    static const KeyIndex index = [] {
+        IndexBuilder builder;
+        RunConfig config;
+        visitConfig(config, builder);
+        builder.index.keysBySection[""].push_back("preset");
+        builder.index.allPaths.push_back("preset");
+        return builder.index;
+    }();
+    return index;
+}
+
+// Names people bring from Hugging Face configs and other trainers.
+const std::map<std::string, std::string> kSynonyms = {
+    {"lr", "optim.learning_rate"},
+    {"num_hidden_layers", "model.n_layers"},
+    {"n_layer", "model.n_layers"},
+    {"num_layers", "model.n_layers"},
+    {"num_attention_heads", "model.n_heads"},
+    {"n_head", "model.n_heads"},
+    {"num_key_value_heads", "model.n_kv_heads"},
+    {"intermediate_size", "model.ffn_hidden_size"},
+    {"max_position_embeddings", "model.max_seq_len"},
+    {"tie_word_embeddings", "model.tie_embeddings"},
+    {"dim", "model.hidden_size"},
+    {"d_model", "model.hidden_size"},
+    {"batch_size", "data.micro_batch_size"},
+    {"max_seq_length", "data.seq_len"},
+    {"block_size", "data.seq_len"},
+    {"gradient_accumulation_steps", "optim.grad_accum_steps"},
+    {"accumulation_steps", "optim.grad_accum_steps"},
+    {"max_grad_norm", "optim.grad_clip"},
+    {"grad_norm_clip", "optim.grad_clip"},
+    {"warmup", "schedule.warmup_steps"},
+    {"dtype", "runtime.precision"},
+    {"mixed_precision", "runtime.precision"},
+    {"gradient_checkpointing", "runtime.activation_checkpointing"},
+};
+
+std::string unknownKeyMessage(const std::string &section, const std::string &key)
+{
+    const KeyIndex &index = keyIndex();
+    std::string suggestion;
+    if (auto it = kSynonyms.find(key); it != kSynonyms.end()) suggestion = it->second;
+    if (suggestion.empty()) {
+        auto sectionKeys = index.keysBySection.find(section);
+        if (sectionKeys != index.keysBySection.end()) {
+            const std::string close = closestMatch(key, sectionKeys->second);
+            if (!close.empty()) suggestion = joinPath(section, close);
+        }
+    }
+    if (suggestion.empty()) {
+        // The right key in the wrong section: "model.learning_rate" -> optim.learning_rate.
+        for (const std::string &path : index.allPaths) {
+            const auto dot = path.rfind('.');
+            const std::string leaf = dot == std::string::npos ? path : path.substr(dot + 1);
+            if (leaf == key || editDistance(leaf, key) <= (key.size() > 8 ? 2 : 1)) {
+                suggestion = path;
+                break;
+            }
+        }
+    }
+    return suggestion.empty() ? "unknown key" : "unknown key, did you mean " + suggestion + "?";
+}
+
+std::string describe(const json &j)
+{
+    switch (j.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::boolean: return j.get<bool>() ? "true" : "false";
+    case json::value_t::string: return "string " + j.dump();
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    default: return j.dump();
+    }
+}
+
+// --- Writing -----------------------------------------------------------------------------------------------
+
+class Writer : public Visitor {
+public:
+    nlohmann::ordered_json root = nlohmann::ordered_json::object();
+    std::vector<nlohmann::ordered_json *> stack{&root};
+
+    void section(const char *key, const std::function<void()> &body) override
+    {
+        auto &child = (*stack.back())[key] = nlohmann::ordered_json::object();
+        stack.push_back(&child);
+        body();
+        stack.pop_back();
+    }
+    void field(const char *key, int64_t &v, const Meta &) override { (*stack.back())[key] = v; }
+    void field(const char *key, double &v, const Meta &) override { (*stack.back())[key] = v; }
+    void field(const char *key, bool &v, const Meta &) override { (*stack.back())[key] = v; }
+    void field(const char *key, std::string &v, const Meta &) override { (*stack.back())[key] = v; }
+    void choice(const char *key, int &index, const std::vector<std::string> &names, const Meta &) override
+    {
+        (*stack.back())[key] = names.at(static_cast<size_t>(index));
+    }
+};
+
+// --- Reading -----------------------------------------------------------------------------------------------
+
+class Reader : public Visitor {
+public:
+    Reader(const json &root, std::vector<ConfigProblem> &problems) : m_problems(problems)
+    {
+        m_stack.push_back({&root, "", {"preset"}});
+    }
+    void finish() { reportUnknown(m_stack.back()); }
+
+    void section(const char *key, const std::function<void()> &body) override
+    {
+        const json *j = lookup(key);
+        const std::string path = joinPath(m_stack.back().path, key);
+        if (j && !j->is_object()) {
+            m_problems.push_back({path, "expected an object, got " + describe(*j)});
+            j = nullptr;
+        }
+        m_stack.push_back({j, path, {}});
+        body();
+        reportUnknown(m_stack.back());
+        m_stack.pop_back();
+    }
+
+    void field(const char *key, int64_t &value, const Meta &) override
+    {
+        const json *j = lookup(key);
+        if (!j) return;
+        if (j->is_number_integer()) {
+            value = j->get<int64_t>();
+        } else if (j->is_number_unsigned()) {
+            problem(key, "must be at most " + std::to_string(std::numeric_limits<int64_t>::max()) + ", got " +
+                             j->dump());
+        } else if (j->is_number_float() && std::floor(j->get<double>()) == j->get<double>() &&
+                   std::fabs(j->get<double>()) < 9e15) {
+            value = static_cast<int64_t>(j->get<double>());  // 1e5 is a fine way to write 100000
+        } else {
+            problem(key, "expected an integer, got " + describe(*j));
+        }
+    }
+    void field(const char *key, double &value, const Meta &) override
+    {
+        const json *j = lookup(key);
+        if (!j) return;
+        if (j->is_number())
+            value = j->get<double>();
+        else
+            problem(key, "expected a number, got " + describe(*j));
+    }
+    void field(const char *key, bool &value, const Meta &) override
+    {
+        const json *j = lookup(key);
+        if (!j) return;
+        if (j->is_boolean())
+            value = j->get<bool>();
+        else
+            problem(key, "expected true or false, got " + describe(*j));
+    }
+    void field(const char *key, std::string &value, const Meta &) override
+    {
+        const json *j = lookup(key);
+        if (!j) return;
+        if (j->is_string())
+            value = j->get<std::string>();
+        else if (j->is_null())
+            value.clear();
+        else
+            problem(key, "expected a string, got " + describe(*j));
+    }
+    void choice(const char *key, int &index, const std::vector<std::string> &names, const Meta &) override
+    {
+        const json *j = lookup(key);
+        if (!j) return;
+        std::string list;
+        for (const std::string &n : names) list += (list.empty() ? "\"" : ", \"") + n + "\"";
+        if (!j->is_string()) {
+            problem(key, "expected one of " + list + ", got " + describe(*j));
+            return;
+        }
+        const std::string text = j->get<std::string>();
+        for (size_t i = 0; i < names.size(); ++i) {
+            if (names[i] == text) {
+                index = static_cast<int>(i);
+                return;
+            }
+        }
+        const std::string close = closestMatch(text, names);
+        problem(key, "expected one of " + list + ", got \"" + text + "\"" +
+                         (close.empty() ? "" : "; did you mean \"" + close + "\"?"));
+    }
+
+private:
+    struct Frame {
+        const json *object;  // null when the section is absent or not an object
+        std::string path;
+        std::set<std::string> seen;
+    };
+
+    const json *lookup(const char *key)
+    {
+        Frame &f = m_stack.back();
+        f.seen.insert(key);
+        if (!f.object) return nullptr;
+        auto it = f.object->find(key);
+        return it == f.object->end() ? nullptr : &*it;
+    }
+    void problem(const char *key, const std::string &message)
+    {
+        m_problems.push_back({joinPath(m_stack.back().path, key), message});
+    }
+    void reportUnknown(const Frame &f)
+    {
+        if (!f.object) return;
+        for (auto it = f.object->begin(); it != f.object->end(); ++it)
+            if (!f.seen.count(it.key()))
+                m_problems.push_back({joinPath(f.path, it.key()), unknownKeyMessage(f.path, it.key())});
+    }
+
+    std::vector<ConfigProblem> &m_problems;
+    std::vector<Frame> m_stack;
+};
+
+// --- Range checks ------------------------------------------------------------------------------------------
+
+class RangeChecker : public Visitor {
+public:
+    explicit RangeChecker(std::vector<ConfigProblem> &problems) : m_problems(problems) {}
+
+    void section(const char *key, const std::function<void()> &body) override
+    {
+        m_stack.push_back(joinPath(m_stack.back(), key));
+        body();
+        m_stack.pop_back();
+    }
+    void field(const char *key, int64_t &v, const Meta &meta) override { check(key, static_cast<double>(v), meta); }
+    void field(const char *key, double &v, const Meta &meta) override
+    {
+        if (!std::isfinite(v))
+            m_problems.push_back({joinPath(m_stack.back(), key), "must be a finite number, got " + formatNumber(v)});
+        else
+            check(key, v, meta);
+    }
+    void field(const char *, bool &, const Meta &) override {}
+    void field(const char *, std::string &, const Meta &) override {}
+    void choice(const char *, int &, const std::vector<std::string> &, const Meta &) override {}
+
+private:
+    void check(const char *key, double v, const Meta &meta)
+    {
+        if (meta.range.bounded() && !meta.range.contains(v))
+            m_problems.push_back(
+                {joinPath(m_stack.back(), key), "must be " + meta.range.text() + ", got " + formatNumber(v)});
+    }
+    std::vector<ConfigProblem> &m_problems;
+    std::vector<std::string> m_stack{""};
+};
+
+// --- Schema ------------------------------------------------------------------------------------------------
+
+class SchemaBuilder : public Visitor {
+public:
+    std::vector<FieldDescriptor> fields;
+
+    void section(const char *key, const std::function<void()> &body) override
+    {
+        m_stack.push_back(joinPath(m_stack.back(), key));
+        body();
+        m_stack.pop_back();
+    }
+    void field(const char *key, int64_t &v, const Meta &meta) override { add(key, FieldType::Integer, meta, v); }
+    void field(const char *key, double &v, const Meta &meta) override { add(key, FieldType::Number, meta, v); }
+    void field(const char *key, bool &v, const Meta &meta) override { add(key, FieldType::Boolean, meta, v); }
+    void field(const char *key, std::string &v, const Meta &meta) override
+    {
+        add(key, FieldType::String, meta, v);
+    }
+    void choice(const char *key, int &index, const std::vector<std::string> &names, const Meta &meta) override
+    {
+        add(key, FieldType::Choice, meta, names.at(static_cast<size_t>(index)));
+        fields.back().choices = names;
+    }
+
+private:
+    void add(const char *key, FieldType type, const Meta &meta, const json &defaultValue)
+    {
+        FieldDescriptor d;
+        d.path = joinPath(m_stack.back(), key);
+        const auto first = m_stack.back().find('.');
+        d.section = m_stack.back().substr(0, first);
+        d.type = type;
+        d.help = meta.help;
+        d.rangeText = meta.range.text();
+        d.defaultValue = defaultValue;
+        fields.push_back(std::move(d));
+    }
+    std::vector<std::string> m_stack{""};
+};
+
+// --- Cross-field rules -------------------------------------------------------------------------------------
+
+void checkCrossFields(const RunConfig &c, std::vector<ConfigProblem> &problems)
+{
+    const model::ModelConfig &m = c.model;
+    auto add = [&](const std::string &path, const std::string &message) { problems.push_back({path, message}); };
+
+    if (m.attention != model::AttentionKind::Mla && m.nHeads > 0 && m.hiddenSize > 0) {
+        if (m.headDim == 0 && m.hiddenSize % m.nHeads != 0)
+            add("model.n_heads", "hidden_size " + std::to_string(m.hiddenSize) + " is not divisible by " +
+                                     std::to_string(m.nHeads));
+        else if (m.resolvedHeadDim() % 2 != 0)
+            add("model.head_dim", "RoPE needs an even head dimension, got " + std::to_string(m.resolvedHeadDim()) +
+                                      (m.headDim == 0 ? " (hidden_size / n_heads)" : ""));
+    }
+    if (m.attention == model::AttentionKind::Mha && m.nKvHeads != 0 && m.nKvHeads != m.nHeads)
+        add("model.n_kv_heads", "attention \"mha\" needs n_kv_heads equal to n_heads (" + std::to_string(m.nHeads) +
+                                    "), got " + std::to_string(m.nKvHeads) +
+                                    "; set attention to \"gqa\" for grouped-query attention");
+    if (m.attention == model::AttentionKind::Gqa && m.nKvHeads > 0 && m.nHeads > 0 && m.nHeads % m.nKvHeads != 0)
+        add("model.n_kv_heads", "n_heads " + std::to_string(m.nHeads) + " is not divisible by n_kv_heads " +
+                                    std::to_string(m.nKvHeads));
+    if (m.attention == model::AttentionKind::Mla && m.mla.qkRopeHeadDim % 2 != 0)
+        add("model.mla.qk_rope_head_dim",
+            "RoPE needs an even number of dims, got " + std::to_string(m.mla.qkRopeHeadDim));
+
+    if (c.data.seqLen > m.maxSeqLen && m.maxSeqLen > 0)
+        add("data.seq_len", "must be <= model.max_seq_len (" + std::to_string(m.maxSeqLen) + "), got " +
+                                std::to_string(c.data.seqLen));
+    if (c.schedule.warmupSteps > c.schedule.maxSteps && c.schedule.maxSteps > 0)
+        add("schedule.warmup_steps", "must be <= schedule.max_steps (" + std::to_string(c.schedule.maxSteps) +
+                                         "), got " + std::to_string(c.schedule.warmupSteps));
+    if (c.runtime.precision == Precision::Fp16 && c.runtime.device == Device::Cpu)
+        add("runtime.precision", "fp16 needs runtime.device \"cuda\" (loss scaling runs on CUDA only); use \"bf16\" "
+                                 "on the CPU");
+    if (c.runtime.activationCheckpointing > m.nLayers && m.nLayers > 0)
+        add("runtime.activation_checkpointing", "must be <= model.n_layers (" + std::to_string(m.nLayers) +
+                                                    "), got " + std::to_string(c.runtime.activationCheckpointing));
+    const bool needsBase = c.stage.kind == StageKind::Sft || c.stage.kind == StageKind::Lora ||
+                           c.stage.kind == StageKind::Reward || c.stage.kind == StageKind::Dpo ||
+                           c.stage.kind == StageKind::Ppo || c.stage.kind == StageKind::Grpo;
+    if (needsBase && c.stage.baseCheckpoint.empty())
+        add("stage.base_checkpoint", std::string("stage \"") + stageKindName(c.stage.kind) +
+                                         "\" starts from a trained model: set the checkpoint folder");
+}
+
+}  // namespace
+
+// --- Public API --------------------------------------------------------------------------------------------
+
+nlohmann::ordered_json toJson(const RunConfig &config)
+{
+    RunConfig copy = config;
+    Writer writer;
+    visitConfig(copy, writer);
+    return writer.root;
+}
+
+std::vector<ConfigProblem> validate(const RunConfig &config)
+{
+    std::vector<ConfigProblem> problems;
+    RunConfig copy = config;
+    RangeChecker checker(problems);
+    visitConfig(copy, checker);
+    checkCrossFields(config, problems);
+    return problems;
+}
+
+ConfigLoadResult fromJson(const json &j)
+{
+    ConfigLoadResult result;
+    if (!j.is_object()) {
+        result.problems.push_back({"", "a config must be a JSON object, got " + describe(j)});
+        return result;
+    }
+    if (auto it = j.find("preset"); it != j.end()) {
+        const Preset *preset = it->is_string() ? findPreset(it->get<std::string>()) : nullptr;
+        if (preset) {
+            result.config = preset->config;
+        } else {
+            std::vector<std::string> names;
+            std::string list;
+            for (const Preset &p : presets()) {
+                names.push_back(p.name);
+                list += (list.empty() ? "" : ", ") + p.name;
+            }
+            const std::string given = it->is_string() ? it->get<std::string>() : std::string();
+            const std::string close = it->is_string() ? closestMatch(given, names) : std::string();
+            result.problems.push_back(
+                {"preset", (it->is_string() ? "unknown preset \"" + given + "\"" : "expected a string, got " +
+                                                                                       describe(*it)) +
+                               (close.empty() ? "; presets: " + list : "; did you mean \"" + close + "\"?")});
+        }
+    }
+    Reader reader(j, result.problems);
+    visitConfig(result.config, reader);
+    reader.finish();
+    for (ConfigProblem &p : validate(result.config)) result.problems.push_back(std::move(p));
+    return result;
+}
+
+ConfigLoadResult parseConfigText(const std::string &text)
+{
+    json j;
+    try {
+        j = json::parse(text, nullptr, /*allow_exceptions=*/true, /*ignore_comments=*/true);
+    } catch (const json::parse_error &e) {
+        // nlohmann points past the last character read, which is often the end of the line (reported as
+        // column 0). Point at the offending token instead: the last non-blank character read.
+        size_t at = std::min<size_t>(e.byte > 0 ? e.byte - 1 : 0, text.empty() ? 0 : text.size() - 1);
+        while (at > 0 && std::isspace(static_cast<unsigned char>(text[at]))) --at;
+        size_t line = 1, column = 1;
+        for (size_t i = 0; i < at && i < text.size(); ++i) {
+            if (text[i] == '\n') {
+                ++line;
+                column = 1;
+            } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+                ++column;  // count characters, not UTF-8 continuation bytes
+            }
+        }
+        std::string message = e.what();
+        if (const auto colon = message.find(": "); message.rfind("[json.exception", 0) == 0 && colon != std::string::npos)
+            message = message.substr(colon + 2);  // drop "[json.exception.parse_error.101] parse error at ...: "
+        ConfigLoadResult result;
+        result.problems.push_back({"", "invalid JSON at line " + std::to_string(line) + ", column " +
+                                           std::to_string(column) + ": " + message});
+        return result;
+    }
+    return fromJson(j);
+}
+
+ConfigLoadResult loadConfigFile(const std::string &path)
+{
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        ConfigLoadResult result;
+        result.problems.push_back({"", "cannot read " + path + ": " + std::strerror(errno)});
+        return result;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parseConfigText(text.str());
+}
+
+const std::vector<FieldDescriptor> &configSchema()
+{
+    static const std::vector<FieldDescriptor> schema = [] {
+        SchemaBuilder builder;
+        RunConfig defaults;
+        visitConfig(defaults, builder);
+        return builder.fields;
+    }();
+    return schema;
+}
+
+}  // namespace danka::core

@@ -1,0 +1,53 @@
+// RunConfig <-> JSON, validation with JSON paths, and the field schema the GUI builds its form from.
+//
+// A config file is a JSON object with the sections of RunConfig. Every key is optional (defaults apply) and
+// a top-level "preset" starts from a named preset: {"preset": "demo", "optim": {"learning_rate": 1e-3}}.
+// Problems are collected, never thrown one at a time: a file with three mistakes reports all three.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "core/config/run_config.h"
+
+namespace danka::core {
+
+struct ConfigProblem {
+    std::string path;     // JSON path, "optim.learning_rate"; empty for the document as a whole
+    std::string message;  // "must be > 0, got -1"
+    std::string toString() const { return path.empty() ? message : path + ": " + message; }
+};
+
+struct ConfigLoadResult {
+    RunConfig config;
+    std::vector<ConfigProblem> problems;
+    bool ok() const { return problems.empty(); }
+};
+
+// The fully resolved config (every key, no "preset"), keys in the order of the field table.
+nlohmann::ordered_json toJson(const RunConfig &config);
+// Reads a config object: wrong types, unknown keys (with the closest known key) and invalid values.
+ConfigLoadResult fromJson(const nlohmann::json &json);
+// Parses and reads a file; JSON syntax errors are reported with line and column.
+ConfigLoadResult loadConfigFile(const std::string &path);
+ConfigLoadResult parseConfigText(const std::string &text);
+// Value ranges and cross-field rules of an already typed config (what the GUI form calls after an edit).
+std::vector<ConfigProblem> validate(const RunConfig &config);
+
+enum class FieldType { Integer, Number, Boolean, String, Choice };
+
+struct FieldDescriptor {
+    std::string path;                  // "model.n_heads"
+    std::string section;               // "model"; "" for top-level keys
+    FieldType type = FieldType::String;
+    std::string help;                  // one line: what it means
+    std::vector<std::string> choices;  // for Choice
+    std::string rangeText;             // "> 0", "in [0, 1)"; empty when unbounded
+    nlohmann::json defaultValue;       // value in a default-constructed RunConfig
+};
+
+// Every key of a config file in file order.
+const std::vector<FieldDescriptor> &configSchema();
+
+}  // namespace danka::core

@@ -1,0 +1,21 @@
+// Named starting points for a run config: a tiny CPU demo, the minimind-sized 26M model and a 1.3B model
+// planned for one 24 GB card.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/config/run_config.h"
+
+namespace danka::core {
+
+struct Preset {
+    std::string name;
+    std::string description;
+    RunConfig config;
+};
+
+const std::vector<Preset> &presets();
+const Preset *findPreset(const std::string &name);  // nullptr when unknown
+
+}  // namespace danka::core

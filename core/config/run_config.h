@@ -1,0 +1,78 @@
+// The typed configuration of a run: plain structs with defaults, one per section of the JSON file
+// (model, data, optim, schedule, stage, runtime). JSON mapping and validation: config_io.h.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "model/model_config.h"
+
+namespace danka::core {
+
+enum class StageKind { Pretrain, Sft, Lora, Distill, Reward, Dpo, Ppo, Grpo };
+enum class Device { Auto, Cpu, Cuda };
+enum class Precision { Fp32, Bf16, Fp16 };
+enum class LrDecay { Cosine, Linear, Constant };
+
+const char *stageKindName(StageKind kind);
+
+struct DataConfig {
+    std::string dataset;              // prepared dataset folder (danka-cli data prepare)
+    std::string valDataset;           // optional separate validation dataset; empty = split from dataset
+    double valFraction = 0.01;        // share of the dataset held out for validation when valDataset is empty
+    int64_t seqLen = 512;             // tokens per training sequence
+    int64_t microBatchSize = 8;       // sequences per forward/backward pass
+    bool shuffle = true;              // shuffle sequence order (seeded by runtime.seed)
+};
+
+struct OptimConfig {
+    double learningRate = 5e-4;       // peak learning rate (after warmup)
+    double beta1 = 0.9;               // AdamW first-moment decay
+    double beta2 = 0.95;              // AdamW second-moment decay
+    double eps = 1e-8;                // AdamW denominator epsilon
+    double weightDecay = 0.1;         // decoupled weight decay on weight matrices
+    bool decayNormsAndEmbeddings = false;  // also decay norms, biases and embeddings
+    double gradClip = 1.0;            // global gradient-norm clip; 0 = off
+    int64_t gradAccumSteps = 1;       // micro-batches accumulated per optimizer step
+};
+
+struct ScheduleConfig {
+    int64_t maxSteps = 1000;          // optimizer steps of the run
+    int64_t warmupSteps = 100;        // linear warmup from 0 to the peak learning rate
+    LrDecay decay = LrDecay::Cosine;  // shape after warmup
+    double minLrRatio = 0.1;          // final learning rate as a fraction of the peak
+};
+
+struct StageConfig {
+    StageKind kind = StageKind::Pretrain;
+    std::string baseCheckpoint;       // checkpoint folder to start from; empty = random initialisation
+    double fimRate = 0.0;             // pretraining: share of documents turned into fill-in-the-middle
+    bool documentMask = false;        // pretraining: attention does not cross document boundaries
+};
+
+struct RuntimeConfig {
+    Device device = Device::Auto;     // auto = CUDA when available, else CPU
+    Precision precision = Precision::Fp32;  // bf16 autocast (CPU, CUDA) or fp16 with loss scaling (CUDA)
+    int64_t threads = 0;              // LibTorch intra-op threads; 0 = all cores
+    int64_t seed = 1234;              // seeds weights, data order, dropout and sampling
+    int64_t activationCheckpointing = 0;  // recompute every k-th block in backward; 0 = off
+    int64_t logEvery = 10;            // steps between metric points
+    int64_t evalEvery = 200;          // steps between validation passes; 0 = only at the end
+    int64_t evalBatches = 20;         // micro-batches per validation pass
+    int64_t checkpointEvery = 500;    // steps between checkpoints; 0 = only at the end
+    int64_t keepCheckpoints = 3;      // most recent checkpoints kept (the best by validation loss is kept too)
+    int64_t sampleEvery = 500;        // steps between sample generations; 0 = off
+    double memoryBudgetGib = 24.0;    // GPU memory the plan must fit (the estimator checks it)
+};
+
+struct RunConfig {
+    std::string name;                 // run name shown in the studio; empty = derived from stage and time
+    model::ModelConfig model;
+    DataConfig data;
+    OptimConfig optim;
+    ScheduleConfig schedule;
+    StageConfig stage;
+    RuntimeConfig runtime;
+};
+
+}  // namespace danka::core

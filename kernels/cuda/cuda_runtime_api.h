@@ -1,0 +1,29 @@
+// Plain C++ entry points of Danka's CUDA code: no CUDA or torch types, so any layer can call them.
+// Only declared when the CUDA kernels are compiled (DANKA_WITH_CUDA).
+#pragma once
+
+#include <string>
+
+namespace danka::kernels::cuda {
+
+struct DeviceProperties {
+    std::string name;
+    int computeMajor = 0;
+    int computeMinor = 0;
+    int multiProcessors = 0;
+    long long totalMemoryBytes = 0;
+    long long freeMemoryBytes = 0;
+};
+
+// Number of CUDA devices, or 0 when there is no device or no driver (never throws).
+int deviceCount(std::string *error = nullptr);
+
+// Properties of device `index`; false with a message in `error` when it cannot be queried.
+bool deviceProperties(int index, DeviceProperties &out, std::string *error);
+
+// Launches Danka's probe kernel on device `index` and returns the architecture its device code was compiled
+// for (e.g. 890 for sm_89), proving that the binary carries a usable kernel image for this GPU.
+// Returns -1 with a message in `error` when the launch fails (no image for this architecture, no driver...).
+int probeKernelArch(int index, std::string *error);
+
+}  // namespace danka::kernels::cuda

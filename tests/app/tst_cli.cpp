@@ -1,0 +1,224 @@
+// danka-cli smoke tests: the real binary, run as a user would, checked for output and exit codes.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/store/experiment_store.h"
+#include "core/workspace.h"
+
+using namespace danka::core;
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    QString out;
+    QString err;
+    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
+};
+
+Result cli(const QStringList &args, const QString &workspace = QString())
+{
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("DANKA_THREADS"), QStringLiteral("1"));
+    if (!workspace.isEmpty()) env.insert(QStringLiteral("DANKA_WORKSPACE"), workspace);
+    p.setProcessEnvironment(env);
+    p.start(QStringLiteral(DANKA_CLI), args);
+    Result r;
+    if (!p.waitForFinished(120000)) return r;
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+QString data(const char *relative)
+{
+    return QStringLiteral(DANKA_TEST_DATA "/") + QString::fromLatin1(relative);
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void versionNamesTheEngine()
+    {
+        const Result r = cli({QStringLiteral("--version")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.startsWith(QStringLiteral("danka-cli 0.1.0 (LibTorch ")), qPrintable(r.out));
+    }
+
+    void usageErrorsExitWithTwo()
+    {
+        QCOMPARE(cli({}).exitCode, 2);
+        QCOMPARE(cli({QStringLiteral("runs")}).exitCode, 2);
+        const Result r = cli({QStringLiteral("config"), QStringLiteral("validate"), QStringLiteral("--bogus")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(!r.err.isEmpty());
+        QCOMPARE(cli({QStringLiteral("--help")}).exitCode, 0);
+    }
+
+    void validateReportsEveryMistakeWithItsPath()
+    {
+        const QString file = data("configs/three_mistakes.json");
+        const Result r = cli({QStringLiteral("config"), QStringLiteral("validate"), file});
+        QCOMPARE(r.exitCode, 3);
+        QVERIFY2(r.err.contains(file + QStringLiteral(": optim.learnig_rate: unknown key, did you mean "
+                                                      "optim.learning_rate?")),
+                 qPrintable(r.err));
+        QVERIFY2(r.err.contains(file + QStringLiteral(": optim.beta1: must be in [0, 1), got 1.5")), qPrintable(r.err));
+        QVERIFY2(r.err.contains(file + QStringLiteral(": model.n_heads: hidden_size 500 is not divisible by 8")),
+                 qPrintable(r.err));
+        QVERIFY2(r.err.contains(QStringLiteral("3 problems")), qPrintable(r.err));
+
+        const Result j = cli({QStringLiteral("--json"), QStringLiteral("config"), QStringLiteral("validate"), file});
+        QCOMPARE(j.exitCode, 3);
+        const QJsonObject result = j.json()[QStringLiteral("results")].toArray()[0].toObject();
+        QCOMPARE(result[QStringLiteral("valid")].toBool(), false);
+        QCOMPARE(result[QStringLiteral("problems")].toArray().size(), 3);
+    }
+
+    void everyPresetValidates()
+    {
+        QTemporaryDir dir;
+        for (const char *preset : {"demo", "minimind-26m", "gpt-1.3b-24gb"}) {
+            const Result shown = cli({QStringLiteral("config"), QStringLiteral("show"), QString::fromLatin1(preset)});
+            QCOMPARE(shown.exitCode, 0);
+            const QString file = dir.filePath(QString::fromLatin1(preset) + QStringLiteral(".json"));
+            QFile f(file);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(shown.out.toUtf8());
+            f.close();
+            const Result r = cli({QStringLiteral("config"), QStringLiteral("validate"), file});
+            QCOMPARE(r.exitCode, 0);
+            QVERIFY2(r.out.contains(QStringLiteral("valid")), qPrintable(r.out));
+        }
+        const Result r = cli({QStringLiteral("config"), QStringLiteral("validate"), data("configs/valid_minimind.json")});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(r.out.contains(QStringLiteral("25.8M parameters")), qPrintable(r.out));
+    }
+
+    void presetsAndSchema()
+    {
+        const Result r = cli({QStringLiteral("config"), QStringLiteral("presets"), QStringLiteral("--json")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonArray presets = r.json()[QStringLiteral("presets")].toArray();
+        QCOMPARE(presets.size(), 3);
+        QCOMPARE(presets[1].toObject()[QStringLiteral("name")].toString(), QStringLiteral("minimind-26m"));
+        QCOMPARE(presets[1].toObject()[QStringLiteral("parameters")].toInteger(), qint64(25829888));
+
+        const Result s = cli({QStringLiteral("--json"), QStringLiteral("config"), QStringLiteral("schema")});
+        QCOMPARE(s.exitCode, 0);
+        QVERIFY(s.json()[QStringLiteral("keys")].toArray().size() > 40);
+
+        const Result bad = cli({QStringLiteral("config"), QStringLiteral("show"), QStringLiteral("no-such-preset")});
+        QCOMPARE(bad.exitCode, 1);
+        QVERIFY2(bad.err.contains(QStringLiteral("neither a preset")), qPrintable(bad.err));
+    }
+
+    void runsListShowDelete()
+    {
+        QTemporaryDir dir;
+        const Workspace ws = Workspace::open(dir.filePath(QStringLiteral("ws")).toStdString());
+        int64_t pretrain, sft;
+        {
+            ExperimentStore store(ws.databasePath());
+            pretrain = store.createRun("中文预训练", "pretrain", R"({"optim": {"learning_rate": 0.001}})");
+            store.setRunStatus(pretrain, RunStatus::Running);
+            store.appendMetrics({{pretrain, "train/loss", 10, 3.25, 0}, {pretrain, "train/loss", 20, 2.5, 0}});
+            store.addEvent(pretrain, EventLevel::Info, "checkpoint written");
+            store.setRunStatus(pretrain, RunStatus::Failed, "loss is NaN");
+            sft = store.createRun("sft", "sft", "{}", pretrain);
+        }
+        QDir(QString::fromStdString(ws.runDir(pretrain))).mkpath(QStringLiteral("step-10"));
+        const QString wsPath = QString::fromStdString(ws.path());
+
+        Result list = cli({QStringLiteral("runs"), QStringLiteral("list"), QStringLiteral("--json")}, wsPath);
+        QCOMPARE(list.exitCode, 0);
+        const QJsonArray runs = list.json()[QStringLiteral("runs")].toArray();
+        QCOMPARE(runs.size(), 2);
+        QCOMPARE(runs[0].toObject()[QStringLiteral("id")].toInteger(), sft);
+        QCOMPARE(runs[0].toObject()[QStringLiteral("parent_run_id")].toInteger(), pretrain);
+        QCOMPARE(runs[1].toObject()[QStringLiteral("name")].toString(), QStringLiteral("中文预训练"));
+        QCOMPARE(runs[1].toObject()[QStringLiteral("status")].toString(), QStringLiteral("failed"));
+
+        list = cli({QStringLiteral("--workspace"), wsPath, QStringLiteral("runs"), QStringLiteral("list")});
+        QCOMPARE(list.exitCode, 0);
+        QVERIFY2(list.out.contains(QStringLiteral("中文预训练")) && list.out.contains(QStringLiteral("failed")),
+                 qPrintable(list.out));
+
+        const Result show = cli({QStringLiteral("--json"), QStringLiteral("runs"), QStringLiteral("show"),
+                                 QString::number(pretrain)}, wsPath);
+        QCOMPARE(show.exitCode, 0);
+        const QJsonObject run = show.json();
+        QCOMPARE(run[QStringLiteral("error")].toString(), QStringLiteral("loss is NaN"));
+        QCOMPARE(run[QStringLiteral("latest_metrics")].toObject()[QStringLiteral("train/loss")].toObject()
+                     [QStringLiteral("value")].toDouble(), 2.5);
+        QCOMPARE(run[QStringLiteral("config")].toObject()[QStringLiteral("optim")].toObject()
+                     [QStringLiteral("learning_rate")].toDouble(), 0.001);
+        QCOMPARE(run[QStringLiteral("recent_events")].toArray()[0].toObject()[QStringLiteral("text")].toString(),
+                 QStringLiteral("checkpoint written"));
+
+        const Result missing = cli({QStringLiteral("--json"), QStringLiteral("runs"), QStringLiteral("show"),
+                                    QStringLiteral("999")}, wsPath);
+        QCOMPARE(missing.exitCode, 1);
+        QVERIFY(missing.json()[QStringLiteral("error")].toString().contains(QStringLiteral("run 999 does not exist")));
+
+        // One bad id: nothing is deleted.
+        QCOMPARE(cli({QStringLiteral("runs"), QStringLiteral("delete"), QString::number(pretrain),
+                      QStringLiteral("999")}, wsPath).exitCode, 1);
+        QVERIFY(ExperimentStore(ws.databasePath()).run(pretrain).has_value());
+
+        const Result del = cli({QStringLiteral("runs"), QStringLiteral("delete"), QString::number(pretrain)}, wsPath);
+        QCOMPARE(del.exitCode, 0);
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(ws.runDir(pretrain))));
+        ExperimentStore after(ws.databasePath());
+        QVERIFY(!after.run(pretrain).has_value());
+        QCOMPARE(after.metricCount(pretrain), int64_t(0));
+        QCOMPARE(after.run(sft)->parentRunId, std::optional<int64_t>());
+    }
+
+    void aFolderThatIsNotAWorkspaceIsRefused()
+    {
+        QTemporaryDir dir;
+        QFile f(dir.filePath(QStringLiteral("thesis.tex")));
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.close();
+        const Result r = cli({QStringLiteral("--workspace"), dir.path(), QStringLiteral("runs"), QStringLiteral("list")});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("is not empty and has no danka.sqlite")), qPrintable(r.err));
+    }
+
+    void checkMeasuresTheCpu()
+    {
+        const Result r = cli({QStringLiteral("--json"), QStringLiteral("check"), QStringLiteral("--seconds"),
+                              QStringLiteral("0.05")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject report = r.json();
+        QCOMPARE(report[QStringLiteral("threads")].toInt(), 1);  // DANKA_THREADS=1 was honoured
+        QCOMPARE(report[QStringLiteral("passed")].toBool(), true);
+        bool sawCpu = false, sawGpu = false;
+        for (const QJsonValue &v : report[QStringLiteral("checks")].toArray()) {
+            const QJsonObject c = v.toObject();
+            const QString name = c[QStringLiteral("name")].toString();
+            if (name == QStringLiteral("cpu matmul fp32")) {
+                sawCpu = true;
+                QCOMPARE(c[QStringLiteral("status")].toString(), QStringLiteral("pass"));
+                QVERIFY(c[QStringLiteral("value")].toDouble() > 0);
+            }
+            if (name.startsWith(QStringLiteral("gpu"))) sawGpu = true;
+        }
+        QVERIFY(sawCpu && sawGpu);  // a GPU line either way: measured, or skipped with the reason
+        if (!report[QStringLiteral("cuda_available")].toBool())
+            QCOMPARE(cli({QStringLiteral("check"), QStringLiteral("--require-gpu"), QStringLiteral("--seconds"),
+                          QStringLiteral("0.05")}).exitCode, 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

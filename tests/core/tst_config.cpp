@@ -1,0 +1,199 @@
+// Typed configs: JSON round trips, every validation message, presets, the schema.
+#include <QtTest>
+#include <set>
+
+#include "core/config/config_io.h"
+#include "core/config/presets.h"
+
+using namespace danka::core;
+using nlohmann::json;
+
+namespace {
+
+std::string problemsText(const std::vector<ConfigProblem> &problems)
+{
+    std::string out;
+    for (const auto &p : problems) out += p.toString() + "\n";
+    return out;
+}
+
+// Flattens {"a": {"b": 1}} into {"a.b"}.
+void flatten(const json &j, const std::string &prefix, std::set<std::string> &out)
+{
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        const std::string path = prefix.empty() ? it.key() : prefix + "." + it.key();
+        if (it->is_object())
+            flatten(*it, path, out);
+        else
+            out.insert(path);
+    }
+}
+
+}  // namespace
+
+class TestConfig : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void defaultsAreValid()
+    {
+        const auto problems = validate(RunConfig{});
+        QVERIFY2(problems.empty(), problemsText(problems).c_str());
+    }
+
+    void presetsRoundTripAndValidate_data()
+    {
+        QTest::addColumn<QString>("name");
+        for (const Preset &p : presets()) QTest::newRow(p.name.c_str()) << QString::fromStdString(p.name);
+    }
+    void presetsRoundTripAndValidate()
+    {
+        QFETCH(QString, name);
+        const Preset *preset = findPreset(name.toStdString());
+        QVERIFY(preset);
+        const auto first = toJson(preset->config);
+        const ConfigLoadResult back = parseConfigText(first.dump());
+        QVERIFY2(back.ok(), problemsText(back.problems).c_str());
+        QCOMPARE(toJson(back.config).dump(), first.dump());
+        // The preset reached through "preset" is the same config.
+        const ConfigLoadResult viaName = fromJson(json{{"preset", name.toStdString()}});
+        QVERIFY(viaName.ok());
+        QCOMPARE(toJson(viaName.config).dump(), first.dump());
+    }
+
+    void presetSizesMatchTheirNames()
+    {
+        QCOMPARE(findPreset("minimind-26m")->config.model.parameterCount(), int64_t(25829888));
+        // gpt-1.3b-24gb by hand: embed 64000*2048; per layer q_proj 2048*16*192, kv_a 2048*576, kv_norm 512,
+        // kv_b 512*16*256, o_proj 2048*2048, ffn 3*2048*5632, norms 4096; 24 layers; final norm 2048.
+        const int64_t perLayer = 6291456 + 1179648 + 512 + 2097152 + 4194304 + 34603008 + 4096;
+        QCOMPARE(findPreset("gpt-1.3b-24gb")->config.model.parameterCount(),
+                 int64_t(131072000) + 24 * perLayer + 2048);
+        QVERIFY(findPreset("demo")->config.model.parameterCount() < 5000000);
+        QVERIFY(!findPreset("nope"));
+    }
+
+    void oneMistakeOneMessage_data()
+    {
+        QTest::addColumn<QString>("config");
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("message");
+        auto row = [](const char *name, const char *config, const char *path, const char *message) {
+            QTest::newRow(name) << QString::fromUtf8(config) << QString::fromUtf8(path) << QString::fromUtf8(message);
+        };
+        row("range >", R"({"optim": {"learning_rate": -1}})", "optim.learning_rate", "must be > 0, got -1");
+        row("range [a,b)", R"({"optim": {"beta1": 1.0}})", "optim.beta1", "must be in [0, 1), got 1");
+        row("range ints", R"({"model": {"vocab_size": 0}})", "model.vocab_size", "must be in [1, 16777216], got 0");
+        row("dropout", R"({"model": {"dropout": 1}})", "model.dropout", "must be in [0, 1), got 1");
+        row("divisible", R"({"model": {"hidden_size": 500, "n_heads": 8}})", "model.n_heads",
+            "hidden_size 500 is not divisible by 8");
+        row("odd head dim", R"({"model": {"hidden_size": 66, "n_heads": 2}})", "model.head_dim",
+            "RoPE needs an even head dimension, got 33 (hidden_size / n_heads)");
+        row("typo", R"({"optim": {"learnig_rate": 0.1}})", "optim.learnig_rate",
+            "unknown key, did you mean optim.learning_rate?");
+        row("wrong section", R"({"model": {"learning_rate": 0.1}})", "model.learning_rate",
+            "unknown key, did you mean optim.learning_rate?");
+        row("wrong section bool", R"({"runtime": {"shuffle": true}})", "runtime.shuffle",
+            "unknown key, did you mean data.shuffle?");
+        row("synonym", R"({"lr": 0.1})", "lr", "unknown key, did you mean optim.learning_rate?");
+        row("hf name", R"({"model": {"num_attention_heads": 8}})", "model.num_attention_heads",
+            "unknown key, did you mean model.n_heads?");
+        row("unknown", R"({"model": {"xyzzy": 1}})", "model.xyzzy", "unknown key");
+        row("string for int", R"({"model": {"n_layers": "eight"}})", "model.n_layers",
+            "expected an integer, got string \"eight\"");
+        row("fraction for int", R"({"model": {"n_layers": 2.5}})", "model.n_layers", "expected an integer, got 2.5");
+        row("string for bool", R"({"model": {"tie_embeddings": "yes"}})", "model.tie_embeddings",
+            "expected true or false, got string \"yes\"");
+        row("number for string", R"({"data": {"dataset": 5}})", "data.dataset", "expected a string, got 5");
+        row("string for number", R"({"optim": {"eps": "small"}})", "optim.eps", "expected a number, got string \"small\"");
+        row("choice", R"({"model": {"attention": "mqa"}})", "model.attention",
+            "expected one of \"mha\", \"gqa\", \"mla\", got \"mqa\"; did you mean \"mha\"?");
+        row("section type", R"({"model": 5})", "model", "expected an object, got 5");
+        row("mha kv heads", R"({"model": {"attention": "mha", "n_heads": 8, "n_kv_heads": 2}})", "model.n_kv_heads",
+            "attention \"mha\" needs n_kv_heads equal to n_heads (8), got 2; set attention to \"gqa\" for "
+            "grouped-query attention");
+        row("gqa kv heads", R"({"model": {"attention": "gqa", "n_heads": 8, "n_kv_heads": 3}})", "model.n_kv_heads",
+            "n_heads 8 is not divisible by n_kv_heads 3");
+        row("mla rope", R"({"model": {"attention": "mla", "mla": {"qk_rope_head_dim": 3}}})",
+            "model.mla.qk_rope_head_dim", "RoPE needs an even number of dims, got 3");
+        row("seq len", R"({"model": {"max_seq_len": 512}, "data": {"seq_len": 1024}})", "data.seq_len",
+            "must be <= model.max_seq_len (512), got 1024");
+        row("warmup", R"({"schedule": {"max_steps": 100, "warmup_steps": 200}})", "schedule.warmup_steps",
+            "must be <= schedule.max_steps (100), got 200");
+        row("fp16 cpu", R"({"runtime": {"device": "cpu", "precision": "fp16"}})", "runtime.precision",
+            "fp16 needs runtime.device \"cuda\" (loss scaling runs on CUDA only); use \"bf16\" on the CPU");
+        row("checkpointing", R"({"model": {"n_layers": 8}, "runtime": {"activation_checkpointing": 9}})",
+            "runtime.activation_checkpointing", "must be <= model.n_layers (8), got 9");
+        row("sft base", R"({"stage": {"kind": "sft"}})", "stage.base_checkpoint",
+            "stage \"sft\" starts from a trained model: set the checkpoint folder");
+        row("preset", R"({"preset": "mini"})", "preset",
+            "unknown preset \"mini\"; presets: demo, minimind-26m, gpt-1.3b-24gb");
+        row("preset typo", R"({"preset": "dmeo"})", "preset", "unknown preset \"dmeo\"; did you mean \"demo\"?");
+        row("not an object", "[1, 2]", "", "a config must be a JSON object, got an array");
+    }
+    void oneMistakeOneMessage()
+    {
+        QFETCH(QString, config);
+        QFETCH(QString, path);
+        QFETCH(QString, message);
+        const ConfigLoadResult r = parseConfigText(config.toStdString());
+        QCOMPARE(r.problems.size(), size_t(1));
+        QCOMPARE(QString::fromStdString(r.problems[0].path), path);
+        QCOMPARE(QString::fromStdString(r.problems[0].message), message);
+    }
+
+    void threeMistakesAreAllReported()
+    {
+        const ConfigLoadResult r = loadConfigFile(DANKA_TEST_DATA "/configs/three_mistakes.json");
+        QCOMPARE(r.problems.size(), size_t(3));
+        std::set<std::string> paths;
+        for (const auto &p : r.problems) paths.insert(p.path);
+        QCOMPARE(paths, (std::set<std::string>{"optim.learnig_rate", "optim.beta1", "model.n_heads"}));
+    }
+
+    void syntaxErrorNamesLineAndColumn()
+    {
+        const ConfigLoadResult r = loadConfigFile(DANKA_TEST_DATA "/configs/syntax_error.json");
+        QCOMPARE(r.problems.size(), size_t(1));
+        const QString message = QString::fromStdString(r.problems[0].message);
+        // Line 4 is `    "n_layers" 8`: the number in column 16 is where a ':' was expected.
+        QVERIFY2(message.startsWith(QStringLiteral("invalid JSON at line 4, column 16: ")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("expected ':'")), qPrintable(message));
+    }
+
+    void missingFileIsAProblemNotACrash()
+    {
+        const ConfigLoadResult r = loadConfigFile("/nonexistent/danka.json");
+        QCOMPARE(r.problems.size(), size_t(1));
+        QVERIFY(r.problems[0].message.find("cannot read /nonexistent/danka.json") == 0);
+    }
+
+    void presetOverlayKeepsTheRest()
+    {
+        const ConfigLoadResult r = loadConfigFile(DANKA_TEST_DATA "/configs/valid_minimind.json");
+        QVERIFY2(r.ok(), problemsText(r.problems).c_str());
+        QCOMPARE(r.config.name, std::string("minimind pretrain, higher lr"));
+        QCOMPARE(r.config.optim.learningRate, 1e-3);
+        QCOMPARE(r.config.schedule.maxSteps, int64_t(10000));  // 1e4 is accepted for an integer
+        QCOMPARE(r.config.model.hiddenSize, int64_t(512));     // from the preset
+        QCOMPARE(r.config.optim.gradAccumSteps, int64_t(8));
+    }
+
+    void schemaCoversEveryKey()
+    {
+        std::set<std::string> jsonKeys, schemaKeys;
+        flatten(json::parse(toJson(RunConfig{}).dump()), "", jsonKeys);
+        for (const FieldDescriptor &f : configSchema()) {
+            schemaKeys.insert(f.path);
+            QVERIFY2(!f.help.empty(), f.path.c_str());
+        }
+        QCOMPARE(schemaKeys, jsonKeys);
+        auto attention = std::find_if(configSchema().begin(), configSchema().end(),
+                                      [](const FieldDescriptor &f) { return f.path == "model.attention"; });
+        QCOMPARE(attention->choices, (std::vector<std::string>{"mha", "gqa", "mla"}));
+        QCOMPARE(attention->defaultValue, json("mha"));
+        QCOMPARE(attention->section, std::string("model"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConfig)
+#include "tst_config.moc"

@@ -1,0 +1,328 @@
+// The experiment store: schema migrations (from empty and from every earlier version), runs, metrics
+// (batches, downsampling, NaN), checkpoints, events, assets, cascades.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "core/error.h"
+#include "core/store/experiment_store.h"
+#include "core/store/metric_buffer.h"
+#include "core/store/migrations.h"
+
+using namespace danka::core;
+
+namespace {
+
+// Every table, index and its SQL: two databases with equal schemas give equal strings.
+std::string schemaOf(const sqlite::Database &db)
+{
+    auto s = db.prepare(
+        "SELECT type, name, tbl_name, coalesce(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' "
+        "ORDER BY type, name");
+    std::string out;
+    while (s.step()) out += s.columnText(0) + " " + s.columnText(1) + " " + s.columnText(2) + ": " + s.columnText(3) + "\n";
+    return out;
+}
+
+// Rows a database at schema version `version` can hold; each version's data must survive later migrations.
+void insertDataForVersion(sqlite::Database &db, int version)
+{
+    if (version >= 1) {
+        db.exec("INSERT INTO runs (id, name, stage, status, config, created_at, updated_at) "
+                "VALUES (7, '预训练 demo', 'pretrain', 'completed', '{\"x\": 1}', 1.0, 2.0)");
+        db.exec("INSERT INTO metrics VALUES (7, 'loss', 1, 2.5, 1.5)");
+        db.exec("INSERT INTO events (run_id, time, level, text) VALUES (7, 1.0, 'info', 'started')");
+        db.exec("INSERT INTO checkpoints (run_id, step, path, created_at) VALUES (7, 100, 'runs/7/step-100', 3.0)");
+    }
+    if (version >= 2) {
+        db.exec("INSERT INTO tokenizers (name, path, vocab_size, created_at) VALUES ('bpe', 'tok/bpe', 6400, 1.0)");
+        db.exec("INSERT INTO datasets (name, path, kind, created_at) VALUES ('demo', 'data/demo', 'pretrain', 1.0)");
+    }
+}
+
+void checkDataOfVersion(ExperimentStore &store, int version)
+{
+    if (version >= 1) {
+        const auto run = store.run(7);
+        QVERIFY(run.has_value());
+        QCOMPARE(run->name, std::string("预训练 demo"));
+        QCOMPARE(run->status, RunStatus::Completed);
+        QCOMPARE(store.series(7, "loss").size(), size_t(1));
+        QCOMPARE(store.events(7).size(), size_t(1));
+        QCOMPARE(store.checkpoints(7).size(), size_t(1));
+    }
+    if (version >= 2) {
+        QCOMPARE(store.tokenizers().size(), size_t(1));
+        QCOMPARE(store.datasets().size(), size_t(1));
+    }
+}
+
+}  // namespace
+
+class TestExperimentStore : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    int m_counter = 0;
+    std::string freshPath() { return m_dir.filePath(QStringLiteral("db%1.sqlite").arg(++m_counter)).toStdString(); }
+
+private Q_SLOTS:
+    void freshDatabaseIsAtTheLatestSchema()
+    {
+        ExperimentStore store(freshPath());
+        QCOMPARE(store.schemaVersion(), store::latestSchemaVersion());
+        QCOMPARE(store.database().queryText("PRAGMA journal_mode"), std::string("wal"));
+        QCOMPARE(store.database().queryInt("PRAGMA foreign_keys"), int64_t(1));
+        for (const char *table : {"runs", "metrics", "checkpoints", "events", "datasets", "tokenizers",
+                                  "preference_pairs", "chats", "chat_messages", "eval_results"}) {
+            const auto count = store.database().queryInt(
+                std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table + "'");
+            QVERIFY2(count == 1, table);
+        }
+        QCOMPARE(store.database().queryText("PRAGMA integrity_check"), std::string("ok"));
+    }
+
+    void migratesFromEveryEarlierVersion_data()
+    {
+        QTest::addColumn<int>("version");
+        for (int v = 0; v < store::latestSchemaVersion(); ++v) QTest::newRow(("from v" + std::to_string(v)).c_str()) << v;
+    }
+    void migratesFromEveryEarlierVersion()
+    {
+        QFETCH(int, version);
+        const std::string path = freshPath();
+        {
+            sqlite::Database db(path);
+            db.exec("PRAGMA foreign_keys = ON");
+            store::migrate(db, version);
+            QCOMPARE(db.userVersion(), version);
+            insertDataForVersion(db, version);
+        }
+        ExperimentStore migrated(path);
+        QCOMPARE(migrated.schemaVersion(), store::latestSchemaVersion());
+        // Oracle: the schema a fresh database gets.
+        ExperimentStore fresh(freshPath());
+        QCOMPARE(schemaOf(migrated.database()), schemaOf(fresh.database()));
+        checkDataOfVersion(migrated, version);
+        QCOMPARE(migrated.database().queryText("PRAGMA integrity_check"), std::string("ok"));
+    }
+
+    void reopeningIsIdempotent()
+    {
+        const std::string path = freshPath();
+        int64_t id;
+        {
+            ExperimentStore store(path);
+            id = store.createRun("a", "pretrain");
+        }
+        ExperimentStore again(path);
+        QCOMPARE(again.schemaVersion(), store::latestSchemaVersion());
+        QVERIFY(again.run(id).has_value());
+    }
+
+    void newerDatabaseIsRefusedWithAHint()
+    {
+        const std::string path = freshPath();
+        {
+            sqlite::Database db(path);
+            db.setUserVersion(store::latestSchemaVersion() + 1);
+        }
+        try {
+            ExperimentStore store(path);
+            QFAIL("a database from a newer Danka was opened");
+        } catch (const Error &e) {
+            const std::string message = e.what();
+            QVERIFY2(message.find(path) != std::string::npos, e.what());
+            QVERIFY2(message.find("newer Danka") != std::string::npos, e.what());
+        }
+    }
+
+    void notADatabaseGivesAClearError()
+    {
+        const QString path = m_dir.filePath(QStringLiteral("garbage.sqlite"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QByteArray(4096, 'x'));
+        f.close();
+        QVERIFY_THROWS_EXCEPTION(Error, ExperimentStore(path.toStdString()));
+    }
+
+    void runLifecycleStampsTimes()
+    {
+        ExperimentStore store(freshPath());
+        const int64_t id = store.createRun("run 1", "pretrain", R"({"model": {}})");
+        auto run = store.run(id);
+        QCOMPARE(run->status, RunStatus::Created);
+        QVERIFY(!run->startedAt && !run->finishedAt);
+
+        store.setRunStatus(id, RunStatus::Running);
+        run = store.run(id);
+        QVERIFY(run->startedAt.has_value());
+        const double started = *run->startedAt;
+
+        store.setRunStatus(id, RunStatus::Failed, "loss is NaN at step 12");
+        run = store.run(id);
+        QCOMPARE(run->status, RunStatus::Failed);
+        QCOMPARE(run->error, std::string("loss is NaN at step 12"));
+        QVERIFY(run->finishedAt.has_value());
+
+        store.setRunStatus(id, RunStatus::Running);  // resumed: keeps its start, clears finish and error
+        run = store.run(id);
+        QCOMPARE(*run->startedAt, started);
+        QVERIFY(!run->finishedAt.has_value());
+        QVERIFY(run->error.empty());
+
+        store.renameRun(id, "renamed");
+        QCOMPARE(store.run(id)->name, std::string("renamed"));
+        QVERIFY_THROWS_EXCEPTION(Error, store.setRunStatus(9999, RunStatus::Running));
+        QVERIFY(!store.run(9999).has_value());
+    }
+
+    void runsAreNewestFirstWithLineage()
+    {
+        ExperimentStore store(freshPath());
+        const int64_t a = store.createRun("pretrain", "pretrain");
+        const int64_t b = store.createRun("sft", "sft", "{}", a);
+        const auto runs = store.runs();
+        QCOMPARE(runs.size(), size_t(2));
+        QCOMPARE(runs[0].id, b);
+        QCOMPARE(runs[0].parentRunId, std::optional<int64_t>(a));
+        QVERIFY_THROWS_EXCEPTION(Error, store.createRun("bad", "sft", "not json"));
+    }
+
+    void metricSeriesExactAndDownsampled()
+    {
+        ExperimentStore store(freshPath());
+        const int64_t id = store.createRun("m", "pretrain");
+        std::vector<MetricPoint> points;
+        for (int step = 0; step < 1000; ++step) points.push_back({id, "loss", step, double(step), 1000.0 + step});
+        store.appendMetrics(points);
+
+        const auto all = store.series(id, "loss");
+        QCOMPARE(all.size(), size_t(1000));
+        QCOMPARE(all[123].step, 123.0);
+        QCOMPARE(all[123].value, 123.0);
+
+        // 1000 steps into 10 buckets of 100: mean k*100 + 49.5, min k*100, max k*100 + 99.
+        const auto ten = store.series(id, "loss", 10);
+        QCOMPARE(ten.size(), size_t(10));
+        for (int k = 0; k < 10; ++k) {
+            QCOMPARE(ten[k].value, k * 100 + 49.5);
+            QCOMPARE(ten[k].step, k * 100 + 49.5);
+            QCOMPARE(ten[k].min, k * 100.0);
+            QCOMPARE(ten[k].max, k * 100 + 99.0);
+            QCOMPARE(ten[k].count, int64_t(100));
+        }
+        QCOMPARE(store.series(id, "loss", 5000).size(), size_t(1000));  // fewer points than asked: all of them
+        QVERIFY(store.series(id, "nothing", 10).empty());
+        QCOMPARE(store.metricCount(id), int64_t(1000));
+    }
+
+    void metricsKeepNanAndReplaceARepeatedStep()
+    {
+        ExperimentStore store(freshPath());
+        const int64_t id = store.createRun("m", "pretrain");
+        store.appendMetrics({{id, "loss", 1, NAN, 0}, {id, "loss", 2, 3.0, 0}, {id, "lr", 2, 1e-3, 0}});
+        store.appendMetrics({{id, "loss", 2, 2.0, 0}});  // a resumed run logs step 2 again
+        const auto loss = store.series(id, "loss");
+        QCOMPARE(loss.size(), size_t(2));
+        QVERIFY(std::isnan(loss[0].value));
+        QCOMPARE(loss[1].value, 2.0);
+        QCOMPARE(store.metricNames(id), (std::vector<std::string>{"loss", "lr"}));
+        const auto latest = store.latestMetrics(id);
+        QCOMPARE(latest.at("loss").step, int64_t(2));
+        QCOMPARE(latest.at("loss").value, 2.0);
+        QCOMPARE(latest.at("lr").value, 1e-3);
+    }
+
+    void metricBufferWritesWholeBatches()
+    {
+        ExperimentStore store(freshPath());
+        const int64_t id = store.createRun("m", "pretrain");
+        {
+            MetricBuffer buffer(store, 4, 1e9);
+            for (int i = 0; i < 10; ++i) buffer.add({id, "loss", i, double(i), 0});
+            QCOMPARE(buffer.flushedBatches(), size_t(2));  // 8 points written in two transactions
+            QCOMPARE(store.metricCount(id), int64_t(8));
+            QCOMPARE(buffer.pending(), size_t(2));
+        }  // the destructor flushes the rest
+        QCOMPARE(store.metricCount(id), int64_t(10));
+    }
+
+    void deletingARunCascades()
+    {
+        ExperimentStore store(freshPath());
+        const int64_t parent = store.createRun("p", "pretrain");
+        const int64_t child = store.createRun("c", "sft", "{}", parent);
+        store.appendMetrics({{parent, "loss", 1, 1.0, 0}});
+        store.addEvent(parent, EventLevel::Warning, "spike skipped");
+        store.addCheckpoint(parent, 10, "runs/1/step-10");
+        QVERIFY(store.deleteRun(parent));
+        QVERIFY(!store.deleteRun(parent));
+        QCOMPARE(store.metricCount(parent), int64_t(0));
+        QVERIFY(store.events(parent).empty());
+        QVERIFY(store.checkpoints(parent).empty());
+        QCOMPARE(store.run(child)->parentRunId, std::optional<int64_t>());  // lineage link cleared, run kept
+    }
+
+    void checkpointsAndEvents()
+    {
+        ExperimentStore store(freshPath());
+        const int64_t id = store.createRun("r", "pretrain");
+        const int64_t c1 = store.addCheckpoint(id, 100, "runs/1/a", R"({"val_loss": 2.0})");
+        store.addCheckpoint(id, 50, "runs/1/b");
+        QCOMPARE(store.addCheckpoint(id, 120, "runs/1/a", R"({"val_loss": 1.5})"), c1);  // same path: updated
+        auto cks = store.checkpoints(id);
+        QCOMPARE(cks.size(), size_t(2));
+        QCOMPARE(cks[0].step, int64_t(50));
+        QCOMPARE(cks[1].step, int64_t(120));
+        store.removeCheckpoint(c1);
+        QCOMPARE(store.checkpoints(id).size(), size_t(1));
+
+        for (int i = 0; i < 5; ++i) store.addEvent(id, EventLevel::Info, "event " + std::to_string(i), 100.0 + i);
+        const auto last2 = store.events(id, 2);
+        QCOMPARE(last2.size(), size_t(2));
+        QCOMPARE(last2[0].text, std::string("event 3"));  // the two most recent, oldest first
+        QCOMPARE(last2[1].text, std::string("event 4"));
+        QCOMPARE(store.events(id).size(), size_t(5));
+    }
+
+    void assetsAreKeyedByPath()
+    {
+        ExperimentStore store(freshPath());
+        TokenizerRecord t;
+        t.name = "bpe";
+        t.path = "/w/tokenizers/bpe";
+        t.vocabSize = 6400;
+        const int64_t id = store.registerTokenizer(t);
+        t.vocabSize = 8000;
+        QCOMPARE(store.registerTokenizer(t), id);
+        QCOMPARE(store.tokenizers().size(), size_t(1));
+        QCOMPARE(store.tokenizers()[0].vocabSize, int64_t(8000));
+
+        DatasetRecord d;
+        d.name = "demo";
+        d.path = "/w/datasets/demo";
+        d.kind = "pretrain";
+        d.tokenizerId = id;
+        d.tokens = 123456;
+        const int64_t did = store.registerDataset(d);
+        QCOMPARE(store.registerDataset(d), did);
+        QCOMPARE(store.datasets()[0].tokens, std::optional<int64_t>(123456));
+        d.kind = "bogus";
+        QVERIFY_THROWS_EXCEPTION(Error, store.registerDataset(d));
+    }
+
+    void dataVersionSeesOtherConnections()
+    {
+        const std::string path = freshPath();
+        ExperimentStore reader(path);
+        ExperimentStore writer(path);
+        const int64_t before = reader.dataVersion();
+        writer.createRun("from another connection", "pretrain");
+        QVERIFY(reader.dataVersion() != before);
+        QCOMPARE(reader.runs().size(), size_t(1));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestExperimentStore)
+#include "tst_experiment_store.moc"

@@ -1,0 +1,120 @@
+// The studio's first window on a real workspace: runs from the store, details, live refresh when another
+// connection writes, deleting, and a bad workspace that must not take the window down.
+#include <QAbstractButton>
+#include <QApplication>
+#include <QMessageBox>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTimer>
+#include <QtTest>
+
+#include "core/store/experiment_store.h"
+#include "core/workspace.h"
+#include "ui/main_window.h"
+#include "ui/runs/runs_model.h"
+#include "ui/runs/runs_page.h"
+
+using namespace danka;
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QCoreApplication::setOrganizationName(QStringLiteral("danka-tests"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
+        QStandardPaths::setTestModeEnabled(true);
+    }
+
+    void showsTheRunsOfTheWorkspace()
+    {
+        QTemporaryDir dir;
+        const auto ws = core::Workspace::open(dir.filePath(QStringLiteral("ws")).toStdString());
+        int64_t failed;
+        {
+            core::ExperimentStore store(ws.databasePath());
+            store.createRun("first", "pretrain");
+            failed = store.createRun("second", "sft", R"({"optim": {"learning_rate": 0.0003}})");
+            store.appendMetrics({{failed, "train/loss", 5, 1.75, 0}});
+            store.setRunStatus(failed, core::RunStatus::Failed, "CUDA out of memory");
+        }
+        ui::MainWindow window;
+        QVERIFY(window.openWorkspace(QString::fromStdString(ws.path()), false));
+        window.show();
+        ui::RunsPage *page = window.runsPage();
+        QCOMPARE(page->view()->model()->rowCount(), 2);
+        QVERIFY(window.windowTitle().contains(QStringLiteral("ws")));
+
+        QVERIFY(page->selectRun(failed));
+        const QString details = page->detailsText();
+        QVERIFY2(details.contains(QStringLiteral("second")), qPrintable(details));
+        QVERIFY2(details.contains(QStringLiteral("CUDA out of memory")), qPrintable(details));
+        QVERIFY2(details.contains(QStringLiteral("train/loss")) && details.contains(QStringLiteral("1.75")),
+                 qPrintable(details));
+        QVERIFY2(details.contains(QStringLiteral("0.0003")), qPrintable(details));
+
+        // Another connection (in real life: danka-cli training in another process) adds a run: the page
+        // picks it up from its poll without any action.
+        core::ExperimentStore other(ws.databasePath());
+        other.createRun("third, from outside", "pretrain");
+        QTRY_COMPARE_WITH_TIMEOUT(page->view()->model()->rowCount(), 3, 5000);
+        QCOMPARE(page->selectedRunId(), std::optional<int64_t>(failed));  // the selection survived
+    }
+
+    void deletingAskesFirstThenRemovesRowAndFolder()
+    {
+        QTemporaryDir dir;
+        const auto ws = core::Workspace::open(dir.filePath(QStringLiteral("ws")).toStdString());
+        int64_t id;
+        {
+            core::ExperimentStore store(ws.databasePath());
+            id = store.createRun("doomed", "pretrain");
+        }
+        QVERIFY(QDir().mkpath(QString::fromStdString(ws.runDir(id))));
+        ui::MainWindow window;
+        QVERIFY(window.openWorkspace(QString::fromStdString(ws.path()), false));
+        ui::RunsPage *page = window.runsPage();
+        QVERIFY(page->selectRun(id));
+
+        auto answer = [](QMessageBox::StandardButton button) {
+            QTimer::singleShot(50, [button] {
+                auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+                if (box) box->button(button)->click();
+            });
+        };
+        answer(QMessageBox::Cancel);
+        page->deleteSelectedRun();
+        QCOMPARE(page->view()->model()->rowCount(), 1);  // cancelled: nothing happened
+
+        answer(QMessageBox::Yes);
+        page->deleteSelectedRun();
+        QCOMPARE(page->view()->model()->rowCount(), 0);
+        QVERIFY(!QFileInfo::exists(QString::fromStdString(ws.runDir(id))));
+        QVERIFY(!core::ExperimentStore(ws.databasePath()).run(id).has_value());
+    }
+
+    void aBadWorkspaceKeepsTheCurrentOne()
+    {
+        QTemporaryDir dir;
+        const auto ws = core::Workspace::open(dir.filePath(QStringLiteral("good")).toStdString());
+        core::ExperimentStore(ws.databasePath()).createRun("kept", "pretrain");
+        QFile stray(dir.filePath(QStringLiteral("stray.txt")));
+        QVERIFY(stray.open(QIODevice::WriteOnly));
+        stray.close();
+
+        ui::MainWindow window;
+        QVERIFY(window.openWorkspace(QString::fromStdString(ws.path()), false));
+        QVERIFY(!window.openWorkspace(dir.path(), false));  // non-empty, no danka.sqlite
+        QVERIFY(window.lastError().contains(QStringLiteral("not empty")));
+        QCOMPARE(QString::fromStdString(window.workspace()->path()), QString::fromStdString(ws.path()));
+        QCOMPARE(window.runsPage()->view()->model()->rowCount(), 1);
+
+        ui::MainWindow empty;
+        QVERIFY(!empty.openWorkspace(dir.filePath(QStringLiteral("stray.txt")), false));
+        QVERIFY(!empty.workspace().has_value());
+        QCOMPARE(empty.runsPage()->view()->model()->rowCount(), 0);
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"
