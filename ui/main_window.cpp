@@ -137,8 +137,7 @@ void MainWindow::updateStatus(int runCount)
         m_workspaceLabel->setText(tr("No workspace"));
         return;
     }
-    m_workspaceLabel->setText(
-        tr("%1 - %n run(s)", nullptr, runCount).arg(QString::fromStdString(m_workspace->path())));
+    m_workspaceLabel->setText(tr("Workspace %1 | runs: %2").arg(QString::fromStdString(m_workspace->path())).arg(runCount));
 }
 
 void MainWindow::showAbout()

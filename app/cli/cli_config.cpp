@@ -105,9 +105,34 @@ const char *typeName(core::FieldType type)
     return "?";
 }
 
-int showSchema(const Options &options)
+std::string markdownCell(std::string text)
+{
+    std::string out;
+    for (char c : text) out += c == '|' ? std::string("\\|") : std::string(1, c);
+    return out;
+}
+
+int showSchema(const Options &options, bool markdown)
 {
     const auto &schema = core::configSchema();
+    if (markdown) {
+        std::string section = "-";
+        for (const auto &f : schema) {
+            if (f.section != section) {
+                section = f.section;
+                std::cout << "\n### " << (section.empty() ? "top level" : "`" + section + "`") << "\n\n"
+                          << "| key | type | default | range | meaning |\n|---|---|---|---|---|\n";
+            }
+            std::string type = typeName(f.type);
+            if (!f.choices.empty()) {
+                type.clear();
+                for (const auto &c : f.choices) type += (type.empty() ? "" : " \\| ") + c;
+            }
+            std::cout << "| `" << f.path << "` | " << type << " | `" << f.defaultValue.dump() << "` | "
+                      << markdownCell(f.rangeText) << " | " << markdownCell(f.help) << " |\n";
+        }
+        return kExitOk;
+    }
     if (options.json) {
         json out = json::array();
         for (const auto &f : schema) {
@@ -152,8 +177,10 @@ void addConfigCommands(CLI::App &app, const Options &options, Action &action)
     show->add_option("PRESET|FILE", *name, "Preset name or config file")->required();
     show->callback([&, name] { action = [&, name] { return showConfig(options, *name); }; });
 
+    auto markdown = std::make_shared<bool>(false);
     CLI::App *schema = config->add_subcommand("schema", "List every config key with its type, default and meaning");
-    schema->callback([&] { action = [&] { return showSchema(options); }; });
+    schema->add_flag("--markdown", *markdown, "As Markdown tables (docs/config-reference.md)");
+    schema->callback([&, markdown] { action = [&, markdown] { return showSchema(options, *markdown); }; });
 }
 
 }  // namespace danka::cli

@@ -2,6 +2,7 @@
 // connection writes, deleting, and a bad workspace that must not take the window down.
 #include <QAbstractButton>
 #include <QApplication>
+#include <QMenuBar>
 #include <QMessageBox>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -10,6 +11,7 @@
 
 #include "core/store/experiment_store.h"
 #include "core/workspace.h"
+#include "ui/i18n.h"
 #include "ui/main_window.h"
 #include "ui/runs/runs_model.h"
 #include "ui/runs/runs_page.h"
@@ -113,6 +115,17 @@ private Q_SLOTS:
         QVERIFY(!empty.openWorkspace(dir.filePath(QStringLiteral("stray.txt")), false));
         QVERIFY(!empty.workspace().has_value());
         QCOMPARE(empty.runsPage()->view()->model()->rowCount(), 0);
+    }
+
+    // Last: it installs translators for the rest of the process.
+    void chineseInterfaceLoads()
+    {
+        QCOMPARE(ui::installTranslations(*qApp, QStringLiteral("zh_CN")), QStringLiteral("zh_CN"));
+        ui::MainWindow window;
+        const auto menus = window.menuBar()->actions();
+        QVERIFY(!menus.isEmpty());
+        QCOMPARE(menus.first()->text(), QStringLiteral("文件(&F)"));
+        QCOMPARE(window.runsPage()->model()->headerData(1, Qt::Horizontal).toString(), QStringLiteral("名称"));
     }
 };
 
