@@ -3,7 +3,7 @@
 # Warnings for Danka's own code (torch and Qt headers are SYSTEM includes through their imported targets).
 function(danka_configure_target target)
     target_compile_options(${target} PRIVATE
-        $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wno-unused-parameter>
+        $<$<COMPILE_LANGUAGE:CXX>:-Wall -Wextra -Wpedantic -Wno-unused-parameter -Winvalid-pch>
         $<$<AND:$<COMPILE_LANGUAGE:CXX>,$<BOOL:${DANKA_WERROR}>>:-Werror>)
 endfunction()
 
