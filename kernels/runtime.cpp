@@ -76,10 +76,8 @@ RuntimeInfo runtimeInfo()
     const int count = driver ? cuda::deviceCount(&error) : 0;
     if (!driver) error = "no NVIDIA driver (libcuda.so.1 not found)";
     for (int i = 0; i < count; ++i) {
-        cuda::DeviceProperties p;
-        if (!cuda::deviceProperties(i, p, &error)) continue;
-        info.gpus.push_back({i, p.name, p.computeMajor, p.computeMinor, p.multiProcessors, p.totalMemoryBytes,
-                             p.freeMemoryBytes});
+        GpuInfo gpu;
+        if (cuda::deviceProperties(i, gpu, &error)) info.gpus.push_back(gpu);
     }
     info.cudaAvailable = count > 0 && torch::cuda::is_available();
     if (!info.cudaAvailable)

@@ -13,6 +13,15 @@ namespace danka::core {
 namespace {
 constexpr const char *kStatusNames[] = {"created", "running", "paused", "completed", "failed", "cancelled"};
 constexpr const char *kLevelNames[] = {"debug", "info", "warning", "error"};
+
+// The enum value whose name is `name`, for enums numbered 0..N-1 in the order of `names`.
+template <typename Enum, size_t N>
+std::optional<Enum> parseName(const char *const (&names)[N], const std::string &name)
+{
+    for (size_t i = 0; i < N; ++i)
+        if (name == names[i]) return static_cast<Enum>(i);
+    return std::nullopt;
+}
 }  // namespace
 
 const char *runStatusName(RunStatus status)
@@ -22,9 +31,7 @@ const char *runStatusName(RunStatus status)
 
 std::optional<RunStatus> parseRunStatus(const std::string &name)
 {
-    for (int i = 0; i < 6; ++i)
-        if (name == kStatusNames[i]) return static_cast<RunStatus>(i);
-    return std::nullopt;
+    return parseName<RunStatus>(kStatusNames, name);
 }
 
 bool isTerminal(RunStatus status)
@@ -39,9 +46,7 @@ const char *eventLevelName(EventLevel level)
 
 std::optional<EventLevel> parseEventLevel(const std::string &name)
 {
-    for (int i = 0; i < 4; ++i)
-        if (name == kLevelNames[i]) return static_cast<EventLevel>(i);
-    return std::nullopt;
+    return parseName<EventLevel>(kLevelNames, name);
 }
 
 double nowSeconds()

@@ -4,22 +4,15 @@
 
 #include <string>
 
-namespace danka::kernels::cuda {
+#include "kernels/runtime.h"
 
-struct DeviceProperties {
-    std::string name;
-    int computeMajor = 0;
-    int computeMinor = 0;
-    int multiProcessors = 0;
-    long long totalMemoryBytes = 0;
-    long long freeMemoryBytes = 0;
-};
+namespace danka::kernels::cuda {
 
 // Number of CUDA devices, or 0 when there is no device or no driver (never throws).
 int deviceCount(std::string *error = nullptr);
 
 // Properties of device `index`; false with a message in `error` when it cannot be queried.
-bool deviceProperties(int index, DeviceProperties &out, std::string *error);
+bool deviceProperties(int index, GpuInfo &out, std::string *error);
 
 // Launches Danka's probe kernel on device `index` and returns the architecture its device code was compiled
 // for (e.g. 890 for sm_89), proving that the binary carries a usable kernel image for this GPU.

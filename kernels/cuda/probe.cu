@@ -18,7 +18,7 @@ bool ok(cudaError_t status, std::string *error, const char *what)
 {
     if (status == cudaSuccess) return true;
     if (error) *error = std::string(what) + ": " + cudaGetErrorString(status);
-    cudaGetLastError();  // clear the sticky-free error state for the next call
+    cudaGetLastError();  // reset the last-error state so the next call starts clean
     return false;
 }
 
@@ -31,10 +31,11 @@ int deviceCount(std::string *error)
     return count;
 }
 
-bool deviceProperties(int index, DeviceProperties &out, std::string *error)
+bool deviceProperties(int index, GpuInfo &out, std::string *error)
 {
     cudaDeviceProp prop{};
     if (!ok(cudaGetDeviceProperties(&prop, index), error, "cudaGetDeviceProperties")) return false;
+    out.index = index;
     out.name = prop.name;
     out.computeMajor = prop.major;
     out.computeMinor = prop.minor;
