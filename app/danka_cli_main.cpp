@@ -25,6 +25,8 @@ int main(int argc, char **argv)
 
     cli::addRunsCommands(app, options, action);
     cli::addConfigCommands(app, options, action);
+    cli::addTokenizerCommands(app, options, action);
+    cli::addDataCommands(app, options, action);
     cli::addCheckCommand(app, options, action);
 
     try {

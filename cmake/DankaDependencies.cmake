@@ -57,6 +57,9 @@ find_package(nlohmann_json 3.10 REQUIRED)
 find_package(SQLite3 REQUIRED)
 find_package(CLI11 2.1 CONFIG REQUIRED)
 find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SentencePiece REQUIRED IMPORTED_TARGET sentencepiece)   # tokenizer training and encoding
+pkg_check_modules(ICU REQUIRED IMPORTED_TARGET icu-uc)                   # NFKC, character properties
 
 # --- Qt: the studio needs Widgets + Charts; the tests need only Core + Test.
 set(_qt_components)

@@ -17,5 +17,7 @@ using Action = std::function<int()>;
 void addRunsCommands(CLI::App &app, const Options &options, Action &action);
 void addConfigCommands(CLI::App &app, const Options &options, Action &action);
 void addCheckCommand(CLI::App &app, const Options &options, Action &action);
+void addTokenizerCommands(CLI::App &app, const Options &options, Action &action);
+void addDataCommands(CLI::App &app, const Options &options, Action &action);
 
 }  // namespace danka::cli

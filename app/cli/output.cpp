@@ -3,6 +3,9 @@
 
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -82,6 +85,40 @@ void ProgressBar::finish()
 {
     if (m_enabled && m_tty && m_drawn) std::fprintf(stderr, "\n");
     m_drawn = false;
+}
+
+namespace {
+std::atomic<int> g_interrupts{0};
+extern "C" void onInterrupt(int)
+{
+    if (g_interrupts.fetch_add(1) >= 1) std::_Exit(130);  // second Ctrl-C: stop now
+}
+}  // namespace
+
+int runJob(const Options &options, const std::string &name, const std::function<void(core::JobContext &)> &body)
+{
+    ProgressBar bar(!options.json);
+    core::JobCallbacks callbacks;
+    callbacks.progress = [&bar](const core::JobProgress &p) { bar.update(p); };
+    core::Job job(name, body, callbacks);
+    g_interrupts = 0;
+    auto previous = std::signal(SIGINT, onInterrupt);
+    job.start();
+    bool cancelling = false;
+    while (!job.waitFor(0.1)) {
+        if (g_interrupts > 0 && !cancelling) {
+            cancelling = true;
+            std::fprintf(stderr, "\ncancelling %s (Ctrl-C again to stop at once)...\n", name.c_str());
+            job.cancel();
+        }
+    }
+    std::signal(SIGINT, previous);
+    bar.finish();
+    switch (job.state()) {
+    case core::JobState::Completed: return kExitOk;
+    case core::JobState::Cancelled: printError(options, name + " cancelled"); return 130;
+    default: printError(options, job.error()); return kExitError;
+    }
 }
 
 }  // namespace danka::cli

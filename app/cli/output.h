@@ -3,6 +3,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -45,5 +46,10 @@ private:
     int m_lastDecile = -1;
     bool m_drawn = false;
 };
+
+// Runs `body` as a job on a worker thread with a progress bar on stderr. Ctrl-C asks the job to cancel
+// (a second Ctrl-C ends the process). Returns kExitOk, or prints the failure and returns kExitError
+// (130 when cancelled).
+int runJob(const Options &options, const std::string &name, const std::function<void(core::JobContext &)> &body);
 
 }  // namespace danka::cli

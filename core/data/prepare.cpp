@@ -1,0 +1,455 @@
+// Dataset preparation pipeline (see prepare.h).
+#include "core/data/prepare.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "core/data/reader.h"
+#include "core/error.h"
+#include "core/hashing.h"
+#include "core/job.h"
+#include "core/store/records.h"
+#include "core/tokenizer/chat_template.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/utf8.h"
+#include "core/version.h"
+#include "kernels/runtime.h"
+
+namespace fs = std::filesystem;
+
+namespace danka::core::data {
+
+DatasetKind kindOf(DataFormat format)
+{
+    switch (format) {
+    case DataFormat::Sft:
+    case DataFormat::Alpaca:
+    case DataFormat::ShareGpt: return DatasetKind::Sft;
+    case DataFormat::Dpo: return DatasetKind::Preference;
+    default: return DatasetKind::Pretrain;
+    }
+}
+
+namespace {
+
+constexpr size_t kBatchRecords = 512;
+constexpr size_t kBatchBytes = 2u << 20;
+const std::vector<int64_t> kHistogramEdges = {0, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192, 16384};
+
+struct InputBatch {
+    uint64_t seq = 0;
+    std::vector<Record> records;
+};
+
+struct Item {
+    Record summary;                 // file, line, language and a short text for reports
+    Fingerprint fingerprint;
+    uint64_t splitHash = 0;
+    std::vector<std::vector<int32_t>> segments;
+    std::vector<std::vector<uint8_t>> masks;
+    int64_t tokens = 0;
+};
+
+struct OutputBatch {
+    uint64_t seq = 0;
+    std::vector<Item> items;
+    CleaningReport cleaning;
+};
+
+// A bounded FIFO; close() wakes everybody and makes pop() return false once empty.
+template <typename T>
+class Channel {
+public:
+    explicit Channel(size_t capacity) : m_capacity(capacity) {}
+    bool push(T value)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notFull.wait(lock, [&] { return m_queue.size() < m_capacity || m_closed; });
+        if (m_closed) return false;
+        m_queue.push_back(std::move(value));
+        m_notEmpty.notify_one();
+        return true;
+    }
+    bool pop(T &out)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notEmpty.wait(lock, [&] { return !m_queue.empty() || m_closed; });
+        if (m_queue.empty()) return false;
+        out = std::move(m_queue.front());
+        m_queue.pop_front();
+        m_notFull.notify_one();
+        return true;
+    }
+    void close()
+    {
+        std::lock_guard lock(m_mutex);
+        m_closed = true;
+        m_notEmpty.notify_all();
+        m_notFull.notify_all();
+    }
+
+private:
+    size_t m_capacity;
+    std::mutex m_mutex;
+    std::condition_variable m_notEmpty, m_notFull;
+    std::deque<T> m_queue;
+    bool m_closed = false;
+};
+
+Record summarize(const Record &r)
+{
+    Record s;
+    s.kind = RecordKind::Text;  // the snippet lives in .text whatever the record was
+    s.file = r.file;
+    s.line = r.line;
+    s.language = r.language;
+    s.text = std::string(utf8::prefix(recordText(r), 80));
+    return s;
+}
+
+void tokenize(const Record &r, DatasetKind kind, const tokenizer::Tokenizer &tok, Item &item)
+{
+    using namespace tokenizer;
+    switch (kind) {
+    case DatasetKind::Pretrain: {
+        std::vector<int32_t> ids = tok.encode(r.text);
+        ids.push_back(tok.eosId());  // documents are joined with </s>
+        item.tokens = static_cast<int64_t>(ids.size());
+        item.segments.push_back(std::move(ids));
+        item.masks.emplace_back();
+        break;
+    }
+    case DatasetKind::Sft: {
+        EncodedSequence seq = encodeConversation(tok, r.messages);
+        item.tokens = static_cast<int64_t>(seq.ids.size());
+        item.segments.push_back(std::move(seq.ids));
+        item.masks.push_back(std::move(seq.lossMask));
+        break;
+    }
+    case DatasetKind::Preference: {
+        std::vector<int32_t> prompt = encodePrompt(tok, r.messages);
+        EncodedSequence chosen = encodeContinuation(tok, r.chosen);
+        EncodedSequence rejected = encodeContinuation(tok, r.rejected);
+        item.tokens = static_cast<int64_t>(prompt.size() + std::max(chosen.ids.size(), rejected.ids.size()));
+        item.masks.emplace_back(prompt.size(), uint8_t(0));
+        item.segments.push_back(std::move(prompt));
+        item.segments.push_back(std::move(chosen.ids));
+        item.masks.push_back(std::move(chosen.lossMask));
+        item.segments.push_back(std::move(rejected.ids));
+        item.masks.push_back(std::move(rejected.lossMask));
+        break;
+    }
+    }
+}
+
+nlohmann::ordered_json rejectsJson(const RejectReport &r)
+{
+    nlohmann::ordered_json examples = nlohmann::ordered_json::array();
+    for (const auto &e : r.examples) examples.push_back(e.toString());
+    return {{"total", r.total}, {"by_reason", r.countsByReason}, {"examples", examples}};
+}
+
+nlohmann::ordered_json splitJson(const ShardWriter &w)
+{
+    nlohmann::ordered_json shards = nlohmann::ordered_json::array();
+    int64_t segments = 0;
+    for (const ShardFiles &s : w.shards()) {
+        nlohmann::ordered_json j = {{"tokens", s.tokens}, {"index", s.index}};
+        if (!s.mask.empty()) j["mask"] = s.mask;
+        j["num_tokens"] = s.numTokens;
+        j["num_segments"] = s.numSegments;
+        shards.push_back(j);
+        segments += s.numSegments;
+    }
+    return {{"num_tokens", w.tokens()}, {"num_segments", segments}, {"shards", shards}};
+}
+
+}  // namespace
+
+PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
+{
+    const auto start = std::chrono::steady_clock::now();
+    if (o.inputs.empty()) throw Error("data prepare: no input files");
+    if (o.outDir.empty()) throw Error("data prepare: no output folder");
+    if (!(o.valFraction >= 0 && o.valFraction < 1)) throw Error("data prepare: the validation fraction must be in [0, 1)");
+    const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(o.tokenizerDir);
+
+    // Every input must produce the same kind of dataset; detect each file's layout up front.
+    PrepareResult result;
+    std::vector<DataFormat> formats;
+    uint64_t totalBytes = 0;
+    for (size_t i = 0; i < o.inputs.size(); ++i) {
+        RecordReader probe(o.inputs[i], o.format);
+        formats.push_back(probe.format());
+        totalBytes += probe.fileSize();
+        const DatasetKind kind = kindOf(probe.format());
+        if (i == 0) result.kind = kind;
+        else if (kind != result.kind)
+            throw Error("data prepare: " + o.inputs[i] + " is " + dataFormatName(probe.format()) + " data (" +
+                        datasetKindName(kind) + "), but " + o.inputs[0] + " is " + datasetKindName(result.kind) +
+                        "; prepare them separately");
+    }
+    if (result.kind != DatasetKind::Pretrain) {
+        tok.requireMarker(tokenizer::kImStart);
+        tok.requireMarker(tokenizer::kImEnd);
+    }
+    const int tokenBytes = tok.vocabSize() <= 65536 ? 2 : 4;
+    const bool withMask = result.kind != DatasetKind::Pretrain;
+
+    const fs::path out = fs::absolute(o.outDir);
+    const fs::path temp = out.parent_path() / (out.filename().string() + ".tmp-" + std::to_string(::getpid()));
+    std::error_code ec;
+    fs::remove_all(temp, ec);
+    fs::create_directories(temp, ec);
+    if (ec) throw Error("cannot create " + temp.string() + ": " + ec.message());
+    struct TempGuard {
+        fs::path path;
+        bool keep = false;
+        ~TempGuard()
+        {
+            std::error_code e;
+            if (!keep) fs::remove_all(path, e);
+        }
+    } guard{temp};
+
+    const Cleaner cleaner(o.cleaning);
+    Deduplicator dedup(o.dedup, o.minhash);
+    const int workers = o.threads > 0 ? o.threads : kernels::hardwareThreadCount();
+    Channel<InputBatch> inputs(static_cast<size_t>(2 * workers));
+    std::mutex readyMutex;
+    std::condition_variable readyCv;
+    std::map<uint64_t, OutputBatch> ready;
+    std::atomic<bool> abort{false};
+    std::atomic<uint64_t> bytesRead{0};
+    std::exception_ptr failure;
+    std::mutex failureMutex;
+    auto fail = [&](std::exception_ptr e) {
+        {
+            std::lock_guard lock(failureMutex);
+            if (!failure) failure = e;
+        }
+        abort = true;
+        inputs.close();
+        readyCv.notify_all();
+    };
+
+    // Reader: records in input order, in batches.
+    RejectReport rejects;
+    std::vector<nlohmann::ordered_json> inputInfo(o.inputs.size());
+    std::atomic<uint64_t> batchesSent{0};
+    std::atomic<uint64_t> nextToWrite{0};  // workers hold finished batches back when far ahead of the writer
+    const size_t maxReady = static_cast<size_t>(4 * workers);
+    std::atomic<bool> readerDone{false};
+    std::thread reader([&] {
+        try {
+            uint64_t doneBytes = 0;
+            InputBatch batch;
+            size_t batchBytes = 0;
+            auto send = [&] {
+                if (batch.records.empty()) return true;
+                batch.seq = batchesSent++;
+                batchBytes = 0;
+                return inputs.push(std::exchange(batch, InputBatch()));
+            };
+            for (size_t i = 0; i < o.inputs.size() && !abort; ++i) {
+                RecordReader file(o.inputs[i], formats[i]);
+                Record r;
+                while (!abort && file.next(r)) {
+                    batchBytes += r.text.size() + 64;
+                    for (auto *turns : {&r.messages, &r.chosen, &r.rejected})
+                        for (const Message &m : *turns) batchBytes += m.content.size();
+                    batch.records.push_back(std::move(r));
+                    bytesRead = doneBytes + file.bytesRead();
+                    if ((batch.records.size() >= kBatchRecords || batchBytes >= kBatchBytes) && !send()) break;
+                }
+                doneBytes += file.fileSize();
+                bytesRead = doneBytes;
+                rejects.merge(file.rejects());
+                inputInfo[i] = {{"path", fs::absolute(o.inputs[i]).string()},
+                                {"format", dataFormatName(file.format())},
+                                {"bytes", file.fileSize()},
+                                {"records", file.records()},
+                                {"rejected", file.rejects().total}};
+            }
+            send();
+        } catch (...) {
+            fail(std::current_exception());
+        }
+        readerDone = true;
+        inputs.close();
+        readyCv.notify_all();
+    });
+
+    // Workers: clean, fingerprint, tokenize.
+    std::vector<std::thread> pool;
+    for (int w = 0; w < workers; ++w) {
+        pool.emplace_back([&] {
+            try {
+                InputBatch batch;
+                while (!abort && inputs.pop(batch)) {
+                    OutputBatch done;
+                    done.seq = batch.seq;
+                    done.items.reserve(batch.records.size());
+                    for (Record &r : batch.records) {
+                        if (!cleaner.clean(r, done.cleaning)) continue;
+                        Item item;
+                        const std::string text = recordText(r);
+                        item.fingerprint = dedup.fingerprint(text);
+                        item.splitHash = hash64(text, o.seed);
+                        tokenize(r, result.kind, tok, item);
+                        item.summary = summarize(r);
+                        done.items.push_back(std::move(item));
+                    }
+                    {
+                        std::unique_lock lock(readyMutex);
+                        // Bounded memory: wait while many later batches are already waiting to be written;
+                        // the batch the writer needs next is always admitted.
+                        readyCv.wait(lock, [&] { return ready.size() < maxReady || done.seq <= nextToWrite || abort; });
+                        ready.emplace(done.seq, std::move(done));
+                    }
+                    readyCv.notify_all();
+                }
+            } catch (...) {
+                fail(std::current_exception());
+            }
+        });
+    }
+    struct Joiner {
+        std::thread &reader;
+        std::vector<std::thread> &pool;
+        std::function<void()> stop;
+        ~Joiner()
+        {
+            stop();
+            if (reader.joinable()) reader.join();
+            for (auto &t : pool)
+                if (t.joinable()) t.join();
+        }
+    } joiner{reader, pool, [&] {
+                 abort = true;
+                 inputs.close();
+                 readyCv.notify_all();
+             }};
+
+    // Writer (this thread): in input order.
+    ShardWriter train(temp.string(), "train", tokenBytes, withMask, o.maxShardTokens);
+    ShardWriter val(temp.string(), "val", tokenBytes, withMask, o.maxShardTokens);
+    std::vector<int64_t> histogram(kHistogramEdges.size(), 0);
+    const double valThreshold = o.valFraction * 18446744073709551616.0;  // fraction of the 64-bit hash range
+    uint64_t next = 0;
+    for (;;) {
+        OutputBatch batch;
+        {
+            std::unique_lock lock(readyMutex);
+            readyCv.wait(lock, [&] { return ready.count(next) || abort || (readerDone && next >= batchesSent); });
+            if (failure) std::rethrow_exception(failure);
+            if (abort) break;
+            if (!ready.count(next)) break;  // the reader is done and everything has been written
+            batch = std::move(ready[next]);
+            ready.erase(next);
+            nextToWrite = ++next;
+        }
+        readyCv.notify_all();
+        job.checkpoint();
+        result.cleaning.merge(batch.cleaning);
+        for (Item &item : batch.items) {
+            if (const std::string rule = dedup.check(item.fingerprint); !rule.empty()) {
+                result.cleaning.dropKept(rule, item.summary);
+                continue;
+            }
+            if (o.maxLength > 0 && result.kind != DatasetKind::Pretrain && item.tokens > o.maxLength) {
+                ++result.tooLong;
+                result.cleaning.dropKept("too_long", item.summary);
+                continue;
+            }
+            const bool isVal = static_cast<double>(item.splitHash) < valThreshold;
+            ShardWriter &w = isVal ? val : train;
+            for (size_t s = 0; s < item.segments.size(); ++s) w.append(item.segments[s], item.masks[s], s == 0);
+            (isVal ? result.valRecords : result.trainRecords) += 1;
+            if (!isVal) {
+                size_t bucket = kHistogramEdges.size() - 1;
+                while (bucket > 0 && item.tokens < kHistogramEdges[bucket]) --bucket;
+                ++histogram[bucket];
+            }
+        }
+        const double fraction = totalBytes > 0 ? static_cast<double>(bytesRead.load()) / static_cast<double>(totalBytes) : 1;
+        job.setProgress(std::min(0.99, fraction), std::to_string(result.trainRecords + result.valRecords) +
+                                                       " records, " + std::to_string(train.tokens() + val.tokens()) +
+                                                       " tokens");
+    }
+    if (failure) std::rethrow_exception(failure);
+    reader.join();
+    for (auto &t : pool) t.join();
+    train.finish();
+    val.finish();
+    result.rejects = rejects;
+    if (result.trainRecords + result.valRecords == 0)
+        throw Error("data prepare: no record survived (" + std::to_string(rejects.total) + " unreadable, " +
+                    std::to_string(result.cleaning.recordsIn - result.cleaning.recordsOut) + " removed by cleaning)");
+    result.trainTokens = train.tokens();
+    result.valTokens = val.tokens();
+    result.bytesIn = totalBytes;
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    nlohmann::ordered_json splits = {{"train", splitJson(train)}};
+    if (result.valRecords > 0) splits["val"] = splitJson(val);
+    nlohmann::ordered_json inputsJson = nlohmann::ordered_json::array();
+    for (auto &i : inputInfo) inputsJson.push_back(i);
+    result.info = {
+        {"format", "danka-dataset"},
+        {"version", 1},
+        {"kind", datasetKindName(result.kind)},
+        {"name", o.name.empty() ? out.filename().string() : o.name},
+        {"token_dtype", tokenBytes == 2 ? "uint16" : "uint32"},
+        {"tokenizer", {{"dir", fs::absolute(o.tokenizerDir).string()}, {"checksum", tok.checksum()},
+                       {"vocab_size", tok.vocabSize()}, {"eos_id", tok.eosId()}, {"pad_id", tok.padId()}}},
+        {"records", {{"train", result.trainRecords}, {"val", result.valRecords}}},
+        {"tokens", {{"train", result.trainTokens}, {"val", result.valTokens}}},
+        {"length_histogram", {{"edges", kHistogramEdges}, {"counts", histogram}}},
+        {"splits", splits},
+        {"inputs", inputsJson},
+        {"rejected", rejectsJson(rejects)},
+        {"cleaning", result.cleaning.toJson()},
+        {"dedup", {{"mode", dedupModeName(o.dedup)}, {"shingle_chars", o.minhash.shingleChars},
+                   {"permutations", o.minhash.permutations}, {"bands", o.minhash.bands},
+                   {"threshold", o.minhash.threshold}}},
+        {"options", {{"val_fraction", o.valFraction}, {"seed", o.seed}, {"max_length", o.maxLength},
+                     {"too_long", result.tooLong}}},
+        {"seconds", result.seconds},
+        {"created_at", nowSeconds()},
+        {"danka_version", DANKA_VERSION},
+    };
+    {
+        std::ofstream meta(temp / "dataset.json");
+        meta << result.info.dump(2) << '\n';
+        if (!meta) throw Error("cannot write " + (temp / "dataset.json").string());
+    }
+    // Swap the finished folder in.
+    if (fs::exists(out)) {
+        const fs::path old = out.parent_path() / (out.filename().string() + ".old-" + std::to_string(::getpid()));
+        fs::rename(out, old, ec);
+        if (ec) throw Error("cannot replace " + out.string() + ": " + ec.message());
+        fs::rename(temp, out, ec);
+        fs::remove_all(old);
+    } else {
+        fs::create_directories(out.parent_path(), ec);
+        fs::rename(temp, out, ec);
+    }
+    if (ec) throw Error("cannot move the dataset into " + out.string() + ": " + ec.message());
+    guard.keep = true;
+    result.dir = out.string();
+    job.setProgress(1.0, "done");
+    return result;
+}
+
+}  // namespace danka::core::data

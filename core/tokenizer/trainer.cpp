@@ -1,0 +1,352 @@
+// Tokenizer training (see trainer.h).
+#include "core/tokenizer/trainer.h"
+
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <unordered_map>
+
+#include "core/data/reader.h"
+#include "core/utf8.h"
+#include "core/error.h"
+#include "core/hashing.h"
+#include "core/job.h"
+#include "core/store/records.h"
+#include "core/version.h"
+#include "kernels/runtime.h"
+#include "core/tokenizer/chat_template.h"
+
+namespace fs = std::filesystem;
+
+namespace danka::core::tokenizer {
+
+std::vector<std::string> markersFor(const std::vector<std::string> &domains)
+{
+    std::vector<std::string> markers = kStandardMarkers;
+    for (const std::string &d : domains) markers.push_back("[DOMAIN:" + d + "]");
+    return markers;
+}
+
+namespace {
+
+// Reads the cleaned records of every input once: a seeded reservoir sample of at most maxSentences lines
+// for training (bounded memory), a deterministic held-out sample (by hash) for measuring compression, and
+// the frequency of every character, from which the character coverage is chosen.
+class CorpusSampler {
+public:
+    CorpusSampler(const TokenizerTrainOptions &options, JobContext &job, uint64_t totalBytes)
+        : m_options(options), m_job(job), m_cleaner(options.cleaning), m_totalBytes(totalBytes), m_rng(options.seed)
+    {
+    }
+
+    void run()
+    {
+        uint64_t doneBytes = 0;
+        for (const std::string &input : m_options.inputs) {
+            data::RecordReader reader(input, m_options.format);
+            data::Record record;
+            while (reader.next(record)) {
+                if ((++records & 1023) == 0) {
+                    m_job.checkpoint();
+                    m_job.setProgress(0.5 * static_cast<double>(doneBytes + reader.bytesRead()) /
+                                          std::max<double>(1.0, static_cast<double>(m_totalBytes)),
+                                      "reading " + fs::path(input).filename().string() + ": " +
+                                          std::to_string(seen) + " lines");
+                }
+                if (m_cleaner.clean(record, cleaning)) addText(data::recordText(record));
+            }
+            doneBytes += reader.fileSize();
+            rejects.merge(reader.rejects());
+        }
+    }
+
+    std::vector<std::string> sample, heldZh, heldEn;
+    std::unordered_map<char32_t, int64_t> charCounts;
+    int64_t seen = 0;     // training lines seen (before sampling)
+    int64_t records = 0;
+    data::RejectReport rejects;
+    data::CleaningReport cleaning;
+
+private:
+    void addText(const std::string &text)
+    {
+        size_t begin = 0;
+        while (begin < text.size()) {
+            size_t end = text.find('\n', begin);
+            if (end == std::string::npos) end = text.size();
+            std::string_view line(text.data() + begin, end - begin);
+            begin = end + 1;
+            if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+            // Cut long lines at character boundaries: SentencePiece skips lines over its byte limit.
+            while (!line.empty()) {
+                const std::string_view piece = utf8::prefix(line, static_cast<size_t>(m_options.maxSentenceChars));
+                line.remove_prefix(piece.size());
+                addLine(piece);
+            }
+        }
+    }
+
+    void addLine(std::string_view line)
+    {
+        const uint64_t h = hash64(line, m_options.seed);
+        if (static_cast<double>(h % 1000000) < m_options.heldOutFraction * 1e6) {
+            const std::string tag = data::languageTag(line);
+            auto &held = tag == "zh" ? heldZh : heldEn;
+            if ((tag == "zh" || tag == "en") && static_cast<int64_t>(held.size()) < m_options.maxHeldOutLines)
+                held.emplace_back(line);
+            return;
+        }
+        for (size_t pos = 0; pos < line.size();) ++charCounts[utf8::next(line, pos)];
+        // Reservoir sampling (Vitter's algorithm R): every line has the same chance to be kept.
+        ++seen;
+        if (static_cast<int64_t>(sample.size()) < m_options.maxSentences) {
+            sample.emplace_back(line);
+        } else {
+            const auto j = static_cast<int64_t>(m_rng() % static_cast<uint64_t>(seen));
+            if (j < m_options.maxSentences) sample[static_cast<size_t>(j)] = std::string(line);
+        }
+    }
+
+    const TokenizerTrainOptions &m_options;
+    JobContext &m_job;
+    data::Cleaner m_cleaner;
+    uint64_t m_totalBytes;
+    std::mt19937_64 m_rng;
+};
+
+// Hands the sample to SentencePiece, releasing each line once it has been copied.
+class SampleIterator : public sentencepiece::SentenceIterator {
+public:
+    explicit SampleIterator(std::vector<std::string> &lines) : m_lines(lines) {}
+    bool done() const override { return m_index >= m_lines.size(); }
+    void Next() override { std::string().swap(m_lines[m_index++]); }
+    const std::string &value() const override { return m_lines[m_index]; }
+    sentencepiece::util::Status status() const override { return {}; }
+
+private:
+    std::vector<std::string> &m_lines;
+    size_t m_index = 0;
+};
+
+// The largest coverage (at most `wanted`) whose required characters leave room for merges: single
+// characters may take half of what the vocabulary has left after bytes, markers and specials.
+double chooseCoverage(const std::unordered_map<char32_t, int64_t> &counts, double wanted, int vocabSize,
+                      size_t markers, int64_t *charsKept)
+{
+    std::vector<int64_t> freq;
+    int64_t total = 0;
+    for (const auto &[c, n] : counts) {
+        freq.push_back(n);
+        total += n;
+    }
+    std::sort(freq.rbegin(), freq.rend());
+    const int64_t budget = std::max<int64_t>(16, (vocabSize - 256 - static_cast<int64_t>(markers) - 4) / 2);
+    int64_t cumulative = 0;
+    size_t kept = 0;
+    for (; kept < freq.size(); ++kept) {
+        if (static_cast<int64_t>(kept) >= budget) break;
+        if (total > 0 && static_cast<double>(cumulative) / static_cast<double>(total) >= wanted) break;
+        cumulative += freq[kept];
+    }
+    *charsKept = static_cast<int64_t>(kept);
+    if (total == 0) return wanted;
+    // A hair below the covered share, so SentencePiece's own cut (>= coverage) keeps the same characters.
+    const double covered = static_cast<double>(cumulative) / static_cast<double>(total);
+    return std::min(wanted, std::max(0.5, covered - 1e-9));
+}
+
+std::string joinComma(const std::vector<std::string> &items)
+{
+    std::string out;
+    for (const std::string &s : items) out += (out.empty() ? "" : ",") + s;
+    return out;
+}
+
+void writeJson(const fs::path &path, const nlohmann::ordered_json &j)
+{
+    std::ofstream out(path);
+    out << j.dump(2) << '\n';
+    if (!out) throw Error("cannot write " + path.string());
+}
+
+}  // namespace
+
+void writeHuggingFaceFiles(const Tokenizer &t, const std::string &dir, int64_t modelMaxLength)
+{
+    nlohmann::ordered_json added = nlohmann::ordered_json::object();
+    auto addToken = [&](int32_t id, bool special) {
+        added[std::to_string(id)] = {{"content", t.piece(id)}, {"lstrip", false}, {"normalized", false},
+                                     {"rstrip", false},        {"single_word", false}, {"special", special}};
+    };
+    for (int32_t id : {t.unkId(), t.bosId(), t.eosId(), t.padId()})
+        if (id >= 0) addToken(id, true);
+    std::vector<std::string> markers = t.markers();
+    for (const std::string &m : markers) addToken(t.pieceId(m), true);
+
+    nlohmann::ordered_json config = {
+        {"tokenizer_class", "LlamaTokenizer"},
+        {"bos_token", t.piece(t.bosId())},
+        {"eos_token", t.piece(t.eosId())},
+        {"unk_token", t.piece(t.unkId())},
+        {"pad_token", t.piece(t.padId())},
+        {"add_bos_token", false},
+        {"add_eos_token", false},
+        {"add_prefix_space", false},
+        {"legacy", false},
+        {"clean_up_tokenization_spaces", false},
+        {"model_max_length", modelMaxLength},
+        {"sp_model_kwargs", nlohmann::ordered_json::object()},
+        {"additional_special_tokens", markers},
+        {"added_tokens_decoder", added},
+        {"chat_template", jinjaChatTemplate()},
+    };
+    writeJson(fs::path(dir) / "tokenizer_config.json", config);
+    writeJson(fs::path(dir) / "special_tokens_map.json",
+              {{"bos_token", t.piece(t.bosId())}, {"eos_token", t.piece(t.eosId())}, {"unk_token", t.piece(t.unkId())},
+               {"pad_token", t.piece(t.padId())}, {"additional_special_tokens", markers}});
+}
+
+TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::string &outDir, JobContext &job)
+{
+    if (o.inputs.empty()) throw Error("tokenizer train: no input files");
+    if (o.vocabSize < 300 || o.vocabSize > 65536)
+        throw Error("tokenizer train: vocabulary size " + std::to_string(o.vocabSize) +
+                    " is outside [300, 65536] (byte fallback alone needs 256 pieces)");
+    uint64_t totalBytes = 0;
+    for (const std::string &in : o.inputs) {
+        std::error_code ec;
+        const auto size = fs::file_size(in, ec);
+        if (ec) throw Error("cannot read " + in + ": " + ec.message());
+        totalBytes += size;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    const std::vector<std::string> markers = markersFor(o.domains);
+    const int threads = o.threads > 0 ? o.threads : static_cast<int>(kernels::hardwareThreadCount());
+
+    // SentencePiece options. The model normalises its input the way cleaning normalised the training text
+    // (NFKC, or nothing), so every client encodes alike: Danka's chat, data prepare, Hugging Face. No dummy
+    // prefix or whitespace folding: decode(encode(x)) == normalise(x), and segments encode the same alone or
+    // joined.
+    std::unordered_map<std::string, std::string> args = {
+        {"model_type", "bpe"},
+        {"vocab_size", std::to_string(o.vocabSize)},
+        {"character_coverage", std::to_string(o.characterCoverage)},
+        {"byte_fallback", "true"},
+        {"split_digits", "true"},
+        {"allow_whitespace_only_pieces", "true"},
+        {"remove_extra_whitespaces", "false"},
+        {"add_dummy_prefix", "false"},
+        {"normalization_rule_name", o.cleaning.nfkc ? "nfkc" : "identity"},
+        {"user_defined_symbols", joinComma(markers)},
+        {"unk_id", "0"}, {"bos_id", "1"}, {"eos_id", "2"}, {"pad_id", "3"},
+        {"unk_piece", "<unk>"}, {"bos_piece", "<s>"}, {"eos_piece", "</s>"}, {"pad_piece", "<pad>"},
+        {"input_sentence_size", "0"},            // Danka samples itself (CorpusSampler)
+        {"shuffle_input_sentence", "false"},
+        {"max_sentence_length", std::to_string(o.maxSentenceChars * 4 + 16)},
+        {"num_threads", std::to_string(threads)},
+        {"hard_vocab_limit", "false"},
+        {"minloglevel", "2"},
+        {"model_prefix", ""},
+    };
+    CorpusSampler corpus(o, job, totalBytes);
+    corpus.run();
+    if (corpus.sample.empty())
+        throw Error("tokenizer train: no usable text in the input (" + std::to_string(corpus.rejects.total) +
+                    " records unreadable, " + std::to_string(corpus.cleaning.recordsIn - corpus.cleaning.recordsOut) +
+                    " removed by cleaning)");
+    int64_t charsKept = 0;
+    const double coverage = chooseCoverage(corpus.charCounts, o.characterCoverage, o.vocabSize, markers.size(), &charsKept);
+    args["character_coverage"] = std::to_string(coverage);
+    job.setProgress(0.5, "training BPE on " + std::to_string(corpus.sample.size()) + " lines");
+    sentencepiece::SetRandomGeneratorSeed(o.seed);
+    std::string serialized;
+    SampleIterator lines(corpus.sample);
+    const auto status = sentencepiece::SentencePieceTrainer::Train(args, &lines, &serialized);
+    std::vector<std::string>().swap(corpus.sample);
+    if (!status.ok()) throw Error("tokenizer train: SentencePiece failed: " + status.ToString());
+
+    Tokenizer tokenizer = Tokenizer::fromSerialized(serialized);
+    for (const std::string &m : markers)
+        if (tokenizer.pieceId(m) < 0) throw Error("tokenizer train: marker " + m + " did not become a piece");
+    job.setProgress(0.95, "measuring on held-out lines");
+    TokenizerTrainResult result;
+    result.stats = tokenizer.measure(corpus.heldZh, corpus.heldEn);
+    result.vocabSize = tokenizer.vocabSize();
+    result.sentences = corpus.seen;
+    result.characterCoverage = coverage;
+    result.charactersKept = charsKept;
+    result.records = corpus.records;
+    result.rejects = corpus.rejects;
+    result.cleaning = corpus.cleaning;
+    result.checksum = tokenizer.checksum();
+    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+    // Write next to the destination, then swap it in: a crash leaves either the old tokenizer or the new.
+    const fs::path out = fs::absolute(outDir);
+    const fs::path temp = out.parent_path() / (out.filename().string() + ".tmp-" + std::to_string(::getpid()));
+    std::error_code ec;
+    fs::remove_all(temp, ec);
+    fs::create_directories(temp, ec);
+    if (ec) throw Error("cannot create " + temp.string() + ": " + ec.message());
+    {
+        std::ofstream model(temp / "tokenizer.model", std::ios::binary);
+        model.write(serialized.data(), static_cast<std::streamsize>(serialized.size()));
+        if (!model) throw Error("cannot write " + (temp / "tokenizer.model").string());
+    }
+    nlohmann::ordered_json markerJson = nlohmann::ordered_json::array();
+    for (const std::string &m : markers) markerJson.push_back({{"piece", m}, {"id", tokenizer.pieceId(m)}});
+    nlohmann::ordered_json inputs = nlohmann::ordered_json::array();
+    for (const std::string &in : o.inputs) inputs.push_back(fs::absolute(in).string());
+    const nlohmann::ordered_json meta = {
+        {"format", "danka-tokenizer"},
+        {"version", 1},
+        {"model_type", "bpe"},
+        {"vocab_size", result.vocabSize},
+        {"requested_vocab_size", o.vocabSize},
+        {"checksum", result.checksum},
+        {"special", {{"unk", tokenizer.unkId()}, {"bos", tokenizer.bosId()}, {"eos", tokenizer.eosId()},
+                     {"pad", tokenizer.padId()}}},
+        {"markers", markerJson},
+        {"chat_template", "chatml"},
+        {"byte_fallback", true},
+        {"normalization", o.cleaning.nfkc ? "nfkc" : "none"},
+        {"character_coverage", coverage},
+        {"single_character_pieces", charsKept},
+        {"trained_on", inputs},
+        {"records", result.records},
+        {"sentences", result.sentences},
+        {"stats", {{"chars_per_token_zh", result.stats.charsPerTokenZh},
+                   {"chars_per_token_en", result.stats.charsPerTokenEn},
+                   {"byte_fallback_share", result.stats.byteFallbackShare},
+                   {"held_out_lines_zh", result.stats.heldOutLinesZh},
+                   {"held_out_lines_en", result.stats.heldOutLinesEn}}},
+        {"cleaning", result.cleaning.toJson()},
+        {"training_seconds", result.seconds},
+        {"created_at", nowSeconds()},
+        {"danka_version", DANKA_VERSION},
+    };
+    writeJson(temp / "danka_tokenizer.json", meta);
+    writeHuggingFaceFiles(tokenizer, temp.string(), 32768);
+    if (fs::exists(out)) {
+        const fs::path old = out.parent_path() / (out.filename().string() + ".old-" + std::to_string(::getpid()));
+        fs::rename(out, old, ec);
+        if (ec) throw Error("cannot replace " + out.string() + ": " + ec.message());
+        fs::rename(temp, out, ec);
+        fs::remove_all(old);
+    } else {
+        fs::create_directories(out.parent_path(), ec);
+        fs::rename(temp, out, ec);
+    }
+    if (ec) throw Error("cannot move the tokenizer into " + out.string() + ": " + ec.message());
+    result.dir = out.string();
+    job.setProgress(1.0, "done");
+    return result;
+}
+
+}  // namespace danka::core::tokenizer
