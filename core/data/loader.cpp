@@ -105,12 +105,12 @@ Batch PretrainLoader::next()
 
 // --- SftLoader ---------------------------------------------------------------------------------------------
 
-SftLoader::SftLoader(const DatasetSplit &split, int64_t maxTokens, int64_t batchSize, int64_t padMultiple,
+SftLoader::SftLoader(const DatasetSplit &split, int64_t seqLen, int64_t batchSize, int64_t padMultiple,
                      int32_t padId, bool shuffle, uint64_t seed)
-    : m_split(split), m_maxTokens(maxTokens), m_batchSize(batchSize), m_padMultiple(std::max<int64_t>(1, padMultiple)),
+    : m_split(split), m_maxTokens(seqLen + 1), m_batchSize(batchSize), m_padMultiple(std::max<int64_t>(1, padMultiple)),
       m_padId(padId), m_shuffle(shuffle), m_seed(seed), m_records(split.numSegments())
 {
-    if (maxTokens < 2 || batchSize <= 0) throw Error("loader: SFT rows need at least 2 tokens and a positive batch size");
+    if (seqLen < 1 || batchSize <= 0) throw Error("loader: SFT needs a positive sequence length and batch size");
     if (m_records == 0) throw Error("loader: the split has no conversations");
     if (m_records > UINT32_MAX) throw Error("loader: more than 4 billion records in one split");
     planEpoch(0);

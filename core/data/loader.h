@@ -69,13 +69,14 @@ private:
     mutable std::unique_ptr<IndexPermutation> m_permutation;
 };
 
-// SFT: one conversation per row, truncated to maxTokens, rows of a batch padded (with padId, no loss) to
-// the batch's longest row rounded up to a multiple of padMultiple. Per epoch the records are shuffled,
+// SFT: one conversation per row, truncated to seqLen + 1 tokens (seqLen input positions); the inputs of a
+// batch are padded (with padId, no loss) to its longest row rounded up to a multiple of padMultiple, and
+// never beyond seqLen (choose seqLen a multiple of padMultiple). Per epoch the records are shuffled,
 // cut into groups of 64 batches, sorted by length inside a group (little padding), cut into batches, and
 // the batches shuffled.
 class SftLoader {
 public:
-    SftLoader(const DatasetSplit &split, int64_t maxTokens, int64_t batchSize, int64_t padMultiple, int32_t padId,
+    SftLoader(const DatasetSplit &split, int64_t seqLen, int64_t batchSize, int64_t padMultiple, int32_t padId,
               bool shuffle, uint64_t seed);
 
     Batch next();

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <deque>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "core/data/reader.h"
 #include "core/utf8.h"
@@ -120,45 +122,77 @@ private:
     std::mt19937_64 m_rng;
 };
 
-// Hands the sample to SentencePiece, releasing each line once it has been copied.
+// Hands the sample to SentencePiece, cut at every character outside `kept` (those become byte-fallback
+// tokens), releasing each line once it has been read.
 class SampleIterator : public sentencepiece::SentenceIterator {
 public:
-    explicit SampleIterator(std::vector<std::string> &lines) : m_lines(lines) {}
-    bool done() const override { return m_index >= m_lines.size(); }
-    void Next() override { std::string().swap(m_lines[m_index++]); }
-    const std::string &value() const override { return m_lines[m_index]; }
+    SampleIterator(std::vector<std::string> &lines, const std::unordered_set<char32_t> &kept)
+        : m_lines(lines), m_kept(kept)
+    {
+        fill();
+    }
+    bool done() const override { return m_pieces.empty(); }
+    void Next() override
+    {
+        m_pieces.pop_front();
+        if (m_pieces.empty()) fill();
+    }
+    const std::string &value() const override { return m_pieces.front(); }
     sentencepiece::util::Status status() const override { return {}; }
 
 private:
+    void fill()
+    {
+        while (m_pieces.empty() && m_index < m_lines.size()) {
+            std::string line;
+            line.swap(m_lines[m_index++]);
+            std::string piece;
+            for (size_t pos = 0; pos < line.size();) {
+                const size_t start = pos;
+                const char32_t c = utf8::next(line, pos);
+                if (m_kept.count(c)) {
+                    piece.append(line, start, pos - start);
+                } else if (!piece.empty()) {
+                    m_pieces.push_back(std::move(piece));
+                    piece.clear();
+                }
+            }
+            if (!piece.empty()) m_pieces.push_back(std::move(piece));
+        }
+    }
     std::vector<std::string> &m_lines;
+    const std::unordered_set<char32_t> &m_kept;
     size_t m_index = 0;
+    std::deque<std::string> m_pieces;
 };
 
-// The largest coverage (at most `wanted`) whose required characters leave room for merges: single
-// characters may take half of what the vocabulary has left after bytes, markers and specials.
-double chooseCoverage(const std::unordered_map<char32_t, int64_t> &counts, double wanted, int vocabSize,
-                      size_t markers, int64_t *charsKept)
+// The characters that get their own piece: the most frequent ones until they cover `wanted` of all
+// character occurrences, but no more than half of what the vocabulary has left after the 256 byte pieces,
+// the markers and the four specials (the other half is for merges). SentencePiece itself only accepts a
+// coverage of 0.98 or more, which for Chinese text can need more characters than a small vocabulary holds.
+std::unordered_set<char32_t> chooseCharacters(const std::unordered_map<char32_t, int64_t> &counts, double wanted,
+                                              int vocabSize, size_t markers, double *coverage)
 {
-    std::vector<int64_t> freq;
+    std::vector<std::pair<int64_t, char32_t>> byFrequency;
     int64_t total = 0;
     for (const auto &[c, n] : counts) {
-        freq.push_back(n);
+        byFrequency.emplace_back(n, c);
         total += n;
     }
-    std::sort(freq.rbegin(), freq.rend());
-    const int64_t budget = std::max<int64_t>(16, (vocabSize - 256 - static_cast<int64_t>(markers) - 4) / 2);
-    int64_t cumulative = 0;
-    size_t kept = 0;
-    for (; kept < freq.size(); ++kept) {
-        if (static_cast<int64_t>(kept) >= budget) break;
-        if (total > 0 && static_cast<double>(cumulative) / static_cast<double>(total) >= wanted) break;
-        cumulative += freq[kept];
+    std::sort(byFrequency.begin(), byFrequency.end(), [](const auto &a, const auto &b) {
+        return a.first != b.first ? a.first > b.first : a.second < b.second;  // deterministic order
+    });
+    const auto budget = static_cast<size_t>(std::max<int64_t>(16, (vocabSize - 256 - static_cast<int64_t>(markers) - 4) / 2));
+    std::unordered_set<char32_t> kept;
+    int64_t covered = 0;
+    for (const auto &[n, c] : byFrequency) {
+        if (kept.size() >= budget) break;
+        if (total > 0 && static_cast<double>(covered) / static_cast<double>(total) >= wanted) break;
+        kept.insert(c);
+        covered += n;
     }
-    *charsKept = static_cast<int64_t>(kept);
-    if (total == 0) return wanted;
-    // A hair below the covered share, so SentencePiece's own cut (>= coverage) keeps the same characters.
-    const double covered = static_cast<double>(cumulative) / static_cast<double>(total);
-    return std::min(wanted, std::max(0.5, covered - 1e-9));
+    *coverage = total > 0 ? static_cast<double>(covered) / static_cast<double>(total) : 1.0;
+    return kept;
 }
 
 std::string joinComma(const std::vector<std::string> &items)
@@ -236,7 +270,7 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::s
     std::unordered_map<std::string, std::string> args = {
         {"model_type", "bpe"},
         {"vocab_size", std::to_string(o.vocabSize)},
-        {"character_coverage", std::to_string(o.characterCoverage)},
+        {"character_coverage", "1.0"},  // of the lines as cut by SampleIterator: exactly the chosen characters
         {"byte_fallback", "true"},
         {"split_digits", "true"},
         {"allow_whitespace_only_pieces", "true"},
@@ -260,13 +294,14 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::s
         throw Error("tokenizer train: no usable text in the input (" + std::to_string(corpus.rejects.total) +
                     " records unreadable, " + std::to_string(corpus.cleaning.recordsIn - corpus.cleaning.recordsOut) +
                     " removed by cleaning)");
-    int64_t charsKept = 0;
-    const double coverage = chooseCoverage(corpus.charCounts, o.characterCoverage, o.vocabSize, markers.size(), &charsKept);
-    args["character_coverage"] = std::to_string(coverage);
+    double coverage = 1.0;
+    const std::unordered_set<char32_t> kept =
+        chooseCharacters(corpus.charCounts, o.characterCoverage, o.vocabSize, markers.size(), &coverage);
+    const auto charsKept = static_cast<int64_t>(kept.size());
     job.setProgress(0.5, "training BPE on " + std::to_string(corpus.sample.size()) + " lines");
     sentencepiece::SetRandomGeneratorSeed(o.seed);
     std::string serialized;
-    SampleIterator lines(corpus.sample);
+    SampleIterator lines(corpus.sample, kept);
     const auto status = sentencepiece::SentencePieceTrainer::Train(args, &lines, &serialized);
     std::vector<std::string>().swap(corpus.sample);
     if (!status.ok()) throw Error("tokenizer train: SentencePiece failed: " + status.ToString());

@@ -22,8 +22,9 @@ struct TokenizerTrainOptions {
     std::vector<std::string> inputs;             // data files in any layout the readers accept
     data::DataFormat format = data::DataFormat::Auto;
     int vocabSize = 6400;                        // 6400 for small models, up to 65536
-    double characterCoverage = 0.9995;           // at most; lowered so that single characters take at most half
-                                                 // of the vocabulary (rarer characters fall back to bytes)
+    double characterCoverage = 0.9995;           // share of character occurrences with their own piece, at most;
+                                                 // single characters never take more than half of the vocabulary
+                                                 // (rarer characters fall back to UTF-8 bytes)
     int64_t maxSentences = 2000000;              // lines sampled for training (bounds memory)
     int maxSentenceChars = 2048;                 // longer lines are cut
     std::vector<std::string> domains;            // adds [DOMAIN:x] markers
@@ -39,7 +40,7 @@ struct TokenizerTrainResult {
     int32_t vocabSize = 0;
     TokenizerStats stats;
     int64_t sentences = 0;         // training lines seen (the sample holds at most maxSentences of them)
-    double characterCoverage = 0;  // the coverage used
+    double characterCoverage = 0;  // share of character occurrences that got their own piece
     int64_t charactersKept = 0;    // characters that became single pieces
     int64_t records = 0;
     double seconds = 0;
