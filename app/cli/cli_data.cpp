@@ -14,6 +14,7 @@
 #include "core/job.h"
 #include "core/store/experiment_store.h"
 #include "core/text_util.h"
+#include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/trainer.h"
 #include "core/utf8.h"
@@ -200,29 +201,57 @@ int trainTokenizer(const Options &options, const TokenizerTrainArgs &a)
     return kExitOk;
 }
 
-int encodeText(const Options &options, const std::string &dir, const std::string &text)
+// `--chat`: TEXT is a JSON list of {"role", "content"} turns, encoded with the chat template.
+std::vector<int32_t> encodeChatArgument(const core::tokenizer::Tokenizer &tok, const std::string &text,
+                                        std::vector<uint8_t> &mask)
+{
+    const json turns = json::parse(text, nullptr, false);
+    if (!turns.is_array()) throw core::Error("--chat expects a JSON list of {\"role\", \"content\"} turns");
+    std::vector<core::data::Message> messages;
+    for (size_t i = 0; i < turns.size(); ++i) {
+        const json &t = turns[i];
+        if (!t.is_object() || !t.contains("role") || !t["role"].is_string() || !t.contains("content") ||
+            !t["content"].is_string())
+            throw core::Error("--chat: turn " + std::to_string(i) + " needs string \"role\" and \"content\"");
+        messages.push_back({t["role"].get<std::string>(), t["content"].get<std::string>()});
+    }
+    const core::tokenizer::EncodedSequence seq = core::tokenizer::encodeConversation(tok, messages);
+    mask = seq.lossMask;
+    return seq.ids;
+}
+
+int encodeText(const Options &options, const std::string &dir, const std::string &text, bool chat)
 {
     if (const size_t bad = core::utf8::firstInvalid(text); bad != core::utf8::kValid)
         throw core::Error("the text is not valid UTF-8 (byte " + std::to_string(bad + 1) + ")");
     const auto tok = core::tokenizer::Tokenizer::load(dir);
-    const std::vector<int32_t> ids = tok.encode(text);
+    std::vector<uint8_t> mask;
+    const std::vector<int32_t> ids = chat ? encodeChatArgument(tok, text, mask) : tok.encode(text);
     std::vector<std::string> pieces;
     for (int32_t id : ids) pieces.push_back(tok.piece(id));
     const std::string decoded = tok.decode(ids);
     if (options.json) {
-        printJson({{"ids", ids}, {"pieces", pieces}, {"decoded", decoded}});
+        json out = {{"ids", ids}, {"pieces", pieces}, {"decoded", decoded}};
+        if (chat) out["loss_mask"] = mask;
+        printJson(out);
         return kExitOk;
     }
     std::string idLine, pieceLine;
     for (size_t i = 0; i < ids.size(); ++i) {
         idLine += (i ? " " : "") + std::to_string(ids[i]);
-        pieceLine += (i ? " | " : "") + pieces[i];
+        // With --chat, pieces that carry loss are shown in [brackets].
+        const bool target = chat && mask[i];
+        pieceLine += (i ? " | " : "") + (target ? "[" + pieces[i] + "]" : pieces[i]);
     }
-    const size_t chars = core::utf8::length(text);
-    std::cout << "ids:     " << idLine << "\npieces:  " << pieceLine << "\ndecoded: " << decoded << "\n"
-              << ids.size() << " tokens, " << chars << " characters, "
-              << core::formatNumber(ids.empty() ? 0 : std::round(100.0 * chars / ids.size()) / 100) << " chars/token"
-              << std::endl;
+    std::cout << "ids:     " << idLine << "\npieces:  " << pieceLine << "\ndecoded: " << decoded << "\n";
+    if (chat) {
+        std::cout << ids.size() << " tokens, " << std::count(mask.begin(), mask.end(), 1) << " with loss ([...])" << std::endl;
+    } else {
+        const size_t chars = core::utf8::length(text);
+        std::cout << ids.size() << " tokens, " << chars << " characters, "
+                  << core::formatNumber(ids.empty() ? 0 : std::round(100.0 * chars / ids.size()) / 100) << " chars/token"
+                  << std::endl;
+    }
     return kExitOk;
 }
 
@@ -509,12 +538,19 @@ void addTokenizerCommands(CLI::App &app, const Options &options, Action &action)
     addCleaningFlags(train, t->cleaning);
     train->callback([&, t] { action = [&, t] { return trainTokenizer(options, *t); }; });
 
-    auto encodeArgs = std::make_shared<std::pair<std::string, std::string>>();
+    struct EncodeArgs {
+        std::string tokenizer, text;
+        bool chat = false;
+    };
+    auto encodeArgs = std::make_shared<EncodeArgs>();
     CLI::App *encode = tok->add_subcommand("encode", "Show the ids and pieces of a text, and its decoding");
-    encode->add_option("--tokenizer", encodeArgs->first, "Tokenizer folder")->required();
-    encode->add_option("TEXT", encodeArgs->second, "Text to encode")->required();
+    encode->add_option("--tokenizer", encodeArgs->tokenizer, "Tokenizer folder")->required();
+    encode->add_option("TEXT", encodeArgs->text, "Text to encode")->required();
+    encode->add_flag("--chat", encodeArgs->chat,
+                     "TEXT is a JSON list of {\"role\", \"content\"} turns: encode with the chat template and show "
+                     "the loss mask");
     encode->callback([&, encodeArgs] {
-        action = [&, encodeArgs] { return encodeText(options, encodeArgs->first, encodeArgs->second); };
+        action = [&, encodeArgs] { return encodeText(options, encodeArgs->tokenizer, encodeArgs->text, encodeArgs->chat); };
     });
 
     auto inspectDir = std::make_shared<std::string>();

@@ -22,7 +22,7 @@
 #include "core/store/records.h"
 #include "core/version.h"
 #include "kernels/runtime.h"
-#include "core/tokenizer/chat_template.h"
+#include "core/tokenizer/hf_export.h"
 
 namespace fs = std::filesystem;
 
@@ -211,41 +211,6 @@ void writeJson(const fs::path &path, const nlohmann::ordered_json &j)
 
 }  // namespace
 
-void writeHuggingFaceFiles(const Tokenizer &t, const std::string &dir, int64_t modelMaxLength)
-{
-    nlohmann::ordered_json added = nlohmann::ordered_json::object();
-    auto addToken = [&](int32_t id, bool special) {
-        added[std::to_string(id)] = {{"content", t.piece(id)}, {"lstrip", false}, {"normalized", false},
-                                     {"rstrip", false},        {"single_word", false}, {"special", special}};
-    };
-    for (int32_t id : {t.unkId(), t.bosId(), t.eosId(), t.padId()})
-        if (id >= 0) addToken(id, true);
-    std::vector<std::string> markers = t.markers();
-    for (const std::string &m : markers) addToken(t.pieceId(m), true);
-
-    nlohmann::ordered_json config = {
-        {"tokenizer_class", "LlamaTokenizer"},
-        {"bos_token", t.piece(t.bosId())},
-        {"eos_token", t.piece(t.eosId())},
-        {"unk_token", t.piece(t.unkId())},
-        {"pad_token", t.piece(t.padId())},
-        {"add_bos_token", false},
-        {"add_eos_token", false},
-        {"add_prefix_space", false},
-        {"legacy", false},
-        {"clean_up_tokenization_spaces", false},
-        {"model_max_length", modelMaxLength},
-        {"sp_model_kwargs", nlohmann::ordered_json::object()},
-        {"additional_special_tokens", markers},
-        {"added_tokens_decoder", added},
-        {"chat_template", jinjaChatTemplate()},
-    };
-    writeJson(fs::path(dir) / "tokenizer_config.json", config);
-    writeJson(fs::path(dir) / "special_tokens_map.json",
-              {{"bos_token", t.piece(t.bosId())}, {"eos_token", t.piece(t.eosId())}, {"unk_token", t.piece(t.unkId())},
-               {"pad_token", t.piece(t.padId())}, {"additional_special_tokens", markers}});
-}
-
 TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::string &outDir, JobContext &job)
 {
     if (o.inputs.empty()) throw Error("tokenizer train: no input files");
@@ -367,7 +332,7 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::s
         {"danka_version", DANKA_VERSION},
     };
     writeJson(temp / "danka_tokenizer.json", meta);
-    writeHuggingFaceFiles(tokenizer, temp.string(), 32768);
+    writeHuggingFaceFiles(tokenizer, temp.string(), o.cleaning.nfkc, 32768);
     if (fs::exists(out)) {
         const fs::path old = out.parent_path() / (out.filename().string() + ".old-" + std::to_string(::getpid()));
         fs::rename(out, old, ec);

@@ -56,8 +56,4 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &options, const 
 // Markers of a tokenizer trained with `domains`: the standard ones, then [DOMAIN:x] for each domain.
 std::vector<std::string> markersFor(const std::vector<std::string> &domains);
 
-// Writes tokenizer_config.json and special_tokens_map.json (Hugging Face LlamaTokenizer over
-// tokenizer.model, with the chat template) into `dir`.
-void writeHuggingFaceFiles(const Tokenizer &tokenizer, const std::string &dir, int64_t modelMaxLength);
-
 }  // namespace danka::core::tokenizer
