@@ -194,6 +194,72 @@ private Q_SLOTS:
         QVERIFY2(r.err.contains(QStringLiteral("is not empty and has no danka.sqlite")), qPrintable(r.err));
     }
 
+    void tokenizerAndDataCommands()
+    {
+        QTemporaryDir dir;
+        const QString ws = dir.filePath(QStringLiteral("ws"));
+        const QString tok = dir.filePath(QStringLiteral("tok"));
+        const QString demo = QStringLiteral(DANKA_RESOURCES "/demo/");
+        Result train = cli({QStringLiteral("--json"), QStringLiteral("tokenizer"), QStringLiteral("train"),
+                            QStringLiteral("--input"), demo + QStringLiteral("sft.jsonl"), QStringLiteral("--vocab-size"),
+                            QStringLiteral("1000"), QStringLiteral("--out"), tok},
+                           ws);
+        QCOMPARE(train.exitCode, 0);
+        QCOMPARE(train.json()[QStringLiteral("vocab_size")].toInt(), 1000);
+        QVERIFY(train.json()[QStringLiteral("chars_per_token")].toObject()[QStringLiteral("zh")].toDouble() > 0);
+
+        const Result encoded = cli({QStringLiteral("--json"), QStringLiteral("tokenizer"), QStringLiteral("encode"),
+                                    QStringLiteral("--tokenizer"), tok, QStringLiteral("单卡<|im_end|>")});
+        QCOMPARE(encoded.exitCode, 0);
+        const QJsonObject e = encoded.json();
+        QCOMPARE(e.keys(), (QStringList{QStringLiteral("decoded"), QStringLiteral("ids"), QStringLiteral("pieces")}));
+        QCOMPARE(e[QStringLiteral("decoded")].toString(), QStringLiteral("单卡<|im_end|>"));
+        QCOMPARE(e[QStringLiteral("ids")].toArray().size(), e[QStringLiteral("pieces")].toArray().size());
+        QCOMPARE(e[QStringLiteral("pieces")].toArray().last().toString(), QStringLiteral("<|im_end|>"));
+
+        const Result inspected = cli({QStringLiteral("tokenizer"), QStringLiteral("inspect"), tok});
+        QCOMPARE(inspected.exitCode, 0);
+        QVERIFY2(inspected.out.contains(QStringLiteral("<|im_start|>=4")), qPrintable(inspected.out));
+
+        // Malformed lines are reported with file:line, the rest is prepared.
+        const QString bad = QStringLiteral(DANKA_TEST_DATA "/data/bad.jsonl");
+        const Result prepared = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
+                                     QStringLiteral("--tokenizer"), tok, QStringLiteral("--val-fraction"), QStringLiteral("0")},
+                                    ws);
+        QCOMPARE(prepared.exitCode, 0);
+        QVERIFY2(prepared.out.contains(bad + QStringLiteral(":7: invalid JSON (unterminated string)")), qPrintable(prepared.out));
+        QVERIFY2(prepared.out.contains(QStringLiteral("train 3 records")), qPrintable(prepared.out));
+        {
+            ExperimentStore store(Workspace::open(ws.toStdString()).databasePath());
+            QCOMPARE(store.datasets().size(), size_t(1));
+            QCOMPARE(store.datasets()[0].kind, std::string("pretrain"));
+            QCOMPARE(store.datasets()[0].records, std::optional<int64_t>(3));
+            QCOMPARE(store.tokenizers().size(), size_t(1));
+        }
+        const QString datasetDir = ws + QStringLiteral("/datasets/bad");
+        const Result inspectDataset = cli({QStringLiteral("--json"), QStringLiteral("data"), QStringLiteral("inspect"),
+                                           datasetDir, QStringLiteral("--show"), QStringLiteral("1")});
+        QCOMPARE(inspectDataset.exitCode, 0);
+        QCOMPARE(inspectDataset.json()[QStringLiteral("samples")].toArray()[0].toArray()[0].toObject()
+                     [QStringLiteral("text")].toString(),
+                 QStringLiteral("第一篇文档:单卡训练。"));  // NFKC made the colon ASCII; </s> decodes to nothing
+        const Result inspectFile = cli({QStringLiteral("data"), QStringLiteral("inspect"), bad});
+        QCOMPARE(inspectFile.exitCode, 0);
+        QVERIFY2(inspectFile.out.contains(QStringLiteral("pretrain layout")) && inspectFile.out.contains(QStringLiteral(":8: invalid UTF-8")),
+                 qPrintable(inspectFile.out));
+
+        // Wrong inputs are errors that name the problem.
+        const Result noTokenizer = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
+                                        QStringLiteral("--tokenizer"), dir.filePath(QStringLiteral("none"))}, ws);
+        QCOMPARE(noTokenizer.exitCode, 1);
+        QVERIFY2(noTokenizer.err.contains(QStringLiteral("no such folder")), qPrintable(noTokenizer.err));
+        const Result mixed = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
+                                  QStringLiteral("--input"), demo + QStringLiteral("sft.jsonl"), QStringLiteral("--tokenizer"), tok},
+                                 ws);
+        QCOMPARE(mixed.exitCode, 1);
+        QVERIFY2(mixed.err.contains(QStringLiteral("prepare them separately")), qPrintable(mixed.err));
+    }
+
     void checkMeasuresTheCpu()
     {
         const Result r = cli({QStringLiteral("--json"), QStringLiteral("check"), QStringLiteral("--seconds"),
