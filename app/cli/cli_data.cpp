@@ -31,6 +31,19 @@ using nlohmann::ordered_json;
 
 // --- shared options ----------------------------------------------------------------------------------------
 
+std::vector<std::string> splitList(const std::string &commaSeparated)
+{
+    std::vector<std::string> items;
+    size_t begin = 0;
+    while (begin < commaSeparated.size()) {
+        size_t end = commaSeparated.find(',', begin);
+        if (end == std::string::npos) end = commaSeparated.size();
+        if (end > begin) items.push_back(commaSeparated.substr(begin, end - begin));
+        begin = end + 1;
+    }
+    return items;
+}
+
 struct CleaningFlags {
     bool noNfkc = false, keepInvisible = false, keepWhitespace = false, noGarbage = false, langTokens = false;
     int64_t minChars = 1, maxChars = 0;
@@ -48,13 +61,7 @@ struct CleaningFlags {
         o.maxSymbolRatio = maxSymbolRatio;
         o.languageTokens = langTokens;
         o.domain = domain;
-        size_t begin = 0;
-        while (begin < languages.size()) {
-            size_t end = languages.find(',', begin);
-            if (end == std::string::npos) end = languages.size();
-            if (end > begin) o.keepLanguages.push_back(languages.substr(begin, end - begin));
-            begin = end + 1;
-        }
+        o.keepLanguages = splitList(languages);
         return o;
     }
 };
@@ -72,15 +79,9 @@ void addCleaningFlags(CLI::App *cmd, CleaningFlags &f)
         ->capture_default_str();
     cmd->add_option("--languages", f.languages, "Keep only these language tags, e.g. zh,en (zh, en, mixed, other)")
         ->check([](const std::string &value) {
-            size_t begin = 0;
-            while (begin <= value.size()) {
-                size_t end = value.find(',', begin);
-                if (end == std::string::npos) end = value.size();
-                const std::string tag = value.substr(begin, end - begin);
+            for (const std::string &tag : splitList(value))
                 if (tag != "zh" && tag != "en" && tag != "mixed" && tag != "other")
                     return std::string("unknown language tag \"") + tag + "\" (use zh, en, mixed, other)";
-                begin = end + 1;
-            }
             return std::string();
         });
     cmd->add_flag("--lang-tokens", f.langTokens, "Prefix text records with [LANG:zh|en|mixed]");
@@ -149,12 +150,7 @@ int trainTokenizer(const Options &options, const TokenizerTrainArgs &a)
     o.maxSentences = a.maxSentences;
     o.cleaning = a.cleaning.options();
     o.threads = options.threads > 0 ? options.threads : 0;
-    for (size_t b = 0; b < a.domains.size();) {
-        size_t e = a.domains.find(',', b);
-        if (e == std::string::npos) e = a.domains.size();
-        if (e > b) o.domains.push_back(a.domains.substr(b, e - b));
-        b = e + 1;
-    }
+    o.domains = splitList(a.domains);
     const std::string out = a.out.empty() ? (fs::path(ws.tokenizersDir()) / defaultName(a.inputs)).string() : a.out;
     core::tokenizer::TokenizerTrainResult result;
     const int code = runJob(options, "tokenizer training",

@@ -1,8 +1,6 @@
 // Dataset preparation pipeline (see prepare.h).
 #include "core/data/prepare.h"
 
-#include <unistd.h>
-
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +16,7 @@
 #include "core/error.h"
 #include "core/hashing.h"
 #include "core/job.h"
+#include "core/staging_dir.h"
 #include "core/store/records.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
@@ -206,21 +205,8 @@ PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
     const int tokenBytes = tok.vocabSize() <= 65536 ? 2 : 4;
     const bool withMask = result.kind != DatasetKind::Pretrain;
 
-    const fs::path out = fs::absolute(o.outDir);
-    const fs::path temp = out.parent_path() / (out.filename().string() + ".tmp-" + std::to_string(::getpid()));
-    std::error_code ec;
-    fs::remove_all(temp, ec);
-    fs::create_directories(temp, ec);
-    if (ec) throw Error("cannot create " + temp.string() + ": " + ec.message());
-    struct TempGuard {
-        fs::path path;
-        bool keep = false;
-        ~TempGuard()
-        {
-            std::error_code e;
-            if (!keep) fs::remove_all(path, e);
-        }
-    } guard{temp};
+    StagingDir staging(o.outDir);
+    const fs::path &temp = staging.path();
 
     const Cleaner cleaner(o.cleaning);
     Deduplicator dedup(o.dedup, o.minhash);
@@ -409,7 +395,7 @@ PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
         {"format", "danka-dataset"},
         {"version", 1},
         {"kind", datasetKindName(result.kind)},
-        {"name", o.name.empty() ? out.filename().string() : o.name},
+        {"name", o.name.empty() ? fs::absolute(o.outDir).filename().string() : o.name},
         {"token_dtype", tokenBytes == 2 ? "uint16" : "uint32"},
         {"tokenizer", {{"dir", fs::absolute(o.tokenizerDir).string()}, {"checksum", tok.checksum()},
                        {"vocab_size", tok.vocabSize()}, {"eos_id", tok.eosId()}, {"pad_id", tok.padId()}}},
@@ -434,20 +420,7 @@ PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
         meta << result.info.dump(2) << '\n';
         if (!meta) throw Error("cannot write " + (temp / "dataset.json").string());
     }
-    // Swap the finished folder in.
-    if (fs::exists(out)) {
-        const fs::path old = out.parent_path() / (out.filename().string() + ".old-" + std::to_string(::getpid()));
-        fs::rename(out, old, ec);
-        if (ec) throw Error("cannot replace " + out.string() + ": " + ec.message());
-        fs::rename(temp, out, ec);
-        fs::remove_all(old);
-    } else {
-        fs::create_directories(out.parent_path(), ec);
-        fs::rename(temp, out, ec);
-    }
-    if (ec) throw Error("cannot move the dataset into " + out.string() + ": " + ec.message());
-    guard.keep = true;
-    result.dir = out.string();
+    result.dir = staging.publish();
     job.setProgress(1.0, "done");
     return result;
 }

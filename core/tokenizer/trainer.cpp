@@ -4,8 +4,6 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
-#include <unistd.h>
-
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +17,7 @@
 #include "core/error.h"
 #include "core/hashing.h"
 #include "core/job.h"
+#include "core/staging_dir.h"
 #include "core/store/records.h"
 #include "core/version.h"
 #include "kernels/runtime.h"
@@ -288,12 +287,8 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::s
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
     // Write next to the destination, then swap it in: a crash leaves either the old tokenizer or the new.
-    const fs::path out = fs::absolute(outDir);
-    const fs::path temp = out.parent_path() / (out.filename().string() + ".tmp-" + std::to_string(::getpid()));
-    std::error_code ec;
-    fs::remove_all(temp, ec);
-    fs::create_directories(temp, ec);
-    if (ec) throw Error("cannot create " + temp.string() + ": " + ec.message());
+    StagingDir staging(outDir);
+    const fs::path &temp = staging.path();
     {
         std::ofstream model(temp / "tokenizer.model", std::ios::binary);
         model.write(serialized.data(), static_cast<std::streamsize>(serialized.size()));
@@ -333,18 +328,7 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::s
     };
     writeJson(temp / "danka_tokenizer.json", meta);
     writeHuggingFaceFiles(tokenizer, temp.string(), o.cleaning.nfkc, 32768);
-    if (fs::exists(out)) {
-        const fs::path old = out.parent_path() / (out.filename().string() + ".old-" + std::to_string(::getpid()));
-        fs::rename(out, old, ec);
-        if (ec) throw Error("cannot replace " + out.string() + ": " + ec.message());
-        fs::rename(temp, out, ec);
-        fs::remove_all(old);
-    } else {
-        fs::create_directories(out.parent_path(), ec);
-        fs::rename(temp, out, ec);
-    }
-    if (ec) throw Error("cannot move the tokenizer into " + out.string() + ": " + ec.message());
-    result.dir = out.string();
+    result.dir = staging.publish();
     job.setProgress(1.0, "done");
     return result;
 }
