@@ -138,6 +138,7 @@ void visitConfig(RunConfig &c, Visitor &v)
         v.field("val_fraction", d.valFraction, {"Share held out for validation", Range::halfOpen(0, 1)});
         v.field("seq_len", d.seqLen, {"Tokens per training sequence", Range::positive()});
         v.field("micro_batch_size", d.microBatchSize, {"Sequences per forward/backward pass", Range::positive()});
+        v.field("pad_to_multiple", d.padToMultiple, {"SFT: pad each batch's length to a multiple of this", Range::positive()});
         v.field("shuffle", d.shuffle, {"Shuffle the sequence order (seeded)"});
     });
 

@@ -22,6 +22,7 @@ struct DataConfig {
     double valFraction = 0.01;        // share of the dataset held out for validation when valDataset is empty
     int64_t seqLen = 512;             // tokens per training sequence
     int64_t microBatchSize = 8;       // sequences per forward/backward pass
+    int64_t padToMultiple = 8;        // SFT: batch length padded to a multiple of this (kernel-friendly shapes)
     bool shuffle = true;              // shuffle sequence order (seeded by runtime.seed)
 };
 
