@@ -20,7 +20,7 @@ endfunction()
 add_library(danka_torch_pch OBJECT "${CMAKE_CURRENT_LIST_DIR}/torch_pch.cpp")
 target_link_libraries(danka_torch_pch PRIVATE torch)
 target_precompile_headers(danka_torch_pch PRIVATE "$<$<COMPILE_LANGUAGE:CXX>:<torch/torch.h$<ANGLE-R>>")
-set_target_properties(danka_torch_pch PROPERTIES POSITION_INDEPENDENT_CODE OFF)
+
 danka_configure_target(danka_torch_pch)
 
 function(danka_use_torch_pch target)
