@@ -27,6 +27,7 @@ int main(int argc, char **argv)
     cli::addConfigCommands(app, options, action);
     cli::addTokenizerCommands(app, options, action);
     cli::addDataCommands(app, options, action);
+    cli::addModelCommands(app, options, action);
     cli::addCheckCommand(app, options, action);
 
     try {

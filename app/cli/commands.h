@@ -19,5 +19,6 @@ void addConfigCommands(CLI::App &app, const Options &options, Action &action);
 void addCheckCommand(CLI::App &app, const Options &options, Action &action);
 void addTokenizerCommands(CLI::App &app, const Options &options, Action &action);
 void addDataCommands(CLI::App &app, const Options &options, Action &action);
+void addModelCommands(CLI::App &app, const Options &options, Action &action);  // model, generate, bench, estimate
 
 }  // namespace danka::cli

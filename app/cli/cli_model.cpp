@@ -1,0 +1,352 @@
+// `danka-cli model init`, `generate`, `bench model` and `estimate`: models as objects, before training.
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "core/config/config_io.h"
+#include "core/config/presets.h"
+#include "core/error.h"
+#include "core/inference.h"
+#include "core/job.h"
+#include "core/model_bench.h"
+#include "core/model_init.h"
+#include "core/text_util.h"
+#include "core/workspace.h"
+#include "model/estimate.h"
+
+namespace fs = std::filesystem;
+
+namespace danka::cli {
+
+namespace {
+
+using nlohmann::json;
+
+struct ConfigSource {
+    std::string file, preset;
+};
+
+// The run config of --config FILE or --preset NAME (invalid configs print their problems: exit 3).
+std::optional<core::RunConfig> loadConfig(const Options &options, const ConfigSource &source, int &exitCode)
+{
+    if (source.file.empty() == source.preset.empty())
+        throw core::Error("give either --config FILE or --preset NAME");
+    if (!source.preset.empty()) {
+        const core::Preset *p = core::findPreset(source.preset);
+        if (!p) throw core::Error("unknown preset \"" + source.preset + "\" (danka-cli config presets lists them)");
+        return p->config;
+    }
+    const core::ConfigLoadResult r = core::loadConfigFile(source.file);
+    if (r.ok()) return r.config;
+    if (options.json) {
+        json problems = json::array();
+        for (const auto &p : r.problems) problems.push_back({{"path", p.path}, {"message", p.message}});
+        printJson({{"file", source.file}, {"valid", false}, {"problems", problems}});
+    } else {
+        for (const auto &p : r.problems) std::cerr << source.file << ": " << p.toString() << "\n";
+    }
+    exitCode = kExitInvalid;
+    return std::nullopt;
+}
+
+void addConfigSource(CLI::App *cmd, ConfigSource &s)
+{
+    cmd->add_option("--config", s.file, "Run config file")->check(CLI::ExistingFile);
+    cmd->add_option("--preset", s.preset, "Preset name (danka-cli config presets)");
+}
+
+// --- model init --------------------------------------------------------------------------------------------
+
+struct InitArgs {
+    ConfigSource source;
+    uint64_t seed = 1234;
+    std::string tokenizer, out;
+};
+
+int initModel(const Options &options, const InitArgs &a)
+{
+    int code = kExitOk;
+    const auto config = loadConfig(options, a.source, code);
+    if (!config) return code;
+    const core::Workspace ws = core::Workspace::open(core::Workspace::resolvePath(options.workspace));
+    core::ModelInitOptions o{*config, a.seed, a.tokenizer, a.out};
+    core::ModelInitResult r;
+    code = runJob(options, "model init", [&](core::JobContext &job) { r = core::initModel(ws, o, job); });
+    if (code != kExitOk) return code;
+    if (options.json) {
+        printJson({{"checkpoint", r.dir}, {"parameters", r.parameters}, {"tokenizer", r.tokenizerDir},
+                   {"trained_demo_tokenizer", r.trainedTokenizer}});
+        return kExitOk;
+    }
+    if (r.trainedTokenizer) std::cout << "Trained the demo tokenizer " << r.tokenizerDir << "\n";
+    std::cout << "Initialised a " << core::formatCount(static_cast<double>(r.parameters)) << "-parameter "
+              << model::attentionKindName(config->model.attention) << " model in " << r.dir << " (tokenizer "
+              << r.tokenizerDir << ")" << std::endl;
+    return kExitOk;
+}
+
+// --- generate ----------------------------------------------------------------------------------------------
+
+std::atomic<bool> g_stop{false};
+extern "C" void onGenerateInterrupt(int)
+{
+    g_stop = true;
+}
+
+struct GenerateArgs {
+    std::string checkpoint, prompt, system, device = "cpu";
+    bool chat = false;
+    core::GenerateRequest request;
+};
+
+int generateText(const Options &options, GenerateArgs &a)
+{
+    auto model = core::InferenceModel::load(a.checkpoint, a.device);
+    a.request.prompt = a.prompt;
+    a.request.chat = a.chat;
+    a.request.systemPrompt = a.system;
+    g_stop = false;
+    auto previous = std::signal(SIGINT, onGenerateInterrupt);
+    const bool stream = !options.json;
+    const core::GenerateResult r = model->generate(a.request, [&](const std::string &piece) {
+        if (stream) {
+            std::fwrite(piece.data(), 1, piece.size(), stdout);
+            std::fflush(stdout);
+        }
+        return !g_stop;
+    });
+    std::signal(SIGINT, previous);
+    if (options.json) {
+        printJson({{"prompt_ids", r.promptIds},
+                   {"generated_ids", r.generatedIds},
+                   {"text", r.text},
+                   {"finish_reason", r.finishReason},
+                   {"tokens_per_s", r.tokensPerSecond}});
+        return kExitOk;
+    }
+    char line[160];
+    std::snprintf(line, sizeof line, "\n[%s, %zu tokens, %.1f tokens/s]", r.finishReason.c_str(), r.generatedIds.size(),
+                  r.tokensPerSecond);
+    std::cerr << line << std::endl;
+    return r.finishReason == "cancelled" ? 130 : kExitOk;
+}
+
+// --- bench model -------------------------------------------------------------------------------------------
+
+struct BenchArgs {
+    ConfigSource source;
+    core::ModelBenchOptions options;
+};
+
+int benchModel(const Options &options, BenchArgs &a)
+{
+    int code = kExitOk;
+    const auto config = loadConfig(options, a.source, code);
+    if (!config) return code;
+    a.options.config = config->model;
+    core::ModelBenchResult r;
+    code = runJob(options, "model benchmark", [&](core::JobContext &job) { r = core::benchModel(a.options, job); });
+    if (code != kExitOk) return code;
+    if (options.json) {
+        printJson({{"parameters", r.parameters},
+                   {"kernels", a.options.referenceKernels ? "reference" : "fused"},
+                   {"dtype", a.options.dtype},
+                   {"batch", a.options.batch},
+                   {"seq_len", a.options.seqLen},
+                   {"train_tokens_per_s", r.trainTokensPerSecond},
+                   {"train_step_seconds", r.stepSeconds},
+                   {"train_flops_per_token", r.trainFlopsPerToken},
+                   {"achieved_flops", r.achievedFlops},
+                   {"peak_flops", r.peakFlops},
+                   {"mfu", r.mfu},
+                   {"decode_tokens_per_s_batch1", r.decodeTokensPerSecondB1},
+                   {"decode_tokens_per_s_batch8", r.decodeTokensPerSecondB8},
+                   {"kv_cache_bytes_per_token", r.kvCacheBytesPerToken}});
+        return kExitOk;
+    }
+    auto fmt = [](const char *f, double v) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, f, v);
+        return std::string(buf);
+    };
+    printTable({"MEASURE", "VALUE"},
+               {{"parameters", core::formatCount(static_cast<double>(r.parameters))},
+                {"kernels", a.options.referenceKernels ? "plain LibTorch (reference)" : "Danka fused"},
+                {"training (forward + backward)", fmt("%.0f tokens/s", r.trainTokensPerSecond) + " (batch " +
+                                                      std::to_string(a.options.batch) + " x " +
+                                                      std::to_string(a.options.seqLen) + ", " + a.options.dtype + ")"},
+                {"model FLOPs utilisation", fmt("%.1f%%", 100 * r.mfu) + " of " + fmt("%.3f", r.peakFlops / 1e12) +
+                                                " TFLOP/s measured matmul peak"},
+                {"decoding, batch 1", fmt("%.1f tokens/s", r.decodeTokensPerSecondB1)},
+                {"decoding, batch 8", fmt("%.1f tokens/s", r.decodeTokensPerSecondB8)},
+                {"KV cache per token", core::formatBytes(static_cast<double>(r.kvCacheBytesPerToken))}});
+    return kExitOk;
+}
+
+// --- estimate ----------------------------------------------------------------------------------------------
+
+// "24GiB", "24GB", "24G", "1.5TiB", or plain bytes.
+double parseBytes(const std::string &text)
+{
+    size_t end = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &end);
+    } catch (const std::exception &) {
+        throw core::Error("--budget: cannot read \"" + text + "\" (e.g. 24GiB)");
+    }
+    std::string unit = text.substr(end);
+    for (auto &ch : unit) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    const double kib = 1024;
+    if (unit.empty() || unit == "b") return value;
+    if (unit == "k" || unit == "kib") return value * kib;
+    if (unit == "m" || unit == "mib") return value * kib * kib;
+    if (unit == "g" || unit == "gib") return value * kib * kib * kib;
+    if (unit == "t" || unit == "tib") return value * kib * kib * kib * kib;
+    if (unit == "kb") return value * 1e3;
+    if (unit == "mb") return value * 1e6;
+    if (unit == "gb") return value * 1e9;
+    if (unit == "tb") return value * 1e12;
+    throw core::Error("--budget: unknown unit \"" + text.substr(end) + "\" (use GiB, GB, MiB...)");
+}
+
+struct EstimateArgs {
+    ConfigSource source;
+    std::string budget;
+    bool cpu = false;
+};
+
+json estimateJson(const model::MemoryEstimate &e)
+{
+    json lines = json::array();
+    for (const auto &l : e.lines) lines.push_back({{"name", l.name}, {"bytes", l.bytes}, {"detail", l.detail}});
+    return {{"total_bytes", e.total()}, {"host_bytes", e.hostBytes}, {"activations_per_layer_bytes", e.activationsPerLayer},
+            {"lines", lines}};
+}
+
+std::string planText(const model::MemoryPlan &p)
+{
+    std::string s = std::string(model::planPrecisionName(p.precision)) + ", micro-batch " + std::to_string(p.microBatch);
+    s += p.checkpointEvery ? ", checkpoint every " + std::to_string(p.checkpointEvery) : ", no checkpointing";
+    if (p.optimizerOnCpu) s += ", AdamW on CPU";
+    return s;
+}
+
+int estimate(const Options &options, const EstimateArgs &a)
+{
+    int code = kExitOk;
+    const auto config = loadConfig(options, a.source, code);
+    if (!config) return code;
+    const double budget = a.budget.empty() ? config->runtime.memoryBudgetGib * 1024 * 1024 * 1024 : parseBytes(a.budget);
+    model::MemoryPlan plan;
+    plan.microBatch = config->data.microBatchSize;
+    plan.seqLen = config->data.seqLen;
+    plan.precision = config->runtime.precision == core::Precision::Fp32   ? model::PlanPrecision::Fp32
+                     : config->runtime.precision == core::Precision::Bf16 ? model::PlanPrecision::Bf16
+                                                                          : model::PlanPrecision::Fp16;
+    plan.checkpointEvery = config->runtime.activationCheckpointing;
+    plan.gpu = !a.cpu;
+    plan.dropout = config->model.dropout;
+    const model::MemoryEstimate e = model::estimateTraining(config->model, plan);
+    const bool fits = e.total() <= budget;
+    const auto options2 = model::enumeratePlans(config->model, plan.seqLen, budget, plan.gpu);
+    const model::PlanOption *best = model::recommendPlan(options2);
+    if (options.json) {
+        json plans = json::array();
+        for (const auto &o : options2)
+            plans.push_back({{"plan", planText(o.plan)}, {"micro_batch", o.plan.microBatch},
+                             {"precision", model::planPrecisionName(o.plan.precision)},
+                             {"checkpoint_every", o.plan.checkpointEvery}, {"optimizer_on_cpu", o.plan.optimizerOnCpu},
+                             {"total_bytes", o.estimate.total()}, {"fits", o.fits}});
+        printJson({{"parameters", e.parameters},
+                   {"budget_bytes", budget},
+                   {"plan", planText(plan)},
+                   {"estimate", estimateJson(e)},
+                   {"fits", fits},
+                   {"kv_cache_bytes_per_token", model::kvCacheBytes(config->model, 1, 1, 2)},
+                   {"plans", plans},
+                   {"recommended", best ? json(planText(best->plan)) : json(nullptr)}});
+        return fits ? kExitOk : kExitError;
+    }
+    std::cout << core::formatCount(static_cast<double>(e.parameters)) << " parameters (" << e.parameters
+              << "), sequence " << plan.seqLen << ", " << planText(plan) << "\n";
+    std::vector<std::vector<std::string>> rows;
+    for (const auto &l : e.lines) rows.push_back({l.name, core::formatBytes(l.bytes), l.detail});
+    rows.push_back({"total", core::formatBytes(e.total()), ""});
+    if (e.hostBytes > 0) rows.push_back({"host memory", core::formatBytes(e.hostBytes), "offloaded AdamW moments"});
+    printTable({"MEMORY", "BYTES", "WHAT"}, rows);
+    std::cout << (fits ? "Fits" : "Does NOT fit") << " the budget of " << core::formatBytes(budget) << " ("
+              << core::formatBytes(std::abs(budget - e.total())) << (fits ? " to spare)." : " over).") << "\n";
+    std::cout << "KV cache for generation: " << core::formatBytes(model::kvCacheBytes(config->model, 1, 1, 2))
+              << " per token (bf16)\n\nPlans for " << core::formatBytes(budget) << " at sequence " << plan.seqLen << ":\n";
+    std::vector<std::vector<std::string>> planRows;
+    for (const auto &o : options2) {
+        if (o.plan.microBatch != 1 && o.plan.microBatch != 8 && !o.fits) continue;  // keep the table short
+        planRows.push_back({planText(o.plan), core::formatBytes(o.estimate.total()), o.fits ? "fits" : "-",
+                            best == &o ? "<- recommended" : ""});
+    }
+    printTable({"PLAN", "DEVICE MEMORY", "FITS", ""}, planRows);
+    if (!best) std::cout << "No plan fits: use a smaller model, a shorter sequence or a larger card.\n";
+    std::cout.flush();
+    return fits ? kExitOk : kExitError;
+}
+
+}  // namespace
+
+void addModelCommands(CLI::App &app, const Options &options, Action &action)
+{
+    CLI::App *model = app.add_subcommand("model", "Create model checkpoints");
+    model->require_subcommand(1);
+    auto init = std::make_shared<InitArgs>();
+    CLI::App *initCmd = model->add_subcommand("init", "A randomly initialised checkpoint folder with its tokenizer");
+    addConfigSource(initCmd, init->source);
+    initCmd->add_option("--seed", init->seed, "Initialisation seed")->capture_default_str();
+    initCmd->add_option("--tokenizer", init->tokenizer, "Tokenizer folder (default: the demo tokenizer, trained once)");
+    initCmd->add_option("--out", init->out, "Checkpoint folder to write")->required();
+    initCmd->callback([&, init] { action = [&, init] { return initModel(options, *init); }; });
+
+    auto gen = std::make_shared<GenerateArgs>();
+    CLI::App *genCmd = app.add_subcommand("generate", "Generate text from a checkpoint, streaming it as it comes");
+    genCmd->add_option("--checkpoint", gen->checkpoint, "Checkpoint folder")->required();
+    genCmd->add_option("--prompt", gen->prompt, "Prompt text")->required();
+    genCmd->add_flag("--chat", gen->chat, "Wrap the prompt as a user turn of the chat template; stop at the end marker");
+    genCmd->add_option("--system", gen->system, "System prompt (with --chat)");
+    auto *greedy = genCmd->add_flag("--greedy", gen->request.greedy, "Plain argmax (no sampling, no repetition penalty)");
+    genCmd->add_option("--temperature", gen->request.temperature, "Sampling temperature")->capture_default_str()->excludes(greedy);
+    genCmd->add_option("--top-k", gen->request.topK, "Keep the k most likely tokens (0 = all)")->capture_default_str()->excludes(greedy);
+    genCmd->add_option("--top-p", gen->request.topP, "Nucleus sampling threshold")->check(CLI::Range(0.0, 1.0))->capture_default_str()->excludes(greedy);
+    genCmd->add_option("--repetition-penalty", gen->request.repetitionPenalty, "> 1 discourages repeated tokens")
+        ->capture_default_str()
+        ->excludes(greedy);
+    genCmd->add_option("--max-new-tokens", gen->request.maxNewTokens, "Most tokens to generate")->capture_default_str();
+    genCmd->add_option("--stop", gen->request.stopStrings, "Stop when the text reaches this string (repeatable)");
+    genCmd->add_option("--seed", gen->request.seed, "Sampling seed")->capture_default_str();
+    genCmd->add_option("--device", gen->device, "cpu or cuda:N")->capture_default_str();
+    genCmd->callback([&, gen] { action = [&, gen] { return generateText(options, *gen); }; });
+
+    CLI::App *bench = app.add_subcommand("bench", "Benchmarks");
+    bench->require_subcommand(1);
+    auto b = std::make_shared<BenchArgs>();
+    CLI::App *benchModelCmd = bench->add_subcommand("model", "Training and decoding throughput, MFU, KV-cache size");
+    addConfigSource(benchModelCmd, b->source);
+    benchModelCmd->add_option("--batch", b->options.batch, "Training micro-batch")->capture_default_str();
+    benchModelCmd->add_option("--seq-len", b->options.seqLen, "Training sequence length")->capture_default_str();
+    benchModelCmd->add_option("--steps", b->options.steps, "Timed training steps")->capture_default_str();
+    benchModelCmd->add_option("--dtype", b->options.dtype, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
+    benchModelCmd->add_option("--device", b->options.device, "cpu or cuda:N")->capture_default_str();
+    benchModelCmd->add_flag("--reference", b->options.referenceKernels, "Use the plain LibTorch composition (the baseline)");
+    benchModelCmd->callback([&, b] { action = [&, b] { return benchModel(options, *b); }; });
+
+    auto e = std::make_shared<EstimateArgs>();
+    CLI::App *estimateCmd = app.add_subcommand("estimate", "Memory needed to train a config, and the plans that fit a budget");
+    addConfigSource(estimateCmd, e->source);
+    estimateCmd->add_option("--budget", e->budget, "Device memory, e.g. 24GiB (default: runtime.memory_budget_gib)");
+    estimateCmd->add_flag("--cpu", e->cpu, "Estimate for training on the CPU (no CUDA context)");
+    estimateCmd->callback([&, e] { action = [&, e] { return estimate(options, *e); }; });
+}
+
+}  // namespace danka::cli

@@ -1,0 +1,64 @@
+// Generation from a checkpoint folder, for `danka-cli generate` and the studio's chat. Torch-free header.
+// Plain prompts are continued as a document (they start after </s>, like documents in the packed training
+// data) until </s>; chat prompts are wrapped in the chat template as a user turn (after the history and an
+// optional system prompt) and end at <|im_end|>.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/data/records.h"
+#include "core/tokenizer/tokenizer.h"
+#include "model/model_config.h"
+
+namespace danka::core {
+
+struct GenerateRequest {
+    std::string prompt;
+    bool chat = false;
+    std::string systemPrompt;                 // chat: an optional system turn first
+    std::vector<data::Message> history;       // chat: earlier user/assistant turns
+    bool greedy = false;                      // argmax, no penalty
+    double temperature = 0.8;
+    int64_t topK = 50;
+    double topP = 0.95;
+    double repetitionPenalty = 1.1;
+    int64_t maxNewTokens = 256;
+    std::vector<std::string> stopStrings;
+    uint64_t seed = 0;
+};
+
+struct GenerateResult {
+    std::vector<int32_t> promptIds;
+    std::vector<int32_t> generatedIds;        // the end marker included when the model produced it
+    std::string text;                         // the generated text without the end marker
+    std::string finishReason;                 // "eos", "stop", "length" or "cancelled"
+    double tokensPerSecond = 0;
+    double seconds = 0;
+};
+
+class InferenceModel {
+public:
+    // Loads the model and its tokenizer; throws core::Error naming the folder and the problem.
+    static std::unique_ptr<InferenceModel> load(const std::string &checkpointDir, const std::string &device = "cpu");
+    ~InferenceModel();
+
+    // `onText` receives the generated text as it grows, a piece at a time (never half a character);
+    // returning false cancels. Thread: the caller's (the studio calls it on a worker).
+    GenerateResult generate(const GenerateRequest &request,
+                            const std::function<bool(const std::string &piece)> &onText = {});
+
+    const model::ModelConfig &config() const;
+    const tokenizer::Tokenizer &tokenizer() const;
+    const std::string &dir() const;
+
+private:
+    InferenceModel();
+    struct Impl;
+    std::unique_ptr<Impl> d;
+};
+
+}  // namespace danka::core

@@ -1,0 +1,103 @@
+// Model benchmark (see model_bench.h).
+#include "core/model_bench.h"
+
+#include <chrono>
+
+#include "core/error.h"
+#include "core/job.h"
+#include "kernels/runtime.h"
+#include "model/generation.h"
+#include "model/kv_cache.h"
+#include "model/transformer.h"
+
+namespace danka::core {
+
+double trainingFlopsPerToken(const model::ModelConfig &c, int64_t seqLen)
+{
+    // Matmul parameters: every projection and the LM head (the embedding lookup costs nothing; a tied
+    // embedding is used once, as the head). Norm weights are negligible.
+    const double embed = static_cast<double>(c.vocabSize * c.hiddenSize);
+    const double matmul = static_cast<double>(c.parameterCount()) - (c.tieEmbeddings ? 0 : embed);
+    // Attention scores and weighted sum per query: 2 (Dqk + Dv) per visible key and head; causal queries see
+    // (T + 1) / 2 keys on average.
+    double dqk, dv;
+    if (c.attention == model::AttentionKind::Mla) {
+        dqk = static_cast<double>(c.mla.qkNopeHeadDim + c.mla.qkRopeHeadDim);
+        dv = static_cast<double>(c.mla.vHeadDim);
+    } else {
+        dqk = dv = static_cast<double>(c.resolvedHeadDim());
+    }
+    const double attention = static_cast<double>(c.nLayers * c.nHeads) * 2 * (dqk + dv) * (static_cast<double>(seqLen) + 1) / 2;
+    return 3 * (2 * matmul + attention);  // forward, and backward at twice the forward
+}
+
+namespace {
+
+double seconds(std::chrono::steady_clock::time_point start)
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+double decodeRate(model::TransformerImpl &m, int64_t batch, int64_t promptTokens, int64_t newTokens)
+{
+    std::vector<std::vector<int32_t>> prompts(static_cast<size_t>(batch));
+    for (auto &p : prompts)
+        for (int64_t t = 0; t < promptTokens; ++t) p.push_back(static_cast<int32_t>((t * 7 + 3) % m.config().vocabSize));
+    model::GenerationOptions o;
+    o.sampling.greedy = true;
+    o.maxNewTokens = newTokens;
+    const model::GenerationResult r = model::generate(m, prompts, o);
+    // Decode steps only: the first token comes from the prefill.
+    return r.decodeSeconds > 0 ? static_cast<double>(r.generatedTokens - batch) / r.decodeSeconds : 0;
+}
+
+}  // namespace
+
+ModelBenchResult benchModel(const ModelBenchOptions &o, JobContext &job)
+{
+    ModelBenchResult r;
+    const model::ModelConfig &c = o.config;
+    if (o.seqLen > c.maxSeqLen)
+        throw Error("bench: sequence length " + std::to_string(o.seqLen) + " exceeds max_seq_len " + std::to_string(c.maxSeqLen));
+    const at::ScalarType dtype = o.dtype == "bf16" ? at::kBFloat16 : at::kFloat;
+    const torch::Device device(o.device);
+    torch::manual_seed(0);
+    model::Transformer m(c, o.referenceKernels ? model::KernelMode::Reference : model::KernelMode::Fused);
+    m->to(device, dtype);
+    r.parameters = c.parameterCount();
+
+    job.setProgress(0.05, "measuring the matmul peak");
+    r.peakFlops = kernels::measureMatmulFlops(o.device, o.dtype == "bf16" ? "bf16" : "fp32", 1024, 1.0);
+
+    // Training: forward + loss + backward, no optimizer (that is the trainer's business).
+    m->train();
+    const auto ids = torch::randint(c.vocabSize, {o.batch, o.seqLen + 1}, torch::TensorOptions().dtype(torch::kLong).device(device));
+    auto step = [&] {
+        const at::Tensor h = m->hidden(ids.narrow(1, 0, o.seqLen));
+        m->loss(h, ids.narrow(1, 1, o.seqLen)).backward();
+        m->zero_grad();
+    };
+    step();  // warm-up
+    const auto start = std::chrono::steady_clock::now();
+    for (int s = 0; s < o.steps; ++s) {
+        job.checkpoint();
+        job.setProgress(0.1 + 0.6 * s / o.steps, "training step " + std::to_string(s + 1) + "/" + std::to_string(o.steps));
+        step();
+    }
+    r.stepSeconds = seconds(start) / o.steps;
+    r.trainTokensPerSecond = static_cast<double>(o.batch * o.seqLen) / r.stepSeconds;
+    r.trainFlopsPerToken = trainingFlopsPerToken(c, o.seqLen);
+    r.achievedFlops = r.trainTokensPerSecond * r.trainFlopsPerToken;
+    r.mfu = r.peakFlops > 0 ? r.achievedFlops / r.peakFlops : 0;
+
+    job.setProgress(0.75, "decoding, batch 1");
+    r.decodeTokensPerSecondB1 = decodeRate(*m, 1, o.promptTokens, o.decodeTokens);
+    job.checkpoint();
+    job.setProgress(0.9, "decoding, batch 8");
+    r.decodeTokensPerSecondB8 = decodeRate(*m, 8, o.promptTokens, o.decodeTokens);
+    r.kvCacheBytesPerToken = model::KvCache(c, 1, 1, torch::TensorOptions().dtype(dtype)).bytesPerPosition();
+    job.setProgress(1.0, "done");
+    return r;
+}
+
+}  // namespace danka::core

@@ -1,0 +1,72 @@
+// Model initialisation (see model_init.h).
+#include "core/model_init.h"
+
+#include <filesystem>
+
+#include "core/config/config_io.h"
+#include "core/error.h"
+#include "core/job.h"
+#include "core/model_io.h"
+#include "core/resources.h"
+#include "core/store/experiment_store.h"
+#include "core/tokenizer/trainer.h"
+#include "core/workspace.h"
+
+namespace fs = std::filesystem;
+
+namespace danka::core {
+
+std::string ensureDemoTokenizer(const Workspace &ws, int vocabSize, JobContext &job, bool *trained)
+{
+    const std::string dir = (fs::path(ws.tokenizersDir()) / ("demo-" + std::to_string(vocabSize))).string();
+    if (trained) *trained = false;
+    if (fs::exists(fs::path(dir) / "tokenizer.model")) {
+        try {
+            tokenizer::Tokenizer::load(dir);
+            return dir;
+        } catch (const Error &) {
+            // damaged: train it again below
+        }
+    }
+    tokenizer::TokenizerTrainOptions o;
+    o.inputs = {demoFile("pretrain.jsonl"), demoFile("sft.jsonl")};
+    o.vocabSize = std::min(vocabSize, 65536);
+    const tokenizer::TokenizerTrainResult r = tokenizer::trainTokenizer(o, dir, job);
+    ExperimentStore store(ws.databasePath());
+    TokenizerRecord record;
+    record.name = "demo-" + std::to_string(vocabSize);
+    record.path = r.dir;
+    record.vocabSize = r.vocabSize;
+    record.checksum = r.checksum;
+    record.infoJson = nlohmann::json{{"demo", true}, {"chars_per_token_zh", r.stats.charsPerTokenZh},
+                                     {"chars_per_token_en", r.stats.charsPerTokenEn}}
+                          .dump();
+    store.registerTokenizer(record);
+    if (trained) *trained = true;
+    return r.dir;
+}
+
+ModelInitResult initModel(const Workspace &ws, const ModelInitOptions &o, JobContext &job)
+{
+    const auto problems = validate(o.config);
+    if (!problems.empty()) throw Error("the config is invalid: " + problems.front().toString());
+    if (o.outDir.empty()) throw Error("model init: no output folder");
+    ModelInitResult result;
+    result.tokenizerDir = o.tokenizerDir.empty()
+                              ? ensureDemoTokenizer(ws, static_cast<int>(o.config.model.vocabSize), job, &result.trainedTokenizer)
+                              : o.tokenizerDir;
+    const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(result.tokenizerDir);
+    job.checkpoint();
+    job.setProgress(0.8, "initialising the model");
+    torch::manual_seed(o.seed);
+    model::Transformer m(o.config.model);
+    CheckpointMeta meta;
+    meta.runName = o.config.name;
+    meta.extra = {{"initialised", true}, {"seed", o.seed}};
+    result.dir = writeModelCheckpoint(*m, tok, o.outDir, meta);
+    result.parameters = o.config.model.parameterCount();
+    job.setProgress(1.0, "done");
+    return result;
+}
+
+}  // namespace danka::core

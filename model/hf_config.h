@@ -1,0 +1,38 @@
+// ModelConfig <-> Hugging Face config.json. Danka writes LlamaForCausalLM for MHA/GQA, Qwen3ForCausalLM
+// when QK-norm is on (Llama has no q_norm/k_norm), and DeepseekV3ForCausalLM with every layer dense for MLA.
+// Settings transformers has no key for (residual dropout, the gqa/mha choice) travel as "danka_*" keys that
+// transformers ignores, so a Danka config survives the round trip exactly. Reading also accepts configs of
+// other origins of these families (importing existing weights).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "model/model_config.h"
+
+namespace danka::model {
+
+// A config.json Danka cannot use: what() names the file and the key.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct HfExportOptions {
+    int32_t bosId = 1;
+    int32_t padId = 3;
+    std::vector<int32_t> eosIds = {2};  // the first is eos_token_id in config.json
+    std::string dtype = "float32";       // "float32", "bfloat16" or "float16": the weights' dtype
+};
+
+nlohmann::ordered_json toHuggingFaceConfig(const ModelConfig &config, const HfExportOptions &options);
+// `source` names the file in error messages.
+ModelConfig fromHuggingFaceConfig(const nlohmann::json &json, const std::string &source);
+
+// The transformers architecture Danka writes for `config`: "LlamaForCausalLM", "Qwen3ForCausalLM" or
+// "DeepseekV3ForCausalLM".
+std::string huggingFaceArchitecture(const ModelConfig &config);
+
+}  // namespace danka::model
