@@ -1,10 +1,11 @@
 // Benchmark of the fused CPU kernels (RMSNorm, SwiGLU, RoPE, cross-entropy) against their references, forward
 // and forward+backward, at training-sized shapes in float32 and bfloat16 on LibTorch's intra-op threads.
 //
-//   bench_kernels [--threads N] [--seconds S]    (N = 0: every hardware thread, the default)
+//   bench_kernels [--threads N] [--seconds S] [--only OP]   (N = 0, the default: every hardware thread)
 //
 // "aten" is the plain composition a model would otherwise run in the input dtype (Hugging Face style), where
 // it differs from the reference (which upcasts bfloat16 to float once, like the fused kernels).
+#include <ATen/Version.h>
 #include <torch/torch.h>
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/cpu_simd.h"
 #include "kernels/cross_entropy.h"
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
@@ -29,6 +31,7 @@ using Clock = std::chrono::steady_clock;
 using TensorFn = std::function<torch::Tensor(const std::vector<torch::Tensor> &)>;
 
 double g_seconds = 1.0;  // time budget per measurement
+std::string g_only;      // run only the op whose name contains this
 
 // Median milliseconds of `step` over repeated runs (after one warm-up), for about g_seconds.
 double medianMs(const std::function<void()> &step)
@@ -86,6 +89,7 @@ void printRow(const std::string &op, const std::string &shape, torch::ScalarType
 void compare(const std::string &op, const std::string &shape, torch::ScalarType type, const TensorFn &fused,
              const TensorFn &reference, const TensorFn &aten, const std::vector<torch::Tensor> &inputs)
 {
+    if (op.find(g_only) == std::string::npos) return;
     const Timing r = timeOp(reference, inputs);
     printRow(op, shape, type, "fused", timeOp(fused, inputs), r);
     printRow(op, shape, type, "reference", r, r);
@@ -106,11 +110,15 @@ int main(int argc, char **argv)
     for (int i = 1; i + 1 < argc; i += 2) {
         if (std::strcmp(argv[i], "--threads") == 0) threads = std::atoi(argv[i + 1]);
         if (std::strcmp(argv[i], "--seconds") == 0) g_seconds = std::atof(argv[i + 1]);
+        if (std::strcmp(argv[i], "--only") == 0) g_only = argv[i + 1];
     }
     setThreadCount(threads);
     torch::manual_seed(0);
-    std::printf("bench_kernels: LibTorch %s, %d intra-op threads, median of runs over ~%.1f s each\n",
-                runtimeInfo().torchVersion.c_str(), at::get_num_threads(), g_seconds);
+    std::printf(
+        "bench_kernels: LibTorch %s (CPU capability %s), fused kernels %s, %d intra-op threads, "
+        "median of runs over ~%.1f s each\n",
+        runtimeInfo().torchVersion.c_str(), at::get_cpu_capability().c_str(), cpu::cpuIsaName(cpu::cpuIsa()),
+        at::get_num_threads(), g_seconds);
     std::printf("%-14s %-18s %-9s %-10s %9s %12s %10s\n", "op", "shape", "dtype", "impl", "fwd ms",
                 "fwd+bwd ms", "vs ref");
 

@@ -16,10 +16,8 @@ namespace danka::kernels {
 namespace {
 
 using cpu::AccT;
-using cpu::kLanes;
 using cpu::loadN;
 using cpu::loadVec;
-using cpu::splat;
 using cpu::storeN;
 using cpu::Vec;
 using torch::autograd::AutogradContext;
@@ -77,14 +75,15 @@ void checkInputs(const at::Tensor &logits, const at::Tensor &targets, const at::
 }
 
 // lse_i = m + log sum_j exp(x_ij - m) with m = max_j x_ij, for rows [begin, end) that are not ignored
-// (ignored rows get lse 0, never read). NaN in a row gives a NaN lse, as log_softmax does.
-template <typename T>
+// (ignored rows get lse 0, never read), with vectors of B bytes. A NaN in a row gives a NaN lse, as in
+// log_softmax: the max skips it but exp(NaN - m) does not.
+template <int B, typename T>
 void logSumExpRows(const T *logits, int64_t stride, int64_t V, const int64_t *targets, int64_t ignoreIndex,
                    AccT<T> *lse, int64_t begin, int64_t end)
 {
     using A = AccT<T>;
-    using V_ = Vec<A>;
-    constexpr int64_t L = kLanes<A>;
+    using Vc = Vec<A, B>;
+    constexpr int64_t L = cpu::kLanes<A, B>;
     const A negInf = -std::numeric_limits<A>::infinity();
     for (int64_t row = begin; row < end; ++row) {
         if (targets[row] == ignoreIndex) {
@@ -92,49 +91,49 @@ void logSumExpRows(const T *logits, int64_t stride, int64_t V, const int64_t *ta
             continue;
         }
         const T *x = logits + row * stride;
-        V_ m0 = splat(negInf), m1 = splat(negInf);  // two chains each for the max and the sum
+        Vc m0 = Vc{} + negInf, m1 = m0;  // two chains each for the max and the sum
         int64_t j = 0;
         for (; j + 2 * L <= V; j += 2 * L) {
-            m0 = cpu::maxPropagateNan(m0, loadVec(x + j));
-            m1 = cpu::maxPropagateNan(m1, loadVec(x + j + L));
+            m0 = cpu::maxVec(m0, loadVec<B>(x + j));
+            m1 = cpu::maxVec(m1, loadVec<B>(x + j + L));
         }
         for (; j < V; j += L)
-            m0 = cpu::maxPropagateNan(m0, loadN(x + j, V - j, negInf));
-        const A m = cpu::reduceMax(cpu::maxPropagateNan(m0, m1));
-        V_ s0 = splat<A>(0), s1 = splat<A>(0);
+            m0 = cpu::maxVec(m0, loadN<B>(x + j, V - j, negInf));
+        const A m = cpu::reduceMax(cpu::maxVec(m0, m1));
+        // x - m <= 0 (or NaN), and the padding lanes give exp(-inf) = 0.
+        Vc s0 = Vc{}, s1 = Vc{};
         for (j = 0; j + 2 * L <= V; j += 2 * L) {
-            s0 += cpu::expVec(loadVec(x + j) - m);
-            s1 += cpu::expVec(loadVec(x + j + L) - m);
+            s0 += cpu::expVec<true>(loadVec<B>(x + j) - m);
+            s1 += cpu::expVec<true>(loadVec<B>(x + j + L) - m);
         }
         for (; j < V; j += L)
-            s0 += cpu::expVec(loadN(x + j, V - j, negInf) - m);  // padding adds exp(-inf) = 0
+            s0 += cpu::expVec<true>(loadN<B>(x + j, V - j, negInf) - m);
         lse[row] = m + std::log(cpu::reduceSum(s0 + s1));
     }
 }
 
 // dlogits_ij = (exp(x_ij - lse_i) - [j == t_i]) scale_i with scale_i = w_i dloss / sum w, for rows
-// [begin, end); ignored rows and rows with scale 0 are zeros.
-template <typename T>
+// [begin, end); ignored rows and rows with scale 0 are zeros. x - lse <= 0 since lse >= max x.
+template <int B, typename T>
 void gradientRows(const T *logits, int64_t stride, int64_t V, const int64_t *targets, int64_t ignoreIndex,
                   const AccT<T> *lse, const AccT<T> *scale, T *grad, int64_t begin, int64_t end)
 {
     using A = AccT<T>;
-    constexpr int64_t L = kLanes<A>;
     for (int64_t row = begin; row < end; ++row) {
         T *g = grad + row * V;
         const int64_t t = targets[row];
         const A k = scale[row];
         if (t == ignoreIndex || k == 0) {
-            for (int64_t j = 0; j < V; j += L)
-                storeN(g + j, splat<A>(0), V - j);
+            cpu::forEachVector<B, A>(V, [&](int64_t j, int64_t n) { storeN(g + j, Vec<A, B>{}, n); });
             continue;
         }
         const T *x = logits + row * stride;
         const A l = lse[row];
-        for (int64_t j = 0; j < V; j += L)
-            storeN(g + j, cpu::expVec(loadN(x + j, V - j) - l) * k, V - j);
+        cpu::forEachVector<B, A>(V, [&](int64_t j, int64_t n) {
+            storeN(g + j, cpu::expVec<true>(loadN<B>(x + j, n) - l) * k, n);
+        });
         // The target's entry from the unrounded probability (p - 1 is exact in A, not in a bfloat16 g).
-        const A p = cpu::expVec(splat<A>(cpu::toAcc(x[t]) - l))[0];
+        const A p = cpu::expVec<true>(Vec<A, B>{} + (cpu::toAcc(x[t]) - l))[0];
         g[t] = cpu::fromAcc<T>((p - 1) * k);
     }
 }
@@ -155,8 +154,8 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
             const scalar_t *xp = x.t.data_ptr<scalar_t>();
             const int64_t *tp = targets.data_ptr<int64_t>();
             A *lp = lse.data_ptr<A>();
-            cpu::parallelRows(N, V, [&](int64_t begin, int64_t end) {
-                logSumExpRows(xp, x.rowStride, V, tp, ignoreIndex, lp, begin, end);
+            cpu::parallelRows(N, V, [&](auto bytes, int64_t begin, int64_t end) {
+                logSumExpRows<decltype(bytes)::value>(xp, x.rowStride, V, tp, ignoreIndex, lp, begin, end);
             });
         });
 
@@ -190,6 +189,7 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
 
     static variable_list backward(AutogradContext *ctx, variable_list grads)
     {
+        checkFirstOrderBackward(kOp);
         if (!ctx->needs_input_grad(0)) return {at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
         const variable_list saved = ctx->get_saved_variables();
         const at::Tensor &logits = saved[0], &targets = saved[1], &weights = saved[2], &lse = saved[3];
@@ -212,8 +212,9 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
                 const int64_t *tp = targets.data_ptr<int64_t>();
                 const A *lp = lse.data_ptr<A>();
                 scalar_t *gp = grad.data_ptr<scalar_t>();
-                cpu::parallelRows(N, V, [&](int64_t begin, int64_t end) {
-                    gradientRows(xp, stride, V, tp, ignoreIndex, lp, scale.data(), gp, begin, end);
+                cpu::parallelRows(N, V, [&](auto bytes, int64_t begin, int64_t end) {
+                    gradientRows<decltype(bytes)::value>(xp, stride, V, tp, ignoreIndex, lp, scale.data(), gp,
+                                                         begin, end);
                 });
             });
         return {grad, at::Tensor(), at::Tensor(), at::Tensor()};

@@ -13,10 +13,8 @@ namespace danka::kernels {
 namespace {
 
 using cpu::AccT;
-using cpu::kLanes;
 using cpu::loadN;
 using cpu::loadVec;
-using cpu::splat;
 using cpu::storeN;
 using cpu::Vec;
 using torch::autograd::AutogradContext;
@@ -39,66 +37,67 @@ void checkInputs(const at::Tensor &x, const at::Tensor &weight, double eps)
     TORCH_CHECK(std::isfinite(eps) && eps >= 0, "rmsNorm: eps must be finite and >= 0, got ", eps);
 }
 
-// Forward of rows [begin, end): r = 1 / sqrt(mean(x^2) + eps), y = x r w; r is kept for the backward.
-// w is the weight in the accumulation type, zero-padded to whole vectors.
-template <typename T>
+// Forward of rows [begin, end) with vectors of B bytes: r = 1 / sqrt(mean(x^2) + eps), y = x r w; r is kept
+// for the backward. w is the weight in the accumulation type, zero-padded to whole vectors.
+template <int B, typename T>
 void forwardRows(const T *x, int64_t xStride, const AccT<T> *w, AccT<T> eps, int64_t D, T *y, AccT<T> *rstd,
                  int64_t begin, int64_t end)
 {
     using A = AccT<T>;
-    using V = Vec<A>;
-    constexpr int64_t L = kLanes<A>;
+    using V = Vec<A, B>;
+    constexpr int64_t L = cpu::kLanes<A, B>;
     for (int64_t row = begin; row < end; ++row) {
         const T *xr = x + row * xStride;
         T *yr = y + row * D;
-        V sumSq0 = splat<A>(0), sumSq1 = splat<A>(0);  // two chains: shorter sums, more parallelism
+        V sumSq0 = V{}, sumSq1 = V{};  // two chains: shorter sums, more parallelism
         int64_t j = 0;
         for (; j + 2 * L <= D; j += 2 * L) {
-            const V a = loadVec(xr + j), b = loadVec(xr + j + L);
+            const V a = loadVec<B>(xr + j), b = loadVec<B>(xr + j + L);
             sumSq0 += a * a;
             sumSq1 += b * b;
         }
         for (; j < D; j += L) {
-            const V a = loadN(xr + j, D - j);
+            const V a = loadN<B>(xr + j, D - j);
             sumSq0 += a * a;
         }
         const A r = A(1) / std::sqrt(cpu::reduceSum(sumSq0 + sumSq1) / A(D) + eps);
         rstd[row] = r;
-        for (j = 0; j < D; j += L)
-            storeN(yr + j, loadN(xr + j, D - j) * r * loadVec(w + j), D - j);
+        cpu::forEachVector<B, A>(
+            D, [&](int64_t j, int64_t n) { storeN(yr + j, loadN<B>(xr + j, n) * r * loadVec<B>(w + j), n); });
     }
 }
 
 // Backward of rows [begin, end). With g = w dy and xhat = x r (Zhang & Sennrich 2019, eq. 4 differentiated):
 //   dx = r (g - xhat mean(g xhat)),   dweight += dy xhat  (into this block's partial sum).
 // dx or dwPartial may be null when that gradient is not needed.
-template <typename T>
+template <int B, typename T>
 void backwardRows(const T *x, int64_t xStride, const T *dy, int64_t dyStride, const AccT<T> *w,
                   const AccT<T> *rstd, int64_t D, T *dx, AccT<T> *dwPartial, int64_t begin, int64_t end)
 {
     using A = AccT<T>;
-    using V = Vec<A>;
-    constexpr int64_t L = kLanes<A>;
+    using V = Vec<A, B>;
     for (int64_t row = begin; row < end; ++row) {
         const T *xr = x + row * xStride;
         const T *dyr = dy + row * dyStride;
         const A r = rstd[row];
         if (dx) {
-            V dot = splat<A>(0);
-            for (int64_t j = 0; j < D; j += L)
-                dot += loadN(dyr + j, D - j) * loadVec(w + j) * (loadN(xr + j, D - j) * r);
+            V dot = V{};
+            cpu::forEachVector<B, A>(D, [&](int64_t j, int64_t n) {
+                dot += loadN<B>(dyr + j, n) * loadVec<B>(w + j) * (loadN<B>(xr + j, n) * r);
+            });
             const A c = cpu::reduceSum(dot) / A(D);  // mean(g xhat)
             T *dxr = dx + row * D;
-            for (int64_t j = 0; j < D; j += L) {
-                const V xhat = loadN(xr + j, D - j) * r;
-                storeN(dxr + j, (loadN(dyr + j, D - j) * loadVec(w + j) - xhat * c) * r, D - j);
-            }
+            cpu::forEachVector<B, A>(D, [&](int64_t j, int64_t n) {
+                const V xhat = loadN<B>(xr + j, n) * r;
+                storeN(dxr + j, (loadN<B>(dyr + j, n) * loadVec<B>(w + j) - xhat * c) * r, n);
+            });
         }
         if (dwPartial) {
-            for (int64_t j = 0; j < D; j += L) {
-                const V xhat = loadN(xr + j, D - j) * r;
-                cpu::storeVec(dwPartial + j, loadVec(dwPartial + j) + loadN(dyr + j, D - j) * xhat);
-            }
+            // Padding lanes load dy = 0, so the padded tail of the partial stays 0.
+            cpu::forEachVector<B, A>(D, [&](int64_t j, int64_t n) {
+                const V xhat = loadN<B>(xr + j, n) * r;
+                cpu::storeVec(dwPartial + j, loadVec<B>(dwPartial + j) + loadN<B>(dyr + j, n) * xhat);
+            });
         }
     }
 }
@@ -117,8 +116,9 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
             const scalar_t *xp = xr.t.data_ptr<scalar_t>();
             scalar_t *yp = y.data_ptr<scalar_t>();
             A *rp = rstd.data_ptr<A>();
-            cpu::parallelRows(xr.rows, D, [&](int64_t begin, int64_t end) {
-                forwardRows(xp, xr.rowStride, w.data(), static_cast<A>(eps), D, yp, rp, begin, end);
+            cpu::parallelRows(xr.rows, D, [&](auto bytes, int64_t begin, int64_t end) {
+                forwardRows<decltype(bytes)::value>(xp, xr.rowStride, w.data(), static_cast<A>(eps), D, yp,
+                                                    rp, begin, end);
             });
         });
         // Only x (no copy unless its rows were not evenly strided), weight and 1/rms per row: the backward
@@ -130,6 +130,7 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
 
     static variable_list backward(AutogradContext *ctx, variable_list grads)
     {
+        checkFirstOrderBackward(kOp);
         const variable_list saved = ctx->get_saved_variables();
         const at::Tensor &x = saved[0], &weight = saved[1], &rstd = saved[2];
         const int64_t xStride = ctx->saved_data["xRowStride"].toInt();
@@ -153,13 +154,14 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
             const A *rp = rstd.data_ptr<A>();
             const int64_t grain =
                 std::max<int64_t>(1, cpu::kGrainElements / std::max<int64_t>(1, rowsPerBlock * D));
-            at::parallel_for(0, blocks, grain, [&](int64_t b0, int64_t b1) {
-                cpu::runVectorized([&] {
+            cpu::parallelFor(blocks, grain, [&](int64_t b0, int64_t b1) {
+                cpu::runVectorized([&](auto bytes) {
                     for (int64_t b = b0; b < b1; ++b) {
                         const int64_t begin = b * rowsPerBlock, end = std::min(rows, begin + rowsPerBlock);
                         if (begin >= end) continue;
-                        backwardRows(xp, xStride, dyp, dy.rowStride, w.data(), rp, D, dxp,
-                                     needW ? partial.data() + b * Dp : nullptr, begin, end);
+                        backwardRows<decltype(bytes)::value>(xp, xStride, dyp, dy.rowStride, w.data(), rp, D,
+                                                             dxp, needW ? partial.data() + b * Dp : nullptr,
+                                                             begin, end);
                     }
                 });
             });

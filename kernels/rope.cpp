@@ -12,7 +12,6 @@ namespace danka::kernels {
 namespace {
 
 using cpu::AccT;
-using cpu::kLanes;
 using cpu::loadN;
 using cpu::storeN;
 using cpu::Vec;
@@ -49,14 +48,13 @@ void checkInputs(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &s
 // x is addressed through its batch, time and head strides (unit stride inside a head); `out` is contiguous
 // (B, T, H, D); the tables are contiguous (T, D/2) rows, offset by tableBatchStride per batch (0 when
 // shared).
-template <typename T>
+template <int B, typename T>
 void rotatePositions(const T *x, int64_t strideB, int64_t strideT, int64_t strideH, int64_t steps, int64_t H,
                      int64_t D, const AccT<T> *cos, const AccT<T> *sin, int64_t tableBatchStride,
                      AccT<T> sign, T *out, int64_t begin, int64_t end)
 {
     using A = AccT<T>;
-    using V = Vec<A>;
-    constexpr int64_t L = kLanes<A>;
+    using V = Vec<A, B>;
     const int64_t half = D / 2;
     for (int64_t bt = begin; bt < end; ++bt) {
         const int64_t b = bt / steps, t = bt % steps;
@@ -64,13 +62,12 @@ void rotatePositions(const T *x, int64_t strideB, int64_t strideT, int64_t strid
         for (int64_t h = 0; h < H; ++h) {
             const T *xr = x + b * strideB + t * strideT + h * strideH;
             T *yr = out + (bt * H + h) * D;
-            for (int64_t j = 0; j < half; j += L) {
-                const int64_t n = half - j;
-                const V x1 = loadN(xr + j, n), x2 = loadN(xr + half + j, n);
-                const V cv = loadN(c + j, n), sv = loadN(s + j, n) * sign;
+            cpu::forEachVector<B, A>(half, [&](int64_t j, int64_t n) {
+                const V x1 = loadN<B>(xr + j, n), x2 = loadN<B>(xr + half + j, n);
+                const V cv = loadN<B>(c + j, n), sv = loadN<B>(s + j, n) * sign;
                 storeN(yr + j, x1 * cv - x2 * sv, n);
                 storeN(yr + half + j, x2 * cv + x1 * sv, n);
-            }
+            });
         }
     }
 }
@@ -87,9 +84,10 @@ at::Tensor rotate(const at::Tensor &xIn, const at::Tensor &cos, const at::Tensor
         const scalar_t *xp = x.data_ptr<scalar_t>();
         const A *cp = cos.data_ptr<A>(), *sp = sin.data_ptr<A>();
         scalar_t *op = out.data_ptr<scalar_t>();
-        cpu::parallelRows(B * T, H * D, [&](int64_t begin, int64_t end) {
-            rotatePositions(xp, x.stride(0), x.stride(1), x.stride(2), T, H, D, cp, sp, tableBatchStride,
-                            static_cast<A>(sign), op, begin, end);
+        cpu::parallelRows(B * T, H * D, [&](auto bytes, int64_t begin, int64_t end) {
+            rotatePositions<decltype(bytes)::value>(xp, x.stride(0), x.stride(1), x.stride(2), T, H, D, cp,
+                                                    sp, tableBatchStride, static_cast<A>(sign), op, begin,
+                                                    end);
         });
     });
     return out;
@@ -108,6 +106,7 @@ struct RopeFunction : public torch::autograd::Function<RopeFunction> {
 
     static variable_list backward(AutogradContext *ctx, variable_list grads)
     {
+        checkFirstOrderBackward(kOp);
         const variable_list saved = ctx->get_saved_variables();
         // d out / d x is the rotation matrix; its transpose is the rotation by -angle.
         at::Tensor dx = ctx->needs_input_grad(0) ? rotate(grads[0], saved[0], saved[1], -1.0) : at::Tensor();

@@ -11,7 +11,6 @@ namespace danka::kernels {
 namespace {
 
 using cpu::AccT;
-using cpu::kLanes;
 using cpu::loadN;
 using cpu::storeN;
 using cpu::Vec;
@@ -30,41 +29,39 @@ void checkInputs(const at::Tensor &gate, const at::Tensor &up)
     checkSameDevice(kOp, "up", up, "gate", gate);
 }
 
-// y = g sigmoid(g) u on rows [begin, end) of C elements.
-template <typename T>
+// y = g sigmoid(g) u on rows [begin, end) of C elements, with vectors of B bytes.
+template <int B, typename T>
 void forwardRows(const T *gate, int64_t gateStride, const T *up, int64_t upStride, int64_t C, T *y,
                  int64_t begin, int64_t end)
 {
-    using V = Vec<AccT<T>>;
-    constexpr int64_t L = kLanes<AccT<T>>;
+    using V = Vec<AccT<T>, B>;
     for (int64_t row = begin; row < end; ++row) {
         const T *gr = gate + row * gateStride, *ur = up + row * upStride;
         T *yr = y + row * C;
-        for (int64_t j = 0; j < C; j += L) {
-            const V g = loadN(gr + j, C - j);
-            storeN(yr + j, g * cpu::sigmoidVec(g) * loadN(ur + j, C - j), C - j);
-        }
+        cpu::forEachVector<B, AccT<T>>(C, [&](int64_t j, int64_t n) {
+            const V g = loadN<B>(gr + j, n);
+            storeN(yr + j, g * cpu::sigmoidVec(g) * loadN<B>(ur + j, n), n);
+        });
     }
 }
 
 // With s = sigmoid(g): d silu(g) / dg = s + g s (1 - s) = s (1 + g (1 - s)), so
 //   dgate = dy u s (1 + g (1 - s)),   dup = dy g s.
 // dgate or dup may be null when that gradient is not needed.
-template <typename T>
+template <int B, typename T>
 void backwardRows(const T *gate, int64_t gateStride, const T *up, int64_t upStride, const T *dy,
                   int64_t dyStride, int64_t C, T *dgate, T *dup, int64_t begin, int64_t end)
 {
-    using V = Vec<AccT<T>>;
-    constexpr int64_t L = kLanes<AccT<T>>;
+    using V = Vec<AccT<T>, B>;
     for (int64_t row = begin; row < end; ++row) {
         const T *gr = gate + row * gateStride, *ur = up + row * upStride, *dyr = dy + row * dyStride;
         T *dgr = dgate ? dgate + row * C : nullptr, *dur = dup ? dup + row * C : nullptr;
-        for (int64_t j = 0; j < C; j += L) {
-            const V g = loadN(gr + j, C - j), d = loadN(dyr + j, C - j);
+        cpu::forEachVector<B, AccT<T>>(C, [&](int64_t j, int64_t n) {
+            const V g = loadN<B>(gr + j, n), d = loadN<B>(dyr + j, n);
             const V s = cpu::sigmoidVec(g);
-            if (dgr) storeN(dgr + j, d * loadN(ur + j, C - j) * s * (1 + g * (1 - s)), C - j);
-            if (dur) storeN(dur + j, d * g * s, C - j);
-        }
+            if (dgr) storeN(dgr + j, d * loadN<B>(ur + j, n) * s * (1 + g * (1 - s)), n);
+            if (dur) storeN(dur + j, d * g * s, n);
+        });
     }
 }
 
@@ -76,8 +73,9 @@ struct SwigluFunction : public torch::autograd::Function<SwigluFunction> {
         AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, gate.scalar_type(), "swiglu", [&] {
             const scalar_t *gp = g.t.data_ptr<scalar_t>(), *upp = u.t.data_ptr<scalar_t>();
             scalar_t *yp = y.data_ptr<scalar_t>();
-            cpu::parallelRows(g.rows, g.cols, [&](int64_t begin, int64_t end) {
-                forwardRows(gp, g.rowStride, upp, u.rowStride, g.cols, yp, begin, end);
+            cpu::parallelRows(g.rows, g.cols, [&](auto bytes, int64_t begin, int64_t end) {
+                forwardRows<decltype(bytes)::value>(gp, g.rowStride, upp, u.rowStride, g.cols, yp, begin,
+                                                    end);
             });
         });
         // The inputs only (no copies unless their rows were not evenly strided): the backward recomputes
@@ -90,6 +88,7 @@ struct SwigluFunction : public torch::autograd::Function<SwigluFunction> {
 
     static variable_list backward(AutogradContext *ctx, variable_list grads)
     {
+        checkFirstOrderBackward(kOp);
         const variable_list saved = ctx->get_saved_variables();
         const at::Tensor &gate = saved[0], &up = saved[1];
         const int64_t gateStride = ctx->saved_data["gateRowStride"].toInt();
@@ -103,9 +102,9 @@ struct SwigluFunction : public torch::autograd::Function<SwigluFunction> {
             const scalar_t *dyp = dy.t.data_ptr<scalar_t>();
             scalar_t *dgp = needGate ? dgate.data_ptr<scalar_t>() : nullptr;
             scalar_t *dup_ = needUp ? dup.data_ptr<scalar_t>() : nullptr;
-            cpu::parallelRows(dy.rows, dy.cols, [&](int64_t begin, int64_t end) {
-                backwardRows(gp, gateStride, upp, upStride, dyp, dy.rowStride, dy.cols, dgp, dup_, begin,
-                             end);
+            cpu::parallelRows(dy.rows, dy.cols, [&](auto bytes, int64_t begin, int64_t end) {
+                backwardRows<decltype(bytes)::value>(gp, gateStride, upp, upStride, dyp, dy.rowStride,
+                                                     dy.cols, dgp, dup_, begin, end);
             });
         });
         return {dgate, dup};

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ATen/ATen.h>
+#include <ATen/core/grad_mode.h>
 
 namespace danka::kernels {
 
@@ -32,6 +33,15 @@ inline void checkSameDevice(const char *op, const char *name, const at::Tensor &
 {
     TORCH_CHECK(t.device() == ref.device(), op, ": ", name, " must be on the device of ", refName, " (",
                 ref.device(), "), got ", t.device());
+}
+
+// Called first in a fused backward: the hand-written backward is not itself differentiable, so a backward
+// with create_graph (grad mode on) would silently give zero second derivatives; refuse it instead.
+inline void checkFirstOrderBackward(const char *op)
+{
+    TORCH_CHECK(!at::GradMode::is_enabled(), op,
+                ": the fused backward is first order only; double backward (create_graph) is not supported, "
+                "use the reference op for it");
 }
 
 }  // namespace danka::kernels

@@ -134,19 +134,18 @@ inline void expectCloseToFloat64Reference(const TensorFn &fused, const TensorFn 
     }
 }
 
-// Runs `body` once for each instruction set the fused CPU kernels can use on this machine (AVX2+FMA when the
-// CPU has it, and always the baseline), passing its name for messages; restores the default afterwards.
+// Runs `body` once for each instruction set the fused CPU kernels can use on this machine (AVX-512 and AVX2
+// where the CPU has them, and always the baseline), passing its name for messages; restores the default.
 inline void forEachCpuIsa(const std::function<void(const std::string &)> &body)
 {
-    using danka::kernels::cpu::CpuIsa;
-    for (const CpuIsa isa : {CpuIsa::Avx2, CpuIsa::Baseline}) {
-        danka::kernels::cpu::setCpuIsaForTesting(isa);
-        if (isa == CpuIsa::Avx2 && danka::kernels::cpu::cpuIsa() != CpuIsa::Avx2)
-            continue;  // not on this CPU
-        body(isa == CpuIsa::Avx2 ? "avx2" : "baseline");
+    namespace cpu = danka::kernels::cpu;
+    for (const cpu::CpuIsa isa : {cpu::CpuIsa::Avx512, cpu::CpuIsa::Avx2, cpu::CpuIsa::Baseline}) {
+        cpu::setCpuIsaForTesting(isa);
+        if (cpu::cpuIsa() != isa) continue;  // not on this CPU
+        body(cpu::cpuIsaName(isa));
         if (QTest::currentTestFailed()) break;
     }
-    danka::kernels::cpu::resetCpuIsaForTesting();
+    cpu::resetCpuIsaForTesting();
 }
 
 // Expects `f` to throw an exception whose message contains `fragment`.

@@ -259,6 +259,15 @@ private Q_SLOTS:
         }
     }
 
+    void doubleBackwardIsRefused()
+    {
+        const auto logits = torch::randn({4, 6}, torch::kFloat64).requires_grad_(true);
+        const auto loss = crossEntropy(logits, torch::tensor({0, 1, 2, 3}, torch::kLong));
+        dt::expectThrowsWithMessage([&] { torch::autograd::grad({loss}, {logits}, {}, true, true); },
+                                    "crossEntropy: the fused backward is first order only");
+        QVERIFY(torch::autograd::grad({loss}, {logits})[0].defined());
+    }
+
     void lossDtype()
     {
         const auto targets = torch::tensor({1, 0}, torch::kLong);

@@ -117,6 +117,28 @@ private Q_SLOTS:
         }
     }
 
+    void stridedUpstreamGradient()
+    {
+        // The output used through a transpose hands the backward a non-contiguous gradient.
+        const dt::TensorFn f = [](const std::vector<torch::Tensor> &v) {
+            return rmsNorm(v[0], v[1], kEps).transpose(0, 1);
+        };
+        const dt::TensorFn r = [](const std::vector<torch::Tensor> &v) {
+            return rmsNormReference(v[0], v[1], kEps).transpose(0, 1);
+        };
+        const auto x = torch::randn({5, 12}, torch::kFloat64), w = torch::randn({12}, torch::kFloat64);
+        dt::expectSameForwardBackward(f, r, {x, w}, torch::kFloat64, 1e-10, "transposed output");
+    }
+
+    void doubleBackwardIsRefused()
+    {
+        const auto x = torch::randn({3, 8}, torch::kFloat64).requires_grad_(true);
+        const auto y = rmsNorm(x, torch::randn({8}, torch::kFloat64), kEps);
+        dt::expectThrowsWithMessage([&] { torch::autograd::grad({y.sum()}, {x}, {}, true, true); },
+                                    "rmsNorm: the fused backward is first order only");
+        QVERIFY(torch::autograd::grad({y.sum()}, {x})[0].defined());  // a first-order backward still works
+    }
+
     void handComputedValues()
     {
         // x = (3, 4), w = (1, 2), eps = 0: rms = sqrt((9 + 16) / 2) = sqrt(12.5), y = (3, 8) / sqrt(12.5).

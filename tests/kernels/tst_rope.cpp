@@ -196,6 +196,25 @@ private Q_SLOTS:
         }
     }
 
+    void stridedUpstreamGradientAndDoubleBackward()
+    {
+        // The output used through a transpose hands the backward a non-contiguous gradient.
+        const auto [cos, sin] = ropeTables(torch::arange(6), 10, 10000.0);
+        const dt::TensorFn f = [&](const std::vector<torch::Tensor> &v) {
+            return applyRope(v[0], cos, sin).transpose(1, 2);
+        };
+        const dt::TensorFn r = [&](const std::vector<torch::Tensor> &v) {
+            return applyRopeReference(v[0], cos, sin).transpose(1, 2);
+        };
+        dt::expectSameForwardBackward(f, r, {torch::randn({2, 6, 3, 10}, torch::kFloat64)}, torch::kFloat64,
+                                      1e-10, "transposed output");
+
+        const auto x = torch::randn({2, 6, 3, 10}, torch::kFloat64).requires_grad_(true);
+        const auto y = applyRope(x, cos, sin);
+        dt::expectThrowsWithMessage([&] { torch::autograd::grad({y.pow(2).sum()}, {x}, {}, true, true); },
+                                    "applyRope: the fused backward is first order only");
+    }
+
     void cudaUsesTheReference()
     {
         if (!torch::cuda::is_available())

@@ -125,6 +125,28 @@ private Q_SLOTS:
                                           "transpose f32");
     }
 
+    void stridedUpstreamGradient()
+    {
+        // The output used through a transpose hands the backward a non-contiguous gradient.
+        const dt::TensorFn f = [](const std::vector<torch::Tensor> &v) {
+            return swiglu(v[0], v[1]).transpose(0, 1);
+        };
+        const dt::TensorFn r = [](const std::vector<torch::Tensor> &v) {
+            return swigluReference(v[0], v[1]).transpose(0, 1);
+        };
+        const auto g = torch::randn({5, 12}, torch::kFloat64), u = torch::randn({5, 12}, torch::kFloat64);
+        dt::expectSameForwardBackward(f, r, {g, u}, torch::kFloat64, 1e-10, "transposed output");
+    }
+
+    void doubleBackwardIsRefused()
+    {
+        const auto g = torch::randn({3, 8}, torch::kFloat64).requires_grad_(true);
+        const auto y = swiglu(g, torch::randn({3, 8}, torch::kFloat64));
+        dt::expectThrowsWithMessage([&] { torch::autograd::grad({y.sum()}, {g}, {}, true, true); },
+                                    "swiglu: the fused backward is first order only");
+        QVERIFY(torch::autograd::grad({y.sum()}, {g})[0].defined());
+    }
+
     void handComputedValues()
     {
         // silu(g) u with sigmoid(1) = 0.7310585786300049, sigmoid(-2) = 0.11920292202211755,
