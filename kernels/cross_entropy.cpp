@@ -159,7 +159,7 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
             });
         });
 
-        // The weighted mean in float64, summed in row order (deterministic, and exact for integer weights).
+        // The weighted mean in float64 with the weights unrounded, summed in row order (deterministic).
         const at::Tensor weights = weightsIn ? weightsIn->to(at::kDouble).contiguous() : at::Tensor();  // (N)
         const at::Tensor lse64 = lse.to(at::kDouble);                                                   // (N)
         double total = 0, weightSum = 0;
