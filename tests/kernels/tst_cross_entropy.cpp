@@ -292,6 +292,9 @@ private Q_SLOTS:
             QCOMPARE(largeAllocationsOfLossAndGradient(fused(targets, {}), logits, bytes), int64_t{1});
             QVERIFY(largeAllocationsOfLossAndGradient(reference(targets, {}), logits, bytes) >= 2);
         }
+        // The probe sees the fused op's own copies too: logits without a unit-stride V dim are copied once.
+        const auto transposed = torch::randn({V, N}).t();
+        QCOMPARE(largeAllocationsOfLossAndGradient(fused(targets, {}), transposed, N * V * 4), int64_t{2});
     }
 
     void cudaUsesTheReference()
