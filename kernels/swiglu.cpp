@@ -1,0 +1,130 @@
+// SwiGLU: input checks, the fused CPU forward and backward (one pass each, rows in parallel), the device
+// dispatch and the reference (see swiglu.h).
+#include "kernels/swiglu.h"
+
+#include <torch/autograd.h>
+
+#include "kernels/cpu_simd.h"
+#include "kernels/tensor_checks.h"
+
+namespace danka::kernels {
+namespace {
+
+using cpu::AccT;
+using cpu::loadN;
+using cpu::storeN;
+using cpu::Vec;
+using torch::autograd::AutogradContext;
+using torch::autograd::variable_list;
+
+constexpr const char *kOp = "swiglu";
+
+void checkInputs(const at::Tensor &gate, const at::Tensor &up)
+{
+    checkFloating(kOp, "gate", gate);
+    checkDefined(kOp, "up", up);
+    TORCH_CHECK(gate.sizes() == up.sizes(), "swiglu: up must have the shape of gate ", gate.sizes(), ", got ",
+                up.sizes());
+    checkSameDtype(kOp, "up", up, "gate", gate);
+    checkSameDevice(kOp, "up", up, "gate", gate);
+}
+
+// y = g sigmoid(g) u on rows [begin, end) of C elements, with vectors of B bytes.
+template <int B, typename T>
+void forwardRows(const T *gate, int64_t gateStride, const T *up, int64_t upStride, int64_t C, T *y,
+                 int64_t begin, int64_t end)
+{
+    using V = Vec<AccT<T>, B>;
+    for (int64_t row = begin; row < end; ++row) {
+        const T *gr = gate + row * gateStride, *ur = up + row * upStride;
+        T *yr = y + row * C;
+        cpu::forEachVector<B, AccT<T>>(C, [&](int64_t j, int64_t n) {
+            const V g = loadN<B>(gr + j, n);
+            storeN(yr + j, g * cpu::sigmoidVec(g) * loadN<B>(ur + j, n), n);
+        });
+    }
+}
+
+// With s = sigmoid(g): d silu(g) / dg = s + g s (1 - s) = s (1 + g (1 - s)), so
+//   dgate = dy u s (1 + g (1 - s)),   dup = dy g s.
+// dgate or dup may be null when that gradient is not needed.
+template <int B, typename T>
+void backwardRows(const T *gate, int64_t gateStride, const T *up, int64_t upStride, const T *dy,
+                  int64_t dyStride, int64_t C, T *dgate, T *dup, int64_t begin, int64_t end)
+{
+    using V = Vec<AccT<T>, B>;
+    for (int64_t row = begin; row < end; ++row) {
+        const T *gr = gate + row * gateStride, *ur = up + row * upStride, *dyr = dy + row * dyStride;
+        T *dgr = dgate ? dgate + row * C : nullptr, *dur = dup ? dup + row * C : nullptr;
+        cpu::forEachVector<B, AccT<T>>(C, [&](int64_t j, int64_t n) {
+            const V g = loadN<B>(gr + j, n), d = loadN<B>(dyr + j, n);
+            const V s = cpu::sigmoidVec(g);
+            if (dgr) storeN(dgr + j, d * loadN<B>(ur + j, n) * s * (1 + g * (1 - s)), n);
+            if (dur) storeN(dur + j, d * g * s, n);
+        });
+    }
+}
+
+struct SwigluFunction : public torch::autograd::Function<SwigluFunction> {
+    static at::Tensor forward(AutogradContext *ctx, const at::Tensor &gate, const at::Tensor &up)
+    {
+        const cpu::Rows g = cpu::rowsOf(gate), u = cpu::rowsOf(up);  // (N, C) rows of each
+        at::Tensor y = at::empty(gate.sizes(), gate.options());      // gate's shape
+        AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, gate.scalar_type(), "swiglu", [&] {
+            const scalar_t *gp = g.t.data_ptr<scalar_t>(), *upp = u.t.data_ptr<scalar_t>();
+            scalar_t *yp = y.data_ptr<scalar_t>();
+            cpu::parallelRows(g.rows, g.cols, [&](auto bytes, int64_t begin, int64_t end) {
+                forwardRows<decltype(bytes)::value>(gp, g.rowStride, upp, u.rowStride, g.cols, yp, begin,
+                                                    end);
+            });
+        });
+        // The inputs only (no copies unless their rows were not evenly strided): the backward recomputes
+        // sigmoid(gate) rather than keeping silu(gate).
+        ctx->save_for_backward({g.t, u.t});
+        ctx->saved_data["gateRowStride"] = g.rowStride;
+        ctx->saved_data["upRowStride"] = u.rowStride;
+        return y;
+    }
+
+    static variable_list backward(AutogradContext *ctx, variable_list grads)
+    {
+        checkFirstOrderBackward(kOp);
+        const variable_list saved = ctx->get_saved_variables();
+        const at::Tensor &gate = saved[0], &up = saved[1];
+        const int64_t gateStride = ctx->saved_data["gateRowStride"].toInt();
+        const int64_t upStride = ctx->saved_data["upRowStride"].toInt();
+        const bool needGate = ctx->needs_input_grad(0), needUp = ctx->needs_input_grad(1);
+        const cpu::Rows dy = cpu::rowsOf(grads[0]);  // (N, C)
+        at::Tensor dgate = needGate ? at::empty(gate.sizes(), gate.options()) : at::Tensor();
+        at::Tensor dup = needUp ? at::empty(gate.sizes(), gate.options()) : at::Tensor();
+        AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, gate.scalar_type(), "swigluBackward", [&] {
+            const scalar_t *gp = gate.data_ptr<scalar_t>(), *upp = up.data_ptr<scalar_t>();
+            const scalar_t *dyp = dy.t.data_ptr<scalar_t>();
+            scalar_t *dgp = needGate ? dgate.data_ptr<scalar_t>() : nullptr;
+            scalar_t *dup_ = needUp ? dup.data_ptr<scalar_t>() : nullptr;
+            cpu::parallelRows(dy.rows, dy.cols, [&](auto bytes, int64_t begin, int64_t end) {
+                backwardRows<decltype(bytes)::value>(gp, gateStride, upp, upStride, dyp, dy.rowStride,
+                                                     dy.cols, dgp, dup_, begin, end);
+            });
+        });
+        return {dgate, dup};
+    }
+};
+
+}  // namespace
+
+at::Tensor swiglu(const at::Tensor &gate, const at::Tensor &up)
+{
+    checkInputs(gate, up);
+    // CUDA (and any other device): the reference until Danka's CUDA SwiGLU kernel lands.
+    if (!gate.is_cpu()) return swigluReference(gate, up);
+    return SwigluFunction::apply(gate, up);
+}
+
+at::Tensor swigluReference(const at::Tensor &gate, const at::Tensor &up)
+{
+    const at::ScalarType acc = cpu::accScalarType(gate.scalar_type());
+    return (at::silu(gate.to(acc)) * up.to(acc)).to(gate.scalar_type());
+}
+
+}  // namespace danka::kernels
