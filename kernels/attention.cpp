@@ -10,6 +10,7 @@
 #include "kernels/attention.h"
 
 #include "kernels/cpu_blas.h"
+#include "kernels/cpu_simd.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -141,7 +142,7 @@ void forwardKernel(const Geometry &g, const at::Tensor &q, const at::Tensor &k, 
     scalar_t *o = out.data_ptr<scalar_t>();  // (B, H, T, Dv) contiguous
     acc_t *l = lse.data_ptr<acc_t>();        // (B, H, T)
     const int64_t qBlocks = (g.T + kBlockQ - 1) / kBlockQ;
-    at::parallel_for(0, g.B * g.H * qBlocks, 1, [&](int64_t begin, int64_t end) {
+    cpu::parallelFor(g.B * g.H * qBlocks, 1, [&](int64_t begin, int64_t end) {
         std::vector<acc_t> qt(kBlockQ * g.Dqk), kt(kBlockK * g.Dqk), vt(kBlockK * g.Dv), st(kBlockQ * kBlockK),
             acc(kBlockQ * g.Dv), rowMax(kBlockQ), rowSum(kBlockQ);
         const acc_t minus = -std::numeric_limits<acc_t>::infinity();
@@ -206,7 +207,7 @@ void backwardKernel(const Geometry &g, const at::Tensor &q, const at::Tensor &k,
     const View4<scalar_t> Q(q), K(k), V(v), O(out), dO(dout);
     const acc_t *l = lse.data_ptr<acc_t>();
     scalar_t *dqp = dq.data_ptr<scalar_t>(), *dkp = dk.data_ptr<scalar_t>(), *dvp = dv.data_ptr<scalar_t>();
-    at::parallel_for(0, g.B * g.Hkv, 1, [&](int64_t begin, int64_t end) {
+    cpu::parallelFor(g.B * g.Hkv, 1, [&](int64_t begin, int64_t end) {
         std::vector<acc_t> qt(kBlockQ * g.Dqk), dot(kBlockQ * g.Dv), ot(kBlockQ * g.Dv), kt(kBlockK * g.Dqk),
             vt(kBlockK * g.Dv), pt(kBlockQ * kBlockK), dst(kBlockQ * kBlockK), delta(kBlockQ);
         std::vector<acc_t> dK(g.S * g.Dqk), dV(g.S * g.Dv), dQ(g.T * g.Dqk);

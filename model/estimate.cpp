@@ -5,12 +5,12 @@
 //   q/k/v projections: the normalised input (d), one tensor shared by the three
 //   MHA/GQA: RoPE'd q (H Dh), RoPE'd k (Hkv Dh), v as a view of the v projection (Hkv Dh), attention
 //            output (H Dh) and log-sum-exp (H, fp32), o_proj's input: the output made contiguous (H Dh)
-//   MLA:     q (H (dn + dr)), the kv_a output (kvl + dr), its normalised latent (kvl), kv_b's output (H (dn + dv))
-//            that v views, the concatenated k (H (dn + dr)) and q (H (dn + dr)), attention output and its
+//   MLA:     the kv_a output (kvl + dr), its normalised latent (kvl), kv_b's output (H (dn + dv)) that v views,
+//            the concatenated k (H (dn + dr)) and q (H (dn + dr)) (the q projection itself is not kept), attention output and its
 //            contiguous copy (2 H dv), LSE (H); with q_lora: q_a output and its normalised copy (2 q_lora)
 //   post-attention RMSNorm: its input h (d) and 1/rms
 //   gate/up projections: the normalised input (d); SwiGLU: gate and up outputs (2 F); down_proj's input (F)
-//   dropout: one byte-mask per element of each of the two sublayer outputs (2 d bytes)
+//   dropout: ATen keeps a noise tensor of the activation dtype per sublayer output (2 d elements)
 #include "model/estimate.h"
 
 #include <algorithm>
@@ -46,7 +46,6 @@ double activationBytesPerLayer(const ModelConfig &c, int64_t tokens, double e, d
         const double dn = static_cast<double>(c.mla.qkNopeHeadDim), dr = static_cast<double>(c.mla.qkRopeHeadDim);
         const double dv = static_cast<double>(c.mla.vHeadDim), kvl = static_cast<double>(c.mla.kvLoraRank);
         const double ql = static_cast<double>(c.mla.qLoraRank);
-        elements += H * (dn + dr);               // q projection output
         elements += kvl + dr + kvl;              // kv_a output, normalised latent
         elements += H * (dn + dv);               // kv_b output (v is a view of it)
         elements += 2 * H * (dn + dr);           // concatenated q and k
@@ -66,8 +65,8 @@ double activationBytesPerLayer(const ModelConfig &c, int64_t tokens, double e, d
     }
     elements += d + d;                           // post-attention norm input and output
     elements += 3 * F;                           // gate, up, swiglu output
-    const double masks = dropout > 0 ? 2 * d : 0;
-    return static_cast<double>(tokens) * (elements * e + fp32 * 4 + masks);
+    if (dropout > 0) elements += 2 * d;         // dropout noise of both sublayers
+    return static_cast<double>(tokens) * (elements * e + fp32 * 4);
 }
 
 double kvCacheBytes(const ModelConfig &c, int64_t batch, int64_t positions, double e)

@@ -1,6 +1,9 @@
 // Hugging Face config.json mapping (see hf_config.h). Keys: ../shared/reference/TECHNICAL.md sections 1-2.
 #include "model/hf_config.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace danka::model {
 
 using nlohmann::json;
@@ -102,6 +105,10 @@ ModelConfig fromHuggingFaceConfig(const json &j, const std::string &source)
 {
     if (!j.is_object()) throw ConfigError(source + ": not a JSON object");
     const std::string type = optional<std::string>(j, "model_type", "");
+    static const char *known[] = {"llama", "qwen3", "mistral", "deepseek_v3", "deepseek_v2", ""};
+    if (std::find(std::begin(known), std::end(known), type) == std::end(known))
+        throw ConfigError(source + ": model_type \"" + type +
+                          "\" is not supported (llama, qwen3, mistral, deepseek_v3, deepseek_v2)");
     ModelConfig c;
     c.vocabSize = required<int64_t>(j, "vocab_size", source);
     c.hiddenSize = required<int64_t>(j, "hidden_size", source);

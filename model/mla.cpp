@@ -24,7 +24,7 @@ MlaAttention::MlaAttention(const ModelConfig &c, KernelMode mode)
     o_proj = register_module("o_proj", linear(m_heads * m_v, c.hiddenSize));
 }
 
-at::Tensor MlaAttention::queries(const at::Tensor &x) const
+at::Tensor MlaAttention::queries(const at::Tensor &x)
 {
     const at::Tensor q = q_proj ? q_proj(x) : q_b_proj(q_a_layernorm(q_a_proj(x)));
     return q.view({x.size(0), x.size(1), m_heads, m_nope + m_rope});  // (B, T, H, dn + dr)

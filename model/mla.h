@@ -22,7 +22,7 @@ public:
     RMSNorm kv_a_layernorm{nullptr};
 
 private:
-    at::Tensor queries(const at::Tensor &x) const;  // (B, T, H, dn + dr)
+    at::Tensor queries(const at::Tensor &x);  // (B, T, H, dn + dr)
     at::Tensor forwardExpanded(const at::Tensor &x, const AttentionContext &ctx);
     at::Tensor forwardAbsorbed(const at::Tensor &x, const AttentionContext &ctx);
 

@@ -7,7 +7,11 @@ EXPECTED holds "input_ids" (int64, (B, T)) and "logits" (float32, (B, T, V)) com
 architecture transformers chose and the largest difference; exit 0 when within tolerance, 1 otherwise,
 77 when transformers is not installed.
 """
+import os
 import sys
+
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 try:
     import torch
