@@ -1,5 +1,7 @@
-// Benchmark of the fused CPU kernels (RMSNorm, SwiGLU, RoPE, cross-entropy) against their references, forward
-// and forward+backward, at training-sized shapes in float32 and bfloat16 on LibTorch's intra-op threads.
+// Benchmark of the fused CPU kernels (attention, RMSNorm, SwiGLU, RoPE, cross-entropy) against their
+// references, forward and forward+backward, at training-sized shapes in float32 and bfloat16 on LibTorch's
+// intra-op threads; and the peak host memory of attention forward+backward at T = 2048, flash against the
+// unfused composition (counted by Danka's allocator wrapper).
 //
 //   bench_kernels [--threads N] [--seconds S] [--only OP]   (N = 0, the default: every hardware thread)
 //
@@ -17,8 +19,10 @@
 #include <string>
 #include <vector>
 
+#include "kernels/attention.h"
 #include "kernels/cpu_simd.h"
 #include "kernels/cross_entropy.h"
+#include "kernels/memory_stats.h"
 #include "kernels/rmsnorm.h"
 #include "kernels/rope.h"
 #include "kernels/runtime.h"
@@ -102,6 +106,37 @@ torch::Tensor rotateHalf(const torch::Tensor &x)
     return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
 }
 
+// Peak LibTorch CPU bytes allocated on top of the inputs while running attention forward + backward once.
+int64_t attentionPeakBytes(bool fused, const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v)
+{
+    auto ql = q.detach().requires_grad_(true), kl = k.detach().requires_grad_(true),
+         vl = v.detach().requires_grad_(true);
+    const int64_t before = hostMemoryStats().currentBytes;
+    resetHostMemoryPeak();
+    {
+        const auto out = fused ? attention(ql, kl, vl) : attentionReference(ql, kl, vl);
+        out.sum().backward();
+    }
+    return hostMemoryStats().peakBytes - before;
+}
+
+void attentionMemory(torch::ScalarType type)
+{
+    if (std::string("attention-memory").find(g_only) == std::string::npos) return;
+    // minimind-26m's heads (8 query heads of 64, 2 key/value heads), one sequence of T tokens
+    for (const int64_t T : {512, 2048}) {
+        const auto opts = torch::TensorOptions().dtype(type);
+        const auto q = torch::randn({1, 8, T, 64}, opts), k = torch::randn({1, 2, T, 64}, opts),
+                   v = torch::randn({1, 2, T, 64}, opts);
+        const double mib = 1024.0 * 1024.0;
+        const double flash = attentionPeakBytes(true, q, k, v) / mib;
+        const double unfused = attentionPeakBytes(false, q, k, v) / mib;
+        std::printf("attention-memory B1 H8 Hkv2 D64 T%-5lld %-9s peak fwd+bwd: flash %.1f MiB, unfused %.1f MiB "
+                    "(%.1fx)\n",
+                    static_cast<long long>(T), c10::toString(type), flash, unfused, unfused / flash);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char **argv)
@@ -113,6 +148,7 @@ int main(int argc, char **argv)
         if (std::strcmp(argv[i], "--only") == 0) g_only = argv[i + 1];
     }
     setThreadCount(threads);
+    enableHostMemoryTracking();
     torch::manual_seed(0);
     std::printf(
         "bench_kernels: LibTorch %s (CPU capability %s), fused kernels %s, %d intra-op threads, "
@@ -124,6 +160,14 @@ int main(int argc, char **argv)
 
     for (const auto type : {torch::kFloat32, torch::kBFloat16}) {
         const auto opts = torch::TensorOptions().dtype(type);
+        {  // causal GQA attention, minimind-26m's heads, 8 sequences of 512 tokens
+            const auto q = torch::randn({8, 8, 512, 64}, opts), k = torch::randn({8, 2, 512, 64}, opts),
+                       v = torch::randn({8, 2, 512, 64}, opts);
+            compare(
+                "attention", "(8, 8/2, 512, 64)", type,
+                [](const auto &x) { return attention(x[0], x[1], x[2]); },
+                [](const auto &x) { return attentionReference(x[0], x[1], x[2]); }, nullptr, {q, k, v});
+        }
         {  // RMSNorm over the hidden size of 16 sequences of 512 tokens
             const auto x = torch::randn({16 * 512, 512}, opts), w = torch::randn({512}, opts);
             compare(
@@ -160,5 +204,6 @@ int main(int argc, char **argv)
                 [targets](const auto &v) { return at::cross_entropy_loss(v[0], targets); }, {logits});
         }
     }
+    for (const auto type : {torch::kFloat32, torch::kBFloat16}) attentionMemory(type);
     return 0;
 }

@@ -1,6 +1,7 @@
 // Generation from checkpoints (see inference.h).
 #include "core/inference.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/error.h"
@@ -50,6 +51,29 @@ bool endsCleanly(const std::string &text)
     return continuation == expected || (lead < 0x80 && continuation == 0);
 }
 
+// Where the visible text ends: before the first stop string in it, if any.
+size_t stopCut(const std::string &text, const std::vector<std::string> &stops)
+{
+    size_t cut = std::string::npos;
+    for (const std::string &s : stops)
+        if (!s.empty()) cut = std::min(cut, text.find(s));
+    return cut;
+}
+
+// How many bytes at the end of `text` could be the beginning of a stop string, and so are held back from
+// the stream until the next token tells.
+size_t pendingStopPrefix(const std::string &text, const std::vector<std::string> &stops)
+{
+    size_t held = 0;
+    for (const std::string &s : stops)
+        for (size_t n = std::min(s.size() - (s.empty() ? 0 : 1), text.size()); n > held; --n)
+            if (text.compare(text.size() - n, n, s, 0, n) == 0) {
+                held = n;
+                break;
+            }
+    return held;
+}
+
 }  // namespace
 
 GenerateResult InferenceModel::generate(const GenerateRequest &r, const std::function<bool(const std::string &)> &onText)
@@ -79,14 +103,20 @@ GenerateResult InferenceModel::generate(const GenerateRequest &r, const std::fun
     o.seed = r.seed;
     o.padId = tok.padId();
 
-    // Stream: decode everything generated so far and hand out what is new once it ends cleanly.
+    // Stream: decode everything generated so far and hand out what is new once it ends cleanly. The text
+    // ends before a stop string, which is never shown, nor is a tail that might become one.
     std::vector<int32_t> visible;
     std::string emitted;
     const model::TokenCallback onToken = [&](size_t, int32_t token) {
         if (std::find(o.stopTokens.begin(), o.stopTokens.end(), token) != o.stopTokens.end()) return true;
         visible.push_back(token);
         if (!onText) return true;
-        const std::string text = tok.decode(visible);
+        std::string text = tok.decode(visible);
+        const size_t cut = stopCut(text, o.stopStrings);
+        if (cut != std::string::npos)
+            text.resize(cut);
+        else
+            text.resize(text.size() - pendingStopPrefix(text, o.stopStrings));
         if (!endsCleanly(text) || text.size() <= emitted.size() || text.compare(0, emitted.size(), emitted) != 0)
             return true;
         const std::string piece = text.substr(emitted.size());
@@ -106,6 +136,7 @@ GenerateResult InferenceModel::generate(const GenerateRequest &r, const std::fun
     result.finishReason = model::finishReasonName(g.reasons[0]);
     result.tokensPerSecond = g.tokensPerSecond();
     result.text = tok.decode(visible);
+    if (const size_t cut = stopCut(result.text, o.stopStrings); cut != std::string::npos) result.text.resize(cut);
     if (onText && result.text.size() > emitted.size() && result.text.compare(0, emitted.size(), emitted) == 0)
         onText(result.text.substr(emitted.size()));  // what was held back at the end
     return result;

@@ -27,14 +27,14 @@ struct GenerateRequest {
     double topP = 0.95;
     double repetitionPenalty = 1.1;
     int64_t maxNewTokens = 256;
-    std::vector<std::string> stopStrings;
+    std::vector<std::string> stopStrings;     // generation ends where one appears; the text ends before it
     uint64_t seed = 0;
 };
 
 struct GenerateResult {
     std::vector<int32_t> promptIds;
     std::vector<int32_t> generatedIds;        // the end marker included when the model produced it
-    std::string text;                         // the generated text without the end marker
+    std::string text;                         // the generated text without the end marker or stop string
     std::string finishReason;                 // "eos", "stop", "length" or "cancelled"
     double tokensPerSecond = 0;
     double seconds = 0;

@@ -1,7 +1,9 @@
 // Model benchmark (see model_bench.h).
 #include "core/model_bench.h"
 
+#include <algorithm>
 #include <chrono>
+#include <vector>
 
 #include "core/error.h"
 #include "core/job.h"
@@ -57,6 +59,9 @@ ModelBenchResult benchModel(const ModelBenchOptions &o, JobContext &job)
 {
     ModelBenchResult r;
     const model::ModelConfig &c = o.config;
+    if (o.batch < 1) throw Error("bench: batch must be at least 1 (got " + std::to_string(o.batch) + ")");
+    if (o.seqLen < 2) throw Error("bench: sequence length must be at least 2 (got " + std::to_string(o.seqLen) + ")");
+    if (o.steps < 1) throw Error("bench: steps must be at least 1 (got " + std::to_string(o.steps) + ")");
     if (o.seqLen > c.maxSeqLen)
         throw Error("bench: sequence length " + std::to_string(o.seqLen) + " exceeds max_seq_len " + std::to_string(c.maxSeqLen));
     const at::ScalarType dtype = o.dtype == "bf16" ? at::kBFloat16 : at::kFloat;
@@ -78,13 +83,18 @@ ModelBenchResult benchModel(const ModelBenchOptions &o, JobContext &job)
         m->zero_grad();
     };
     step();  // warm-up
-    const auto start = std::chrono::steady_clock::now();
+    std::vector<double> stepSeconds;  // the median step is the result: robust to a neighbour's burst
     for (int s = 0; s < o.steps; ++s) {
         job.checkpoint();
         job.setProgress(0.1 + 0.6 * s / o.steps, "training step " + std::to_string(s + 1) + "/" + std::to_string(o.steps));
+        const auto start = std::chrono::steady_clock::now();
         step();
+        if (device.is_cuda()) torch::cuda::synchronize(device.index());
+        stepSeconds.push_back(seconds(start));
     }
-    r.stepSeconds = seconds(start) / o.steps;
+    std::sort(stepSeconds.begin(), stepSeconds.end());
+    const size_t mid = stepSeconds.size() / 2;
+    r.stepSeconds = stepSeconds.size() % 2 ? stepSeconds[mid] : (stepSeconds[mid - 1] + stepSeconds[mid]) / 2;
     r.trainTokensPerSecond = static_cast<double>(o.batch * o.seqLen) / r.stepSeconds;
     r.trainFlopsPerToken = trainingFlopsPerToken(c, o.seqLen);
     r.achievedFlops = r.trainTokensPerSecond * r.trainFlopsPerToken;

@@ -34,7 +34,7 @@ struct ModelBenchResult {
     double decodeTokensPerSecondB1 = 0;
     double decodeTokensPerSecondB8 = 0;
     int64_t kvCacheBytesPerToken = 0;  // per sequence position, all layers, in the benchmark's dtype
-    double stepSeconds = 0;
+    double stepSeconds = 0;         // median over the timed steps
 };
 
 // Model FLOPs of training on one token of a sequence of `seqLen` (forward and backward).

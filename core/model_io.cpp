@@ -68,7 +68,7 @@ std::string writeModelCheckpoint(model::TransformerImpl &m, const tokenizer::Tok
         {"version", 1},
         {"model", toJson(wrapper)["model"]},
         {"tokenizer_checksum", tok.checksum()},
-        {"dtype", c10::toString(dtype)},
+        {"dtype", dtype == at::kBFloat16 ? "bfloat16" : dtype == at::kHalf ? "float16" : "float32"},
         {"step", meta.step},
         {"run_name", meta.runName},
         {"run_id", meta.runId ? nlohmann::ordered_json(*meta.runId) : nlohmann::ordered_json(nullptr)},

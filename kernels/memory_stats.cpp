@@ -3,6 +3,7 @@
 
 #include <c10/core/Allocator.h>
 #include <c10/core/CPUAllocator.h>
+#include <c10/core/impl/alloc_cpu.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -15,40 +16,37 @@ namespace {
 
 std::atomic<int64_t> g_current{0}, g_peak{0}, g_count{0};
 
-struct Allocation {
-    c10::DataPtr inner;  // what the default allocator gave
-    size_t bytes;
-};
+// Each block carries its size in a header in front of the data, so that the DataPtr's context is its data
+// pointer, as LibTorch's own CPU allocator does: oneDNN and other raw_allocate() users require that
+// (a context object of our own made bf16 matmuls fall back to a slow path). 64 bytes keep the alignment.
+constexpr size_t kHeader = 64;
 
-void release(void *context)
+void release(void *data)
 {
-    auto *a = static_cast<Allocation *>(context);
-    g_current.fetch_sub(static_cast<int64_t>(a->bytes));
-    delete a;  // frees the memory through the inner DataPtr's deleter
+    if (!data) return;
+    char *base = static_cast<char *>(data) - kHeader;
+    g_current.fetch_sub(static_cast<int64_t>(*reinterpret_cast<size_t *>(base)));
+    c10::free_cpu(base);
 }
 
 class CountingAllocator final : public c10::Allocator {
 public:
-    explicit CountingAllocator(c10::Allocator *inner) : m_inner(inner) {}
-
     c10::DataPtr allocate(size_t n) override
     {
-        c10::DataPtr inner = m_inner->allocate(n);
-        void *data = inner.get();
-        const c10::Device device = inner.device();
-        auto *context = new Allocation{std::move(inner), n};
+        char *base = static_cast<char *>(c10::alloc_cpu(n + kHeader));  // throws on failure
+        *reinterpret_cast<size_t *>(base) = n;
+        void *data = base + kHeader;
         const int64_t now = g_current.fetch_add(static_cast<int64_t>(n)) + static_cast<int64_t>(n);
         int64_t peak = g_peak.load();
         while (now > peak && !g_peak.compare_exchange_weak(peak, now)) {
         }
         g_count.fetch_add(1);
-        return {data, context, &release, device};
+        return {data, data, &release, c10::Device(c10::DeviceType::CPU)};
     }
 
-    void copy_data(void *dest, const void *src, std::size_t count) const override { default_copy_data(dest, src, count); }
+    c10::DeleterFnPtr raw_deleter() const override { return &release; }
 
-private:
-    c10::Allocator *m_inner;
+    void copy_data(void *dest, const void *src, std::size_t count) const override { default_copy_data(dest, src, count); }
 };
 
 std::once_flag g_once;
@@ -59,7 +57,7 @@ std::atomic<bool> g_enabled{false};
 void enableHostMemoryTracking()
 {
     std::call_once(g_once, [] {
-        static CountingAllocator allocator(c10::GetDefaultCPUAllocator());
+        static CountingAllocator allocator;
         c10::SetCPUAllocator(&allocator, /*priority=*/1);
         g_enabled = true;
     });

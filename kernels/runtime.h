@@ -38,7 +38,8 @@ int setThreadCount(int threads);
 int hardwareThreadCount();
 
 // Measures dense matrix-multiply throughput (n x n times n x n) on `device` ("cpu", "cuda:0") in `dtype`
-// ("fp32", "bf16", "fp16") for about `seconds`; returns FLOP/s. The measured peak is what model FLOPs
+// ("fp32", "bf16", "fp16") for about `seconds`; returns FLOP/s of the fastest tenth of the calls (groups
+// of 8 on a GPU), so that a busy machine still reports its peak. The measured peak is what model FLOPs
 // utilisation is computed against. Throws c10::Error / std::runtime_error on a bad device or dtype.
 double measureMatmulFlops(const std::string &device, const std::string &dtype, int n, double seconds);
 

@@ -30,10 +30,11 @@ double since(std::chrono::steady_clock::time_point start)
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-bool endsWith(const std::string &text, const std::string &suffix)
+bool containsAny(const std::string &text, const std::vector<std::string> &needles)
 {
-    return !suffix.empty() && text.size() >= suffix.size() &&
-           text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+    for (const std::string &n : needles)
+        if (!n.empty() && text.find(n) != std::string::npos) return true;
+    return false;
 }
 
 }  // namespace
@@ -104,12 +105,12 @@ GenerationResult generate(TransformerImpl &model, const std::vector<std::vector<
                 done[row] = true;
                 result.reasons[row] = FinishReason::Eos;
             } else if (!o.stopStrings.empty() && detokenize) {
-                const std::string text = detokenize(result.tokens[row]);
-                for (const std::string &stop : o.stopStrings)
-                    if (endsWith(text, stop)) {
-                        done[row] = true;
-                        result.reasons[row] = FinishReason::Stop;
-                    }
+                // Anywhere in the text: a token may carry the stop string and more after it, or complete
+                // it across a token boundary. The first occurrence is new, or generation had ended before.
+                if (containsAny(detokenize(result.tokens[row]), o.stopStrings)) {
+                    done[row] = true;
+                    result.reasons[row] = FinishReason::Stop;
+                }
             }
             if (!done[row]) ++active;
         }

@@ -19,7 +19,7 @@ struct GenerationOptions {
     SamplingOptions sampling;
     int64_t maxNewTokens = 128;
     std::vector<int32_t> stopTokens;       // end-of-sequence ids (</s>, <|im_end|>): FinishReason::Eos
-    std::vector<std::string> stopStrings;  // the generated text reaching one of these ends it: FinishReason::Stop
+    std::vector<std::string> stopStrings;  // one of these appearing in the generated text ends it: FinishReason::Stop
     uint64_t seed = 0;
     int32_t padId = 0;
 };

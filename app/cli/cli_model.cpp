@@ -1,6 +1,7 @@
 // `danka-cli model init`, `generate`, `bench model` and `estimate`: models as objects, before training.
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -220,12 +221,18 @@ struct EstimateArgs {
     bool cpu = false;
 };
 
+// Byte counts are whole numbers in JSON (the estimator computes in double).
+int64_t wholeBytes(double bytes)
+{
+    return static_cast<int64_t>(std::llround(bytes));
+}
+
 json estimateJson(const model::MemoryEstimate &e)
 {
     json lines = json::array();
-    for (const auto &l : e.lines) lines.push_back({{"name", l.name}, {"bytes", l.bytes}, {"detail", l.detail}});
-    return {{"total_bytes", e.total()}, {"host_bytes", e.hostBytes}, {"activations_per_layer_bytes", e.activationsPerLayer},
-            {"lines", lines}};
+    for (const auto &l : e.lines) lines.push_back({{"name", l.name}, {"bytes", wholeBytes(l.bytes)}, {"detail", l.detail}});
+    return {{"total_bytes", wholeBytes(e.total())}, {"host_bytes", wholeBytes(e.hostBytes)},
+            {"activations_per_layer_bytes", wholeBytes(e.activationsPerLayer)}, {"lines", lines}};
 }
 
 std::string planText(const model::MemoryPlan &p)
@@ -261,13 +268,13 @@ int estimate(const Options &options, const EstimateArgs &a)
             plans.push_back({{"plan", planText(o.plan)}, {"micro_batch", o.plan.microBatch},
                              {"precision", model::planPrecisionName(o.plan.precision)},
                              {"checkpoint_every", o.plan.checkpointEvery}, {"optimizer_on_cpu", o.plan.optimizerOnCpu},
-                             {"total_bytes", o.estimate.total()}, {"fits", o.fits}});
+                             {"total_bytes", wholeBytes(o.estimate.total())}, {"fits", o.fits}});
         printJson({{"parameters", e.parameters},
-                   {"budget_bytes", budget},
+                   {"budget_bytes", wholeBytes(budget)},
                    {"plan", planText(plan)},
                    {"estimate", estimateJson(e)},
                    {"fits", fits},
-                   {"kv_cache_bytes_per_token", model::kvCacheBytes(config->model, 1, 1, 2)},
+                   {"kv_cache_bytes_per_token", wholeBytes(model::kvCacheBytes(config->model, 1, 1, 2))},
                    {"plans", plans},
                    {"recommended", best ? json(planText(best->plan)) : json(nullptr)}});
         return fits ? kExitOk : kExitError;
@@ -335,7 +342,7 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
     addConfigSource(benchModelCmd, b->source);
     benchModelCmd->add_option("--batch", b->options.batch, "Training micro-batch")->capture_default_str();
     benchModelCmd->add_option("--seq-len", b->options.seqLen, "Training sequence length")->capture_default_str();
-    benchModelCmd->add_option("--steps", b->options.steps, "Timed training steps")->capture_default_str();
+    benchModelCmd->add_option("--steps", b->options.steps, "Timed training steps (the median counts)")->capture_default_str();
     benchModelCmd->add_option("--dtype", b->options.dtype, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
     benchModelCmd->add_option("--device", b->options.device, "cpu or cuda:N")->capture_default_str();
     benchModelCmd->add_flag("--reference", b->options.referenceKernels, "Use the plain LibTorch composition (the baseline)");

@@ -1,54 +1,25 @@
 // danka-cli smoke tests: the real binary, run as a user would, checked for output and exit codes.
 #include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+
+#include "cli_test_util.h"
 
 #include "core/store/experiment_store.h"
 #include "core/workspace.h"
 
 using namespace danka::core;
 
-namespace {
-
-struct Result {
-    int exitCode = -1;
-    QString out;
-    QString err;
-    QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
-};
-
-Result cli(const QStringList &args, const QString &workspace = QString())
-{
-    QProcess p;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("DANKA_THREADS"), QStringLiteral("1"));
-    if (!workspace.isEmpty()) env.insert(QStringLiteral("DANKA_WORKSPACE"), workspace);
-    p.setProcessEnvironment(env);
-    p.start(QStringLiteral(DANKA_CLI), args);
-    Result r;
-    if (!p.waitForFinished(120000)) return r;
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -2;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
-
-QString data(const char *relative)
-{
-    return QStringLiteral(DANKA_TEST_DATA "/") + QString::fromLatin1(relative);
-}
-
-}  // namespace
+using danka::test::cli;
+using danka::test::CliResult;
+using danka::test::data;
 
 class TestCli : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void versionNamesTheEngine()
     {
-        const Result r = cli({QStringLiteral("--version")});
+        const CliResult r = cli({QStringLiteral("--version")});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.startsWith(QStringLiteral("danka-cli 0.1.0 (LibTorch ")), qPrintable(r.out));
     }
@@ -57,7 +28,7 @@ private Q_SLOTS:
     {
         QCOMPARE(cli({}).exitCode, 2);
         QCOMPARE(cli({QStringLiteral("runs")}).exitCode, 2);
-        const Result r = cli({QStringLiteral("config"), QStringLiteral("validate"), QStringLiteral("--bogus")});
+        const CliResult r = cli({QStringLiteral("config"), QStringLiteral("validate"), QStringLiteral("--bogus")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY(!r.err.isEmpty());
         QCOMPARE(cli({QStringLiteral("--help")}).exitCode, 0);
@@ -66,7 +37,7 @@ private Q_SLOTS:
     void validateReportsEveryMistakeWithItsPath()
     {
         const QString file = data("configs/three_mistakes.json");
-        const Result r = cli({QStringLiteral("config"), QStringLiteral("validate"), file});
+        const CliResult r = cli({QStringLiteral("config"), QStringLiteral("validate"), file});
         QCOMPARE(r.exitCode, 3);
         QVERIFY2(r.err.contains(file + QStringLiteral(": optim.learnig_rate: unknown key, did you mean "
                                                       "optim.learning_rate?")),
@@ -76,7 +47,7 @@ private Q_SLOTS:
                  qPrintable(r.err));
         QVERIFY2(r.err.contains(QStringLiteral("3 problems")), qPrintable(r.err));
 
-        const Result j = cli({QStringLiteral("--json"), QStringLiteral("config"), QStringLiteral("validate"), file});
+        const CliResult j = cli({QStringLiteral("--json"), QStringLiteral("config"), QStringLiteral("validate"), file});
         QCOMPARE(j.exitCode, 3);
         const QJsonObject result = j.json()[QStringLiteral("results")].toArray()[0].toObject();
         QCOMPARE(result[QStringLiteral("valid")].toBool(), false);
@@ -87,36 +58,36 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         for (const char *preset : {"demo", "minimind-26m", "gpt-1.3b-24gb"}) {
-            const Result shown = cli({QStringLiteral("config"), QStringLiteral("show"), QString::fromLatin1(preset)});
+            const CliResult shown = cli({QStringLiteral("config"), QStringLiteral("show"), QString::fromLatin1(preset)});
             QCOMPARE(shown.exitCode, 0);
             const QString file = dir.filePath(QString::fromLatin1(preset) + QStringLiteral(".json"));
             QFile f(file);
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(shown.out.toUtf8());
             f.close();
-            const Result r = cli({QStringLiteral("config"), QStringLiteral("validate"), file});
+            const CliResult r = cli({QStringLiteral("config"), QStringLiteral("validate"), file});
             QCOMPARE(r.exitCode, 0);
             QVERIFY2(r.out.contains(QStringLiteral("valid")), qPrintable(r.out));
         }
-        const Result r = cli({QStringLiteral("config"), QStringLiteral("validate"), data("configs/valid_minimind.json")});
+        const CliResult r = cli({QStringLiteral("config"), QStringLiteral("validate"), data("configs/valid_minimind.json")});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.out.contains(QStringLiteral("25.8M parameters")), qPrintable(r.out));
     }
 
     void presetsAndSchema()
     {
-        const Result r = cli({QStringLiteral("config"), QStringLiteral("presets"), QStringLiteral("--json")});
+        const CliResult r = cli({QStringLiteral("config"), QStringLiteral("presets"), QStringLiteral("--json")});
         QCOMPARE(r.exitCode, 0);
         const QJsonArray presets = r.json()[QStringLiteral("presets")].toArray();
         QCOMPARE(presets.size(), 3);
         QCOMPARE(presets[1].toObject()[QStringLiteral("name")].toString(), QStringLiteral("minimind-26m"));
         QCOMPARE(presets[1].toObject()[QStringLiteral("parameters")].toInteger(), qint64(25829888));
 
-        const Result s = cli({QStringLiteral("--json"), QStringLiteral("config"), QStringLiteral("schema")});
+        const CliResult s = cli({QStringLiteral("--json"), QStringLiteral("config"), QStringLiteral("schema")});
         QCOMPARE(s.exitCode, 0);
         QVERIFY(s.json()[QStringLiteral("keys")].toArray().size() > 40);
 
-        const Result bad = cli({QStringLiteral("config"), QStringLiteral("show"), QStringLiteral("no-such-preset")});
+        const CliResult bad = cli({QStringLiteral("config"), QStringLiteral("show"), QStringLiteral("no-such-preset")});
         QCOMPARE(bad.exitCode, 1);
         QVERIFY2(bad.err.contains(QStringLiteral("neither a preset")), qPrintable(bad.err));
     }
@@ -138,7 +109,7 @@ private Q_SLOTS:
         QDir(QString::fromStdString(ws.runDir(pretrain))).mkpath(QStringLiteral("step-10"));
         const QString wsPath = QString::fromStdString(ws.path());
 
-        Result list = cli({QStringLiteral("runs"), QStringLiteral("list"), QStringLiteral("--json")}, wsPath);
+        CliResult list = cli({QStringLiteral("runs"), QStringLiteral("list"), QStringLiteral("--json")}, wsPath);
         QCOMPARE(list.exitCode, 0);
         const QJsonArray runs = list.json()[QStringLiteral("runs")].toArray();
         QCOMPARE(runs.size(), 2);
@@ -152,7 +123,7 @@ private Q_SLOTS:
         QVERIFY2(list.out.contains(QStringLiteral("中文预训练")) && list.out.contains(QStringLiteral("failed")),
                  qPrintable(list.out));
 
-        const Result show = cli({QStringLiteral("--json"), QStringLiteral("runs"), QStringLiteral("show"),
+        const CliResult show = cli({QStringLiteral("--json"), QStringLiteral("runs"), QStringLiteral("show"),
                                  QString::number(pretrain)}, wsPath);
         QCOMPARE(show.exitCode, 0);
         const QJsonObject run = show.json();
@@ -164,7 +135,7 @@ private Q_SLOTS:
         QCOMPARE(run[QStringLiteral("recent_events")].toArray()[0].toObject()[QStringLiteral("text")].toString(),
                  QStringLiteral("checkpoint written"));
 
-        const Result missing = cli({QStringLiteral("--json"), QStringLiteral("runs"), QStringLiteral("show"),
+        const CliResult missing = cli({QStringLiteral("--json"), QStringLiteral("runs"), QStringLiteral("show"),
                                     QStringLiteral("999")}, wsPath);
         QCOMPARE(missing.exitCode, 1);
         QVERIFY(missing.json()[QStringLiteral("error")].toString().contains(QStringLiteral("run 999 does not exist")));
@@ -174,7 +145,7 @@ private Q_SLOTS:
                       QStringLiteral("999")}, wsPath).exitCode, 1);
         QVERIFY(ExperimentStore(ws.databasePath()).run(pretrain).has_value());
 
-        const Result del = cli({QStringLiteral("runs"), QStringLiteral("delete"), QString::number(pretrain)}, wsPath);
+        const CliResult del = cli({QStringLiteral("runs"), QStringLiteral("delete"), QString::number(pretrain)}, wsPath);
         QCOMPARE(del.exitCode, 0);
         QVERIFY(!QFileInfo::exists(QString::fromStdString(ws.runDir(pretrain))));
         ExperimentStore after(ws.databasePath());
@@ -189,7 +160,7 @@ private Q_SLOTS:
         QFile f(dir.filePath(QStringLiteral("thesis.tex")));
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.close();
-        const Result r = cli({QStringLiteral("--workspace"), dir.path(), QStringLiteral("runs"), QStringLiteral("list")});
+        const CliResult r = cli({QStringLiteral("--workspace"), dir.path(), QStringLiteral("runs"), QStringLiteral("list")});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.contains(QStringLiteral("is not empty and has no danka.sqlite")), qPrintable(r.err));
     }
@@ -200,7 +171,7 @@ private Q_SLOTS:
         const QString ws = dir.filePath(QStringLiteral("ws"));
         const QString tok = dir.filePath(QStringLiteral("tok"));
         const QString demo = QStringLiteral(DANKA_RESOURCES "/demo/");
-        Result train = cli({QStringLiteral("--json"), QStringLiteral("tokenizer"), QStringLiteral("train"),
+        CliResult train = cli({QStringLiteral("--json"), QStringLiteral("tokenizer"), QStringLiteral("train"),
                             QStringLiteral("--input"), demo + QStringLiteral("sft.jsonl"), QStringLiteral("--vocab-size"),
                             QStringLiteral("1000"), QStringLiteral("--out"), tok},
                            ws);
@@ -208,7 +179,7 @@ private Q_SLOTS:
         QCOMPARE(train.json()[QStringLiteral("vocab_size")].toInt(), 1000);
         QVERIFY(train.json()[QStringLiteral("chars_per_token")].toObject()[QStringLiteral("zh")].toDouble() > 0);
 
-        const Result encoded = cli({QStringLiteral("--json"), QStringLiteral("tokenizer"), QStringLiteral("encode"),
+        const CliResult encoded = cli({QStringLiteral("--json"), QStringLiteral("tokenizer"), QStringLiteral("encode"),
                                     QStringLiteral("--tokenizer"), tok, QStringLiteral("单卡<|im_end|>")});
         QCOMPARE(encoded.exitCode, 0);
         const QJsonObject e = encoded.json();
@@ -217,13 +188,13 @@ private Q_SLOTS:
         QCOMPARE(e[QStringLiteral("ids")].toArray().size(), e[QStringLiteral("pieces")].toArray().size());
         QCOMPARE(e[QStringLiteral("pieces")].toArray().last().toString(), QStringLiteral("<|im_end|>"));
 
-        const Result inspected = cli({QStringLiteral("tokenizer"), QStringLiteral("inspect"), tok});
+        const CliResult inspected = cli({QStringLiteral("tokenizer"), QStringLiteral("inspect"), tok});
         QCOMPARE(inspected.exitCode, 0);
         QVERIFY2(inspected.out.contains(QStringLiteral("<|im_start|>=4")), qPrintable(inspected.out));
 
         // Malformed lines are reported with file:line, the rest is prepared.
         const QString bad = QStringLiteral(DANKA_TEST_DATA "/data/bad.jsonl");
-        const Result prepared = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
+        const CliResult prepared = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
                                      QStringLiteral("--tokenizer"), tok, QStringLiteral("--val-fraction"), QStringLiteral("0")},
                                     ws);
         QCOMPARE(prepared.exitCode, 0);
@@ -237,23 +208,23 @@ private Q_SLOTS:
             QCOMPARE(store.tokenizers().size(), size_t(1));
         }
         const QString datasetDir = ws + QStringLiteral("/datasets/bad");
-        const Result inspectDataset = cli({QStringLiteral("--json"), QStringLiteral("data"), QStringLiteral("inspect"),
+        const CliResult inspectDataset = cli({QStringLiteral("--json"), QStringLiteral("data"), QStringLiteral("inspect"),
                                            datasetDir, QStringLiteral("--show"), QStringLiteral("1")});
         QCOMPARE(inspectDataset.exitCode, 0);
         QCOMPARE(inspectDataset.json()[QStringLiteral("samples")].toArray()[0].toArray()[0].toObject()
                      [QStringLiteral("text")].toString(),
                  QStringLiteral("第一篇文档:单卡训练。"));  // NFKC made the colon ASCII; </s> decodes to nothing
-        const Result inspectFile = cli({QStringLiteral("data"), QStringLiteral("inspect"), bad});
+        const CliResult inspectFile = cli({QStringLiteral("data"), QStringLiteral("inspect"), bad});
         QCOMPARE(inspectFile.exitCode, 0);
         QVERIFY2(inspectFile.out.contains(QStringLiteral("pretrain layout")) && inspectFile.out.contains(QStringLiteral(":8: invalid UTF-8")),
                  qPrintable(inspectFile.out));
 
         // Wrong inputs are errors that name the problem.
-        const Result noTokenizer = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
+        const CliResult noTokenizer = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
                                         QStringLiteral("--tokenizer"), dir.filePath(QStringLiteral("none"))}, ws);
         QCOMPARE(noTokenizer.exitCode, 1);
         QVERIFY2(noTokenizer.err.contains(QStringLiteral("no such folder")), qPrintable(noTokenizer.err));
-        const Result mixed = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
+        const CliResult mixed = cli({QStringLiteral("data"), QStringLiteral("prepare"), QStringLiteral("--input"), bad,
                                   QStringLiteral("--input"), demo + QStringLiteral("sft.jsonl"), QStringLiteral("--tokenizer"), tok},
                                  ws);
         QCOMPARE(mixed.exitCode, 1);
@@ -262,7 +233,7 @@ private Q_SLOTS:
 
     void checkMeasuresTheCpu()
     {
-        const Result r = cli({QStringLiteral("--json"), QStringLiteral("check"), QStringLiteral("--seconds"),
+        const CliResult r = cli({QStringLiteral("--json"), QStringLiteral("check"), QStringLiteral("--seconds"),
                               QStringLiteral("0.05")});
         QCOMPARE(r.exitCode, 0);
         const QJsonObject report = r.json();

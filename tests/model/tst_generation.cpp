@@ -144,6 +144,11 @@ private Q_SLOTS:
         r = generate(*m, {{1, 2, 3}}, o, {}, decode);
         QCOMPARE(r.reasons[0], FinishReason::Stop);
         QVERIFY(r.tokens[0].size() <= 2);
+        // ... also where a token's text goes on after it ("[12]" holds "[12" followed by "]").
+        o.stopStrings = {"[" + std::to_string(free[1])};
+        r = generate(*m, {{1, 2, 3}}, o, {}, decode);
+        QCOMPARE(r.reasons[0], FinishReason::Stop);
+        QVERIFY(r.tokens[0].size() <= 2);
 
         // Streaming: the callback sees every token in order; returning false cancels.
         o.stopStrings.clear();

@@ -1,0 +1,79 @@
+// Tests of kernels/memory_stats: the counting CPU allocator counts exactly the bytes LibTorch asks for
+// (oracle: the tensors' own nbytes), tracks the peak, stays a "simple" allocator (data pointer ==
+// context, raw_allocate/raw_deallocate work) so that oneDNN's bf16 matmul keeps its fast path, and the
+// resident set is read from /proc.
+#include <c10/core/CPUAllocator.h>
+
+#include <QtTest>
+
+#include "kernel_test_util.h"
+#include "kernels/memory_stats.h"
+
+using namespace danka::kernels;
+
+class TestMemoryStats : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { enableHostMemoryTracking(); }
+
+    void countsTensorBytesAndPeak()
+    {
+        QVERIFY(hostMemoryTrackingEnabled());
+        const int64_t before = hostMemoryStats().currentBytes;
+        resetHostMemoryPeak();
+        {
+            const auto a = torch::empty({1000, 250}, torch::kFloat32);  // 1,000,000 bytes
+            QCOMPARE(hostMemoryStats().currentBytes - before, a.nbytes());
+            {
+                const auto b = torch::empty({333}, torch::kFloat64);  // 2,664 bytes
+                QCOMPARE(hostMemoryStats().currentBytes - before, int64_t(a.nbytes() + b.nbytes()));
+            }
+            QCOMPARE(hostMemoryStats().currentBytes - before, a.nbytes());
+        }
+        QCOMPARE(hostMemoryStats().currentBytes, before);
+        QCOMPARE(hostMemoryStats().peakBytes - before, int64_t(1000000 + 2664));
+        resetHostMemoryPeak();
+        QCOMPARE(hostMemoryStats().peakBytes, before);
+    }
+
+    void isASimpleAllocator()
+    {
+        c10::Allocator *allocator = c10::GetCPUAllocator();
+        const c10::DataPtr p = allocator->allocate(4096);
+        QCOMPARE(p.get(), p.get_context());
+        QVERIFY(allocator->is_simple_data_ptr(p));
+        QCOMPARE(reinterpret_cast<uintptr_t>(p.get()) % 64, uintptr_t(0));
+        const int64_t before = hostMemoryStats().currentBytes;
+        void *raw = allocator->raw_allocate(100);  // asserted with a context object of our own
+        QVERIFY(raw != nullptr);
+        QCOMPARE(hostMemoryStats().currentBytes - before, int64_t(100));
+        allocator->raw_deallocate(raw);
+        QCOMPARE(hostMemoryStats().currentBytes, before);
+    }
+
+    void bf16MatmulIsRightWhileCounting()
+    {
+        torch::manual_seed(0);
+        const auto a = torch::randn({4, 64, 32}), b = torch::randn({4, 32, 48});
+        const auto got = torch::matmul(a.to(torch::kBFloat16), b.to(torch::kBFloat16)).to(torch::kFloat64);
+        const auto want = torch::matmul(a.to(torch::kFloat64), b.to(torch::kFloat64));
+        QVERIFY(torch::allclose(got, want, 0.05, 0.25));
+    }
+
+    void residentSetIsPlausible()
+    {
+        // oracle: VmRSS from /proc/self/status (kB), read right after
+        const int64_t rss = residentBytes();
+        QFile status("/proc/self/status");
+        QVERIFY(status.open(QIODevice::ReadOnly));
+        int64_t vmRssKb = 0;
+        for (const QByteArray &line : status.readAll().split('\n'))
+            if (line.startsWith("VmRSS:")) vmRssKb = line.mid(6).trimmed().split(' ').first().toLongLong();
+        QVERIFY(vmRssKb > 1024);
+        QVERIFY2(std::llabs(rss / 1024 - vmRssKb) < 4096, qPrintable(QString("statm %1 kB, VmRSS %2 kB")
+                                                                          .arg(rss / 1024).arg(vmRssKb)));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestMemoryStats)
+#include "tst_memory_stats.moc"
