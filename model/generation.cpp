@@ -48,6 +48,13 @@ GenerationResult generate(TransformerImpl &model, const std::vector<std::vector<
     const ModelConfig &config = model.config();
     const auto B = static_cast<int64_t>(prompts.size());
     TORCH_CHECK(B > 0, "generate: no prompt");
+    const SamplingOptions &so = o.sampling;
+    TORCH_CHECK(o.maxNewTokens >= 0, "generate: max_new_tokens must be >= 0, got ", o.maxNewTokens);
+    TORCH_CHECK(so.greedy || so.temperature >= 0, "generate: temperature must be >= 0 (0 = greedy), got ", so.temperature);
+    TORCH_CHECK(so.greedy || so.topK >= 0, "generate: top_k must be >= 0 (0 = all tokens), got ", so.topK);
+    TORCH_CHECK(so.greedy || (so.topP > 0 && so.topP <= 1), "generate: top_p must be in (0, 1], got ", so.topP);
+    TORCH_CHECK(so.greedy || so.repetitionPenalty > 0, "generate: repetition_penalty must be > 0 (1 = none), got ",
+                so.repetitionPenalty);
     int64_t longest = 0;
     for (const auto &p : prompts) {
         TORCH_CHECK(!p.empty(), "generate: an empty prompt (give at least one token)");

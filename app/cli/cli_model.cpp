@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "app/cli/validators.h"
 #include "core/config/config_io.h"
 #include "core/config/presets.h"
 #include "core/error.h"
@@ -323,14 +324,14 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
     genCmd->add_flag("--chat", gen->chat, "Wrap the prompt as a user turn of the chat template; stop at the end marker");
     genCmd->add_option("--system", gen->system, "System prompt (with --chat)");
     auto *greedy = genCmd->add_flag("--greedy", gen->request.greedy, "Plain argmax (no sampling, no repetition penalty)");
-    genCmd->add_option("--temperature", gen->request.temperature, "Sampling temperature")->capture_default_str()->excludes(greedy);
-    genCmd->add_option("--top-k", gen->request.topK, "Keep the k most likely tokens (0 = all)")->capture_default_str()->excludes(greedy);
-    genCmd->add_option("--top-p", gen->request.topP, "Nucleus sampling threshold")->check(CLI::Range(0.0, 1.0))->capture_default_str()->excludes(greedy);
-    genCmd->add_option("--repetition-penalty", gen->request.repetitionPenalty, "> 1 discourages repeated tokens")
+    genCmd->add_option("--temperature", gen->request.temperature, "Sampling temperature (0 = greedy)")->check(atLeast(0))->capture_default_str()->excludes(greedy);
+    genCmd->add_option("--top-k", gen->request.topK, "Keep the k most likely tokens (0 = all)")->check(atLeast(0))->capture_default_str()->excludes(greedy);
+    genCmd->add_option("--top-p", gen->request.topP, "Nucleus sampling threshold, in (0, 1]")->check(greaterThan(0))->check(atMost(1))->capture_default_str()->excludes(greedy);
+    genCmd->add_option("--repetition-penalty", gen->request.repetitionPenalty, "> 1 discourages repeated tokens")->check(greaterThan(0))
         ->capture_default_str()
         ->excludes(greedy);
-    genCmd->add_option("--max-new-tokens", gen->request.maxNewTokens, "Most tokens to generate")->capture_default_str();
-    genCmd->add_option("--stop", gen->request.stopStrings, "Stop when the text reaches this string (repeatable)");
+    genCmd->add_option("--max-new-tokens", gen->request.maxNewTokens, "Most tokens to generate")->check(atLeast(0))->capture_default_str();
+    genCmd->add_option("--stop", gen->request.stopStrings, "Stop where this string appears in the text, which ends before it (repeatable)");
     genCmd->add_option("--seed", gen->request.seed, "Sampling seed")->capture_default_str();
     genCmd->add_option("--device", gen->device, "cpu or cuda:N")->capture_default_str();
     genCmd->callback([&, gen] { action = [&, gen] { return generateText(options, *gen); }; });
@@ -340,9 +341,9 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
     auto b = std::make_shared<BenchArgs>();
     CLI::App *benchModelCmd = bench->add_subcommand("model", "Training and decoding throughput, MFU, KV-cache size");
     addConfigSource(benchModelCmd, b->source);
-    benchModelCmd->add_option("--batch", b->options.batch, "Training micro-batch")->capture_default_str();
+    benchModelCmd->add_option("--batch", b->options.batch, "Training micro-batch")->check(atLeast(1))->capture_default_str();
     benchModelCmd->add_option("--seq-len", b->options.seqLen, "Training sequence length")->capture_default_str();
-    benchModelCmd->add_option("--steps", b->options.steps, "Timed training steps (the median counts)")->capture_default_str();
+    benchModelCmd->add_option("--steps", b->options.steps, "Timed training steps (the median counts)")->check(atLeast(1))->capture_default_str();
     benchModelCmd->add_option("--dtype", b->options.dtype, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
     benchModelCmd->add_option("--device", b->options.device, "cpu or cuda:N")->capture_default_str();
     benchModelCmd->add_flag("--reference", b->options.referenceKernels, "Use the plain LibTorch composition (the baseline)");

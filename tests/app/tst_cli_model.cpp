@@ -155,6 +155,11 @@ private Q_SLOTS:
                                             << strings({"--greedy", "--max-new-tokens", "6", "--stop"}) << stop);
         QVERIFY2(!stoppedStream.out.contains(stop), qPrintable(stoppedStream.out));
 
+        const CliResult badPenalty = cli(strings({"generate", "--checkpoint"})
+                                         << m_checkpoint << strings({"--prompt", "x", "--repetition-penalty", "0"}));
+        QCOMPARE(badPenalty.exitCode, 2);
+        QVERIFY2(badPenalty.err.contains(QStringLiteral("--repetition-penalty: must be greater than 0, got 0")),
+                 qPrintable(badPenalty.err));
         const CliResult missing = cli(strings({"generate", "--checkpoint"}) << m_dir.filePath(QStringLiteral("nothing"))
                                                                            << QStringLiteral("--prompt") << prompt);
         QCOMPARE(missing.exitCode, 1);
@@ -234,8 +239,8 @@ private Q_SLOTS:
         QCOMPARE(j[QStringLiteral("mfu")].toDouble(),
                  j[QStringLiteral("achieved_flops")].toDouble() / j[QStringLiteral("peak_flops")].toDouble());
         const CliResult bad = cli(strings({"bench", "model", "--preset", "demo", "--seq-len", "32", "--steps", "0"}));
-        QCOMPARE(bad.exitCode, 1);
-        QVERIFY2(bad.err.contains(QStringLiteral("steps must be at least 1")), qPrintable(bad.err));
+        QCOMPARE(bad.exitCode, 2);  // a usage error
+        QVERIFY2(bad.err.contains(QStringLiteral("--steps: must be at least 1, got 0")), qPrintable(bad.err));
     }
 };
 

@@ -1,6 +1,7 @@
 // Sampling rules on hand-made logits, and generation: greedy equals step-by-step argmax of full forwards,
 // batches equal single prompts, seeds reproduce, stop tokens / stop strings / length / cancel.
 #include <QtTest>
+#include <functional>
 
 #include "model/generation.h"
 #include "model/sampling.h"
@@ -182,6 +183,22 @@ private Q_SLOTS:
         Transformer m(tinyConfig(AttentionKind::Mha));
         QVERIFY_THROWS_EXCEPTION(c10::Error, generate(*m, {{}}, {}));
         QVERIFY_THROWS_EXCEPTION(c10::Error, generate(*m, {std::vector<int32_t>(48, 1)}, {}));
+        // Sampling options out of range are named, not turned into NaN probabilities.
+        const auto refuses = [&](const std::function<void(GenerationOptions &)> &set, const char *what) {
+            GenerationOptions o;
+            set(o);
+            try {
+                generate(*m, {{1, 2}}, o);
+            } catch (const c10::Error &e) {
+                return std::string(e.what_without_backtrace()).find(what) != std::string::npos;
+            }
+            return false;
+        };
+        QVERIFY(refuses([](auto &o) { o.sampling.repetitionPenalty = 0; }, "repetition_penalty must be > 0"));
+        QVERIFY(refuses([](auto &o) { o.sampling.temperature = -1; }, "temperature must be >= 0"));
+        QVERIFY(refuses([](auto &o) { o.sampling.topP = 0; }, "top_p must be in (0, 1]"));
+        QVERIFY(refuses([](auto &o) { o.sampling.topK = -2; }, "top_k must be >= 0"));
+        QVERIFY(refuses([](auto &o) { o.maxNewTokens = -1; }, "max_new_tokens must be >= 0"));
     }
 };
 
