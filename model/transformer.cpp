@@ -1,9 +1,11 @@
 // The decoder-only transformer (see transformer.h).
 #include "model/transformer.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "kernels/cross_entropy.h"
+#include "model/activation_checkpoint.h"
 #include "kernels/rope.h"
 #include "model/mla.h"
 
@@ -119,12 +121,37 @@ at::Tensor TransformerImpl::hidden(const at::Tensor &inputIds, const ForwardOpti
     const int64_t B = inputIds.size(0), T = inputIds.size(1);
     AttentionContext ctx = context(B, T, o);
     at::Tensor x = model->embed_tokens(inputIds);  // (B, T, d)
-    for (size_t i = 0; i < model->layers->size(); ++i) {
-        ctx.layer = static_cast<int64_t>(i);
-        x = model->layers->ptr<DecoderLayerImpl>(i)->forward(x, ctx);
+    const auto n = static_cast<int64_t>(model->layers->size());
+    const int64_t every = m_checkpointEvery;
+    if (every > 0 && is_training() && torch::GradMode::is_enabled() && !o.cache) {
+        for (int64_t start = 0; start < n; start += every) {
+            const int64_t end = std::min(n, start + every);
+            // The segment keeps its own copy of the context (the tables and masks it refers to) for backward.
+            const SegmentFn segment = [this, ctx, start, end](const at::Tensor &in) {
+                AttentionContext c = ctx;
+                at::Tensor h = in;
+                for (int64_t i = start; i < end; ++i) {
+                    c.layer = i;
+                    h = model->layers->ptr<DecoderLayerImpl>(static_cast<size_t>(i))->forward(h, c);
+                }
+                return h;
+            };
+            x = checkpointed(segment, x, m_config.dropout > 0);
+        }
+        return model->norm(x);
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        ctx.layer = i;
+        x = model->layers->ptr<DecoderLayerImpl>(static_cast<size_t>(i))->forward(x, ctx);
     }
     if (o.cache) o.cache->advance(T);
     return model->norm(x);
+}
+
+void TransformerImpl::setActivationCheckpointing(int64_t every)
+{
+    TORCH_CHECK(every >= 0, "model: activation checkpointing must be >= 0 blocks, got ", every);
+    m_checkpointEvery = every;
 }
 
 at::Tensor TransformerImpl::logits(const at::Tensor &h)

@@ -55,6 +55,12 @@ public:
     // weighted by `weights` (B, T) when given; the logits' softmax is never stored.
     at::Tensor loss(const at::Tensor &hidden, const at::Tensor &targets, const at::Tensor &weights = at::Tensor());
 
+    // Activation checkpointing in training: the blocks run in segments of `every` consecutive blocks, of
+    // which only the input is kept; backward recomputes each segment (model/activation_checkpoint.h).
+    // 0 = off. Only in training mode with grad enabled and without a KV cache.
+    void setActivationCheckpointing(int64_t every);
+    int64_t activationCheckpointing() const { return m_checkpointEvery; }
+
     const ModelConfig &config() const { return m_config; }
     KernelMode kernelMode() const { return m_mode; }
     int64_t rotaryDims() const;
@@ -69,6 +75,7 @@ private:
 
     ModelConfig m_config;
     KernelMode m_mode;
+    int64_t m_checkpointEvery = 0;
     at::Tensor m_cos, m_sin;  // (max_seq_len, rotary dims / 2) float32 buffers
 };
 TORCH_MODULE(Transformer);
