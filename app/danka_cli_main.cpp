@@ -28,6 +28,7 @@ int main(int argc, char **argv)
     cli::addTokenizerCommands(app, options, action);
     cli::addDataCommands(app, options, action);
     cli::addModelCommands(app, options, action);
+    cli::addTrainCommands(app, options, action);
     cli::addCheckCommand(app, options, action);
 
     try {

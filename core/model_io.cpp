@@ -30,28 +30,36 @@ void writeJson(const fs::path &path, const nlohmann::ordered_json &j)
 std::string writeModelCheckpoint(model::TransformerImpl &m, const tokenizer::Tokenizer &tok, const std::string &dir,
                                  const CheckpointMeta &meta, at::ScalarType dtype)
 {
+    StagingDir staging(dir);
+    writeModelFiles(m, tok, staging.path().string(), meta, dtype);
+    return staging.publish(true);
+}
+
+void writeModelFiles(model::TransformerImpl &m, const tokenizer::Tokenizer &tok, const std::string &folder,
+                     const CheckpointMeta &meta, at::ScalarType dtype)
+{
+    const fs::path out(folder);
     const model::ModelConfig &config = m.config();
     if (tok.vocabSize() > config.vocabSize)
         throw Error("the tokenizer has " + std::to_string(tok.vocabSize()) + " pieces but model.vocab_size is " +
                     std::to_string(config.vocabSize) + ": set model.vocab_size to at least " +
                     std::to_string(tok.vocabSize()));
     if (tok.dir().empty()) throw Error("writeModelCheckpoint: the tokenizer has no folder to copy");
-    StagingDir staging(dir);
     model::HfExportOptions hf;
     hf.bosId = tok.bosId();
     hf.padId = tok.padId();
     hf.eosIds = {tok.eosId()};
     if (const int32_t end = tok.pieceId(tokenizer::kImEnd); end >= 0) hf.eosIds.push_back(end);
     try {
-        model::saveCheckpoint(m, staging.path().string(), hf, dtype);
+        model::saveCheckpoint(m, folder, hf, dtype);
     } catch (const std::exception &e) {
-        throw Error("cannot write the checkpoint " + dir + ": " + e.what());
+        throw Error("cannot write the checkpoint " + folder + ": " + e.what());
     }
     // The tokenizer travels with the model, with the context length of the model.
     for (const char *file : {"tokenizer.model", "tokenizer.json", "special_tokens_map.json", "danka_tokenizer.json"}) {
         const fs::path from = fs::path(tok.dir()) / file;
         std::error_code ec;
-        if (fs::exists(from)) fs::copy_file(from, staging.path() / file, ec);
+        if (fs::exists(from)) fs::copy_file(from, out / file, fs::copy_options::overwrite_existing, ec);
         if (ec) throw Error("cannot copy " + from.string() + ": " + ec.message());
     }
     {
@@ -59,7 +67,7 @@ std::string writeModelCheckpoint(model::TransformerImpl &m, const tokenizer::Tok
         nlohmann::ordered_json tc = nlohmann::ordered_json::parse(in, nullptr, false);
         if (tc.is_discarded()) throw Error(tok.dir() + "/tokenizer_config.json: invalid JSON");
         tc["model_max_length"] = config.maxSeqLen;
-        writeJson(staging.path() / "tokenizer_config.json", tc);
+        writeJson(out / "tokenizer_config.json", tc);
     }
     RunConfig wrapper;
     wrapper.model = config;
@@ -76,8 +84,7 @@ std::string writeModelCheckpoint(model::TransformerImpl &m, const tokenizer::Tok
         {"danka_version", DANKA_VERSION},
     };
     danka["extra"] = meta.extra;
-    writeJson(staging.path() / "danka.json", danka);
-    return staging.publish(true);
+    writeJson(out / "danka.json", danka);
 }
 
 LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode mode, const std::string &device)

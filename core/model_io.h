@@ -26,6 +26,11 @@ struct CheckpointMeta {
 std::string writeModelCheckpoint(model::TransformerImpl &model, const tokenizer::Tokenizer &tokenizer,
                                  const std::string &dir, const CheckpointMeta &meta, at::ScalarType dtype = at::kFloat);
 
+// The same files written into an existing folder, without staging: for callers that put more into the
+// folder (the trainer's state) and publish it as a whole.
+void writeModelFiles(model::TransformerImpl &model, const tokenizer::Tokenizer &tokenizer, const std::string &folder,
+                     const CheckpointMeta &meta, at::ScalarType dtype = at::kFloat);
+
 struct LoadedCheckpoint {
     model::Transformer model{nullptr};
     std::unique_ptr<tokenizer::Tokenizer> tokenizer;

@@ -6,6 +6,10 @@
 #include <c10/core/impl/alloc_cpu.h>
 #include <unistd.h>
 
+#ifdef DANKA_WITH_CUDA
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
 #include <atomic>
 #include <cstdio>
 #include <mutex>
@@ -86,6 +90,31 @@ int64_t residentBytes()
     const int n = std::fscanf(f, "%lld %lld", &size, &resident);
     std::fclose(f);
     return n == 2 ? resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE)) : 0;
+}
+
+DeviceMemoryStats cudaMemoryStats(int device)
+{
+    DeviceMemoryStats out;
+#ifdef DANKA_WITH_CUDA
+    using namespace c10::CachingAllocator;
+    const c10::CachingDeviceAllocator::DeviceStats stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
+    const auto aggregate = static_cast<size_t>(StatType::AGGREGATE);
+    out.allocatedBytes = stats.allocated_bytes[aggregate].current;
+    out.reservedBytes = stats.reserved_bytes[aggregate].current;
+    out.peakAllocatedBytes = stats.allocated_bytes[aggregate].peak;
+#else
+    (void)device;
+#endif
+    return out;
+}
+
+void resetCudaPeakMemory(int device)
+{
+#ifdef DANKA_WITH_CUDA
+    c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
+#else
+    (void)device;
+#endif
 }
 
 }  // namespace danka::kernels

@@ -21,4 +21,15 @@ void resetHostMemoryPeak();  // peak := current
 // Resident set size of this process (Linux /proc/self/statm); 0 when unavailable.
 int64_t residentBytes();
 
+// LibTorch's CUDA caching allocator on one GPU: what tensors hold, what the allocator has reserved from the
+// driver, and the peak of the former since the last reset. All zero in a build without CUDA support or
+// before the GPU was used.
+struct DeviceMemoryStats {
+    int64_t allocatedBytes = 0;
+    int64_t reservedBytes = 0;
+    int64_t peakAllocatedBytes = 0;
+};
+DeviceMemoryStats cudaMemoryStats(int device);
+void resetCudaPeakMemory(int device);
+
 }  // namespace danka::kernels

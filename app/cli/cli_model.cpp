@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
+#include "app/cli/config_source.h"
 #include "app/cli/validators.h"
 #include "core/config/config_io.h"
 #include "core/config/presets.h"
@@ -27,39 +28,6 @@ namespace danka::cli {
 namespace {
 
 using nlohmann::json;
-
-struct ConfigSource {
-    std::string file, preset;
-};
-
-// The run config of --config FILE or --preset NAME (invalid configs print their problems: exit 3).
-std::optional<core::RunConfig> loadConfig(const Options &options, const ConfigSource &source, int &exitCode)
-{
-    if (source.file.empty() == source.preset.empty())
-        throw core::Error("give either --config FILE or --preset NAME");
-    if (!source.preset.empty()) {
-        const core::Preset *p = core::findPreset(source.preset);
-        if (!p) throw core::Error("unknown preset \"" + source.preset + "\" (danka-cli config presets lists them)");
-        return p->config;
-    }
-    const core::ConfigLoadResult r = core::loadConfigFile(source.file);
-    if (r.ok()) return r.config;
-    if (options.json) {
-        json problems = json::array();
-        for (const auto &p : r.problems) problems.push_back({{"path", p.path}, {"message", p.message}});
-        printJson({{"file", source.file}, {"valid", false}, {"problems", problems}});
-    } else {
-        for (const auto &p : r.problems) std::cerr << source.file << ": " << p.toString() << "\n";
-    }
-    exitCode = kExitInvalid;
-    return std::nullopt;
-}
-
-void addConfigSource(CLI::App *cmd, ConfigSource &s)
-{
-    cmd->add_option("--config", s.file, "Run config file")->check(CLI::ExistingFile);
-    cmd->add_option("--preset", s.preset, "Preset name (danka-cli config presets)");
-}
 
 // --- model init --------------------------------------------------------------------------------------------
 

@@ -20,5 +20,6 @@ void addCheckCommand(CLI::App &app, const Options &options, Action &action);
 void addTokenizerCommands(CLI::App &app, const Options &options, Action &action);
 void addDataCommands(CLI::App &app, const Options &options, Action &action);
 void addModelCommands(CLI::App &app, const Options &options, Action &action);  // model, generate, bench, estimate
+void addTrainCommands(CLI::App &app, const Options &options, Action &action);  // train, demo
 
 }  // namespace danka::cli

@@ -95,11 +95,13 @@ extern "C" void onInterrupt(int)
 }
 }  // namespace
 
-int runJob(const Options &options, const std::string &name, const std::function<void(core::JobContext &)> &body)
+int runJob(const Options &options, const std::string &name, const std::function<void(core::JobContext &)> &body,
+           const std::function<core::JobCallbacks(core::JobCallbacks)> &record)
 {
     ProgressBar bar(!options.json);
     core::JobCallbacks callbacks;
     callbacks.progress = [&bar](const core::JobProgress &p) { bar.update(p); };
+    if (record) callbacks = record(callbacks);
     core::Job job(name, body, callbacks);
     g_interrupts = 0;
     auto previous = std::signal(SIGINT, onInterrupt);

@@ -50,6 +50,8 @@ private:
 // Runs `body` as a job on a worker thread with a progress bar on stderr. Ctrl-C asks the job to cancel
 // (a second Ctrl-C ends the process). Returns kExitOk, or prints the failure and returns kExitError
 // (130 when cancelled).
-int runJob(const Options &options, const std::string &name, const std::function<void(core::JobContext &)> &body);
+// `record`, when given, wraps the job's callbacks (run_recorder.h records the job into a run).
+int runJob(const Options &options, const std::string &name, const std::function<void(core::JobContext &)> &body,
+           const std::function<core::JobCallbacks(core::JobCallbacks)> &record = {});
 
 }  // namespace danka::cli

@@ -190,6 +190,14 @@ void visitConfig(RunConfig &c, Visitor &v)
         v.field("keep_checkpoints", r.keepCheckpoints, {"Most recent checkpoints kept (plus the best)",
                                                         Range::positive()});
         v.field("sample_every", r.sampleEvery, {"Steps between sample generations; 0 = off", Range::nonNegative()});
+        v.field("sample_prompt", r.samplePrompt,
+                {"Prompt of the sample generations; empty = the first tokens of three validation documents"});
+        v.field("sample_tokens", r.sampleTokens, {"Tokens generated per sample", Range::closed(1, 4096)});
+        v.field("skip_z_score", r.skipZScore,
+                {"Skip an update whose loss or gradient norm lies this many standard deviations above the last "
+                 "128 steps; 0 = skip only NaN/Inf", Range::nonNegative()});
+        v.field("max_skipped_steps", r.maxSkippedSteps, {"Consecutive skipped updates that stop the run",
+                                                          Range::positive()});
         v.field("memory_budget_gib", r.memoryBudgetGib, {"GPU memory the plan must fit, GiB", Range::positive()});
     });
 }

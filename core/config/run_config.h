@@ -63,6 +63,11 @@ struct RuntimeConfig {
     int64_t checkpointEvery = 500;    // steps between checkpoints; 0 = only at the end
     int64_t keepCheckpoints = 3;      // most recent checkpoints kept (the best by validation loss is kept too)
     int64_t sampleEvery = 500;        // steps between sample generations; 0 = off
+    std::string samplePrompt;         // prompt of the sample generations; empty = starts of validation documents
+    int64_t sampleTokens = 48;        // tokens generated per sample
+    double skipZScore = 6.0;          // skip an update whose loss or gradient norm is this many standard
+                                      // deviations above the recent steps; 0 = only NaN/Inf are skipped
+    int64_t maxSkippedSteps = 10;     // consecutive skipped updates that stop the run
     double memoryBudgetGib = 24.0;    // GPU memory the plan must fit (the estimator checks it)
 };
 

@@ -56,6 +56,18 @@ PretrainLoader::PretrainLoader(const DatasetSplit &split, int64_t seqLen, int64_
     if (m_windows <= 0)
         throw Error("loader: the split has " + std::to_string(split.numTokens()) +
                     " tokens, fewer than one sequence of " + std::to_string(seqLen + 1));
+    m_totalWindows = m_windows;
+}
+
+void PretrainLoader::restrictWindows(int64_t first, int64_t count)
+{
+    if (first < 0 || count <= 0 || first + count > m_totalWindows)
+        throw Error("loader: windows [" + std::to_string(first) + ", " + std::to_string(first + count) +
+                    ") are outside the split's " + std::to_string(m_totalWindows));
+    m_firstWindow = first;
+    m_windows = count;
+    m_permutation.reset();
+    m_permutationEpoch = UINT64_MAX;
 }
 
 void PretrainLoader::readWindow(uint64_t index, int32_t *row, int32_t *segments) const
@@ -97,7 +109,7 @@ Batch PretrainLoader::next()
             }
             window = (*m_permutation)(i);
         }
-        readWindow(window, b.tokens.data() + r * b.length,
+        readWindow(window + static_cast<uint64_t>(m_firstWindow), b.tokens.data() + r * b.length,
                    m_documentSegments ? b.segments.data() + r * m_seqLen : nullptr);
     }
     return b;

@@ -50,6 +50,10 @@ public:
                    bool documentSegments = false);
 
     Batch next();
+    // Uses only windows [first, first + count) of the split (a held-out tail for validation, or the rest for
+    // training). Call before the first next(); throws core::Error when out of range.
+    void restrictWindows(int64_t first, int64_t count);
+    int64_t totalWindows() const { return m_totalWindows; }
     int64_t windowsPerEpoch() const { return m_windows; }
     uint64_t epoch() const { return m_position / static_cast<uint64_t>(m_windows); }
     LoaderState state() const { return {m_position}; }
@@ -64,6 +68,8 @@ private:
     uint64_t m_seed;
     bool m_documentSegments;
     int64_t m_windows;
+    int64_t m_totalWindows;
+    int64_t m_firstWindow = 0;
     uint64_t m_position = 0;
     mutable uint64_t m_permutationEpoch = UINT64_MAX;
     mutable std::unique_ptr<IndexPermutation> m_permutation;

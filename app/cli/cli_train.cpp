@@ -1,0 +1,219 @@
+// `danka-cli train` and `danka-cli demo`: training runs recorded in the workspace.
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <iostream>
+
+#include "app/cli/commands.h"
+#include "app/cli/config_source.h"
+#include "app/cli/validators.h"
+#include "core/config/presets.h"
+#include "core/data/prepare.h"
+#include "core/error.h"
+#include "core/inference.h"
+#include "core/job.h"
+#include "core/model_init.h"
+#include "core/resources.h"
+#include "core/run_recorder.h"
+#include "core/text_util.h"
+#include "core/train/training_run.h"
+#include "core/workspace.h"
+
+namespace danka::cli {
+
+namespace {
+
+using nlohmann::json;
+
+json optionalJson(const std::optional<double> &v)
+{
+    return v ? json(*v) : json(nullptr);
+}
+
+// Runs a prepared training as a job recorded into its run; prints the summary. Returns the exit code.
+int trainPrepared(const Options &options, const core::Workspace &ws, const core::train::PreparedTraining &p,
+                  core::train::TrainingSummary *summaryOut = nullptr)
+{
+    if (!options.json) {
+        if (p.resumeFrom.empty())
+            std::cerr << "run " << p.runId << " (" << p.runName << "): " << p.runDir << "\n";
+        else
+            std::cerr << "resuming run " << p.runId << " (" << p.runName << ") at step " << p.resumeStep << " from "
+                      << p.resumeFrom << "\n";
+    }
+    core::train::TrainingSummary s;
+    const std::string db = ws.databasePath();
+    const int code = runJob(
+        options, "training", [&](core::JobContext &job) { s = core::train::runTraining(ws, p, job); },
+        [&](core::JobCallbacks downstream) { return core::recordRun(db, p.runId, downstream); });
+    if (code == 130 && !options.json)
+        std::cerr << "A checkpoint was written; continue with: danka-cli train --resume " << p.runId << "\n";
+    if (code != kExitOk) return code;
+    if (summaryOut) *summaryOut = s;
+    if (options.json) {
+        printJson({{"run_id", p.runId},
+                   {"run_name", p.runName},
+                   {"steps", s.steps},
+                   {"skipped_steps", s.skippedSteps},
+                   {"tokens", s.tokens},
+                   {"loss", s.lastLoss},
+                   {"val_loss", optionalJson(s.lastValLoss)},
+                   {"best_val_loss", optionalJson(s.bestValLoss)},
+                   {"checkpoint", s.lastCheckpoint},
+                   {"best_checkpoint", s.bestCheckpoint},
+                   {"device", s.device},
+                   {"seconds", s.seconds}});
+        return kExitOk;
+    }
+    std::vector<std::vector<std::string>> rows = {
+        {"run", std::to_string(p.runId) + " (" + p.runName + ")"},
+        {"steps", std::to_string(s.steps) + (s.skippedSteps ? " (" + std::to_string(s.skippedSteps) + " skipped)" : "")},
+        {"tokens", core::formatCount(static_cast<double>(s.tokens))},
+        {"training loss", core::formatNumber(std::round(s.lastLoss * 1e4) / 1e4)},
+    };
+    if (s.lastValLoss)
+        rows.push_back({"validation loss", core::formatNumber(std::round(*s.lastValLoss * 1e4) / 1e4) + " (best " +
+                                               core::formatNumber(std::round(*s.bestValLoss * 1e4) / 1e4) + ")"});
+    rows.push_back({"checkpoint", s.lastCheckpoint});
+    if (!s.bestCheckpoint.empty() && s.bestCheckpoint != s.lastCheckpoint) rows.push_back({"best checkpoint", s.bestCheckpoint});
+    rows.push_back({"time", core::formatNumber(std::round(s.seconds)) + " s on " + s.device});
+    printTable({"RUN", "RESULT"}, rows);
+    return kExitOk;
+}
+
+struct TrainArgs {
+    ConfigSource source;
+    std::string resume;
+};
+
+int train(const Options &options, const TrainArgs &a)
+{
+    const core::Workspace ws = core::Workspace::open(core::Workspace::resolvePath(options.workspace));
+    core::train::TrainRequest request;
+    request.resume = a.resume;
+    if (a.source.given()) {
+        int code = kExitOk;
+        request.config = loadConfig(options, a.source, code);
+        if (!request.config) return code;
+    } else if (a.resume.empty()) {
+        throw core::Error("give --config FILE or --preset NAME (or --resume latest|RUN_ID)");
+    }
+    return trainPrepared(options, ws, core::train::prepareTraining(ws, request));
+}
+
+// --- demo --------------------------------------------------------------------------------------------------
+
+struct DemoArgs {
+    int64_t steps = 0;  // 0 = the preset's
+};
+
+int demo(const Options &options, const DemoArgs &a)
+{
+    const core::Workspace ws = core::Workspace::open(core::Workspace::resolvePath(options.workspace));
+    core::RunConfig config = core::findPreset("demo")->config;
+    if (a.steps > 0) {
+        config.schedule.maxSteps = a.steps;
+        config.schedule.warmupSteps = std::min(config.schedule.warmupSteps, std::max<int64_t>(1, a.steps / 10));
+        config.runtime.evalEvery = std::min(config.runtime.evalEvery, a.steps);
+        config.runtime.checkpointEvery = std::min(config.runtime.checkpointEvery, a.steps);
+        config.runtime.sampleEvery = std::min(config.runtime.sampleEvery, a.steps);
+    }
+    auto say = [&](const std::string &line) {
+        if (!options.json) std::cerr << line << "\n";
+    };
+
+    // 1. The tokenizer, trained on the demo corpus (cached in the workspace after the first demo).
+    say("[1/4] tokenizer");
+    std::string tokenizerDir;
+    bool trained = false;
+    int code = runJob(options, "demo tokenizer", [&](core::JobContext &job) {
+        tokenizerDir = core::ensureDemoTokenizer(ws, static_cast<int>(config.model.vocabSize), job, &trained);
+    });
+    if (code != kExitOk) return code;
+    say(std::string("      ") + (trained ? "trained " : "reusing ") + tokenizerDir);
+
+    // 2. The pretraining corpus and its held-out documents, cleaned and tokenized.
+    say("[2/4] data");
+    core::data::PrepareResult train, val;
+    code = runJob(options, "demo data", [&](core::JobContext &job) {
+        core::data::PrepareOptions o;
+        o.tokenizerDir = tokenizerDir;
+        o.valFraction = 0;
+        o.inputs = {core::demoFile("pretrain.jsonl")};
+        o.outDir = ws.datasetsDir() + "/demo-pretrain";
+        train = core::data::prepareDataset(o, job);
+        o.inputs = {core::demoFile("pretrain_val.jsonl")};
+        o.outDir = ws.datasetsDir() + "/demo-pretrain-val";
+        val = core::data::prepareDataset(o, job);
+    });
+    if (code != kExitOk) return code;
+    say("      " + std::to_string(train.trainRecords) + " documents, " + core::formatCount(double(train.trainTokens)) +
+        " tokens for training; " + std::to_string(val.trainRecords) + " held out (" + val.dir + ")");
+    config.data.dataset = train.dir;
+    config.data.valDataset = val.dir;
+
+    // 3. Pretraining.
+    say("[3/4] pretraining the demo model (" + core::formatCount(double(config.model.parameterCount())) +
+        " parameters, " + std::to_string(config.schedule.maxSteps) + " steps)");
+    core::train::TrainRequest request;
+    request.config = config;
+    const core::train::PreparedTraining prepared = core::train::prepareTraining(ws, request);
+    core::train::TrainingSummary summary;
+    {
+        const std::string db = ws.databasePath();
+        code = runJob(
+            options, "training", [&](core::JobContext &job) { summary = core::train::runTraining(ws, prepared, job); },
+            [&](core::JobCallbacks downstream) { return core::recordRun(db, prepared.runId, downstream); });
+        if (code != kExitOk) return code;
+    }
+    say("      loss " + core::formatNumber(std::round(summary.lastLoss * 1000) / 1000) + ", validation loss " +
+        (summary.lastValLoss ? core::formatNumber(std::round(*summary.lastValLoss * 1000) / 1000) : "-") + "; " +
+        summary.lastCheckpoint);
+
+    // 4. Samples from the trained model.
+    say("[4/4] samples");
+    auto model = core::InferenceModel::load(summary.lastCheckpoint);
+    json samples = json::array();
+    for (const char *prompt : {"春眠不觉晓，", "The programmer", "子曰："}) {
+        core::GenerateRequest r;
+        r.prompt = prompt;
+        r.maxNewTokens = 40;
+        r.temperature = 0.7;
+        r.seed = 7;
+        const core::GenerateResult g = model->generate(r);
+        samples.push_back({{"prompt", prompt}, {"text", g.text}});
+        if (!options.json) std::cout << prompt << g.text << "\n\n";
+    }
+    if (options.json)
+        printJson({{"run_id", prepared.runId},
+                   {"tokenizer", tokenizerDir},
+                   {"dataset", train.dir},
+                   {"val_dataset", val.dir},
+                   {"steps", summary.steps},
+                   {"loss", summary.lastLoss},
+                   {"val_loss", optionalJson(summary.lastValLoss)},
+                   {"checkpoint", summary.lastCheckpoint},
+                   {"seconds", summary.seconds},
+                   {"samples", samples}});
+    else
+        std::cerr << "Everything is recorded in " << ws.path() << " (danka-cli runs show " << prepared.runId << ")\n";
+    return kExitOk;
+}
+
+}  // namespace
+
+void addTrainCommands(CLI::App &app, const Options &options, Action &action)
+{
+    auto t = std::make_shared<TrainArgs>();
+    CLI::App *trainCmd = app.add_subcommand("train", "Train a model from a run config, recorded as a run; Ctrl-C writes a resumable checkpoint");
+    addConfigSource(trainCmd, t->source);
+    trainCmd->add_option("--resume", t->resume, "Continue a run from its newest checkpoint: latest or a run id");
+    trainCmd->callback([&, t] { action = [&, t] { return train(options, *t); }; });
+
+    auto d = std::make_shared<DemoArgs>();
+    CLI::App *demoCmd = app.add_subcommand(
+        "demo", "The whole pipeline on the shipped demo data: tokenizer, data, pretraining, samples");
+    demoCmd->add_option("--steps", d->steps, "Pretraining steps (default: the demo preset's)")->check(atLeast(1));
+    demoCmd->callback([&, d] { action = [&, d] { return demo(options, *d); }; });
+}
+
+}  // namespace danka::cli

@@ -1,0 +1,44 @@
+// What a training stage gives the trainer: the loss of the next micro-batch, a validation loss, prompts for
+// sample generations, and its data position for checkpoints. The trainer owns everything else (optimizer,
+// schedule, precision, skipping, checkpoints, metrics), so pretraining, SFT, distillation, reward models
+// and preference optimisation share one loop. Engine-internal (torch types).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/transformer.h"
+
+namespace danka::core::train {
+
+struct MicroBatchLoss {
+    at::Tensor loss;      // scalar, mean over the targets that count; graph attached
+    int64_t tokens = 0;   // input positions processed (throughput)
+};
+
+struct ValidationResult {
+    double loss = 0;      // mean over every counted target of the validation batches
+    int64_t targets = 0;
+};
+
+class TrainingStage {
+public:
+    virtual ~TrainingStage() = default;
+    virtual std::string name() const = 0;
+    // Draws the next micro-batch and returns its loss (the model is in training mode, autocast as set).
+    virtual MicroBatchLoss trainLoss(model::TransformerImpl &model) = 0;
+    // Loss over `batches` fixed validation micro-batches (the same ones every time), the model in eval mode
+    // under no_grad; nullopt when the stage has no validation data.
+    virtual std::optional<ValidationResult> validate(model::TransformerImpl &model, int64_t batches) = 0;
+    // Prompts (token ids) for sample generations, with their text for the record.
+    virtual std::vector<std::pair<std::string, std::vector<int32_t>>> samplePrompts() const = 0;
+    // Sequence length of training batches (FLOPs per token).
+    virtual int64_t sequenceLength() const = 0;
+    // Data position and any other state an exact resume needs.
+    virtual nlohmann::json state() const = 0;
+    virtual void setState(const nlohmann::json &state) = 0;
+};
+
+}  // namespace danka::core::train

@@ -1,0 +1,563 @@
+// The trainer (see trainer.h).
+#include "core/train/trainer.h"
+
+#include <ATen/autocast_mode.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "core/config/config_io.h"
+#include "core/error.h"
+#include "core/model_bench.h"
+#include "core/model_io.h"
+#include "core/staging_dir.h"
+#include "core/store/experiment_store.h"
+#include "core/text_util.h"
+#include "core/train/adamw.h"
+#include "core/train/loss_scaler.h"
+#include "core/train/outlier.h"
+#include "core/train/schedule.h"
+#include "kernels/memory_stats.h"
+#include "kernels/runtime.h"
+#include "model/generation.h"
+#include "model/safetensors.h"
+
+namespace fs = std::filesystem;
+
+namespace danka::core::train {
+
+namespace {
+
+constexpr const char *kStateJson = "training_state.json";
+constexpr const char *kStateTensors = "training_state.safetensors";
+
+double now()
+{
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+// Autocast for one step (forward and loss; backward runs outside, as autocast requires), restored after.
+class AutocastScope {
+public:
+    AutocastScope(at::DeviceType device, bool enabled, at::ScalarType dtype) : m_device(device), m_enabled(enabled)
+    {
+        if (!enabled) return;
+        m_previous = at::autocast::is_autocast_enabled(device);
+        m_previousType = at::autocast::get_autocast_dtype(device);
+        at::autocast::set_autocast_dtype(device, dtype);
+        at::autocast::set_autocast_enabled(device, true);
+    }
+    ~AutocastScope()
+    {
+        if (!m_enabled) return;
+        at::autocast::set_autocast_enabled(m_device, m_previous);
+        at::autocast::set_autocast_dtype(m_device, m_previousType);
+        at::autocast::clear_cache();  // the weight copies cast for this step
+    }
+    AutocastScope(const AutocastScope &) = delete;
+    AutocastScope &operator=(const AutocastScope &) = delete;
+
+private:
+    at::DeviceType m_device;
+    bool m_enabled;
+    bool m_previous = false;
+    at::ScalarType m_previousType = at::kBFloat16;
+};
+
+std::vector<std::pair<std::string, at::Tensor>> namedParameters(model::TransformerImpl &m)
+{
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const auto &p : m.named_parameters()) out.emplace_back(p.key(), p.value());
+    return out;
+}
+
+std::string formatFloat(double v, int digits)
+{
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+
+// The part of a run's config that must not change when it is resumed: the model and data it trains on.
+nlohmann::json resumeIdentity(const RunConfig &c)
+{
+    RunConfig copy = c;
+    copy.runtime = RuntimeConfig();
+    copy.schedule = ScheduleConfig();
+    copy.name.clear();
+    return toJson(copy);
+}
+
+}  // namespace
+
+struct Trainer::Impl {
+    model::Transformer model;
+    TrainingStage &stage;
+    TrainerOptions o;
+    const RunConfig &c;
+    at::Device device{at::kCPU};
+    bool autocast = false;
+    at::ScalarType autocastType = at::kBFloat16;
+
+    std::unique_ptr<AdamW> optimizer;
+    DynamicLossScaler scaler;
+    OutlierDetector lossOutliers, normOutliers;
+    int64_t step = 0;  // next optimizer step
+    int64_t skipped = 0, consecutiveSkips = 0;
+    int64_t tokens = 0;
+    std::optional<double> lastVal, bestVal;
+    std::string bestCheckpoint, lastCheckpoint;
+    struct Kept {
+        int64_t step;
+        std::string path;
+        std::optional<double> valLoss;
+    };
+    std::vector<Kept> kept;  // this run's checkpoints on disk, oldest first
+    double peakFlops = 0;
+    double flopsPerToken = 0;
+
+    Impl(model::Transformer m, TrainingStage &s, TrainerOptions options)
+        : model(std::move(m)), stage(s), o(std::move(options)), c(o.config),
+          scaler(makeScalerOptions(o.config))
+    {
+    }
+
+    static LossScalerOptions makeScalerOptions(const RunConfig &c)
+    {
+        LossScalerOptions s;
+        s.enabled = c.runtime.precision == Precision::Fp16;
+        return s;
+    }
+
+    fs::path checkpointsDir() const { return fs::path(o.runDir) / "checkpoints"; }
+
+    // --- training state ----------------------------------------------------------------------------------
+
+    void writeState(const fs::path &folder) const
+    {
+        std::vector<std::pair<std::string, at::Tensor>> tensors = optimizer->stateTensors();
+        tensors.emplace_back("rng.cpu", at::globalContext().defaultGenerator(at::kCPU).get_state());
+        if (device.is_cuda()) tensors.emplace_back("rng.cuda", at::globalContext().defaultGenerator(device).get_state());
+        model::writeSafetensors((folder / kStateTensors).string(), tensors);
+        nlohmann::json j = {
+            {"format", "danka-training-state"},
+            {"version", 1},
+            {"step", step},
+            {"stage", stage.name()},
+            {"stage_state", stage.state()},
+            {"scaler", scaler.state()},
+            {"loss_outliers", lossOutliers.state()},
+            {"grad_norm_outliers", normOutliers.state()},
+            {"skipped_steps", skipped},
+            {"consecutive_skips", consecutiveSkips},
+            {"tokens", tokens},
+            {"last_val_loss", lastVal ? nlohmann::json(*lastVal) : nlohmann::json(nullptr)},
+            {"best_val_loss", bestVal ? nlohmann::json(*bestVal) : nlohmann::json(nullptr)},
+            {"best_checkpoint", bestCheckpoint},
+            {"identity", resumeIdentity(c)},
+        };
+        std::ofstream out(folder / kStateJson);
+        out << j.dump(2) << '\n';
+        if (!out) throw Error("cannot write " + (folder / kStateJson).string());
+    }
+
+    void readState(const fs::path &folder)
+    {
+        const fs::path jsonPath = folder / kStateJson;
+        std::ifstream in(jsonPath);
+        if (!in) throw Error("cannot resume from " + folder.string() + ": it has no " + kStateJson +
+                             " (a model-only checkpoint can start a new run as stage.base_checkpoint)");
+        const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+        if (j.is_discarded() || j.value("format", "") != "danka-training-state")
+            throw Error(jsonPath.string() + ": not a Danka training state");
+        if (j.value("stage", "") != stage.name())
+            throw Error(jsonPath.string() + ": saved by a " + j.value("stage", "?") + " run, cannot resume as " + stage.name());
+        if (j.contains("identity") && j["identity"] != nlohmann::json(resumeIdentity(c)))
+            throw Error("cannot resume from " + folder.string() +
+                        ": the model, data, optimizer or stage settings differ from the run's (only runtime and "
+                        "schedule settings may change on resume)");
+        try {
+            const auto file = model::readSafetensors((folder / kStateTensors).string());
+            std::map<std::string, at::Tensor> optimizerState;
+            for (const auto &[name, t] : file.tensors) {
+                if (name == "rng.cpu" || (name == "rng.cuda" && device.is_cuda())) {
+                    at::Generator g = at::globalContext().defaultGenerator(name == "rng.cpu" ? at::Device(at::kCPU) : device);
+                    std::lock_guard<std::mutex> lock(g.mutex());
+                    g.set_state(t.clone());
+                } else if (name != "rng.cuda")
+                    optimizerState[name] = t;
+            }
+            optimizer->loadState(optimizerState);
+        } catch (const model::SafetensorsError &e) {
+            throw Error(std::string("cannot resume: ") + e.what());
+        } catch (const c10::Error &e) {
+            throw Error("cannot resume from " + folder.string() + ": " + e.what_without_backtrace());
+        }
+        step = j.at("step").get<int64_t>();
+        stage.setState(j.at("stage_state"));
+        scaler.setState(j.at("scaler"));
+        lossOutliers.setState(j.at("loss_outliers"));
+        normOutliers.setState(j.at("grad_norm_outliers"));
+        skipped = j.value("skipped_steps", int64_t(0));
+        consecutiveSkips = j.value("consecutive_skips", int64_t(0));
+        tokens = j.value("tokens", int64_t(0));
+        if (j.contains("last_val_loss") && j["last_val_loss"].is_number()) lastVal = j["last_val_loss"].get<double>();
+        if (j.contains("best_val_loss") && j["best_val_loss"].is_number()) bestVal = j["best_val_loss"].get<double>();
+        bestCheckpoint = j.value("best_checkpoint", std::string());
+    }
+
+    // --- checkpoints -------------------------------------------------------------------------------------
+
+    std::string writeCheckpoint(JobContext &job, const std::string &why)
+    {
+        char name[32];
+        std::snprintf(name, sizeof name, "step-%08lld", static_cast<long long>(step));
+        const fs::path dir = checkpointsDir() / name;
+        fs::create_directories(checkpointsDir());
+        {
+            StagingDir staging(dir.string());
+            CheckpointMeta meta;
+            meta.runName = o.runName;
+            if (o.runId > 0) meta.runId = o.runId;
+            meta.step = step;
+            meta.extra = {{"stage", stage.name()}, {"tokens", tokens}, {"reason", why}};
+            if (lastVal) meta.extra["val_loss"] = *lastVal;
+            writeModelFiles(*model, *o.tokenizer, staging.path().string(), meta, at::kFloat);
+            writeState(staging.path());
+            if (o.onCheckpointStaged) o.onCheckpointStaged(staging.path().string());
+            staging.publish(true);
+        }
+        const std::string path = dir.string();
+        lastCheckpoint = path;
+        kept.erase(std::remove_if(kept.begin(), kept.end(), [&](const Kept &k) { return k.path == path; }), kept.end());
+        kept.push_back({step, path, lastVal});
+        if (lastVal && (!bestVal || *lastVal <= *bestVal)) {
+            bestVal = lastVal;
+            bestCheckpoint = path;
+        }
+        if (!o.databasePath.empty()) {
+            ExperimentStore store(o.databasePath);
+            for (const auto &existing : store.checkpoints(o.runId))
+                if (existing.path == path) store.removeCheckpoint(existing.id);
+            nlohmann::json metrics = {{"tokens", tokens}, {"reason", why}};
+            if (lastVal) metrics["val_loss"] = *lastVal;
+            store.addCheckpoint(o.runId, step, path, metrics.dump());
+        }
+        job.event(EventLevel::Info, "checkpoint at step " + std::to_string(step) + " (" + why + "): " + path);
+        prune(job);
+        return path;
+    }
+
+    // Keeps the newest runtime.keep_checkpoints and the best by validation loss.
+    void prune(JobContext &job)
+    {
+        const auto keep = static_cast<size_t>(std::max<int64_t>(1, c.runtime.keepCheckpoints));
+        std::vector<Kept> remaining;
+        for (size_t i = 0; i < kept.size(); ++i) {
+            const Kept &k = kept[i];
+            const bool recent = i + keep >= kept.size();
+            if (recent || k.path == bestCheckpoint) {
+                remaining.push_back(k);
+                continue;
+            }
+            std::error_code ec;
+            fs::remove_all(k.path, ec);
+            if (ec) job.event(EventLevel::Warning, "could not remove the old checkpoint " + k.path + ": " + ec.message());
+            if (!o.databasePath.empty()) {
+                ExperimentStore store(o.databasePath);
+                for (const auto &existing : store.checkpoints(o.runId))
+                    if (existing.path == k.path) store.removeCheckpoint(existing.id);
+            }
+        }
+        kept.swap(remaining);
+    }
+
+    void loadKeptCheckpoints()
+    {
+        // The run's checkpoints already on disk (a resumed run), oldest first.
+        std::error_code ec;
+        if (!fs::is_directory(checkpointsDir(), ec)) return;
+        std::vector<fs::path> dirs, stale;
+        for (const auto &entry : fs::directory_iterator(checkpointsDir(), ec)) {
+            const std::string name = entry.path().filename().string();
+            if (!entry.is_directory() || name.rfind("step-", 0) != 0) continue;
+            (name.find(".tmp-") == std::string::npos ? dirs : stale).push_back(entry.path());
+        }
+        // A checkpoint that was being written when the process died: never published, so never used.
+        for (const auto &dir : stale) fs::remove_all(dir, ec);
+        std::sort(dirs.begin(), dirs.end());
+        for (const auto &dir : dirs) {
+            Kept k{0, dir.string(), std::nullopt};
+            std::ifstream in(dir / "danka.json");
+            const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+            if (!j.is_discarded()) {
+                k.step = j.value("step", int64_t(0));
+                if (j.contains("extra") && j["extra"].contains("val_loss")) k.valLoss = j["extra"]["val_loss"].get<double>();
+            }
+            kept.push_back(k);
+        }
+    }
+
+    // --- validation and samples --------------------------------------------------------------------------
+
+    void validate(JobContext &job)
+    {
+        model->eval();
+        std::optional<ValidationResult> v;
+        {
+            AutocastScope scope(device.type(), autocast, autocastType);
+            v = stage.validate(*model, c.runtime.evalBatches);
+        }
+        model->train();
+        if (!v) return;
+        lastVal = v->loss;
+        job.metric("val/loss", step, v->loss);
+        job.metric("val/ppl", step, std::exp(std::min(v->loss, 80.0)));
+    }
+
+    void samples(JobContext &job)
+    {
+        const auto prompts = stage.samplePrompts();
+        if (prompts.empty()) return;
+        model::GenerationOptions g;
+        g.maxNewTokens = c.runtime.sampleTokens;
+        g.sampling.temperature = 0.8;
+        g.sampling.topK = 50;
+        g.sampling.topP = 0.95;
+        g.sampling.repetitionPenalty = 1.1;
+        g.stopTokens = {o.tokenizer->eosId()};
+        g.seed = static_cast<uint64_t>(c.runtime.seed) + static_cast<uint64_t>(step);
+        g.padId = o.tokenizer->padId();
+        std::vector<std::vector<int32_t>> ids;
+        for (const auto &p : prompts) ids.push_back(p.second);
+        const model::GenerationResult r = model::generate(*model, ids, g);  // eval mode and no_grad inside
+        model->train();
+        std::ofstream out(fs::path(o.runDir) / "samples.jsonl", std::ios::app);
+        for (size_t i = 0; i < prompts.size(); ++i) {
+            std::vector<int32_t> generated = r.tokens[i];
+            if (!generated.empty() && generated.back() == o.tokenizer->eosId()) generated.pop_back();
+            const std::string text = o.tokenizer->decode(generated);
+            job.event(EventLevel::Info, "sample at step " + std::to_string(step) + ": " + prompts[i].first + "|" + text);
+            out << nlohmann::json({{"step", step}, {"prompt", prompts[i].first}, {"text", text}}).dump() << '\n';
+        }
+    }
+
+    // --- one optimizer step ------------------------------------------------------------------------------
+
+    struct StepOutcome {
+        double loss = NAN;
+        double gradNorm = NAN;
+        bool applied = false;
+        int64_t tokens = 0;
+        std::string skipReason;
+    };
+
+    StepOutcome trainStep(double lr)
+    {
+        StepOutcome s;
+        const int64_t accum = c.optim.gradAccumSteps;
+        const double scale = scaler.scale();
+        double lossSum = 0;
+        for (int64_t micro = 0; micro < accum; ++micro) {
+            at::Tensor loss;
+            {
+                AutocastScope scope(device.type(), autocast, autocastType);
+                MicroBatchLoss m = stage.trainLoss(*model);
+                loss = m.loss;
+                s.tokens += m.tokens;
+            }
+            lossSum += loss.detach().to(at::kDouble).item<double>();
+            (loss.to(at::kFloat) * (scale / static_cast<double>(accum))).backward();
+        }
+        s.loss = lossSum / static_cast<double>(accum);
+        if (scale != 1.0) optimizer->scaleGradients(1.0 / scale);
+        s.gradNorm = optimizer->gradNorm();
+
+        const bool lossBad = !std::isfinite(s.loss), normBad = !std::isfinite(s.gradNorm);
+        if (scaler.enabled() && normBad && !lossBad) {
+            // fp16 overflow in the gradients: the scaler lowers the scale; not the model's fault.
+            scaler.update(true);
+            s.skipReason = "fp16 gradient overflow, loss scale lowered to " + formatNumber(scaler.scale());
+            optimizer->zeroGrad();
+            return s;
+        }
+        if (lossBad || normBad) {
+            s.skipReason = lossBad ? "the loss is " + formatNumber(s.loss) : "the gradient norm is " + formatNumber(s.gradNorm);
+        } else if (c.runtime.skipZScore > 0) {
+            const double zl = lossOutliers.zScore(s.loss), zn = normOutliers.zScore(s.gradNorm);
+            if (std::isfinite(zl) && zl > c.runtime.skipZScore)
+                s.skipReason = "the loss " + formatFloat(s.loss, 4) + " is " + formatFloat(zl, 1) +
+                               " standard deviations above the last steps";
+            else if (std::isfinite(zn) && zn > c.runtime.skipZScore)
+                s.skipReason = "the gradient norm " + formatFloat(s.gradNorm, 4) + " is " + formatFloat(zn, 1) +
+                               " standard deviations above the last steps";
+        }
+        if (!s.skipReason.empty()) {
+            optimizer->zeroGrad();
+            if (scaler.enabled()) scaler.update(false);
+            return s;
+        }
+        if (c.optim.gradClip > 0) optimizer->clipGradients(c.optim.gradClip, s.gradNorm);
+        optimizer->step(lr);
+        optimizer->zeroGrad();
+        if (scaler.enabled()) scaler.update(false);
+        lossOutliers.add(s.loss);
+        normOutliers.add(s.gradNorm);
+        s.applied = true;
+        return s;
+    }
+};
+
+Trainer::Trainer(model::Transformer model, TrainingStage &stage, TrainerOptions options)
+    : d(std::make_unique<Impl>(std::move(model), stage, std::move(options)))
+{
+    Impl &t = *d;
+    if (!t.o.tokenizer) throw Error("trainer: no tokenizer");
+    if (t.o.runDir.empty()) throw Error("trainer: no run folder");
+    t.device = t.model->parameters().front().device();
+    const Precision precision = t.c.runtime.precision;
+    if (precision == Precision::Fp16 && !t.device.is_cuda())
+        throw Error("runtime.precision: fp16 needs a CUDA device (its loss scaling guards the GPU's half precision); "
+                    "use bf16 on the CPU");
+    t.autocast = precision != Precision::Fp32;
+    t.autocastType = precision == Precision::Fp16 ? at::kHalf : at::kBFloat16;
+    t.model->setActivationCheckpointing(t.c.runtime.activationCheckpointing);
+    AdamWOptions a;
+    a.beta1 = t.c.optim.beta1;
+    a.beta2 = t.c.optim.beta2;
+    a.eps = t.c.optim.eps;
+    a.weightDecay = t.c.optim.weightDecay;
+    a.decayNormsAndEmbeddings = t.c.optim.decayNormsAndEmbeddings;
+    t.optimizer = std::make_unique<AdamW>(namedParameters(*t.model), a);
+    t.flopsPerToken = trainingFlopsPerToken(t.c.model, stage.sequenceLength());
+    fs::create_directories(t.o.runDir);
+    if (!t.o.resumeFrom.empty()) {
+        t.readState(t.o.resumeFrom);
+        t.loadKeptCheckpoints();
+        t.lastCheckpoint = t.o.resumeFrom;
+    } else {
+        torch::manual_seed(static_cast<uint64_t>(t.c.runtime.seed));
+    }
+}
+
+Trainer::~Trainer() = default;
+
+int64_t Trainer::step() const
+{
+    return d->step;
+}
+
+TrainerResult Trainer::run(JobContext &job)
+{
+    Impl &t = *d;
+    const RunConfig &c = t.c;
+    const int64_t maxSteps = c.schedule.maxSteps;
+    LrSchedule schedule;
+    schedule.peak = c.optim.learningRate;
+    schedule.warmupSteps = c.schedule.warmupSteps;
+    schedule.maxSteps = maxSteps;
+    schedule.decay = c.schedule.decay;
+    schedule.minRatio = c.schedule.minLrRatio;
+
+    t.peakFlops = t.o.peakFlops;
+    if (t.peakFlops <= 0) {
+        job.setProgress(0, "measuring the matmul peak for MFU");
+        t.peakFlops = kernels::measureMatmulFlops(t.device.str(), t.autocast ? "bf16" : "fp32", 1024, 0.5);
+    }
+    job.event(EventLevel::Info, (t.step == 0 ? "training " : "resuming at step " + std::to_string(t.step) + ": ") +
+                                    std::to_string(c.model.parameterCount()) + " parameters on " + t.device.str() +
+                                    ", " + (t.autocast ? (t.autocastType == at::kHalf ? "fp16" : "bf16") : "fp32") +
+                                    ", " + std::to_string(maxSteps) + " steps of " +
+                                    std::to_string(c.data.microBatchSize * c.optim.gradAccumSteps) + " x " +
+                                    std::to_string(t.stage.sequenceLength()) + " tokens");
+    t.model->train();
+    if (t.device.is_cuda()) kernels::resetCudaPeakMemory(t.device.index());
+
+    TrainerResult result;
+    // The window of steps between two metric points.
+    double windowLoss = 0, windowNorm = 0, windowSeconds = 0;
+    int64_t windowApplied = 0, windowSteps = 0, windowTokens = 0;
+    try {
+        while (t.step < maxSteps) {
+            job.checkpoint();  // pause blocks here; cancel throws (a checkpoint is written below)
+            const double lr = learningRate(schedule, t.step);
+            const double start = now();
+            const Impl::StepOutcome s = t.trainStep(lr);
+            if (t.device.is_cuda()) torch::cuda::synchronize(t.device.index());
+            windowSeconds += now() - start;
+            ++t.step;
+            t.tokens += s.tokens;
+            windowTokens += s.tokens;
+            ++windowSteps;
+            if (s.applied) {
+                t.consecutiveSkips = 0;
+                windowLoss += s.loss;
+                windowNorm += s.gradNorm;
+                ++windowApplied;
+            } else {
+                ++t.skipped;
+                const bool overflow = s.skipReason.rfind("fp16", 0) == 0;
+                if (!overflow) ++t.consecutiveSkips;
+                job.event(overflow ? EventLevel::Debug : EventLevel::Warning,
+                          "step " + std::to_string(t.step) + " skipped: " + s.skipReason);
+                if (t.consecutiveSkips >= c.runtime.maxSkippedSteps)
+                    throw Error("stopped after " + std::to_string(t.consecutiveSkips) +
+                                " consecutive skipped updates (last: " + s.skipReason + "); " +
+                                (t.lastCheckpoint.empty() ? std::string("no checkpoint was written yet")
+                                                          : "the last good checkpoint is " + t.lastCheckpoint));
+            }
+
+            const bool last = t.step == maxSteps;
+            if (t.step % c.runtime.logEvery == 0 || last) {
+                const double tps = windowSeconds > 0 ? static_cast<double>(windowTokens) / windowSeconds : 0;
+                if (windowApplied > 0) {
+                    result.lastLoss = windowLoss / static_cast<double>(windowApplied);
+                    job.metric("train/loss", t.step, result.lastLoss);
+                    job.metric("train/grad_norm", t.step, windowNorm / static_cast<double>(windowApplied));
+                }
+                job.metric("train/lr", t.step, lr);
+                job.metric("train/tokens_per_s", t.step, tps);
+                job.metric("train/mfu", t.step, t.peakFlops > 0 ? tps * t.flopsPerToken / t.peakFlops : 0);
+                job.metric("train/tokens", t.step, static_cast<double>(t.tokens));
+                job.metric("train/skipped_steps", t.step, static_cast<double>(t.skipped));
+                if (t.scaler.enabled()) job.metric("train/loss_scale", t.step, t.scaler.scale());
+                job.metric("memory/rss_bytes", t.step, static_cast<double>(kernels::residentBytes()));
+                if (t.device.is_cuda()) {
+                    const kernels::DeviceMemoryStats m = kernels::cudaMemoryStats(t.device.index());
+                    job.metric("memory/cuda_allocated_bytes", t.step, static_cast<double>(m.allocatedBytes));
+                    job.metric("memory/cuda_reserved_bytes", t.step, static_cast<double>(m.reservedBytes));
+                    job.metric("memory/cuda_peak_bytes", t.step, static_cast<double>(m.peakAllocatedBytes));
+                }
+                windowLoss = windowNorm = windowSeconds = 0;
+                windowApplied = windowSteps = windowTokens = 0;
+            }
+            job.setProgress(static_cast<double>(t.step) / static_cast<double>(maxSteps),
+                            "step " + std::to_string(t.step) + "/" + std::to_string(maxSteps) +
+                                (std::isfinite(result.lastLoss) ? ", loss " + formatFloat(result.lastLoss, 3) : ""));
+
+            if ((c.runtime.evalEvery > 0 && t.step % c.runtime.evalEvery == 0) || last) t.validate(job);
+            if (c.runtime.sampleEvery > 0 && (t.step % c.runtime.sampleEvery == 0 || last)) t.samples(job);
+            if ((c.runtime.checkpointEvery > 0 && t.step % c.runtime.checkpointEvery == 0) || last)
+                t.writeCheckpoint(job, last ? "end" : "periodic");
+        }
+    } catch (const JobCancelled &) {
+        // Stopped at a step boundary: everything up to here is consistent, so the checkpoint resumes exactly.
+        if (t.lastCheckpoint.empty() || t.kept.empty() || t.kept.back().step != t.step)
+            t.writeCheckpoint(job, "cancelled");
+        throw;
+    }
+    result.steps = t.step;
+    result.skippedSteps = t.skipped;
+    result.lastValLoss = t.lastVal;
+    result.bestValLoss = t.bestVal;
+    result.lastCheckpoint = t.lastCheckpoint;
+    result.bestCheckpoint = t.bestCheckpoint;
+    result.tokens = t.tokens;
+    return result;
+}
+
+}  // namespace danka::core::train

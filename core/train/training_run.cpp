@@ -1,0 +1,187 @@
+// Training runs (see training_run.h).
+#include "core/train/training_run.h"
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+
+#include "core/config/config_io.h"
+#include "core/data/dataset.h"
+#include "core/error.h"
+#include "core/model_io.h"
+#include "core/store/experiment_store.h"
+#include "core/train/pretrain_stage.h"
+#include "core/train/trainer.h"
+#include "kernels/runtime.h"
+
+namespace fs = std::filesystem;
+
+namespace danka::core::train {
+
+namespace {
+
+std::string defaultRunName(const RunConfig &c)
+{
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
+    return std::string(stageKindName(c.stage.kind)) + "-" + buf;
+}
+
+// The newest checkpoint of a run that carries a training state.
+std::optional<std::pair<std::string, int64_t>> resumableCheckpoint(ExperimentStore &store, int64_t runId)
+{
+    std::optional<std::pair<std::string, int64_t>> best;
+    for (const CheckpointRecord &c : store.checkpoints(runId))
+        if (fs::exists(fs::path(c.path) / "training_state.json") && (!best || c.step >= best->second))
+            best = std::make_pair(c.path, c.step);
+    return best;
+}
+
+RunConfig recordedConfig(const RunRecord &run)
+{
+    const ConfigLoadResult r = parseConfigText(run.configJson);
+    if (!r.ok()) throw Error("run " + std::to_string(run.id) + ": its recorded config is invalid: " + r.problems[0].toString());
+    return r.config;
+}
+
+std::string resolveDevice(const RunConfig &c)
+{
+    const kernels::RuntimeInfo rt = kernels::runtimeInfo();
+    switch (c.runtime.device) {
+    case Device::Cpu: return "cpu";
+    case Device::Cuda:
+        if (!rt.cudaAvailable) throw Error("runtime.device is cuda, but no GPU is usable: " + rt.cudaUnavailableReason);
+        return "cuda:0";
+    case Device::Auto: break;
+    }
+    return rt.cudaAvailable ? "cuda:0" : "cpu";
+}
+
+}  // namespace
+
+PreparedTraining prepareTraining(const Workspace &ws, const TrainRequest &request)
+{
+    ExperimentStore store(ws.databasePath());
+    PreparedTraining p;
+    if (request.resume.empty()) {
+        if (!request.config) throw Error("train: no config given");
+        const auto problems = validate(*request.config);
+        if (!problems.empty()) throw Error("train: the config is invalid: " + problems[0].toString());
+        p.config = *request.config;
+        p.runName = p.config.name.empty() ? defaultRunName(p.config) : p.config.name;
+        p.runId = store.createRun(p.runName, stageKindName(p.config.stage.kind), toJson(p.config).dump(2));
+        p.runDir = ws.runDir(p.runId);
+        return p;
+    }
+    std::optional<RunRecord> run;
+    if (request.resume == "latest") {
+        for (const RunRecord &r : store.runs())  // newest first
+            if (r.status != RunStatus::Completed && resumableCheckpoint(store, r.id)) {
+                run = r;
+                break;
+            }
+        if (!run) throw Error("train --resume latest: no unfinished run with a checkpoint in " + ws.path());
+    } else {
+        char *end = nullptr;
+        const long long id = std::strtoll(request.resume.c_str(), &end, 10);
+        if (!end || *end || id <= 0) throw Error("train --resume: \"" + request.resume + "\" is neither latest nor a run id");
+        run = store.run(id);
+        if (!run) throw Error("train --resume: no run " + request.resume + " in " + ws.path());
+    }
+    const auto checkpoint = resumableCheckpoint(store, run->id);
+    if (!checkpoint)
+        throw Error("run " + std::to_string(run->id) + " (" + run->name + ") has no checkpoint with a training state to resume from");
+    p.runId = run->id;
+    p.runName = run->name;
+    p.runDir = ws.runDir(run->id);
+    p.config = recordedConfig(*run);
+    if (request.config) {
+        // A config given with --resume may change how the run continues, not what it trains.
+        RunConfig merged = p.config;
+        merged.runtime = request.config->runtime;
+        merged.schedule = request.config->schedule;
+        RunConfig a = merged, b = *request.config;
+        a.name = b.name = "";
+        if (toJson(a) != toJson(b))
+            throw Error("train --resume: the config differs from run " + std::to_string(run->id) +
+                        "'s in its model, data, optimizer or stage; only runtime and schedule may change on resume");
+        p.config = merged;
+    }
+    p.resumeFrom = checkpoint->first;
+    p.resumeStep = checkpoint->second;
+    return p;
+}
+
+TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobContext &job, const TrainingHooks &hooks)
+{
+    const auto start = std::chrono::steady_clock::now();
+    const RunConfig &c = p.config;
+    if (c.runtime.threads > 0) kernels::setThreadCount(static_cast<int>(c.runtime.threads));
+    if (c.stage.kind != StageKind::Pretrain)
+        throw Error(std::string("stage.kind ") + stageKindName(c.stage.kind) +
+                    ": this build trains the pretrain stage; the fine-tuning stages are not available yet");
+    const std::string device = resolveDevice(c);
+    job.setProgress(0, "loading");
+
+    // The tokenizer: the base checkpoint's, else the one the dataset was prepared with.
+    std::unique_ptr<tokenizer::Tokenizer> tok;
+    model::Transformer model{nullptr};
+    if (!p.resumeFrom.empty() || !c.stage.baseCheckpoint.empty()) {
+        const std::string from = p.resumeFrom.empty() ? c.stage.baseCheckpoint : p.resumeFrom;
+        LoadedCheckpoint loaded = loadModelCheckpoint(from, model::KernelMode::Fused, device);
+        if (toJson(RunConfig{"", loaded.model->config()})["model"] != toJson(RunConfig{"", c.model})["model"] &&
+            !p.resumeFrom.empty())
+            throw Error("cannot resume from " + from + ": its model differs from the run's model config");
+        model = loaded.model;
+        tok = std::move(loaded.tokenizer);
+    } else {
+        if (c.data.dataset.empty()) throw Error("data.dataset: no dataset given (prepare one with danka-cli data prepare)");
+        const data::Dataset dataset = data::Dataset::open(c.data.dataset);
+        const std::string tokDir = dataset.info().value("tokenizer", nlohmann::json::object()).value("dir", std::string());
+        if (tokDir.empty()) throw Error(c.data.dataset + "/dataset.json: no tokenizer recorded");
+        tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(tokDir));
+        if (tok->vocabSize() > c.model.vocabSize)
+            throw Error("model.vocab_size " + std::to_string(c.model.vocabSize) + " is smaller than the tokenizer's " +
+                        std::to_string(tok->vocabSize()) + " pieces (" + tokDir + ")");
+        torch::manual_seed(static_cast<uint64_t>(c.runtime.seed));
+        model = model::Transformer(c.model);
+        model->to(torch::Device(device));
+    }
+    RunConfig effective = c;
+    effective.model = model->config();
+    PretrainStage stage(effective, *tok, torch::Device(device));
+    if (stage.heldOutWindows() > 0 || !stage.validationSource().empty())
+        job.event(EventLevel::Info, "validation on " + stage.validationSource());
+    else
+        job.event(EventLevel::Warning, "no validation data: the dataset has no val split and data.val_fraction is 0");
+
+    TrainerOptions o;
+    o.config = effective;
+    o.runId = p.runId;
+    o.runName = p.runName;
+    o.runDir = p.runDir;
+    o.databasePath = ws.databasePath();
+    o.tokenizer = tok.get();
+    o.resumeFrom = p.resumeFrom;
+    o.peakFlops = hooks.peakFlops;
+    o.onCheckpointStaged = hooks.onCheckpointStaged;
+    Trainer trainer(model, stage, o);
+    const TrainerResult r = trainer.run(job);
+
+    TrainingSummary s;
+    s.steps = r.steps;
+    s.skippedSteps = r.skippedSteps;
+    s.tokens = r.tokens;
+    s.lastLoss = r.lastLoss;
+    s.lastValLoss = r.lastValLoss;
+    s.bestValLoss = r.bestValLoss;
+    s.lastCheckpoint = r.lastCheckpoint;
+    s.bestCheckpoint = r.bestCheckpoint;
+    s.device = device;
+    s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return s;
+}
+
+}  // namespace danka::core::train
