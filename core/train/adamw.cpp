@@ -1,0 +1,300 @@
+// Danka's AdamW (see adamw.h): the update with in-place ATen ops, groups by name, norms and resume state.
+#include "core/train/adamw.h"
+
+#include <ATen/core/grad_mode.h>
+#include <c10/util/irange.h>
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+#include "core/error.h"
+
+namespace danka::core::train {
+
+namespace {
+
+const char *const kExpAvgPrefix = "exp_avg.";
+const char *const kExpAvgSqPrefix = "exp_avg_sq.";
+const char *const kStepPrefix = "step.";
+const char *const kStepsName = "steps";
+
+bool startsWith(const std::string &s, const std::string &prefix)
+{
+    return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::string shapeText(at::IntArrayRef shape)
+{
+    return c10::str(shape);
+}
+
+// A 1-element int64 tensor's value, or an error naming the tensor.
+int64_t scalarInt64(const std::string &name, const at::Tensor &t)
+{
+    if (!t.defined() || t.numel() != 1 || t.scalar_type() != at::kLong)
+        throw Error("optimizer state '" + name + "' must be a 1-element int64 tensor, got " +
+                    (t.defined() ? std::string(c10::toString(t.scalar_type())) + " " + shapeText(t.sizes())
+                                 : std::string("an undefined tensor")));
+    return t.to(at::kCPU).item<int64_t>();
+}
+
+void checkMoment(const std::string &name, const at::Tensor &t, const at::Tensor &param, at::ScalarType dtype)
+{
+    if (!t.defined()) throw Error("optimizer state '" + name + "' is an undefined tensor");
+    if (t.sizes() != param.sizes())
+        throw Error("optimizer state '" + name + "' has shape " + shapeText(t.sizes()) +
+                    " but the parameter has shape " + shapeText(param.sizes()));
+    if (t.scalar_type() != dtype)
+        throw Error("optimizer state '" + name + "' has dtype " + c10::toString(t.scalar_type()) +
+                    ", expected " + c10::toString(dtype));
+}
+
+}  // namespace
+
+bool decaysByName(const std::string &name, int64_t dim, bool decayNormsAndEmbeddings)
+{
+    if (decayNormsAndEmbeddings) return true;
+    return dim >= 2 && name.find("embed_tokens") == std::string::npos;
+}
+
+at::ScalarType AdamW::momentDtype(at::ScalarType paramDtype)
+{
+    return paramDtype == at::kDouble ? at::kDouble : at::kFloat;
+}
+
+AdamW::AdamW(std::vector<std::pair<std::string, at::Tensor>> namedParams, const AdamWOptions &options)
+    : m_options(options)
+{
+    const auto checkRange = [](const char *what, double value, bool ok) {
+        if (!ok) throw Error(std::string("AdamW: ") + what + " " + c10::str(value));
+    };
+    checkRange("beta1 must be in [0, 1), got", options.beta1, options.beta1 >= 0 && options.beta1 < 1);
+    checkRange("beta2 must be in [0, 1), got", options.beta2, options.beta2 >= 0 && options.beta2 < 1);
+    checkRange("eps must be finite and >= 0, got", options.eps,
+               std::isfinite(options.eps) && options.eps >= 0);
+    checkRange("weightDecay must be finite and >= 0, got", options.weightDecay,
+               std::isfinite(options.weightDecay) && options.weightDecay >= 0);
+
+    // Tied weights registered under two names would be stepped twice per step(): refuse them.
+    std::unordered_map<const void *, std::string> seen;
+    m_params.reserve(namedParams.size());
+    for (auto &[name, tensor] : namedParams) {
+        if (name.empty()) throw Error("AdamW: a parameter has an empty name");
+        if (!tensor.defined()) throw Error("AdamW: parameter '" + name + "' is an undefined tensor");
+        if (!at::isFloatingType(tensor.scalar_type()))
+            throw Error("AdamW: parameter '" + name + "' must be floating point, got " +
+                        c10::toString(tensor.scalar_type()));
+        if (tensor.is_sparse()) throw Error("AdamW: parameter '" + name + "' is sparse (not supported)");
+        if (m_index.count(name)) throw Error("AdamW: parameter name '" + name + "' is given twice");
+        const auto [it, fresh] = seen.emplace(tensor.unsafeGetTensorImpl(), name);
+        if (!fresh)
+            throw Error("AdamW: parameter '" + name + "' is the same tensor as '" + it->second +
+                        "' (tied weights): pass it once");
+        m_index.emplace(name, m_params.size());
+        Param p;
+        p.name = name;
+        p.tensor = tensor;
+        p.decay = decaysByName(name, tensor.dim(), options.decayNormsAndEmbeddings);
+        m_params.push_back(std::move(p));
+    }
+}
+
+const AdamW::Param &AdamW::param(const std::string &name) const
+{
+    const auto it = m_index.find(name);
+    if (it == m_index.end()) throw Error("AdamW: no parameter named '" + name + "'");
+    return m_params[it->second];
+}
+
+bool AdamW::decays(const std::string &name) const
+{
+    return param(name).decay;
+}
+
+std::vector<std::string> AdamW::namesWhere(const std::function<bool(const Param &)> &keep) const
+{
+    std::vector<std::string> names;
+    for (const Param &p : m_params)
+        if (keep(p)) names.push_back(p.name);
+    return names;
+}
+
+std::vector<std::string> AdamW::parameterNames() const
+{
+    return namesWhere([](const Param &) { return true; });
+}
+std::vector<std::string> AdamW::decayedNames() const
+{
+    return namesWhere([](const Param &p) { return p.decay; });
+}
+std::vector<std::string> AdamW::undecayedNames() const
+{
+    return namesWhere([](const Param &p) { return !p.decay; });
+}
+
+void AdamW::step(double lr)
+{
+    if (!std::isfinite(lr) || lr < 0)
+        throw Error("AdamW: the learning rate must be finite and >= 0, got " + c10::str(lr));
+    at::NoGradGuard noGrad;  // the parameters are autograd leaves: in-place updates must not be recorded
+    const double beta1 = m_options.beta1, beta2 = m_options.beta2;
+    for (Param &p : m_params) {
+        const at::Tensor &grad = p.tensor.grad();
+        if (!grad.defined()) continue;
+        TORCH_CHECK(!grad.is_sparse(), "AdamW: parameter '", p.name,
+                    "' has a sparse gradient (not supported)");
+        TORCH_CHECK(grad.sizes() == p.tensor.sizes(), "AdamW: the gradient of '", p.name, "' has shape ",
+                    grad.sizes(), ", the parameter ", p.tensor.sizes());
+        if (!p.expAvg.defined()) {
+            const auto opts = p.tensor.options().dtype(momentDtype(p.tensor.scalar_type()));
+            p.expAvg = at::zeros(p.tensor.sizes(), opts);
+            p.expAvgSq = at::zeros(p.tensor.sizes(), opts);
+        }
+        ++p.step;
+        const double biasCorrection1 = 1 - std::pow(beta1, static_cast<double>(p.step));
+        const double biasCorrection2 = 1 - std::pow(beta2, static_cast<double>(p.step));
+
+        // Decoupled decay (Loshchilov & Hutter, Alg. 2 line 12): shrinks the weights directly, independent
+        // of the gradient's scale, instead of adding wd * p to the gradient as L2 regularisation would.
+        if (p.decay && m_options.weightDecay != 0) p.tensor.mul_(1 - lr * m_options.weightDecay);
+        p.expAvg.mul_(beta1).add_(grad, 1 - beta1);              // m = b1 m + (1 - b1) g
+        p.expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);  // v = b2 v + (1 - b2) g^2
+        // sqrt(v_hat) + eps with v_hat = v / bc2, in the order torch uses (eps is added after the
+        // correction).
+        const at::Tensor denom = (p.expAvgSq.sqrt() / std::sqrt(biasCorrection2)).add_(m_options.eps);
+        p.tensor.addcdiv_(p.expAvg, denom, -lr / biasCorrection1);  // p -= lr / bc1 * m / denom
+    }
+    ++m_steps;
+}
+
+double AdamW::gradNorm() const
+{
+    std::vector<at::Tensor> norms;  // one float64 scalar per gradient, on the first gradient's device
+    for (const Param &p : m_params) {
+        const at::Tensor &grad = p.tensor.grad();
+        if (!grad.defined()) continue;
+        at::Tensor norm = at::linalg_vector_norm(grad, 2, std::nullopt, false, at::kDouble);
+        if (!norms.empty()) norm = norm.to(norms.front().device());
+        norms.push_back(std::move(norm));
+    }
+    if (norms.empty()) return 0.0;
+    // Squares summed in float64: inf stays inf and NaN stays NaN, so a non-finite gradient shows here.
+    return at::stack(norms).square().sum().sqrt().item<double>();
+}
+
+void AdamW::clipGradients(double maxNorm, double norm)
+{
+    if (!(maxNorm > 0) || !std::isfinite(maxNorm))
+        throw Error("AdamW: the gradient clip norm must be finite and > 0, got " + c10::str(maxNorm));
+    if (!std::isfinite(norm))
+        throw Error("AdamW: cannot clip gradients with a non-finite norm (" + c10::str(norm) +
+                    "); skip the step instead");
+    if (norm <= maxNorm) return;
+    // The 1e-6 keeps the factor finite for tiny norms and matches torch.nn.utils.clip_grad_norm_.
+    scaleGradients(maxNorm / (norm + 1e-6));
+}
+
+void AdamW::scaleGradients(double factor)
+{
+    at::NoGradGuard noGrad;
+    for (Param &p : m_params) {
+        at::Tensor grad = p.tensor.grad();
+        if (grad.defined()) grad.mul_(factor);
+    }
+}
+
+void AdamW::zeroGrad()
+{
+    for (Param &p : m_params)
+        p.tensor.mutable_grad() = at::Tensor();
+}
+
+std::vector<std::pair<std::string, at::Tensor>> AdamW::stateTensors() const
+{
+    std::vector<std::pair<std::string, at::Tensor>> out;
+    for (const Param &p : m_params) {
+        if (!p.expAvg.defined()) continue;
+        out.emplace_back(kExpAvgPrefix + p.name, p.expAvg);
+        out.emplace_back(kExpAvgSqPrefix + p.name, p.expAvgSq);
+        out.emplace_back(kStepPrefix + p.name, at::full({1}, p.step, at::kLong));
+    }
+    out.emplace_back(kStepsName, at::full({1}, m_steps, at::kLong));
+    return out;
+}
+
+void AdamW::loadState(const std::map<std::string, at::Tensor> &tensors)
+{
+    // Pass 1: sort every tensor to its parameter and check it; nothing changes until all is known good.
+    struct Loaded {
+        at::Tensor expAvg, expAvgSq;
+        int64_t step = -1;
+    };
+    std::vector<Loaded> loaded(m_params.size());
+    std::vector<bool> named(m_params.size(), false);
+    int64_t steps = -1;
+    for (const auto &[key, tensor] : tensors) {
+        if (key == kStepsName) {
+            steps = scalarInt64(key, tensor);
+            if (steps < 0) throw Error("optimizer state 'steps' must be >= 0, got " + c10::str(steps));
+            continue;
+        }
+        std::string paramName;
+        int kind = -1;  // 0 exp_avg, 1 exp_avg_sq, 2 step
+        const std::string prefixes[] = {kExpAvgPrefix, kExpAvgSqPrefix, kStepPrefix};
+        for (int k = 0; k < 3 && kind < 0; ++k) {
+            if (!startsWith(key, prefixes[k])) continue;
+            paramName = key.substr(prefixes[k].size());
+            kind = k;
+        }
+        if (kind < 0)
+            throw Error(
+                "unknown optimizer state tensor '" + key +
+                "' (expected exp_avg.<parameter>, exp_avg_sq.<parameter>, step.<parameter> or steps)");
+        const auto it = m_index.find(paramName);
+        if (it == m_index.end())
+            throw Error("optimizer state '" + key + "' is for an unknown parameter '" + paramName + "'");
+        const size_t i = it->second;
+        const Param &p = m_params[i];
+        named[i] = true;
+        if (kind == 2) {
+            loaded[i].step = scalarInt64(key, tensor);
+            if (loaded[i].step < 1)
+                throw Error("optimizer state '" + key + "' must be >= 1, got " + c10::str(loaded[i].step));
+        } else {
+            checkMoment(key, tensor, p.tensor, momentDtype(p.tensor.scalar_type()));
+            (kind == 0 ? loaded[i].expAvg : loaded[i].expAvgSq) = tensor;
+        }
+    }
+    int64_t largestStep = 0;
+    for (const auto i : c10::irange(m_params.size())) {
+        if (!named[i]) continue;
+        const std::string &name = m_params[i].name;
+        if (!loaded[i].expAvg.defined())
+            throw Error("optimizer state for '" + name + "' lacks exp_avg." + name);
+        if (!loaded[i].expAvgSq.defined())
+            throw Error("optimizer state for '" + name + "' lacks exp_avg_sq." + name);
+        if (loaded[i].step < 0) throw Error("optimizer state for '" + name + "' lacks step." + name);
+        largestStep = std::max(largestStep, loaded[i].step);
+    }
+
+    // Pass 2: copy (bit-exact: same dtype, copy_ only moves bytes between devices).
+    for (const auto i : c10::irange(m_params.size())) {
+        Param &p = m_params[i];
+        if (!named[i]) {
+            p.expAvg = at::Tensor();
+            p.expAvgSq = at::Tensor();
+            p.step = 0;
+            continue;
+        }
+        const auto opts = p.tensor.options().dtype(momentDtype(p.tensor.scalar_type()));
+        p.expAvg = at::empty(p.tensor.sizes(), opts);
+        p.expAvg.copy_(loaded[i].expAvg);
+        p.expAvgSq = at::empty(p.tensor.sizes(), opts);
+        p.expAvgSq.copy_(loaded[i].expAvgSq);
+        p.step = loaded[i].step;
+    }
+    m_steps = steps >= 0 ? steps : largestStep;
+}
+
+}  // namespace danka::core::train
