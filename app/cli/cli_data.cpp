@@ -325,22 +325,7 @@ int prepareData(const Options &options, const PrepareArgs &a)
     const int code = runJob(options, "data preparation", [&](core::JobContext &job) { r = core::data::prepareDataset(o, job); });
     if (code != kExitOk) return code;
 
-    core::ExperimentStore store(ws.databasePath());
-    const auto tok = core::tokenizer::Tokenizer::load(a.tokenizer);
-    core::TokenizerRecord t;
-    t.name = fs::path(fs::absolute(a.tokenizer)).filename().string();
-    t.path = fs::absolute(a.tokenizer).lexically_normal().string();
-    t.vocabSize = tok.vocabSize();
-    t.checksum = tok.checksum();
-    core::DatasetRecord d;
-    d.name = r.info.value("name", std::string());
-    d.path = r.dir;
-    d.kind = core::data::datasetKindName(r.kind);
-    d.tokenizerId = store.registerTokenizer(t);
-    d.records = r.trainRecords + r.valRecords;
-    d.tokens = r.trainTokens + r.valTokens;
-    d.infoJson = json{{"records", r.info["records"]}, {"tokens", r.info["tokens"]}, {"inputs", r.info["inputs"]}}.dump();
-    const int64_t id = store.registerDataset(d);
+    const int64_t id = core::data::recordDataset(ws.databasePath(), r, a.tokenizer);
 
     if (options.json) {
         ordered_json out = r.info;

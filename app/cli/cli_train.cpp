@@ -145,6 +145,10 @@ int demo(const Options &options, const DemoArgs &a)
         o.outDir = ws.datasetsDir() + "/demo-pretrain-val";
         val = core::data::prepareDataset(o, job);
     });
+    if (code == kExitOk) {
+        core::data::recordDataset(ws.databasePath(), train, tokenizerDir);
+        core::data::recordDataset(ws.databasePath(), val, tokenizerDir);
+    }
     if (code != kExitOk) return code;
     say("      " + std::to_string(train.trainRecords) + " documents, " + core::formatCount(double(train.trainTokens)) +
         " tokens for training; " + std::to_string(val.trainRecords) + " held out (" + val.dir + ")");

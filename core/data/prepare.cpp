@@ -18,6 +18,7 @@
 #include "core/job.h"
 #include "core/staging_dir.h"
 #include "core/store/records.h"
+#include "core/store/experiment_store.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/utf8.h"
@@ -423,6 +424,26 @@ PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
     result.dir = staging.publish();
     job.setProgress(1.0, "done");
     return result;
+}
+
+int64_t recordDataset(const std::string &databasePath, const PrepareResult &r, const std::string &tokenizerDir)
+{
+    ExperimentStore store(databasePath);
+    const auto tok = tokenizer::Tokenizer::load(tokenizerDir);
+    TokenizerRecord t;
+    t.name = fs::path(fs::absolute(tokenizerDir)).filename().string();
+    t.path = fs::absolute(tokenizerDir).lexically_normal().string();
+    t.vocabSize = tok.vocabSize();
+    t.checksum = tok.checksum();
+    DatasetRecord d;
+    d.name = r.info.value("name", std::string());
+    d.path = r.dir;
+    d.kind = datasetKindName(r.kind);
+    d.tokenizerId = store.registerTokenizer(t);
+    d.records = r.trainRecords + r.valRecords;
+    d.tokens = r.trainTokens + r.valTokens;
+    d.infoJson = nlohmann::json{{"records", r.info["records"]}, {"tokens", r.info["tokens"]}, {"inputs", r.info["inputs"]}}.dump();
+    return store.registerDataset(d);
 }
 
 }  // namespace danka::core::data

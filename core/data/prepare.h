@@ -52,6 +52,10 @@ struct PrepareResult {
 // Throws core::Error for unusable input as a whole (no records, mixed kinds, unreadable tokenizer).
 PrepareResult prepareDataset(const PrepareOptions &options, JobContext &job);
 
+// Registers a prepared dataset and its tokenizer in the workspace store at `databasePath` (replacing
+// records with the same paths). Returns the dataset's id.
+int64_t recordDataset(const std::string &databasePath, const PrepareResult &result, const std::string &tokenizerDir);
+
 // The kind of dataset a layout produces.
 DatasetKind kindOf(DataFormat format);
 

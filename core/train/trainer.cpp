@@ -396,6 +396,11 @@ struct Trainer::Impl {
                 s.skipReason = "the gradient norm " + formatFloat(s.gradNorm, 4) + " is " + formatFloat(zn, 1) +
                                " standard deviations above the last steps";
         }
+        // Every finite value joins the statistics, skipped or not (as llm.c does): a lasting shift (the
+        // gradient norm rising after warmup, a harder part of the data) widens the spread and stops being
+        // an outlier, instead of skipping every step until the run stops.
+        lossOutliers.add(s.loss);
+        normOutliers.add(s.gradNorm);
         if (!s.skipReason.empty()) {
             optimizer->zeroGrad();
             if (scaler.enabled()) scaler.update(false);
@@ -405,8 +410,6 @@ struct Trainer::Impl {
         optimizer->step(lr);
         optimizer->zeroGrad();
         if (scaler.enabled()) scaler.update(false);
-        lossOutliers.add(s.loss);
-        normOutliers.add(s.gradNorm);
         s.applied = true;
         return s;
     }
