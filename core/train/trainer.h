@@ -18,6 +18,7 @@
 #include "core/job.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/stage.h"
+#include "core/train/training_run.h"
 #include "model/transformer.h"
 
 namespace danka::core::train {
@@ -36,16 +37,6 @@ struct TrainerOptions {
     std::function<void(const std::string &stagingFolder)> onCheckpointStaged;
 };
 
-struct TrainerResult {
-    int64_t steps = 0;              // optimizer steps completed (skipped ones included)
-    int64_t skippedSteps = 0;
-    double lastLoss = NAN;          // mean training loss of the last logged window
-    std::optional<double> lastValLoss;
-    std::optional<double> bestValLoss;
-    std::string lastCheckpoint;
-    std::string bestCheckpoint;
-    int64_t tokens = 0;             // training tokens processed
-};
 
 class Trainer {
 public:

@@ -171,14 +171,7 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     const TrainerResult r = trainer.run(job);
 
     TrainingSummary s;
-    s.steps = r.steps;
-    s.skippedSteps = r.skippedSteps;
-    s.tokens = r.tokens;
-    s.lastLoss = r.lastLoss;
-    s.lastValLoss = r.lastValLoss;
-    s.bestValLoss = r.bestValLoss;
-    s.lastCheckpoint = r.lastCheckpoint;
-    s.bestCheckpoint = r.bestCheckpoint;
+    static_cast<TrainerResult &>(s) = r;
     s.device = device;
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return s;

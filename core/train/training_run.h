@@ -2,6 +2,7 @@
 // then run it as a job. `danka-cli train --config F [--resume latest|RUN_ID]`.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -33,13 +34,18 @@ struct PreparedTraining {
 // with what is wrong (no such run, nothing to resume, config mismatch).
 PreparedTraining prepareTraining(const Workspace &workspace, const TrainRequest &request);
 
-struct TrainingSummary {
-    int64_t steps = 0;
+struct TrainerResult {
+    int64_t steps = 0;              // optimizer steps completed (skipped ones included)
     int64_t skippedSteps = 0;
-    int64_t tokens = 0;
-    double lastLoss = 0;
-    std::optional<double> lastValLoss, bestValLoss;
-    std::string lastCheckpoint, bestCheckpoint;
+    double lastLoss = NAN;          // mean training loss of the last logged window
+    std::optional<double> lastValLoss;
+    std::optional<double> bestValLoss;
+    std::string lastCheckpoint;
+    std::string bestCheckpoint;
+    int64_t tokens = 0;             // training tokens processed
+};
+
+struct TrainingSummary : TrainerResult {
     std::string device;
     double seconds = 0;
 };

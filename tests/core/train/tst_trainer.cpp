@@ -153,6 +153,17 @@ private:
     int64_t m_calls = 0;
 };
 
+// Options for a Trainer driven directly (no store), as the tests with a custom stage need.
+train::TrainerOptions directOptions(const RunConfig &c, const tokenizer::Tokenizer &tok, const std::string &runDir)
+{
+    train::TrainerOptions o;
+    o.config = c;
+    o.runDir = runDir;
+    o.tokenizer = &tok;
+    o.peakFlops = 1e11;
+    return o;
+}
+
 }  // namespace
 
 class TestTrainer : public QObject {
@@ -269,11 +280,7 @@ private Q_SLOTS:
         Saboteur stage(inner, {{5, NAN}, {45, 1e3}});  // a NaN early, a 1000x spike once the statistics exist
         torch::manual_seed(1);
         model::Transformer m(c.model);
-        train::TrainerOptions o;
-        o.config = c;
-        o.runDir = (m_dir.path() + QStringLiteral("/run-skips")).toStdString();
-        o.tokenizer = &tok;
-        o.peakFlops = 1e11;
+        const train::TrainerOptions o = directOptions(c, tok, (m_dir.path() + QStringLiteral("/run-skips")).toStdString());
         train::Trainer trainer(m, stage, o);
         std::vector<std::string> events;
         std::map<std::string, double> last;
@@ -311,11 +318,7 @@ private Q_SLOTS:
         Saboteur stage(inner, broken);
         torch::manual_seed(1);
         model::Transformer m(c.model);
-        train::TrainerOptions o;
-        o.config = c;
-        o.runDir = (m_dir.path() + QStringLiteral("/run-broken")).toStdString();
-        o.tokenizer = &tok;
-        o.peakFlops = 1e11;
+        const train::TrainerOptions o = directOptions(c, tok, (m_dir.path() + QStringLiteral("/run-broken")).toStdString());
         train::Trainer trainer(m, stage, o);
         std::string error;
         QCOMPARE(test::runJob([&](JobContext &ctx) { trainer.run(ctx); }, &error), JobState::Failed);
