@@ -469,7 +469,8 @@ TrainerResult Trainer::run(JobContext &job)
     t.peakFlops = t.o.peakFlops;
     if (t.peakFlops <= 0) {
         job.setProgress(0, "measuring the matmul peak for MFU");
-        t.peakFlops = kernels::measureMatmulFlops(t.device.str(), t.autocast ? "bf16" : "fp32", 1024, 0.5);
+        const char *dtype = !t.autocast ? "fp32" : t.autocastType == at::kHalf ? "fp16" : "bf16";
+        t.peakFlops = kernels::measureMatmulFlops(t.device.str(), dtype, 1024, 0.5);
     }
     job.event(EventLevel::Info, (t.step == 0 ? "training " : "resuming at step " + std::to_string(t.step) + ": ") +
                                     std::to_string(c.model.parameterCount()) + " parameters on " + t.device.str() +
