@@ -1,6 +1,4 @@
 // danka-cli: the headless Danka. Same engine as the studio, for GPU servers and scripts.
-#include <pthread.h>
-#include <csignal>
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -11,12 +9,6 @@
 int main(int argc, char **argv)
 {
     using namespace danka;
-    // Ctrl-C cancels long commands cleanly (a checkpoint first when training). A parent that started us with
-    // SIGINT blocked (the mask is inherited across exec) would otherwise make it pend until exit and kill us.
-    sigset_t interrupt;
-    sigemptyset(&interrupt);
-    sigaddset(&interrupt, SIGINT);
-    pthread_sigmask(SIG_UNBLOCK, &interrupt, nullptr);
     cli::Options options;
     cli::Action action;
 

@@ -16,17 +16,6 @@ namespace fs = std::filesystem;
 
 namespace danka::core {
 
-namespace {
-
-void writeJson(const fs::path &path, const nlohmann::ordered_json &j)
-{
-    std::ofstream out(path);
-    out << j.dump(2) << '\n';
-    if (!out) throw Error("cannot write " + path.string());
-}
-
-}  // namespace
-
 std::string writeModelCheckpoint(model::TransformerImpl &m, const tokenizer::Tokenizer &tok, const std::string &dir,
                                  const CheckpointMeta &meta, at::ScalarType dtype)
 {
@@ -67,7 +56,7 @@ void writeModelFiles(model::TransformerImpl &m, const tokenizer::Tokenizer &tok,
         nlohmann::ordered_json tc = nlohmann::ordered_json::parse(in, nullptr, false);
         if (tc.is_discarded()) throw Error(tok.dir() + "/tokenizer_config.json: invalid JSON");
         tc["model_max_length"] = config.maxSeqLen;
-        writeJson(out / "tokenizer_config.json", tc);
+        model::writeJsonFile((out / "tokenizer_config.json").string(), tc);
     }
     RunConfig wrapper;
     wrapper.model = config;
@@ -84,7 +73,7 @@ void writeModelFiles(model::TransformerImpl &m, const tokenizer::Tokenizer &tok,
         {"danka_version", DANKA_VERSION},
     };
     danka["extra"] = meta.extra;
-    writeJson(out / "danka.json", danka);
+    model::writeJsonFile((out / "danka.json").string(), danka);
 }
 
 LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode mode, const std::string &device)

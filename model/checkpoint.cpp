@@ -13,14 +13,14 @@ namespace fs = std::filesystem;
 
 namespace danka::model {
 
-namespace {
-
-void writeJson(const fs::path &path, const nlohmann::ordered_json &j)
+void writeJsonFile(const std::string &path, const nlohmann::ordered_json &j)
 {
     std::ofstream out(path);
     out << j.dump(2) << '\n';
-    if (!out) throw CheckpointError("cannot write " + path.string());
+    if (!out) throw CheckpointError("cannot write " + path);
 }
+
+namespace {
 
 std::string dtypeName(at::ScalarType t)
 {
@@ -85,10 +85,10 @@ void saveCheckpoint(TransformerImpl &model, const std::string &dir, const HfExpo
         tensors.emplace_back(item.key(), item.value().detach().to(at::kCPU, dtype).contiguous());
     permuteMlaRopeRows(c, tensors, true);
     writeSafetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}});
-    writeJson(fs::path(dir) / "config.json", toHuggingFaceConfig(c, o));
+    writeJsonFile((fs::path(dir) / "config.json").string(), toHuggingFaceConfig(c, o));
     nlohmann::ordered_json generation = {{"bos_token_id", o.bosId}, {"pad_token_id", o.padId}};
     generation["eos_token_id"] = o.eosIds.size() == 1 ? nlohmann::ordered_json(o.eosIds.front()) : nlohmann::ordered_json(o.eosIds);
-    writeJson(fs::path(dir) / "generation_config.json", generation);
+    writeJsonFile((fs::path(dir) / "generation_config.json").string(), generation);
 }
 
 ModelConfig readCheckpointConfig(const std::string &dir)

@@ -17,6 +17,9 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// Writes `json` (indented, newline-terminated) to `path`; throws CheckpointError naming the file.
+void writeJsonFile(const std::string &path, const nlohmann::ordered_json &json);
+
 // Writes config.json, model.safetensors and generation_config.json into the existing folder `dir`, weights in
 // `dtype` (float32, bfloat16 or float16).
 void saveCheckpoint(TransformerImpl &model, const std::string &dir, const HfExportOptions &options,

@@ -30,6 +30,15 @@ at::Tensor MlaAttention::queries(const at::Tensor &x)
     return q.view({x.size(0), x.size(1), m_heads, m_nope + m_rope});  // (B, T, H, dn + dr)
 }
 
+MlaAttention::Projected MlaAttention::project(const at::Tensor &x, const AttentionContext &ctx)
+{
+    const at::Tensor q = queries(x);
+    const at::Tensor ckv = kv_a_proj_with_mqa(x);  // (B, T, kvl + dr)
+    return {q.narrow(-1, 0, m_nope), rotate(q.narrow(-1, m_nope, m_rope), ctx, m_mode),
+            kv_a_layernorm(ckv.narrow(-1, 0, m_kvLora)),
+            rotate(ckv.narrow(-1, m_kvLora, m_rope).unsqueeze(2), ctx, m_mode)};
+}
+
 at::Tensor MlaAttention::forward(const at::Tensor &x, const AttentionContext &ctx)
 {
     return ctx.cache ? forwardAbsorbed(x, ctx) : forwardExpanded(x, ctx);
@@ -38,12 +47,7 @@ at::Tensor MlaAttention::forward(const at::Tensor &x, const AttentionContext &ct
 at::Tensor MlaAttention::forwardExpanded(const at::Tensor &x, const AttentionContext &ctx)
 {
     const int64_t B = x.size(0), T = x.size(1);
-    const at::Tensor q = queries(x);
-    const at::Tensor qNope = q.narrow(-1, 0, m_nope);                            // (B, T, H, dn)
-    const at::Tensor qPe = rotate(q.narrow(-1, m_nope, m_rope), ctx, m_mode);    // (B, T, H, dr)
-    const at::Tensor ckv = kv_a_proj_with_mqa(x);                                // (B, T, kvl + dr)
-    const at::Tensor latent = kv_a_layernorm(ckv.narrow(-1, 0, m_kvLora));       // (B, T, kvl)
-    const at::Tensor kPe = rotate(ckv.narrow(-1, m_kvLora, m_rope).unsqueeze(2), ctx, m_mode);  // (B, T, 1, dr)
+    const auto [qNope, qPe, latent, kPe] = project(x, ctx);
     const at::Tensor kv = kv_b_proj(latent).view({B, T, m_heads, m_nope + m_v});  // (B, T, H, dn + dv)
     const at::Tensor k = at::cat({kv.narrow(-1, 0, m_nope), kPe.expand({B, T, m_heads, m_rope})}, -1);  // (B, T, H, dqk)
     const at::Tensor v = kv.narrow(-1, m_nope, m_v);                             // (B, T, H, dv)
@@ -55,17 +59,12 @@ at::Tensor MlaAttention::forwardExpanded(const at::Tensor &x, const AttentionCon
 at::Tensor MlaAttention::forwardAbsorbed(const at::Tensor &x, const AttentionContext &ctx)
 {
     const int64_t B = x.size(0), T = x.size(1);
-    const at::Tensor q = queries(x);
-    const at::Tensor qNope = q.narrow(-1, 0, m_nope);                            // (B, T, H, dn)
-    const at::Tensor qPe = rotate(q.narrow(-1, m_nope, m_rope), ctx, m_mode);    // (B, T, H, dr)
-    const at::Tensor ckv = kv_a_proj_with_mqa(x);                                // (B, T, kvl + dr)
-    const at::Tensor latent = kv_a_layernorm(ckv.narrow(-1, 0, m_kvLora));       // (B, T, kvl)
-    const at::Tensor kPe = rotate(ckv.narrow(-1, m_kvLora, m_rope).unsqueeze(2), ctx, m_mode).squeeze(2);  // (B, T, dr)
+    const auto [qNope, qPe, latent, kPe] = project(x, ctx);
 
     // Append [c_KV ; RoPE key] and read everything cached so far.
     at::Tensor &cache = ctx.cache->latentCache(ctx.layer);                      // (B, capacity, kvl + dr)
     const int64_t start = ctx.cache->length();
-    cache.narrow(1, start, T).copy_(at::cat({latent, kPe}, -1));
+    cache.narrow(1, start, T).copy_(at::cat({latent, kPe.squeeze(2)}, -1));
     const at::Tensor keys = cache.narrow(1, 0, start + T).unsqueeze(1);         // (B, 1, S, kvl + dr)
     const at::Tensor values = keys.narrow(-1, 0, m_kvLora);                      // (B, 1, S, kvl), a view
 

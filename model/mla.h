@@ -23,6 +23,14 @@ public:
 
 private:
     at::Tensor queries(const at::Tensor &x);  // (B, T, H, dn + dr)
+    // What both forms compute first: the queries' two parts, the normalised latent and the shared RoPE key.
+    struct Projected {
+        at::Tensor qNope;   // (B, T, H, dn)
+        at::Tensor qPe;     // (B, T, H, dr), rotated
+        at::Tensor latent;  // (B, T, kvl)
+        at::Tensor kPe;     // (B, T, 1, dr), rotated
+    };
+    Projected project(const at::Tensor &x, const AttentionContext &ctx);
     at::Tensor forwardExpanded(const at::Tensor &x, const AttentionContext &ctx);
     at::Tensor forwardAbsorbed(const at::Tensor &x, const AttentionContext &ctx);
 

@@ -29,9 +29,18 @@ json optionalJson(const std::optional<double> &v)
     return v ? json(*v) : json(nullptr);
 }
 
-// Runs a prepared training as a job recorded into its run; prints the summary. Returns the exit code.
-int trainPrepared(const Options &options, const core::Workspace &ws, const core::train::PreparedTraining &p,
-                  core::train::TrainingSummary *summaryOut = nullptr)
+// Runs a prepared training as a job recorded into its run (progress bar, Ctrl-C). Returns the exit code.
+int runRecordedTraining(const Options &options, const core::Workspace &ws, const core::train::PreparedTraining &p,
+                        core::train::TrainingSummary &summary)
+{
+    const std::string db = ws.databasePath();
+    return runJob(
+        options, "training", [&](core::JobContext &job) { summary = core::train::runTraining(ws, p, job); },
+        [&](core::JobCallbacks downstream) { return core::recordRun(db, p.runId, downstream); });
+}
+
+// Runs a prepared training and prints its summary. Returns the exit code.
+int trainPrepared(const Options &options, const core::Workspace &ws, const core::train::PreparedTraining &p)
 {
     if (!options.json) {
         if (p.resumeFrom.empty())
@@ -41,14 +50,10 @@ int trainPrepared(const Options &options, const core::Workspace &ws, const core:
                       << p.resumeFrom << "\n";
     }
     core::train::TrainingSummary s;
-    const std::string db = ws.databasePath();
-    const int code = runJob(
-        options, "training", [&](core::JobContext &job) { s = core::train::runTraining(ws, p, job); },
-        [&](core::JobCallbacks downstream) { return core::recordRun(db, p.runId, downstream); });
+    const int code = runRecordedTraining(options, ws, p, s);
     if (code == 130 && !options.json)
         std::cerr << "A checkpoint was written; continue with: danka-cli train --resume " << p.runId << "\n";
     if (code != kExitOk) return code;
-    if (summaryOut) *summaryOut = s;
     if (options.json) {
         printJson({{"run_id", p.runId},
                    {"run_name", p.runName},
@@ -162,13 +167,8 @@ int demo(const Options &options, const DemoArgs &a)
     request.config = config;
     const core::train::PreparedTraining prepared = core::train::prepareTraining(ws, request);
     core::train::TrainingSummary summary;
-    {
-        const std::string db = ws.databasePath();
-        code = runJob(
-            options, "training", [&](core::JobContext &job) { summary = core::train::runTraining(ws, prepared, job); },
-            [&](core::JobCallbacks downstream) { return core::recordRun(db, prepared.runId, downstream); });
-        if (code != kExitOk) return code;
-    }
+    code = runRecordedTraining(options, ws, prepared, summary);
+    if (code != kExitOk) return code;
     say("      loss " + core::formatNumber(std::round(summary.lastLoss * 1000) / 1000) + ", validation loss " +
         (summary.lastValLoss ? core::formatNumber(std::round(*summary.lastValLoss * 1000) / 1000) : "-") + "; " +
         summary.lastCheckpoint);

@@ -23,6 +23,7 @@
 #include "core/train/schedule.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
+#include "model/checkpoint.h"
 #include "model/generation.h"
 #include "model/safetensors.h"
 
@@ -143,7 +144,7 @@ struct Trainer::Impl {
         tensors.emplace_back("rng.cpu", at::globalContext().defaultGenerator(at::kCPU).get_state());
         if (device.is_cuda()) tensors.emplace_back("rng.cuda", at::globalContext().defaultGenerator(device).get_state());
         model::writeSafetensors((folder / kStateTensors).string(), tensors);
-        nlohmann::json j = {
+        const nlohmann::ordered_json j = {
             {"format", "danka-training-state"},
             {"version", 1},
             {"step", step},
@@ -160,9 +161,7 @@ struct Trainer::Impl {
             {"best_checkpoint", bestCheckpoint},
             {"identity", resumeIdentity(c)},
         };
-        std::ofstream out(folder / kStateJson);
-        out << j.dump(2) << '\n';
-        if (!out) throw Error("cannot write " + (folder / kStateJson).string());
+        model::writeJsonFile((folder / kStateJson).string(), j);
     }
 
     void readState(const fs::path &folder)
@@ -239,21 +238,27 @@ struct Trainer::Impl {
             bestVal = lastVal;
             bestCheckpoint = path;
         }
+        std::optional<ExperimentStore> store;
         if (!o.databasePath.empty()) {
-            ExperimentStore store(o.databasePath);
-            for (const auto &existing : store.checkpoints(o.runId))
-                if (existing.path == path) store.removeCheckpoint(existing.id);
+            store.emplace(o.databasePath);
+            forgetCheckpoint(*store, path);
             nlohmann::json metrics = {{"tokens", tokens}, {"reason", why}};
             if (lastVal) metrics["val_loss"] = *lastVal;
-            store.addCheckpoint(o.runId, step, path, metrics.dump());
+            store->addCheckpoint(o.runId, step, path, metrics.dump());
         }
         job.event(EventLevel::Info, "checkpoint at step " + std::to_string(step) + " (" + why + "): " + path);
-        prune(job);
+        prune(job, store ? &*store : nullptr);
         return path;
     }
 
+    void forgetCheckpoint(ExperimentStore &store, const std::string &path) const
+    {
+        for (const auto &existing : store.checkpoints(o.runId))
+            if (existing.path == path) store.removeCheckpoint(existing.id);
+    }
+
     // Keeps the newest runtime.keep_checkpoints and the best by validation loss.
-    void prune(JobContext &job)
+    void prune(JobContext &job, ExperimentStore *store)
     {
         const auto keep = static_cast<size_t>(std::max<int64_t>(1, c.runtime.keepCheckpoints));
         std::vector<Kept> remaining;
@@ -267,11 +272,7 @@ struct Trainer::Impl {
             std::error_code ec;
             fs::remove_all(k.path, ec);
             if (ec) job.event(EventLevel::Warning, "could not remove the old checkpoint " + k.path + ": " + ec.message());
-            if (!o.databasePath.empty()) {
-                ExperimentStore store(o.databasePath);
-                for (const auto &existing : store.checkpoints(o.runId))
-                    if (existing.path == k.path) store.removeCheckpoint(existing.id);
-            }
+            if (store) forgetCheckpoint(*store, k.path);
         }
         kept.swap(remaining);
     }
@@ -361,7 +362,7 @@ struct Trainer::Impl {
         StepOutcome s;
         const int64_t accum = c.optim.gradAccumSteps;
         const double scale = scaler.scale();
-        double lossSum = 0;
+        at::Tensor lossSum;  // on the device: one synchronisation per step, not per micro-batch
         for (int64_t micro = 0; micro < accum; ++micro) {
             at::Tensor loss;
             {
@@ -370,10 +371,11 @@ struct Trainer::Impl {
                 loss = m.loss;
                 s.tokens += m.tokens;
             }
-            lossSum += loss.detach().to(at::kDouble).item<double>();
+            const at::Tensor value = loss.detach().to(at::kDouble);
+            lossSum = lossSum.defined() ? lossSum + value : value;
             (loss.to(at::kFloat) * (scale / static_cast<double>(accum))).backward();
         }
-        s.loss = lossSum / static_cast<double>(accum);
+        s.loss = lossSum.item<double>() / static_cast<double>(accum);
         if (scale != 1.0) optimizer->scaleGradients(1.0 / scale);
         s.gradNorm = optimizer->gradNorm();
 

@@ -130,10 +130,8 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     model::Transformer model{nullptr};
     if (!p.resumeFrom.empty() || !c.stage.baseCheckpoint.empty()) {
         const std::string from = p.resumeFrom.empty() ? c.stage.baseCheckpoint : p.resumeFrom;
+        // On resume the trainer checks the checkpoint against the run (training_state.json's identity).
         LoadedCheckpoint loaded = loadModelCheckpoint(from, model::KernelMode::Fused, device);
-        if (toJson(RunConfig{"", loaded.model->config()})["model"] != toJson(RunConfig{"", c.model})["model"] &&
-            !p.resumeFrom.empty())
-            throw Error("cannot resume from " + from + ": its model differs from the run's model config");
         model = loaded.model;
         tok = std::move(loaded.tokenizer);
     } else {
@@ -152,7 +150,7 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     RunConfig effective = c;
     effective.model = model->config();
     PretrainStage stage(effective, *tok, torch::Device(device));
-    if (stage.heldOutWindows() > 0 || !stage.validationSource().empty())
+    if (!stage.validationSource().empty())
         job.event(EventLevel::Info, "validation on " + stage.validationSource());
     else
         job.event(EventLevel::Warning, "no validation data: the dataset has no val split and data.val_fraction is 0");
