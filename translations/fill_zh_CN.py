@@ -4,7 +4,11 @@
 Workflow: `cmake --build build --target update_translations` (lupdate adds new source strings), add their
 translations here, run `python3 translations/fill_zh_CN.py`, then check that lrelease reports nothing
 unfinished. Entries already translated in the .ts are kept unless the table has a different text.
+
+The table is split: the entries below, plus one JSON object per page in translations/zh_CN/*.json (source
+text -> translation; a numerus entry maps to a list of forms), so that pages are translated independently.
 """
+import json
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -75,7 +79,16 @@ ZH = {
 }
 
 
+def load_fragments() -> None:
+    for fragment in sorted(Path(__file__).with_name("zh_CN").glob("*.json")):
+        for source, value in json.loads(fragment.read_text(encoding="utf-8")).items():
+            if source in ZH and ZH[source] != value:
+                print(f"{fragment.name}: {source!r} is translated differently elsewhere", file=sys.stderr)
+            ZH[source] = value
+
+
 def main() -> int:
+    load_fragments()
     path = Path(__file__).with_name("danka_zh_CN.ts")
     tree = ET.parse(path)
     missing = []
