@@ -6,8 +6,8 @@
 #include "app/cli/commands.h"
 #include "app/cli/config_source.h"
 #include "app/cli/validators.h"
-#include "core/config/presets.h"
 #include "core/data/prepare.h"
+#include "core/demo.h"
 #include "core/error.h"
 #include "core/inference.h"
 #include "core/job.h"
@@ -114,14 +114,7 @@ struct DemoArgs {
 int demo(const Options &options, const DemoArgs &a)
 {
     const core::Workspace ws = core::Workspace::open(core::Workspace::resolvePath(options.workspace));
-    core::RunConfig config = core::findPreset("demo")->config;
-    if (a.steps > 0) {
-        config.schedule.maxSteps = a.steps;
-        config.schedule.warmupSteps = std::min(config.schedule.warmupSteps, std::max<int64_t>(1, a.steps / 10));
-        config.runtime.evalEvery = std::min(config.runtime.evalEvery, a.steps);
-        config.runtime.checkpointEvery = std::min(config.runtime.checkpointEvery, a.steps);
-        config.runtime.sampleEvery = std::min(config.runtime.sampleEvery, a.steps);
-    }
+    core::RunConfig config = core::demoRunConfig(a.steps);
     auto say = [&](const std::string &line) {
         if (!options.json) std::cerr << line << "\n";
     };
@@ -138,27 +131,13 @@ int demo(const Options &options, const DemoArgs &a)
 
     // 2. The pretraining corpus and its held-out documents, cleaned and tokenized.
     say("[2/4] data");
-    core::data::PrepareResult train, val;
-    code = runJob(options, "demo data", [&](core::JobContext &job) {
-        core::data::PrepareOptions o;
-        o.tokenizerDir = tokenizerDir;
-        o.valFraction = 0;
-        o.inputs = {core::demoFile("pretrain.jsonl")};
-        o.outDir = ws.datasetsDir() + "/demo-pretrain";
-        train = core::data::prepareDataset(o, job);
-        o.inputs = {core::demoFile("pretrain_val.jsonl")};
-        o.outDir = ws.datasetsDir() + "/demo-pretrain-val";
-        val = core::data::prepareDataset(o, job);
-    });
-    if (code == kExitOk) {
-        core::data::recordDataset(ws.databasePath(), train, tokenizerDir);
-        core::data::recordDataset(ws.databasePath(), val, tokenizerDir);
-    }
+    core::DemoDatasets data;
+    code = runJob(options, "demo data", [&](core::JobContext &job) { data = core::prepareDemoDatasets(ws, tokenizerDir, job); });
     if (code != kExitOk) return code;
+    const core::data::PrepareResult &train = data.train, &val = data.val;
     say("      " + std::to_string(train.trainRecords) + " documents, " + core::formatCount(double(train.trainTokens)) +
         " tokens for training; " + std::to_string(val.trainRecords) + " held out (" + val.dir + ")");
-    config.data.dataset = train.dir;
-    config.data.valDataset = val.dir;
+    core::useDemoDatasets(config, data);
 
     // 3. Pretraining.
     say("[3/4] pretraining the demo model (" + core::formatCount(double(config.model.parameterCount())) +
@@ -177,7 +156,7 @@ int demo(const Options &options, const DemoArgs &a)
     say("[4/4] samples");
     auto model = core::InferenceModel::load(summary.lastCheckpoint);
     json samples = json::array();
-    for (const char *prompt : {"春眠不觉晓，", "The programmer", "子曰："}) {
+    for (const std::string &prompt : core::demoSamplePrompts()) {
         core::GenerateRequest r;
         r.prompt = prompt;
         r.maxNewTokens = 40;

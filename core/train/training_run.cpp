@@ -90,7 +90,18 @@ PreparedTraining prepareTraining(const Workspace &ws, const TrainRequest &reques
         run = store.run(id);
         if (!run) throw Error("train --resume: no run " + request.resume + " in " + ws.path());
     }
-    const auto checkpoint = resumableCheckpoint(store, run->id);
+    auto checkpoint = resumableCheckpoint(store, run->id);
+    if (!request.checkpoint.empty()) {
+        // A chosen checkpoint must be one of the run's own, with its training state.
+        checkpoint.reset();
+        const fs::path wanted = fs::weakly_canonical(request.checkpoint);
+        for (const CheckpointRecord &c : store.checkpoints(run->id))
+            if (fs::weakly_canonical(c.path) == wanted && fs::exists(fs::path(c.path) / "training_state.json"))
+                checkpoint = std::make_pair(c.path, c.step);
+        if (!checkpoint)
+            throw Error(request.checkpoint + ": not a checkpoint of run " + std::to_string(run->id) +
+                        " with a training state to resume from");
+    }
     if (!checkpoint)
         throw Error("run " + std::to_string(run->id) + " (" + run->name + ") has no checkpoint with a training state to resume from");
     p.runId = run->id;

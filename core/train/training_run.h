@@ -19,6 +19,8 @@ struct TrainRequest {
                                       // optimizer and stage (runtime and schedule may change: more steps...)
     std::string resume;               // "" = a new run; "latest" = the newest unfinished run with a checkpoint;
                                       // or a run id
+    std::string checkpoint;           // with `resume`: continue from this checkpoint folder of the run (the
+                                      // studio's "Resume from this") instead of its newest one
 };
 
 struct PreparedTraining {

@@ -369,6 +369,19 @@ private Q_SLOTS:
         QCOMPARE(r.summary.steps, int64_t(12));
         for (const auto &e : fs::directory_iterator(checkpoints))
             QVERIFY2(e.path().filename().string().find(".tmp-") == std::string::npos, e.path().c_str());
+
+        // "Resume from this": an older checkpoint of the run instead of its newest; a folder that is not one
+        // of the run's checkpoints (step 4 was pruned: two are kept) is refused with its path.
+        resume.checkpoint = (checkpoints / "step-00000008").string();
+        QCOMPARE(train::prepareTraining(ws, resume).resumeStep, int64_t(8));
+        QCOMPARE(train::prepareTraining(ws, resume).resumeFrom, resume.checkpoint);
+        resume.checkpoint = (checkpoints / "step-00000004").string();
+        try {
+            train::prepareTraining(ws, resume);
+            QFAIL("no error");
+        } catch (const Error &e) {
+            QVERIFY2(std::string(e.what()).find("step-00000004: not a checkpoint of run 1") != std::string::npos, e.what());
+        }
     }
 
     void badRequestsAreNamed()
