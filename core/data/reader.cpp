@@ -53,7 +53,7 @@ void RejectReport::add(const std::string &file, int64_t line, const std::string 
     ++total;
     ++countsByReason[category];
     if (examples.size() < maxExamples)
-        examples.push_back({file, line, detail.empty() ? category : category + " (" + detail + ")"});
+        examples.push_back({file, line, RecordError{category, detail}.toString()});
 }
 
 void RejectReport::merge(const RejectReport &other)
@@ -82,11 +82,6 @@ std::string jsonSyntaxReason(const json::parse_error &e)
     return reason;
 }
 
-struct ParseError {
-    std::string category;  // counted
-    std::string detail;    // shown in examples
-};
-
 const json *field(const json &object, const char *key)
 {
     auto it = object.find(key);
@@ -94,7 +89,7 @@ const json *field(const json &object, const char *key)
 }
 
 // Reads a list of turns. ShareGPT turns use from/value; others role/content (+ reasoning_content).
-bool readTurns(const json &array, const std::string &name, bool shareGpt, std::vector<Message> &out, ParseError &err)
+bool readTurns(const json &array, const std::string &name, bool shareGpt, std::vector<Message> &out, RecordError &err)
 {
     if (!array.is_array()) {
         err = {"malformed record", "\"" + name + "\" is not a list of turns"};
@@ -143,7 +138,7 @@ bool readTurns(const json &array, const std::string &name, bool shareGpt, std::v
 }
 
 // A trainable conversation: optional system first, then user/assistant alternating, ending with assistant.
-bool checkConversation(const std::vector<Message> &m, ParseError &err)
+bool checkConversation(const std::vector<Message> &m, RecordError &err)
 {
     size_t i = 0;
     if (!m.empty() && m[0].role == "system") i = 1;
@@ -167,7 +162,7 @@ bool checkConversation(const std::vector<Message> &m, ParseError &err)
 
 // A preference side given as a string (one assistant turn) or as turns.
 bool readSide(const json &value, const std::string &name, const char *stringRole, std::vector<Message> &out,
-              ParseError &err)
+              RecordError &err)
 {
     if (value.is_string()) {
         if (value.get<std::string>().find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -180,7 +175,7 @@ bool readSide(const json &value, const std::string &name, const char *stringRole
     return readTurns(value, name, false, out, err);
 }
 
-bool parseRecord(const json &j, DataFormat format, Record &r, ParseError &err)
+bool parseLayout(const json &j, DataFormat format, Record &r, RecordError &err)
 {
     if (!j.is_object()) {
         err = {"malformed record", "expected a JSON object"};
@@ -317,6 +312,30 @@ DataFormat detectJsonFormat(const std::string &jsonText)
     if (j.contains("instruction") && j.contains("output")) return DataFormat::Alpaca;
     if (j.contains("text")) return DataFormat::Pretrain;
     return DataFormat::Auto;
+}
+
+std::string RecordError::toString() const
+{
+    return detail.empty() ? category : category + " (" + detail + ")";
+}
+
+bool parseJsonRecord(std::string_view text, DataFormat format, Record &out, RecordError &error)
+{
+    if (const size_t bad = utf8::firstInvalid(text); bad != utf8::kValid) {
+        error = {"invalid UTF-8", "at byte " + std::to_string(bad + 1)};
+        return false;
+    }
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error &e) {
+        error = {"invalid JSON", jsonSyntaxReason(e)};
+        return false;
+    }
+    Record r;
+    if (!parseLayout(j, format, r, error)) return false;
+    out = std::move(r);
+    return true;
 }
 
 // --- RecordReader ------------------------------------------------------------------------------------------
@@ -517,26 +536,13 @@ bool RecordReader::readArrayElement(std::string &element, int64_t &startLine)
 
 bool RecordReader::parseJsonRecord(const std::string &text, int64_t line, Record &out)
 {
-    if (const size_t bad = utf8::firstInvalid(text); bad != utf8::kValid) {
-        reject(line, "invalid UTF-8", "at byte " + std::to_string(bad + 1));
-        return false;
-    }
-    json j;
-    try {
-        j = json::parse(text);
-    } catch (const json::parse_error &e) {
-        reject(line, "invalid JSON", jsonSyntaxReason(e));
-        return false;
-    }
-    Record r;
-    ParseError err;
-    if (!parseRecord(j, m_format, r, err)) {
+    RecordError err;
+    if (!data::parseJsonRecord(text, m_format, out, err)) {
         reject(line, err.category, err.detail);
         return false;
     }
-    r.file = m_path;
-    r.line = line;
-    out = std::move(r);
+    out.file = m_path;
+    out.line = line;
     return true;
 }
 
@@ -560,8 +566,9 @@ bool RecordReader::nextText(Record &out)
             continue;
         }
         if (doc.empty()) docLine = m_line;
-        if (doc.size() + line.size() + 1 > kMaxTextDocumentBytes) {
-            // A huge document without blank lines: cut it here and carry on with the next piece.
+        if (!doc.empty() && doc.size() + line.size() + 1 > kMaxTextDocumentBytes) {
+            // A huge document without blank lines: cut it here and carry on with the next piece (a single line
+            // over the limit stays one piece: cutting before it would leave nothing to return).
             m_pendingText = std::move(line);
             m_pendingLine = m_line;
             break;

@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/data/records.h"
 
@@ -35,6 +36,7 @@ public:
     bool next(Record &out);
 
     DataFormat format() const { return m_format; }
+    bool isJsonArray() const { return m_jsonArray; }  // a JSON layout given as one array of records
     const std::string &path() const { return m_path; }
     const RejectReport &rejects() const { return m_rejects; }
     int64_t records() const { return m_records; }
@@ -73,6 +75,18 @@ private:
     std::string m_pendingText;   // text layout: a document cut at kMaxTextDocumentBytes
     int64_t m_pendingLine = 0;
 };
+
+// Why one record was rejected: the reason counted in reports and the detail shown in examples.
+struct RecordError {
+    std::string category;  // "invalid JSON"
+    std::string detail;    // "unterminated string"
+    std::string toString() const;  // "invalid JSON (unterminated string)"
+};
+
+// Parses one JSON record (a JSONL line or an element of a JSON array) of a JSON layout (not Auto or Text):
+// the reader's own parser, shared with RecordIndex so that a viewer judges a record exactly as the
+// pipeline does. `out.file` and `out.line` are left to the caller.
+bool parseJsonRecord(std::string_view text, DataFormat format, Record &out, RecordError &error);
 
 // Detects the layout of one parsed JSON record (the keys it has); Auto when none fits.
 DataFormat detectJsonFormat(const std::string &jsonText);

@@ -1,0 +1,1045 @@
+// Data page (see data_page.h).
+#include "ui/data/data_page.h"
+
+#include <QComboBox>
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QItemSelectionModel>
+#include <QLabel>
+#include <QListWidget>
+#include <QLocale>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QUrl>
+#include <QVBoxLayout>
+#include <iterator>
+#include <nlohmann/json.hpp>
+
+#include "core/data/dataset.h"
+#include "core/data/record_index.h"
+#include "core/error.h"
+#include "core/store/experiment_store.h"
+#include "core/text_util.h"
+#include "core/tokenizer/tokenizer.h"
+#include "ui/common/job_runner.h"
+#include "ui/data/data_stats.h"
+#include "ui/data/histogram_view.h"
+#include "ui/data/prepare_dialog.h"
+#include "ui/data/record_html.h"
+#include "ui/data/records_model.h"
+#include "ui/data/segments_model.h"
+
+namespace danka::ui {
+
+namespace {
+
+using nlohmann::json;
+
+// Tokens of one segment decoded for the detail pane; longer segments are cut (and the cut is said).
+constexpr int64_t kMaxDetailTokens = 20000;
+
+const core::data::DataFormat kFormats[] = {core::data::DataFormat::Auto,     core::data::DataFormat::Text,
+                                           core::data::DataFormat::Pretrain, core::data::DataFormat::Sft,
+                                           core::data::DataFormat::Dpo,      core::data::DataFormat::Alpaca,
+                                           core::data::DataFormat::ShareGpt};
+
+QString html(const std::string &text)
+{
+    return QString::fromStdString(text).toHtmlEscaped();
+}
+
+QString count(qint64 n)
+{
+    return QLocale().toString(n);
+}
+
+// Fields of dataset.json, read defensively: a hand-edited file must not take the page down.
+const json &at(const json &j, const char *key)
+{
+    static const json null;
+    return j.is_object() && j.contains(key) ? j[key] : null;
+}
+
+int64_t asInt(const json &v)
+{
+    return v.is_number() ? v.get<int64_t>() : 0;
+}
+
+std::string asString(const json &v)
+{
+    return v.is_string() ? v.get<std::string>() : std::string();
+}
+
+// "file:line: reason" as a link that opens the file at that line.
+QString exampleHtml(const std::string &file, int64_t line, const std::string &reason, bool sameFile)
+{
+    const QString where = QStringLiteral("%1:%2").arg(QString::fromStdString(file)).arg(line);
+    QUrl url = sameFile ? QUrl(QStringLiteral("line:%1").arg(line))
+                        : QUrl::fromLocalFile(QString::fromStdString(file));
+    if (!sameFile) url.setFragment(QString::number(line));
+    return QStringLiteral("<li><a href=\"%1\">%2</a>: %3</li>")
+        .arg(url.toString(QUrl::FullyEncoded).toHtmlEscaped(), where.toHtmlEscaped(), html(reason));
+}
+
+struct LoadedDataset {
+    std::shared_ptr<const core::data::Dataset> dataset;
+    std::shared_ptr<const core::tokenizer::Tokenizer> tokenizer;
+    std::string tokenizerDir;
+    bool tokenizerFromStore = false;
+    std::string tokenizerProblem;
+    SegmentStats stats;
+};
+
+// The tokenizer a dataset was made with: the store's tokenizer with its checksum, else the folder named
+// in dataset.json when its checksum still matches.
+void findTokenizer(LoadedDataset &out, const std::vector<core::TokenizerRecord> &known)
+{
+    const json &tok = at(out.dataset->info(), "tokenizer");
+    const std::string checksum = asString(at(tok, "checksum"));
+    std::vector<std::pair<std::string, bool>> candidates;
+    for (const core::TokenizerRecord &t : known)
+        if (!checksum.empty() && t.checksum == checksum) candidates.emplace_back(t.path, true);
+    if (!asString(at(tok, "dir")).empty()) candidates.emplace_back(asString(at(tok, "dir")), false);
+    for (const auto &[dir, fromStore] : candidates) {
+        try {
+            auto t = std::make_shared<core::tokenizer::Tokenizer>(core::tokenizer::Tokenizer::load(dir));
+            if (!checksum.empty() && t->checksum() != checksum) {
+                out.tokenizerProblem = dir + " has changed since the dataset was prepared (checksum " +
+                                       t->checksum().substr(0, 12) + ")";
+                continue;
+            }
+            out.tokenizer = std::move(t);
+            out.tokenizerDir = dir;
+            out.tokenizerFromStore = fromStore;
+            return;
+        } catch (const core::Error &e) {
+            out.tokenizerProblem = e.what();
+        }
+    }
+}
+
+}  // namespace
+
+DataPage::DataPage(QWidget *parent)
+    : QWidget(parent),
+      m_records(new RecordsModel(this)),
+      m_segments(new SegmentsModel(this)),
+      m_openRunner(new JobRunner(this)),
+      m_statsRunner(new JobRunner(this)),
+      m_openFileButton(new QPushButton(tr("Open &File..."), this)),
+      m_openDatasetButton(new QPushButton(tr("Open &Dataset..."), this)),
+      m_prepareButton(new QPushButton(tr("&Prepare..."), this)),
+      m_formatCombo(new QComboBox(this)),
+      m_pathLabel(new QLabel(this)),
+      m_messageLabel(new QLabel(this)),
+      m_datasetList(new QListWidget(this)),
+      m_datasetHint(new QLabel(this)),
+      m_view(new QTableView(this)),
+      m_gotoSpin(new QSpinBox(this)),
+      m_countLabel(new QLabel(this)),
+      m_tabs(new QTabWidget(this)),
+      m_detail(new QTextBrowser(this)),
+      m_statsText(new QTextBrowser(this)),
+      m_tokenizerCombo(new QComboBox(this)),
+      m_histogram(new HistogramView(this)),
+      m_rejected(new QTextBrowser(this))
+{
+    // Top bar: sources, the layout override for raw files, and where the shown data comes from.
+    m_openFileButton->setToolTip(tr("Open a raw data file: JSONL, a JSON array, or plain text"));
+    m_openDatasetButton->setToolTip(tr("Open a prepared dataset folder (one with dataset.json)"));
+    m_prepareButton->setToolTip(
+        tr("Clean, deduplicate and tokenize raw files into a dataset of the workspace"));
+    connect(m_openFileButton, &QPushButton::clicked, this, &DataPage::chooseFile);
+    connect(m_openDatasetButton, &QPushButton::clicked, this, &DataPage::chooseDataset);
+    connect(m_prepareButton, &QPushButton::clicked, this, [this] { showPrepareDialog(); });
+    m_formatCombo->addItem(tr("Detect layout"));
+    for (size_t i = 1; i < std::size(kFormats); ++i)
+        m_formatCombo->addItem(QString::fromLatin1(core::data::dataFormatName(kFormats[i])));
+    m_formatCombo->setToolTip(tr("Read the file as this layout instead of detecting it"));
+    connect(m_formatCombo, &QComboBox::activated, this, [this](int i) {
+        if (m_source == Source::RawFile || (m_source == Source::None && !m_path.isEmpty()))
+            openFile(m_path, kFormats[std::max(0, i)]);
+    });
+    m_pathLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_pathLabel->setTextFormat(Qt::PlainText);
+    auto *bar = new QHBoxLayout;
+    bar->addWidget(m_openFileButton);
+    bar->addWidget(m_openDatasetButton);
+    bar->addWidget(m_prepareButton);
+    bar->addSpacing(12);
+    bar->addWidget(new QLabel(tr("Layout:"), this));
+    bar->addWidget(m_formatCombo);
+    bar->addSpacing(12);
+    bar->addWidget(m_pathLabel, 1);
+
+    m_messageLabel->setWordWrap(true);
+    m_messageLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_messageLabel->setTextFormat(Qt::PlainText);
+    m_messageLabel->hide();
+
+    // Left: the workspace's datasets.
+    m_datasetList->setToolTip(tr("Click a dataset to open it"));
+    connect(m_datasetList, &QListWidget::itemClicked, this,
+            [this](QListWidgetItem *item) { openPath(item->data(Qt::UserRole).toString()); });
+    connect(m_datasetList, &QListWidget::itemActivated, this,
+            [this](QListWidgetItem *item) { openPath(item->data(Qt::UserRole).toString()); });
+    m_datasetHint->setWordWrap(true);
+    m_datasetHint->setStyleSheet(QStringLiteral("color: gray"));
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(new QLabel(tr("Workspace datasets"), left));
+    leftLayout->addWidget(m_datasetList, 1);
+    leftLayout->addWidget(m_datasetHint);
+
+    // Middle: the records. Rows have one fixed height and columns fixed widths: a view that measured its
+    // contents would read every record of the file.
+    m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_view->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_view->setWordWrap(false);
+    m_view->setAlternatingRowColors(true);
+    m_view->verticalHeader()->hide();
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_view->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
+    m_view->horizontalHeader()->setStretchLastSection(true);
+    m_view->horizontalHeader()->setHighlightSections(false);
+    setModel(m_records);
+    m_gotoSpin->setRange(0, 0);
+    m_gotoSpin->setKeyboardTracking(false);
+    m_gotoSpin->setToolTip(tr("Go to record number"));
+    connect(m_gotoSpin, &QSpinBox::valueChanged, this, [this](int v) {
+        if (v > 0 && v - 1 != selectedRecord()) selectRecord(v - 1);
+    });
+    auto *middle = new QWidget(this);
+    auto *middleLayout = new QVBoxLayout(middle);
+    middleLayout->setContentsMargins(0, 0, 0, 0);
+    middleLayout->addWidget(m_view, 1);
+    auto *gotoRow = new QHBoxLayout;
+    gotoRow->addWidget(new QLabel(tr("Go to #"), middle));
+    gotoRow->addWidget(m_gotoSpin);
+    gotoRow->addStretch();
+    gotoRow->addWidget(m_countLabel);
+    middleLayout->addLayout(gotoRow);
+
+    // Right: the selected record, statistics, rejected lines.
+    for (QTextBrowser *b : {m_detail, m_statsText, m_rejected}) {
+        b->setOpenLinks(false);
+        connect(b, &QTextBrowser::anchorClicked, this, &DataPage::followLink);
+    }
+    m_tokenizerCombo->setToolTip(tr("Measure record lengths in tokens of this tokenizer, or in characters"));
+    connect(m_tokenizerCombo, &QComboBox::activated, this, [this] {
+        m_lengthsChosen = true;
+        startStatistics();
+    });
+    auto *statsPane = new QWidget(this);
+    auto *statsLayout = new QVBoxLayout(statsPane);
+    auto *tokenizerRow = new QHBoxLayout;
+    tokenizerRow->addWidget(new QLabel(tr("Lengths in:"), statsPane));
+    tokenizerRow->addWidget(m_tokenizerCombo, 1);
+    statsLayout->addLayout(tokenizerRow);
+    auto *statsSplitter = new QSplitter(Qt::Vertical, statsPane);
+    statsSplitter->addWidget(m_statsText);
+    statsSplitter->addWidget(m_histogram);
+    statsSplitter->setStretchFactor(0, 2);
+    statsSplitter->setStretchFactor(1, 3);
+    statsLayout->addWidget(statsSplitter, 1);
+    m_tabs->addTab(m_detail, tr("Record"));
+    m_tabs->addTab(statsPane, tr("Statistics"));
+    m_tabs->addTab(m_rejected, tr("Rejected"));
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(left);
+    splitter->addWidget(middle);
+    splitter->addWidget(m_tabs);
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 4);
+    splitter->setStretchFactor(2, 3);
+    splitter->setSizes({180, 560, 420});
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addLayout(bar);
+    layout->addWidget(m_messageLabel);
+    layout->addWidget(splitter, 1);
+
+    connect(m_openRunner, &JobRunner::finished, this, &DataPage::openFinished);
+    connect(m_statsRunner, &JobRunner::finished, this, &DataPage::statisticsFinished);
+    clearContent();
+    setWorkspace(std::nullopt);
+}
+
+DataPage::~DataPage() = default;
+
+// --- workspace ---------------------------------------------------------------------------------------------
+
+void DataPage::setWorkspace(const std::optional<core::Workspace> &workspace)
+{
+    m_workspace = workspace;
+    refreshWorkspace();
+}
+
+void DataPage::refreshWorkspace()
+{
+    std::vector<core::DatasetRecord> datasets;
+    m_tokenizers.clear();
+    if (m_workspace) {
+        try {
+            core::ExperimentStore store(m_workspace->databasePath());
+            m_tokenizers = store.tokenizers();
+            datasets = store.datasets();
+        } catch (const core::Error &e) {
+            setMessage(QString::fromStdString(e.what()), true);
+        }
+    }
+    m_datasetList->clear();
+    for (const core::DatasetRecord &d : datasets) {
+        QString line = QString::fromStdString(d.kind);
+        if (d.records) line += QStringLiteral(" · ") + tr("%1 records").arg(count(*d.records));
+        if (d.tokens)
+            line += QStringLiteral(" · ") +
+                    tr("%1 tokens").arg(QString::fromStdString(core::formatCount(double(*d.tokens))));
+        auto *item =
+            new QListWidgetItem(QString::fromStdString(d.name) + QLatin1Char('\n') + line, m_datasetList);
+        item->setData(Qt::UserRole, QString::fromStdString(d.path));
+        item->setToolTip(QString::fromStdString(d.path));
+    }
+    if (!m_workspace)
+        m_datasetHint->setText(tr("Open a workspace to list its datasets and prepare new ones."));
+    else if (datasets.empty())
+        m_datasetHint->setText(tr("No datasets yet: use Prepare... to make one from raw files."));
+    else
+        m_datasetHint->clear();
+    m_datasetHint->setVisible(!m_datasetHint->text().isEmpty());
+
+    // Statistics lengths: characters, or one of the workspace's tokenizers (the newest unless the user
+    // chose).
+    const QString previous = statisticsTokenizer();
+    {
+        const QSignalBlocker block(m_tokenizerCombo);
+        m_tokenizerCombo->clear();
+        m_tokenizerCombo->addItem(tr("Characters"), QString());
+        for (const core::TokenizerRecord &t : m_tokenizers)
+            m_tokenizerCombo->addItem(
+                tr("Tokens of %1 (%2 pieces)").arg(QString::fromStdString(t.name)).arg(t.vocabSize),
+                QString::fromStdString(t.path));
+        const int again = m_tokenizerCombo->findData(previous);
+        m_tokenizerCombo->setCurrentIndex(
+            m_lengthsChosen && again >= 0 ? again : std::min(1, m_tokenizerCombo->count() - 1));
+    }
+    if (statisticsTokenizer() != previous) startStatistics();
+    updateActions();
+}
+
+QStringList DataPage::workspaceDatasets() const
+{
+    QStringList out;
+    for (int i = 0; i < m_datasetList->count(); ++i)
+        out << m_datasetList->item(i)->data(Qt::UserRole).toString();
+    return out;
+}
+
+void DataPage::setStatisticsTokenizer(const QString &dir)
+{
+    int index = m_tokenizerCombo->findData(dir);
+    if (index < 0) {
+        m_tokenizerCombo->addItem(tr("Tokens of %1").arg(QFileInfo(dir).fileName()), dir);
+        index = m_tokenizerCombo->count() - 1;
+    }
+    m_lengthsChosen = true;
+    if (index == m_tokenizerCombo->currentIndex()) return;
+    m_tokenizerCombo->setCurrentIndex(index);
+    startStatistics();
+}
+
+QString DataPage::statisticsTokenizer() const
+{
+    return m_tokenizerCombo->currentData().toString();
+}
+
+void DataPage::updateActions()
+{
+    m_prepareButton->setEnabled(m_workspace.has_value());
+    m_prepareButton->setToolTip(
+        m_workspace ? tr("Clean, deduplicate and tokenize raw files into a dataset of the workspace")
+                    : tr("Open a workspace first: datasets are prepared into it"));
+    m_formatCombo->setEnabled(m_source != Source::Dataset);
+    m_tokenizerCombo->setEnabled(m_source != Source::Dataset);
+}
+
+// --- opening -----------------------------------------------------------------------------------------------
+
+void DataPage::chooseFile()
+{
+    const QString file =
+        QFileDialog::getOpenFileName(this, tr("Open Data File"), QFileInfo(m_path).absolutePath(),
+                                     tr("Data files (*.jsonl *.json *.txt *.md);;All files (*)"));
+    if (!file.isEmpty()) openFile(file, kFormats[std::max(0, m_formatCombo->currentIndex())]);
+}
+
+void DataPage::chooseDataset()
+{
+    const QString start = m_workspace ? QString::fromStdString(m_workspace->datasetsDir()) : QString();
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Prepared Dataset"), start);
+    if (!dir.isEmpty()) openDataset(dir);
+}
+
+bool DataPage::openPath(const QString &path, QString *error)
+{
+    const QFileInfo info(path);
+    if (info.isDir()) return openDataset(path, error);
+    return openFile(path, kFormats[std::max(0, m_formatCombo->currentIndex())], error);
+}
+
+bool DataPage::openFile(const QString &path, core::data::DataFormat format, QString *error)
+{
+    const QFileInfo info(path);
+    QString problem;
+    if (!info.exists())
+        problem = tr("%1 does not exist.").arg(path);
+    else if (info.isDir())
+        problem = tr("%1 is a folder, not a data file.").arg(path);
+    else if (!info.isReadable())
+        problem = tr("%1 cannot be read.").arg(path);
+    if (!problem.isEmpty()) {
+        setMessage(problem, true);
+        if (error) *error = problem;
+        return false;
+    }
+    for (int i = 0; i < int(std::size(kFormats)); ++i)
+        if (kFormats[i] == format) m_formatCombo->setCurrentIndex(i);
+    m_pending = OpenRequest{info.absoluteFilePath(), Source::RawFile, format};
+    startPendingOpen();
+    return true;
+}
+
+bool DataPage::openDataset(const QString &dir, QString *error)
+{
+    QString problem;
+    if (!QFileInfo(dir).isDir())
+        problem = tr("%1 is not a folder.").arg(dir);
+    else if (!QFileInfo::exists(QDir(dir).filePath(QStringLiteral("dataset.json"))))
+        problem = tr("%1 is not a prepared dataset: it has no dataset.json.").arg(dir);
+    if (!problem.isEmpty()) {
+        setMessage(problem, true);
+        if (error) *error = problem;
+        return false;
+    }
+    m_pending = OpenRequest{QFileInfo(dir).absoluteFilePath(), Source::Dataset};
+    startPendingOpen();
+    return true;
+}
+
+void DataPage::startPendingOpen()
+{
+    if (!m_pending) return;
+    if (m_openRunner->isRunning()) {
+        m_openRunner->cancel();  // openFinished() starts the pending request
+        return;
+    }
+    if (m_statsRunner->isRunning()) m_statsRunner->cancel();  // about the file being closed
+    const OpenRequest request = *m_pending;
+    m_pending.reset();
+    clearContent();
+    m_path = request.path;
+    m_pathLabel->setText(tr("Loading %1...").arg(QDir::toNativeSeparators(request.path)));
+    const std::string path = request.path.toStdString();
+    const QString name = QFileInfo(request.path).fileName();
+    if (request.source == Source::RawFile) {
+        auto out = std::make_shared<std::shared_ptr<const core::data::RecordIndex>>();
+        const core::data::DataFormat format = request.format;
+        m_onOpened = [this, out](int state, const QString &error) {
+            if (state == int(core::JobState::Completed))
+                applyFile(*out);
+            else if (state == int(core::JobState::Failed)) {
+                m_pathLabel->clear();
+                const QString message = tr("Cannot open the file: %1").arg(error);
+                setMessage(message, true);
+                Q_EMIT loadFailed(message);
+            }
+        };
+        m_openRunner->start(tr("Indexing %1").arg(name), [out, path, format](core::JobContext &job) {
+            *out =
+                std::make_shared<core::data::RecordIndex>(core::data::RecordIndex::build(path, format, &job));
+        });
+    } else {
+        auto out = std::make_shared<LoadedDataset>();
+        const std::vector<core::TokenizerRecord> known = m_tokenizers;
+        m_onOpened = [this, out](int state, const QString &error) {
+            if (state == int(core::JobState::Failed)) {
+                m_pathLabel->clear();
+                const QString message = tr("Cannot open the dataset: %1").arg(error);
+                setMessage(message, true);
+                Q_EMIT loadFailed(message);
+                return;
+            }
+            if (state != int(core::JobState::Completed)) return;
+            m_dataset = out->dataset;
+            m_source = Source::Dataset;
+            m_segments->setDataset(out->dataset, out->tokenizer);
+            setModel(m_segments);
+            if (out->tokenizer)
+                m_tokenizerNote = (out->tokenizerFromStore ? tr("%1 (from the workspace)")
+                                                           : tr("%1 (named in dataset.json)"))
+                                      .arg(QString::fromStdString(out->tokenizerDir));
+            else
+                m_tokenizerNote =
+                    tr("not found (%1): the table shows token ids")
+                        .arg(out->tokenizerProblem.empty() ? tr("no tokenizer with its checksum")
+                                                           : QString::fromStdString(out->tokenizerProblem));
+            m_histogram->setHistogram(out->stats.histogram,
+                                      tr("Segment lengths: all %1 segments").arg(count(out->stats.segments)),
+                                      tr("tokens"), tr("segments"));
+            showDatasetInfo();
+            m_pathLabel->setText(QDir::toNativeSeparators(m_path));
+            m_countLabel->setText(tr("%1 segments").arg(count(m_segments->rowCount())));
+            m_gotoSpin->setRange(m_segments->rowCount() > 0 ? 1 : 0, m_segments->rowCount());
+            updateActions();
+            if (m_segments->rowCount() > 0) selectRecord(0);
+            Q_EMIT loaded(m_path);
+        };
+        m_openRunner->start(tr("Opening %1").arg(name), [out, path, known](core::JobContext &job) {
+            job.setProgress(0, "opening the dataset");
+            out->dataset = std::make_shared<core::data::Dataset>(core::data::Dataset::open(path));
+            job.setProgress(0.2, "loading its tokenizer");
+            findTokenizer(*out, known);
+            job.setProgress(0.4, "measuring segments");
+            out->stats = computeSegmentStats(*out->dataset, job);
+            job.setProgress(1, "done");
+        });
+    }
+    updateActions();
+}
+
+void DataPage::openFinished(int state, const QString &error)
+{
+    auto done = std::move(m_onOpened);
+    m_onOpened = nullptr;
+    if (m_pending) {  // a newer request replaces this one, whatever its outcome
+        startPendingOpen();
+        return;
+    }
+    if (done) done(state, error);
+    updateActions();
+}
+
+void DataPage::applyFile(std::shared_ptr<const core::data::RecordIndex> index)
+{
+    m_index = std::move(index);
+    m_source = Source::RawFile;
+    m_records->setIndex(m_index);
+    setModel(m_records);
+    m_pathLabel->setText(QDir::toNativeSeparators(m_path));
+    m_countLabel->setText(tr("%1 entries").arg(count(m_records->rowCount())));
+    m_gotoSpin->setRange(m_records->rowCount() > 0 ? 1 : 0, m_records->rowCount());
+    m_statsText->setHtml(tr("<p>%1 entries in %2. Reading the whole file for statistics...</p>")
+                             .arg(count(m_index->size()),
+                                  QString::fromStdString(core::formatBytes(double(m_index->fileSize())))));
+    updateActions();
+    if (m_records->rowCount() > 0)
+        selectRecord(0);
+    else
+        showDetail();
+    startStatistics();
+    Q_EMIT loaded(m_path);
+}
+
+bool DataPage::isBusy() const
+{
+    return m_openRunner->isRunning() || m_statsRunner->isRunning() || m_pending.has_value() || m_statsPending;
+}
+
+bool DataPage::waitForIdle(int timeoutMs)
+{
+    QElapsedTimer t;
+    t.start();
+    while (isBusy() && t.elapsed() < timeoutMs)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    return !isBusy();
+}
+
+void DataPage::clearContent()
+{
+    m_source = Source::None;
+    m_index.reset();
+    m_dataset.reset();
+    m_tokenizerNote.clear();
+    m_records->setIndex(nullptr);
+    m_segments->setDataset(nullptr, nullptr);
+    m_histogram->clear();
+    m_statsText->clear();
+    m_rejected->clear();
+    m_countLabel->clear();
+    m_gotoSpin->setRange(0, 0);
+    setMessage(QString(), false);
+    showDetail();
+}
+
+void DataPage::setMessage(const QString &text, bool isError)
+{
+    m_messageLabel->setText(text);
+    m_messageLabel->setStyleSheet(isError ? QStringLiteral("color: #d03030")
+                                          : QStringLiteral("color: #b06000"));
+    m_messageLabel->setVisible(!text.isEmpty());
+}
+
+QString DataPage::messageText() const
+{
+    return m_messageLabel->text();
+}
+
+// --- statistics --------------------------------------------------------------------------------------------
+
+void DataPage::startStatistics()
+{
+    if (m_source != Source::RawFile || !m_index) return;
+    if (m_statsRunner->isRunning()) {
+        m_statsPending = true;  // statisticsFinished() starts again with the current choices
+        m_statsRunner->cancel();
+        return;
+    }
+    m_statsPending = false;
+    const std::string path = m_index->path();
+    const core::data::DataFormat format = m_index->format();
+    const std::string tokenizerDir = statisticsTokenizer().toStdString();
+    auto out = std::make_shared<RawFileStats>();
+    std::shared_ptr<const core::data::RecordIndex> index = m_index;
+    m_onStats = [this, out, index] {
+        if (index == m_index) showRawStatistics(*out);
+    };
+    m_statsRunner->start(tr("Statistics of %1").arg(QFileInfo(m_path).fileName()),
+                         [out, path, format, tokenizerDir](core::JobContext &job) {
+                             std::unique_ptr<core::tokenizer::Tokenizer> tok;
+                             if (!tokenizerDir.empty())
+                                 tok = std::make_unique<core::tokenizer::Tokenizer>(
+                                     core::tokenizer::Tokenizer::load(tokenizerDir));
+                             *out = computeRawFileStats(path, format, tok.get(), kTokenSample, job);
+                         });
+}
+
+void DataPage::statisticsFinished(int state, const QString &error)
+{
+    auto done = std::move(m_onStats);
+    m_onStats = nullptr;
+    if (m_statsPending) {
+        startStatistics();
+        return;
+    }
+    if (state == int(core::JobState::Completed) && done) {
+        done();
+        Q_EMIT statisticsReady();
+    } else if (state == int(core::JobState::Failed) && m_source == Source::RawFile) {
+        m_statsText->setHtml(QStringLiteral("<p style=\"color:#d03030\">%1</p>")
+                                 .arg(tr("Statistics failed: %1").arg(error).toHtmlEscaped()));
+        setMessage(tr("Statistics failed: %1").arg(error), true);
+    }
+}
+
+void DataPage::showRawStatistics(const RawFileStats &s)
+{
+    const QString name = QFileInfo(m_path).fileName();
+    QString h = QStringLiteral("<h3>%1</h3><table cellspacing=\"3\">").arg(name.toHtmlEscaped());
+    const auto row = [&h](const QString &key, const QString &value) {
+        h += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
+                 .arg(key.toHtmlEscaped(), value.toHtmlEscaped());
+    };
+    row(tr("Layout"), QString::fromLatin1(core::data::dataFormatName(s.format)) +
+                          (m_index->isJsonArray() ? tr(" (one JSON array)") : QString()));
+    row(tr("File size"), QString::fromStdString(core::formatBytes(double(m_index->fileSize()))));
+    row(tr("Valid records"), count(s.records));
+    row(tr("Rejected lines"), count(s.rejects.total));
+    row(tr("Characters"), count(s.characters));
+    if (s.records > 0) {
+        row(tr("Characters per record"),
+            tr("%1 on average, %2 at most")
+                .arg(QLocale().toString(double(s.characters) / double(s.records), 'f', 1))
+                .arg(count(s.longestCharacters)));
+    }
+    if (s.inTokens && s.measured > 0)
+        row(tr("Tokens per record"),
+            QLocale().toString(double(s.measuredTokens) / double(s.measured), 'f', 1));
+    h += QStringLiteral("</table>");
+
+    QString title;
+    if (!s.inTokens)
+        title = tr("Lengths in characters of all %1 records").arg(count(s.measured));
+    else if (s.measured < s.records)
+        title = tr("Lengths in tokens of the first %1 of %2 records (a sample)")
+                    .arg(count(s.measured), count(s.records));
+    else
+        title = tr("Lengths in tokens of all %1 records").arg(count(s.measured));
+    if (s.inTokens)
+        h += QStringLiteral("<p>%1</p>")
+                 .arg(tr("Tokens as data prepare counts them before cleaning: chat template "
+                         "for conversations, the prompt and the longer reply of a "
+                         "preference pair, </s> after a document.")
+                          .toHtmlEscaped());
+    m_statsText->setHtml(h);
+    m_histogram->setHistogram(s.histogram, title, s.inTokens ? tr("tokens") : tr("characters"),
+                              tr("records"));
+
+    // The rejected-lines report: counts by reason, then the first examples (each opens its line).
+    QString r = QStringLiteral("<h3>%1</h3>")
+                    .arg(tr("Rejected lines: %1").arg(count(s.rejects.total)).toHtmlEscaped());
+    if (s.rejects.total == 0) {
+        r +=
+            QStringLiteral("<p>%1</p>").arg(tr("Every entry of the file is a valid record.").toHtmlEscaped());
+    } else {
+        r += QStringLiteral("<table cellspacing=\"3\">");
+        for (const auto &[reason, n] : s.rejects.countsByReason)
+            r +=
+                QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td></tr>").arg(html(reason), count(n));
+        r += QStringLiteral("</table><p><b>%1</b></p><ul>")
+                 .arg(tr("First %1 examples").arg(s.rejects.examples.size()).toHtmlEscaped());
+        for (const auto &e : s.rejects.examples)
+            r += exampleHtml(e.file, e.line, e.reason, e.file == m_index->path());
+        r += QStringLiteral("</ul>");
+    }
+    m_rejected->setHtml(r);
+
+    if (s.records == 0 && !s.rejects.examples.empty())
+        setMessage(tr("No valid record in %1. First problem: %2")
+                       .arg(m_path, QString::fromStdString(s.rejects.examples.front().toString())),
+                   true);
+    else if (s.rejects.total > 0)
+        setMessage(tr("%1 of %2 lines were rejected (see Rejected). First: %3")
+                       .arg(count(s.rejects.total), count(s.rejects.total + s.records),
+                            QString::fromStdString(s.rejects.examples.front().toString())),
+                   false);
+}
+
+void DataPage::showDatasetInfo()
+{
+    const json &info = m_dataset->info();
+    QString h = QStringLiteral("<h3>%1</h3><table cellspacing=\"3\">").arg(html(asString(at(info, "name"))));
+    const auto row = [&h](const QString &key, const QString &value) {
+        h += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
+                 .arg(key.toHtmlEscaped(), value.toHtmlEscaped());
+    };
+    row(tr("Kind"), QString::fromLatin1(core::data::datasetKindName(m_dataset->kind())));
+    row(tr("Folder"), QDir::toNativeSeparators(m_path));
+    row(tr("Tokenizer"), m_tokenizerNote);
+    row(tr("Token type"), QString::fromStdString(asString(at(info, "token_dtype"))));
+    if (at(info, "created_at").is_number())
+        row(tr("Prepared"),
+            QString::fromStdString(core::formatTimestamp(at(info, "created_at").get<double>())));
+    h += QStringLiteral("</table><h4>%1</h4><table cellspacing=\"3\" cellpadding=\"2\">")
+             .arg(tr("Splits").toHtmlEscaped());
+    h +=
+        QStringLiteral(
+            "<tr><th></th><th align=\"right\">%1</th><th align=\"right\">%2</th><th "
+            "align=\"right\">%3</th></tr>")
+            .arg(tr("Records").toHtmlEscaped(), tr("Segments").toHtmlEscaped(), tr("Tokens").toHtmlEscaped());
+    for (const char *split : {"train", "val"}) {
+        if (!m_dataset->hasSplit(split)) continue;
+        const core::data::DatasetSplit &s = m_dataset->split(split);
+        h += QStringLiteral(
+                 "<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td><td "
+                 "align=\"right\">%4</td></tr>")
+                 .arg(std::string(split) == "val" ? tr("validation") : tr("train"),
+                      count(asInt(at(at(info, "records"), split))), count(s.numSegments()),
+                      count(s.numTokens()));
+    }
+    h += QStringLiteral("</table>");
+
+    const json &cleaning = at(info, "cleaning");
+    h +=
+        QStringLiteral("<h4>%1</h4><p>%2</p>")
+            .arg(tr("Cleaning").toHtmlEscaped(),
+                 tr("%1 records read, %2 kept; deduplication: %3")
+                     .arg(count(asInt(at(cleaning, "records_in"))), count(asInt(at(cleaning, "records_out"))),
+                          QString::fromStdString(asString(at(at(info, "dedup"), "mode"))))
+                     .toHtmlEscaped());
+    const json &rules = at(cleaning, "rules");
+    if (rules.is_object() && !rules.empty()) {
+        h += QStringLiteral(
+                 "<table cellspacing=\"3\" cellpadding=\"2\"><tr><th></th><th align=\"right\">%1</th>"
+                 "<th align=\"right\">%2</th></tr>")
+                 .arg(tr("Removed").toHtmlEscaped(), tr("Changed").toHtmlEscaped());
+        for (const auto &[rule, stats] : rules.items())
+            h +=
+                QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td></tr>")
+                    .arg(html(rule), count(asInt(at(stats, "removed"))), count(asInt(at(stats, "modified"))));
+        h += QStringLiteral("</table>");
+    }
+    const json &languages = at(cleaning, "languages");
+    if (languages.is_object() && !languages.empty()) {
+        QStringList parts;
+        for (const auto &[language, n] : languages.items())
+            parts << QStringLiteral("%1 %2").arg(QString::fromStdString(language), count(asInt(n)));
+        h += QStringLiteral("<p>%1</p>")
+                 .arg(tr("Languages: %1").arg(parts.join(QStringLiteral(", "))).toHtmlEscaped());
+    }
+    const json &inputs = at(info, "inputs");
+    if (inputs.is_array() && !inputs.empty()) {
+        h += QStringLiteral("<h4>%1</h4><ul>").arg(tr("Inputs").toHtmlEscaped());
+        for (const json &in : inputs)
+            h += QStringLiteral("<li>%1</li>")
+                     .arg(tr("%1: %2, %3 records, %4 rejected")
+                              .arg(QString::fromStdString(asString(at(in, "path"))),
+                                   QString::fromStdString(asString(at(in, "format"))),
+                                   count(asInt(at(in, "records"))), count(asInt(at(in, "rejected"))))
+                              .toHtmlEscaped());
+        h += QStringLiteral("</ul>");
+    }
+    m_statsText->setHtml(h);
+
+    // Rejected: unreadable input lines (each opens its file at the line), then what cleaning removed.
+    const json &rejected = at(info, "rejected");
+    QString r = QStringLiteral("<h3>%1</h3>")
+                    .arg(tr("Rejected lines: %1").arg(count(asInt(at(rejected, "total")))).toHtmlEscaped());
+    const json &byReason = at(rejected, "by_reason");
+    if (byReason.is_object() && !byReason.empty()) {
+        r += QStringLiteral("<table cellspacing=\"3\">");
+        for (const auto &[reason, n] : byReason.items())
+            r += QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td></tr>")
+                     .arg(html(reason), count(asInt(n)));
+        r += QStringLiteral("</table><ul>");
+        static const QRegularExpression where(QStringLiteral("^(.*):(\\d+): (.*)$"));
+        const json &examples = at(rejected, "examples");
+        for (const json &e : examples.is_array() ? examples : json::array()) {
+            const QRegularExpressionMatch m = where.match(QString::fromStdString(asString(e)));
+            if (m.hasMatch())
+                r += exampleHtml(m.captured(1).toStdString(), m.captured(2).toLongLong(),
+                                 m.captured(3).toStdString(), false);
+            else
+                r += QStringLiteral("<li>%1</li>").arg(html(asString(e)));
+        }
+        r += QStringLiteral("</ul>");
+    }
+    bool anyRemoved = false;
+    if (rules.is_object()) {
+        for (const auto &[rule, stats] : rules.items()) {
+            const json &examples = at(stats, "examples");
+            if (asInt(at(stats, "removed")) == 0 || !examples.is_array() || examples.empty()) continue;
+            if (!anyRemoved)
+                r += QStringLiteral("<h3>%1</h3>").arg(tr("Removed by cleaning").toHtmlEscaped());
+            anyRemoved = true;
+            r += QStringLiteral("<p><b>%1</b> (%2)</p><ul>")
+                     .arg(html(rule), count(asInt(at(stats, "removed"))));
+            for (const json &e : examples)
+                r += exampleHtml(asString(at(e, "file")), asInt(at(e, "line")), asString(at(e, "text")),
+                                 false);
+            r += QStringLiteral("</ul>");
+        }
+    }
+    m_rejected->setHtml(r);
+}
+
+// --- table and detail --------------------------------------------------------------------------------------
+
+void DataPage::setModel(QAbstractItemModel *model)
+{
+    if (m_view->model() != model) {
+        QItemSelectionModel *old = m_view->selectionModel();
+        m_view->setModel(model);
+        delete old;  // QAbstractItemView::setModel leaves the old one to its owner
+        connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+                &DataPage::showDetail);
+    }
+    const int em = fontMetrics().horizontalAdvance(QLatin1Char('0'));
+    if (model == m_records) {
+        m_view->setColumnWidth(RecordsModel::NumberColumn, 9 * em);
+        m_view->setColumnWidth(RecordsModel::LineColumn, 9 * em);
+        m_view->setColumnWidth(RecordsModel::KindColumn, 20 * em);
+        m_view->setColumnWidth(RecordsModel::CharactersColumn, 10 * em);
+    } else {
+        m_view->setColumnWidth(SegmentsModel::NumberColumn, 9 * em);
+        m_view->setColumnWidth(SegmentsModel::SplitColumn, 10 * em);
+        m_view->setColumnWidth(SegmentsModel::PartColumn, 13 * em);
+        m_view->setColumnWidth(SegmentsModel::TokensColumn, 8 * em);
+    }
+}
+
+QAbstractItemModel *DataPage::recordsModel() const
+{
+    return m_view->model();
+}
+
+bool DataPage::selectRecord(int row)
+{
+    QAbstractItemModel *model = m_view->model();
+    if (!model || row < 0 || row >= model->rowCount()) return false;
+    const QModelIndex index = model->index(row, 0);
+    m_view->selectionModel()->setCurrentIndex(
+        index, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    m_view->scrollTo(index);
+    return true;
+}
+
+int DataPage::selectedRecord() const
+{
+    const QModelIndexList rows = m_view->selectionModel()->selectedRows();
+    return rows.isEmpty() ? -1 : rows.first().row();
+}
+
+QString DataPage::detailHtml() const
+{
+    return m_detail->toHtml();
+}
+
+QString DataPage::detailText() const
+{
+    return m_detail->toPlainText();
+}
+
+QString DataPage::statisticsText() const
+{
+    return m_statsText->toPlainText();
+}
+
+QString DataPage::rejectedText() const
+{
+    return m_rejected->toPlainText();
+}
+
+void DataPage::showDetail()
+{
+    const int row = selectedRecord();
+    if (row >= 0 && row + 1 != m_gotoSpin->value()) {
+        const QSignalBlocker block(m_gotoSpin);
+        m_gotoSpin->setValue(row + 1);
+    }
+    if (row < 0 || m_source == Source::None) {
+        const QString hint = m_source == Source::None && m_path.isEmpty()
+                                 ? tr("Open a data file or a prepared dataset to see its records.")
+                                 : tr("Select a record to see it in full.");
+        m_detail->setHtml(QStringLiteral("<p style=\"color:gray\">%1</p>").arg(hint.toHtmlEscaped()));
+        return;
+    }
+    if (m_source == Source::Dataset) {
+        m_detail->setHtml(datasetDetailHtml(row));
+        return;
+    }
+    core::data::Record record;
+    QString error;
+    const QString where = QStringLiteral("%1:%2").arg(m_path).arg(m_index->line(row));
+    if (!m_records->record(row, record, error)) {
+        m_detail->setHtml(QStringLiteral("<p style=\"color:#d03030\"><b>%1</b>: %2</p><pre>%3</pre>")
+                              .arg(where.toHtmlEscaped(), error.toHtmlEscaped(),
+                                   QString::fromUtf8(m_index->rawText(row).c_str()).toHtmlEscaped()));
+        return;
+    }
+    QString kind;
+    switch (record.kind) {
+    case core::data::RecordKind::Text: kind = tr("text"); break;
+    case core::data::RecordKind::Conversation:
+        kind = tr("conversation, %1 turns").arg(record.messages.size());
+        break;
+    case core::data::RecordKind::Preference: kind = tr("preference pair"); break;
+    }
+    m_detail->setHtml(QStringLiteral("<p><b>%1</b> &middot; %2 &middot; %3</p>")
+                          .arg(where.toHtmlEscaped(), kind.toHtmlEscaped(),
+                               tr("%1 characters").arg(count(recordCharacters(record))).toHtmlEscaped()) +
+                      recordHtml(record, palette()));
+}
+
+QString DataPage::decodedHtml(int row) const
+{
+    const std::vector<int32_t> ids = m_segments->tokens(row, kMaxDetailTokens);
+    const std::vector<uint8_t> mask = m_dataset->split(m_segments->segment(row).split).hasMask()
+                                          ? m_segments->mask(row, kMaxDetailTokens)
+                                          : std::vector<uint8_t>();
+    // Runs of equal loss mask, decoded run by run: the tokens trained on are highlighted.
+    QString out;
+    size_t begin = 0;
+    while (begin < ids.size()) {
+        size_t end = begin + 1;
+        const uint8_t m = mask.empty() ? 0 : mask[begin];
+        while (end < ids.size() && (mask.empty() ? 0 : mask[end]) == m)
+            ++end;
+        const QString text =
+            m_segments->decode(std::vector<int32_t>(ids.begin() + long(begin), ids.begin() + long(end)))
+                .toHtmlEscaped();
+        out += m ? QStringLiteral("<span style=\"background-color:%1; color:%2\">%3</span>")
+                       .arg(roleBackground(QStringLiteral("assistant"), palette()).name(),
+                            roleColor(QStringLiteral("assistant"), palette()).name(), text)
+                 : text;
+        begin = end;
+    }
+    QString h = QStringLiteral("<div style=\"white-space:pre-wrap\">%1</div>").arg(out);
+    const SegmentsModel::Segment s = m_segments->segment(row);
+    if (s.end - s.begin > kMaxDetailTokens)
+        h += QStringLiteral("<p><i>%1</i></p>")
+                 .arg(tr("(cut here: %1 tokens in all)").arg(count(s.end - s.begin)).toHtmlEscaped());
+    return h;
+}
+
+QString DataPage::datasetDetailHtml(int row) const
+{
+    const SegmentsModel::Segment s = m_segments->segment(row);
+    QString h = QStringLiteral("<p><b>%1</b> &middot; %2 &middot; %3</p>")
+                    .arg(tr("%1, segment %2")
+                             .arg(s.split == "val" ? tr("validation") : tr("train"))
+                             .arg(s.index + 1)
+                             .toHtmlEscaped(),
+                         m_segments->partName(row).toHtmlEscaped(),
+                         tr("%1 tokens").arg(count(s.end - s.begin)).toHtmlEscaped());
+    if (m_dataset->kind() != core::data::DatasetKind::Pretrain)
+        h += QStringLiteral("<p style=\"color:gray\">%1</p>")
+                 .arg(tr("Highlighted: the tokens trained on (loss mask).").toHtmlEscaped());
+    if (m_dataset->kind() == core::data::DatasetKind::Preference) {
+        // The record's three segments: its prompt, then both replies side by side.
+        const int64_t first = s.index - s.index % 3;
+        const int prompt = m_segments->rowOf(s.split, first);
+        const int chosen = m_segments->rowOf(s.split, first + 1);
+        const int rejected = m_segments->rowOf(s.split, first + 2);
+        if (prompt >= 0 && chosen >= 0 && rejected >= 0)
+            return h + decodedHtml(prompt) +
+                   sideBySideHtml(tr("Chosen"), decodedHtml(chosen), tr("Rejected"), decodedHtml(rejected),
+                                  palette());
+    }
+    return h + decodedHtml(row);
+}
+
+void DataPage::followLink(const QUrl &url)
+{
+    if (url.scheme() == QStringLiteral("line") && m_source == Source::RawFile) {
+        const int row = m_records->rowAtLine(url.path().toLongLong());
+        if (selectRecord(row)) m_tabs->setCurrentWidget(m_detail);
+        return;
+    }
+    if (url.isLocalFile()) {
+        // An input file of a dataset: open it and go to the line once it is indexed.
+        const qint64 line = url.fragment().toLongLong();
+        const QString file = url.toLocalFile();
+        if (!openFile(file, core::data::DataFormat::Auto)) return;
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection =
+            connect(this, &DataPage::loaded, this, [this, connection, file, line](const QString &path) {
+                disconnect(*connection);
+                if (path == QFileInfo(file).absoluteFilePath() && selectRecord(m_records->rowAtLine(line)))
+                    m_tabs->setCurrentWidget(m_detail);
+            });
+    }
+}
+
+PrepareDialog *DataPage::showPrepareDialog()
+{
+    if (!m_workspace) return nullptr;
+    auto *dialog = new PrepareDialog(*m_workspace, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (m_source == Source::RawFile) {
+        dialog->setInputs({m_path});
+        dialog->setFormat(kFormats[std::max(0, m_formatCombo->currentIndex())]);
+    }
+    if (!statisticsTokenizer().isEmpty()) dialog->setTokenizerDir(statisticsTokenizer());
+    connect(dialog, &PrepareDialog::prepared, this, [this](const QString &dir) {
+        refreshWorkspace();
+        openDataset(dir);
+    });
+    dialog->open();
+    return dialog;
+}
+
+}  // namespace danka::ui
