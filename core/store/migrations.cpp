@@ -131,6 +131,37 @@ CREATE TABLE eval_results (
 CREATE INDEX eval_results_run ON eval_results(run_id, benchmark);
 )sql";
 
+// The studio's chat (core/store/conversations.h). It replaces the chats / chat_messages tables of
+// migration 3, which no Danka ever wrote: one place for conversations, with messages in an explicit order
+// and their generation statistics as JSON (tokens, tokens/s, finish reason), so new statistics need no
+// migration.
+const char *kConversationsSchema = R"sql(
+DROP TABLE chat_messages;
+DROP TABLE chats;
+
+CREATE TABLE conversations (
+    id              INTEGER PRIMARY KEY,
+    title           TEXT NOT NULL,
+    checkpoint_path TEXT NOT NULL DEFAULT '',
+    system_prompt   TEXT NOT NULL DEFAULT '',
+    settings_json   TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings_json)),
+    created_at      REAL NOT NULL,
+    updated_at      REAL NOT NULL
+);
+CREATE INDEX conversations_updated ON conversations(updated_at);
+
+CREATE TABLE messages (
+    id              INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    position        INTEGER NOT NULL,
+    role            TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    content         TEXT NOT NULL,
+    stats_json      TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(stats_json)),
+    created_at      REAL NOT NULL,
+    UNIQUE (conversation_id, position)
+);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration> &migrations()
@@ -139,6 +170,7 @@ const std::vector<Migration> &migrations()
         {1, "runs, metrics, checkpoints, events", kRunsSchema},
         {2, "tokenizers and datasets", kAssetsSchema},
         {3, "preference pairs, chats, evaluation results", kAlignmentSchema},
+        {4, "conversations and messages of the chat (replacing chats)", kConversationsSchema},
     };
     return list;
 }

@@ -37,6 +37,11 @@ void insertDataForVersion(sqlite::Database &db, int version)
         db.exec("INSERT INTO tokenizers (name, path, vocab_size, created_at) VALUES ('bpe', 'tok/bpe', 6400, 1.0)");
         db.exec("INSERT INTO datasets (name, path, kind, created_at) VALUES ('demo', 'data/demo', 'pretrain', 1.0)");
     }
+    if (version >= 4) {
+        db.exec("INSERT INTO conversations (id, title, created_at, updated_at) VALUES (5, 'hi', 1.0, 2.0)");
+        db.exec("INSERT INTO messages (conversation_id, position, role, content, created_at) "
+                "VALUES (5, 0, 'user', 'hello', 1.0)");
+    }
 }
 
 void checkDataOfVersion(ExperimentStore &store, int version)
@@ -53,6 +58,9 @@ void checkDataOfVersion(ExperimentStore &store, int version)
     if (version >= 2) {
         QCOMPARE(store.tokenizers().size(), size_t(1));
         QCOMPARE(store.datasets().size(), size_t(1));
+    }
+    if (version >= 4) {
+        QCOMPARE(store.database().queryInt("SELECT count(*) FROM messages WHERE conversation_id = 5"), int64_t(1));
     }
 }
 
@@ -73,7 +81,7 @@ private Q_SLOTS:
         QCOMPARE(store.database().queryText("PRAGMA journal_mode"), std::string("wal"));
         QCOMPARE(store.database().queryInt("PRAGMA foreign_keys"), int64_t(1));
         for (const char *table : {"runs", "metrics", "checkpoints", "events", "datasets", "tokenizers",
-                                  "preference_pairs", "chats", "chat_messages", "eval_results"}) {
+                                  "preference_pairs", "conversations", "messages", "eval_results"}) {
             const auto count = store.database().queryInt(
                 std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = '") + table + "'");
             QVERIFY2(count == 1, table);

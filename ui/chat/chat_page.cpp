@@ -1,0 +1,876 @@
+// Chat page (see chat_page.h).
+#include "ui/chat/chat_page.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QDoubleSpinBox>
+#include <QElapsedTimer>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListView>
+#include <QMessageBox>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRandomGenerator>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <atomic>
+#include <climits>
+#include <functional>
+#include <mutex>
+
+#include "core/error.h"
+#include "core/store/experiment_store.h"
+#include "core/system_info.h"
+#include "core/text_util.h"
+#include "core/tokenizer/chat_template.h"
+#include "ui/chat/conversation_list_model.h"
+#include "ui/chat/message_view.h"
+#include "ui/common/job_runner.h"
+
+namespace danka::ui {
+
+struct ChatPage::Stream {
+    std::mutex mutex;
+    std::string pending;  // pieces the GUI has not shown yet
+    std::optional<core::GenerateResult> result;
+    int droppedMessages = 0;          // history left out to fit the context
+    std::atomic<bool> cancel{false};  // read by the worker at every piece
+};
+
+struct ChatPage::LoadResult {
+    std::shared_ptr<core::InferenceModel> model;
+    std::string device;
+};
+
+namespace {
+
+constexpr int kPathRole = Qt::UserRole;
+constexpr int kBrowseRole = Qt::UserRole + 1;
+constexpr int kMinDrainMs = 16;   // a reply grows at most at the screen's pace...
+constexpr int kMaxDrainMs = 250;  // ...and at least four times a second however long a repaint takes
+
+// A combo box that refreshes its items just before they are shown: checkpoints appear while runs train.
+class CheckpointBox : public QComboBox {
+public:
+    using QComboBox::QComboBox;
+    std::function<void()> beforePopup;
+    void showPopup() override
+    {
+        if (beforePopup) beforePopup();
+        QComboBox::showPopup();
+    }
+};
+
+// Drops the oldest turns (a user message and the replies after it) until the prompt leaves room for a
+// reply in the model's context. Returns how many messages were left out.
+int fitHistory(const core::InferenceModel &model, core::GenerateRequest &r)
+{
+    const int64_t context = model.config().maxSeqLen;
+    const int64_t room = std::max<int64_t>(1, std::min<int64_t>(r.maxNewTokens, context / 4));
+    int dropped = 0;
+    while (!r.history.empty()) {
+        std::vector<core::data::Message> turns;
+        if (!r.systemPrompt.empty()) turns.push_back({"system", r.systemPrompt});
+        turns.insert(turns.end(), r.history.begin(), r.history.end());
+        turns.push_back({"user", r.prompt});
+        if (static_cast<int64_t>(core::tokenizer::encodePrompt(model.tokenizer(), turns).size()) + room <=
+            context)
+            break;
+        do {
+            r.history.erase(r.history.begin());
+            ++dropped;
+        } while (!r.history.empty() && r.history.front().role != "user");
+    }
+    return dropped;
+}
+
+QString finishReasonText(const std::string &reason)
+{
+    if (reason == "eos") return ChatPage::tr("complete");
+    if (reason == "stop") return ChatPage::tr("stop string");
+    if (reason == "length") return ChatPage::tr("token limit reached");
+    if (reason == "cancelled") return ChatPage::tr("stopped");
+    return QString::fromStdString(reason);
+}
+
+QString statsLine(const core::MessageStats &s)
+{
+    if (s.finishReason.empty()) return {};
+    return ChatPage::tr("%1 tokens in %2 s · %3 tokens/s · %4")
+        .arg(s.tokens)
+        .arg(s.seconds, 0, 'f', 1)
+        .arg(s.tokensPerSecond, 0, 'f', 1)
+        .arg(finishReasonText(s.finishReason));
+}
+
+ChatBubble bubbleOf(const core::ConversationMessage &m)
+{
+    return {QString::fromStdString(m.role), QString::fromStdString(m.content), statsLine(m.stats)};
+}
+
+QGroupBox *group(const QString &title, QLayout *layout, QWidget *parent)
+{
+    auto *box = new QGroupBox(title, parent);
+    box->setLayout(layout);
+    return box;
+}
+
+}  // namespace
+
+ChatPage::ChatPage(QWidget *parent)
+    : QWidget(parent),
+      m_runner(new JobRunner(this)),
+      m_streamTimer(new QTimer(this)),
+      m_checkpointBox(new CheckpointBox(this)),
+      m_modelLabel(new QLabel(this)),
+      m_errorLabel(new QLabel(this)),
+      m_systemPrompt(new QPlainTextEdit(this)),
+      m_greedy(new QCheckBox(tr("&Greedy (always the most likely token)"), this)),
+      m_temperature(new QDoubleSpinBox(this)),
+      m_topK(new QSpinBox(this)),
+      m_topP(new QDoubleSpinBox(this)),
+      m_repetitionPenalty(new QDoubleSpinBox(this)),
+      m_maxNewTokens(new QSpinBox(this)),
+      m_seed(new QSpinBox(this)),
+      m_conversationModel(new ConversationListModel(this)),
+      m_conversationList(new QListView(this)),
+      m_newButton(new QPushButton(tr("&New"), this)),
+      m_deleteButton(new QPushButton(tr("De&lete"), this)),
+      m_view(new MessageView(this)),
+      m_input(new QPlainTextEdit(this)),
+      m_sendButton(new QPushButton(tr("&Send"), this)),
+      m_stopButton(new QPushButton(tr("S&top"), this)),
+      m_statsLabel(new QLabel(this))
+{
+    connect(m_runner, &JobRunner::finished, this, &ChatPage::onJobFinished);
+    connect(m_streamTimer, &QTimer::timeout, this, &ChatPage::drainStream);
+    m_streamTimer->setInterval(kMinDrainMs);
+
+    m_view->setPlaceholderText(tr("Choose a checkpoint, then type a message below."));
+    m_errorLabel->setWordWrap(true);
+    m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_errorLabel->setStyleSheet(QStringLiteral("color:#d03030"));
+    m_errorLabel->hide();
+    m_statsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+
+    m_input->setPlaceholderText(tr("Message (Enter sends, Shift+Enter starts a new line)"));
+    m_input->setMaximumHeight(96);
+    m_input->setTabChangesFocus(true);
+    m_input->installEventFilter(this);
+    m_sendButton->setDefault(true);
+    connect(m_sendButton, &QPushButton::clicked, this, &ChatPage::sendInput);
+    connect(m_stopButton, &QPushButton::clicked, this, &ChatPage::stop);
+
+    auto *buttons = new QVBoxLayout;
+    buttons->addWidget(m_sendButton);
+    buttons->addWidget(m_stopButton);
+    buttons->addStretch();
+    auto *inputRow = new QHBoxLayout;
+    inputRow->addWidget(m_input, 1);
+    inputRow->addLayout(buttons);
+
+    auto *center = new QWidget(this);
+    auto *centerLayout = new QVBoxLayout(center);
+    centerLayout->setContentsMargins(0, 0, 0, 0);
+    centerLayout->addWidget(m_errorLabel);
+    centerLayout->addWidget(m_view, 1);
+    centerLayout->addWidget(m_statsLabel);
+    centerLayout->addLayout(inputRow);
+
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(createConversationPane());
+    splitter->addWidget(center);
+    splitter->addWidget(createSettingsPane());
+    splitter->setStretchFactor(0, 1);
+    splitter->setStretchFactor(1, 4);
+    splitter->setStretchFactor(2, 1);
+    splitter->setCollapsible(1, false);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(splitter);
+
+    core::GenerateRequest defaults;
+    defaults.seed = core::kRandomSeed;  // a chat gives a different reply each time unless a seed is set
+    setSamplingSettings(defaults);
+    m_modelLabel->setText(tr("No model loaded."));
+    setState(State::NoModel);
+    setWorkspace(std::nullopt);
+}
+
+ChatPage::~ChatPage()
+{
+    // The worker must be gone before the page: a reply stops at its next token, a load runs to its end.
+    if (m_stream) m_stream->cancel = true;
+    delete m_runner;
+    m_runner = nullptr;
+}
+
+QWidget *ChatPage::createConversationPane()
+{
+    m_conversationList->setModel(m_conversationModel);
+    m_conversationList->setEditTriggers(QAbstractItemView::EditKeyPressed | QAbstractItemView::DoubleClicked);
+    m_conversationList->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_conversationList->setAlternatingRowColors(true);
+    m_conversationList->setWordWrap(true);
+    m_conversationList->setToolTip(tr("Click a conversation to reopen it; double-click to rename it."));
+    connect(m_conversationList, &QListView::clicked, this, &ChatPage::onConversationActivated);
+    connect(m_conversationList, &QListView::activated, this, &ChatPage::onConversationActivated);
+    connect(m_conversationModel, &ConversationListModel::titleEdited, this,
+            [this](qint64 id, const QString &title) {
+                if (!m_conversations) return;
+                try {
+                    m_conversations->setTitle(id, title.toStdString());
+                } catch (const core::Error &e) {
+                    showError(QString::fromStdString(e.what()));
+                }
+            });
+    connect(m_newButton, &QPushButton::clicked, this, &ChatPage::newConversation);
+    connect(m_deleteButton, &QPushButton::clicked, this, &ChatPage::deleteSelectedConversation);
+
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(new QLabel(tr("Conversations"), pane));
+    layout->addWidget(m_conversationList, 1);
+    auto *row = new QHBoxLayout;
+    row->addWidget(m_newButton);
+    row->addWidget(m_deleteButton);
+    layout->addLayout(row);
+    return pane;
+}
+
+QWidget *ChatPage::createSettingsPane()
+{
+    auto *box = static_cast<CheckpointBox *>(m_checkpointBox);
+    box->beforePopup = [this] { refreshCheckpoints(); };
+    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    box->setMinimumContentsLength(16);
+    connect(box, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        if (m_checkpointBox->itemData(index, kBrowseRole).toBool()) {
+            chooseCheckpointFolder();
+            return;
+        }
+        const QString path = m_checkpointBox->itemData(index, kPathRole).toString();
+        if (!path.isEmpty()) openCheckpoint(path);
+    });
+    m_modelLabel->setWordWrap(true);
+    m_modelLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *modelLayout = new QVBoxLayout;
+    modelLayout->addWidget(m_checkpointBox);
+    modelLayout->addWidget(m_modelLabel);
+
+    m_systemPrompt->setPlaceholderText(tr("Optional: instructions the model sees before the conversation"));
+    m_systemPrompt->setMaximumHeight(110);
+    m_systemPrompt->setTabChangesFocus(true);
+    auto *systemLayout = new QVBoxLayout;
+    systemLayout->addWidget(m_systemPrompt);
+
+    m_temperature->setRange(0.01, 5.0);
+    m_temperature->setSingleStep(0.05);
+    m_temperature->setDecimals(2);
+    m_temperature->setToolTip(
+        tr("Below 1 the likely tokens win more often; above 1 the choice gets more random."));
+    m_topK->setRange(0, 100000);
+    m_topK->setSpecialValueText(tr("off"));
+    m_topK->setToolTip(tr("Sample only among the k most likely tokens (0: all)."));
+    m_topP->setRange(0.01, 1.0);
+    m_topP->setSingleStep(0.05);
+    m_topP->setDecimals(2);
+    m_topP->setToolTip(tr("Sample among the most likely tokens whose probabilities add up to p (1: all)."));
+    m_repetitionPenalty->setRange(1.0, 3.0);
+    m_repetitionPenalty->setSingleStep(0.05);
+    m_repetitionPenalty->setDecimals(2);
+    m_repetitionPenalty->setToolTip(tr("Above 1, tokens already in the conversation become less likely."));
+    m_maxNewTokens->setRange(1, 1 << 20);
+    m_maxNewTokens->setToolTip(
+        tr("The reply ends after this many tokens (and at the model's context length)."));
+    m_seed->setRange(-1, INT_MAX);
+    m_seed->setSpecialValueText(tr("random"));
+    m_seed->setToolTip(
+        tr("The same seed, prompt and settings give the same reply; \"random\" draws a new one."));
+    connect(m_greedy, &QCheckBox::toggled, this, [this](bool greedy) {
+        for (QWidget *w :
+             std::initializer_list<QWidget *>{m_temperature, m_topK, m_topP, m_repetitionPenalty, m_seed})
+            w->setEnabled(!greedy);
+    });
+    auto *form = new QFormLayout;
+    form->addRow(m_greedy);
+    form->addRow(tr("&Temperature:"), m_temperature);
+    form->addRow(tr("Top-&k:"), m_topK);
+    form->addRow(tr("Top-&p:"), m_topP);
+    form->addRow(tr("&Repetition penalty:"), m_repetitionPenalty);
+    form->addRow(tr("&Max new tokens:"), m_maxNewTokens);
+    form->addRow(tr("S&eed:"), m_seed);
+
+    auto *pane = new QWidget(this);
+    auto *layout = new QVBoxLayout(pane);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(group(tr("Checkpoint"), modelLayout, pane));
+    layout->addWidget(group(tr("System prompt"), systemLayout, pane));
+    layout->addWidget(group(tr("Sampling"), form, pane));
+    layout->addStretch();
+    return pane;
+}
+
+// --- workspace, checkpoints and settings ------------------------------------------------------------------
+
+void ChatPage::setWorkspace(const std::optional<core::Workspace> &workspace)
+{
+    if (m_state == State::Generating) {
+        m_discardReply = true;
+        stop();
+    }
+    m_conversations.reset();
+    m_store.reset();
+    m_workspace.reset();
+    m_conversationId.reset();
+    m_messages.clear();
+    if (workspace) {
+        m_store = std::make_unique<core::ExperimentStore>(workspace->databasePath());  // may throw
+        m_conversations = std::make_unique<core::ConversationStore>(*m_store);
+        m_workspace = workspace;
+    }
+    m_view->setMessages({});
+    m_statsLabel->clear();
+    refreshCheckpoints();
+    refreshConversations();
+}
+
+QString ChatPage::absoluteCheckpointPath(const std::string &path) const
+{
+    const QString p = QString::fromStdString(path);
+    if (QDir::isAbsolutePath(p) || !m_workspace) return QDir::cleanPath(p);
+    return QDir::cleanPath(QDir(QString::fromStdString(m_workspace->path())).filePath(p));
+}
+
+void ChatPage::refreshCheckpoints()
+{
+    struct Choice {
+        QString label;
+        QString path;
+        double createdAt;
+    };
+    std::vector<Choice> choices;
+    if (m_store) {
+        try {
+            for (const core::RunRecord &run : m_store->runs())
+                for (const core::CheckpointRecord &c : m_store->checkpoints(run.id))
+                    choices.push_back({tr("%1 · step %2").arg(QString::fromStdString(run.name)).arg(c.step),
+                                       absoluteCheckpointPath(c.path), c.createdAt});
+        } catch (const core::Error &e) {
+            showError(QString::fromStdString(e.what()));
+        }
+    }
+    std::stable_sort(choices.begin(), choices.end(),
+                     [](const Choice &a, const Choice &b) { return a.createdAt > b.createdAt; });
+    const QString current = !m_loadingDir.isEmpty() ? m_loadingDir : m_modelDir;
+    // Folders opened directly come first (the current one included), then the store's checkpoints.
+    QStringList extra;
+    for (const QString &dir : m_extraCheckpoints)
+        if (std::none_of(choices.begin(), choices.end(), [&](const Choice &c) { return c.path == dir; }))
+            extra.push_back(dir);
+
+    const QSignalBlocker blocker(m_checkpointBox);
+    m_checkpointBox->clear();
+    m_checkpointBox->addItem(tr("Choose a checkpoint..."));
+    for (const QString &dir : extra) {
+        m_checkpointBox->addItem(QFileInfo(dir).fileName(), dir);
+        m_checkpointBox->setItemData(m_checkpointBox->count() - 1, dir, Qt::ToolTipRole);
+    }
+    for (const Choice &c : choices) {
+        m_checkpointBox->addItem(c.label, c.path);
+        m_checkpointBox->setItemData(m_checkpointBox->count() - 1, c.path, Qt::ToolTipRole);
+    }
+    m_checkpointBox->insertSeparator(m_checkpointBox->count());
+    m_checkpointBox->addItem(tr("Browse..."));
+    m_checkpointBox->setItemData(m_checkpointBox->count() - 1, true, kBrowseRole);
+    selectCheckpointInBox(current);
+}
+
+void ChatPage::selectCheckpointInBox(const QString &dir)
+{
+    const QSignalBlocker blocker(m_checkpointBox);
+    const int index = dir.isEmpty() ? -1 : m_checkpointBox->findData(dir, kPathRole);
+    m_checkpointBox->setCurrentIndex(std::max(index, 0));
+}
+
+void ChatPage::chooseCheckpointFolder()
+{
+    const QString current = !m_loadingDir.isEmpty() ? m_loadingDir : m_modelDir;
+    const QString start = !current.isEmpty() ? QFileInfo(current).absolutePath()
+                          : m_workspace      ? QString::fromStdString(m_workspace->runsDir())
+                                             : QDir::homePath();
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Checkpoint Folder"), start);
+    if (dir.isEmpty()) {
+        selectCheckpointInBox(current);
+        return;
+    }
+    openCheckpoint(dir);
+}
+
+QString ChatPage::systemPrompt() const
+{
+    return m_systemPrompt->toPlainText();
+}
+
+void ChatPage::setSystemPrompt(const QString &prompt)
+{
+    m_systemPrompt->setPlainText(prompt);
+}
+
+core::GenerateRequest ChatPage::samplingSettings() const
+{
+    core::GenerateRequest r;
+    r.greedy = m_greedy->isChecked();
+    r.temperature = m_temperature->value();
+    r.topK = m_topK->value();
+    r.topP = m_topP->value();
+    r.repetitionPenalty = m_repetitionPenalty->value();
+    r.maxNewTokens = m_maxNewTokens->value();
+    r.seed = m_seed->value() < 0 ? core::kRandomSeed : static_cast<uint64_t>(m_seed->value());
+    return r;
+}
+
+void ChatPage::setSamplingSettings(const core::GenerateRequest &r)
+{
+    m_greedy->setChecked(r.greedy);
+    m_temperature->setValue(r.temperature);
+    m_topK->setValue(static_cast<int>(std::clamp<int64_t>(r.topK, 0, m_topK->maximum())));
+    m_topP->setValue(r.topP);
+    m_repetitionPenalty->setValue(r.repetitionPenalty);
+    m_maxNewTokens->setValue(
+        static_cast<int>(std::clamp<int64_t>(r.maxNewTokens, 1, m_maxNewTokens->maximum())));
+    m_seed->setValue(r.seed == core::kRandomSeed ? -1
+                                                 : static_cast<int>(std::min<uint64_t>(r.seed, INT_MAX)));
+}
+
+// --- state -------------------------------------------------------------------------------------------------
+
+void ChatPage::setState(State state)
+{
+    m_state = state;
+    const bool generating = state == State::Generating;
+    m_sendButton->setEnabled(state == State::Ready);
+    m_stopButton->setEnabled(generating);
+    m_conversationList->setEnabled(!generating);
+    m_newButton->setEnabled(!generating);
+    m_deleteButton->setEnabled(!generating);
+    Q_EMIT stateChanged(state);
+}
+
+void ChatPage::showError(const QString &message)
+{
+    m_error = message;
+    m_errorLabel->setText(message);
+    m_errorLabel->setVisible(!message.isEmpty());
+    if (!message.isEmpty()) Q_EMIT errorOccurred(message);
+}
+
+void ChatPage::clearError()
+{
+    showError(QString());
+}
+
+QString ChatPage::statsText() const
+{
+    return m_statsLabel->text();
+}
+
+void ChatPage::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    refreshCheckpoints();
+    refreshConversations();
+}
+
+bool ChatPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_input && event->type() == QEvent::KeyPress) {
+        const auto *key = static_cast<QKeyEvent *>(event);
+        if ((key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter) &&
+            !(key->modifiers() & Qt::ShiftModifier)) {
+            sendInput();
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+// --- loading -----------------------------------------------------------------------------------------------
+
+void ChatPage::openCheckpoint(const QString &dir)
+{
+    if (dir.trimmed().isEmpty()) return;
+    const QString path = QDir::cleanPath(QDir(dir).absolutePath());
+    if (!m_extraCheckpoints.contains(path)) m_extraCheckpoints.prepend(path);
+    if (m_state == State::Generating || m_state == State::Loading) {
+        m_pendingCheckpoint = path;  // taken up when the current job ends
+        if (m_state == State::Generating) stop();
+        return;
+    }
+    if (path == m_modelDir && m_model) {
+        selectCheckpointInBox(path);
+        return;
+    }
+    startLoad(path);
+}
+
+void ChatPage::startLoad(const QString &dir)
+{
+    clearError();
+    m_pendingCheckpoint.clear();
+    // The previous model is released on the worker before the new one loads: its tensors are torch state,
+    // and one card rarely holds two models.
+    auto previous = std::make_shared<std::shared_ptr<core::InferenceModel>>(std::move(m_model));
+    m_model.reset();
+    m_modelDir.clear();
+    m_loadingDir = dir;
+    m_loaded = std::make_shared<LoadResult>();
+    const std::shared_ptr<LoadResult> loaded = m_loaded;
+    const std::string path = dir.toStdString();
+    const std::string device = m_device.toStdString();
+    const bool started =
+        m_runner->start(tr("Loading %1").arg(QFileInfo(dir).fileName()),
+                        [previous, loaded, path, device](core::JobContext &) {
+                            previous->reset();
+                            std::string d = device;
+                            if (d == "auto") d = core::systemInfo().runtime.cudaAvailable ? "cuda" : "cpu";
+                            loaded->model = core::InferenceModel::load(path, d);
+                            loaded->device = d;
+                        });
+    if (!started) {  // cannot happen while the states are kept right; say so rather than hang in Loading
+        showError(tr("Cannot load %1: another job of this page is still running.").arg(dir));
+        return;
+    }
+    m_jobKind = JobKind::Load;
+    m_modelLabel->setText(tr("Loading %1...").arg(dir));
+    setState(State::Loading);
+    refreshCheckpoints();
+}
+
+void ChatPage::onJobFinished(int jobState, const QString &error)
+{
+    const JobKind kind = m_jobKind;
+    m_jobKind = JobKind::None;
+    if (kind == JobKind::Load) finishLoad(jobState, error);
+    if (kind == JobKind::Generate) finishReply(jobState, error);
+    if (!m_pendingCheckpoint.isEmpty() && m_state != State::Loading && m_state != State::Generating) {
+        const QString next = m_pendingCheckpoint;
+        m_pendingCheckpoint.clear();
+        openCheckpoint(next);
+    }
+}
+
+void ChatPage::finishLoad(int jobState, const QString &error)
+{
+    const QString dir = m_loadingDir;
+    m_loadingDir.clear();
+    const std::shared_ptr<LoadResult> loaded = std::move(m_loaded);
+    if (static_cast<core::JobState>(jobState) == core::JobState::Completed && loaded && loaded->model) {
+        m_model = std::move(loaded->model);
+        m_modelDir = dir;
+        const model::ModelConfig &c = m_model->config();
+        m_modelLabel->setText(
+            tr("%1\n%2 parameters · %3 layers · context %4 tokens · %5")
+                .arg(dir, QString::fromStdString(core::formatCount(static_cast<double>(c.parameterCount()))))
+                .arg(c.nLayers)
+                .arg(c.maxSeqLen)
+                .arg(QString::fromStdString(loaded->device)));
+        setState(State::Ready);
+        m_input->setFocus();
+    } else {
+        const QString reason = error.isEmpty() ? tr("the load was cancelled") : error;
+        m_modelLabel->setText(tr("No model loaded."));
+        setState(State::NoModel);
+        showError(tr("Cannot load the checkpoint %1:\n%2").arg(dir, reason));
+    }
+    refreshCheckpoints();
+}
+
+// --- conversations -----------------------------------------------------------------------------------------
+
+void ChatPage::refreshConversations()
+{
+    std::vector<core::Conversation> list;
+    if (m_conversations) {
+        try {
+            list = m_conversations->list();
+        } catch (const core::Error &e) {
+            showError(QString::fromStdString(e.what()));
+        }
+    }
+    m_conversationModel->setConversations(std::move(list));
+    const int row = m_conversationId ? m_conversationModel->rowOfConversation(*m_conversationId) : -1;
+    if (row >= 0)
+        m_conversationList->setCurrentIndex(m_conversationModel->index(row));
+    else
+        m_conversationList->clearSelection();
+    m_deleteButton->setEnabled(m_state != State::Generating && m_conversationModel->rowCount() > 0);
+}
+
+void ChatPage::onConversationActivated(const QModelIndex &index)
+{
+    if (!index.isValid()) return;
+    const qint64 id = index.data(ConversationListModel::ConversationIdRole).toLongLong();
+    if (m_conversationId != id) openConversation(id);
+}
+
+void ChatPage::showMessages()
+{
+    QVector<ChatBubble> bubbles;
+    for (const core::ConversationMessage &m : m_messages)
+        bubbles.push_back(bubbleOf(m));
+    m_view->setMessages(bubbles);
+}
+
+bool ChatPage::openConversation(qint64 conversationId)
+{
+    if (m_state == State::Generating || !m_conversations) return false;
+    std::optional<core::Conversation> c;
+    try {
+        c = m_conversations->get(conversationId);
+    } catch (const core::Error &e) {
+        showError(QString::fromStdString(e.what()));
+        return false;
+    }
+    if (!c) {
+        showError(tr("Conversation %1 no longer exists.").arg(conversationId));
+        refreshConversations();
+        return false;
+    }
+    clearError();
+    m_conversationId = c->id;
+    m_messages = std::move(c->messages);
+    setSystemPrompt(QString::fromStdString(c->systemPrompt));
+    core::GenerateRequest settings = samplingSettings();
+    core::applySamplingSettings(c->settingsJson, settings);
+    setSamplingSettings(settings);
+    showMessages();
+    m_statsLabel->clear();
+    refreshConversations();
+    if (!c->checkpointPath.empty()) {
+        const QString dir = absoluteCheckpointPath(c->checkpointPath);
+        if (dir != m_modelDir && dir != m_loadingDir) openCheckpoint(dir);
+    }
+    return true;
+}
+
+void ChatPage::newConversation()
+{
+    if (m_state == State::Generating) return;
+    m_conversationId.reset();
+    m_messages.clear();
+    m_view->setMessages({});
+    m_statsLabel->clear();
+    m_conversationList->clearSelection();
+    m_input->setFocus();
+}
+
+void ChatPage::deleteConversation(qint64 conversationId)
+{
+    if (!m_conversations || m_state == State::Generating) return;
+    try {
+        m_conversations->remove(conversationId);
+    } catch (const core::Error &e) {
+        showError(QString::fromStdString(e.what()));
+    }
+    if (m_conversationId == conversationId) newConversation();
+    refreshConversations();
+}
+
+void ChatPage::deleteSelectedConversation()
+{
+    const QModelIndex index = m_conversationList->currentIndex();
+    const core::Conversation *c = m_conversationModel->conversationAt(index.row());
+    if (!c || !m_conversationList->selectionModel()->isSelected(index)) return;
+    const auto answer = QMessageBox::question(this, tr("Delete Conversation"),
+                                              tr("Delete the conversation \"%1\" and its %2 messages?")
+                                                  .arg(QString::fromStdString(c->title))
+                                                  .arg(c->messageCount),
+                                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
+    if (answer == QMessageBox::Yes) deleteConversation(c->id);
+}
+
+void ChatPage::saveConversationSettings()
+{
+    if (!m_conversations || !m_conversationId) return;
+    m_conversations->updateSettings(*m_conversationId, m_modelDir.toStdString(), systemPrompt().toStdString(),
+                                    core::samplingSettingsJson(samplingSettings()));
+}
+
+// --- replies -----------------------------------------------------------------------------------------------
+
+void ChatPage::sendInput()
+{
+    if (sendMessage(m_input->toPlainText())) m_input->clear();
+}
+
+bool ChatPage::sendMessage(const QString &text)
+{
+    const QString message = text.trimmed();
+    if (message.isEmpty()) return false;
+    if (m_state != State::Ready || !m_model) {
+        showError(m_state == State::Generating ? tr("Wait for the reply to finish, or stop it.")
+                  : m_state == State::Loading  ? tr("The model is still loading.")
+                                               : tr("Choose a checkpoint to chat with first."));
+        return false;
+    }
+    clearError();
+
+    core::GenerateRequest request = samplingSettings();
+    request.chat = true;
+    request.prompt = message.toStdString();
+    request.systemPrompt = systemPrompt().trimmed().toStdString();
+    for (const core::ConversationMessage &m : m_messages)
+        if (m.role == "user" || m.role == "assistant") request.history.push_back({m.role, m.content});
+    if (request.seed == core::kRandomSeed)
+        request.seed = QRandomGenerator::global()->generate64() % core::kRandomSeed;
+
+    core::ConversationMessage userMessage;
+    userMessage.role = "user";
+    userMessage.content = request.prompt;
+    userMessage.createdAt = core::nowSeconds();
+    if (m_conversations) {
+        try {
+            if (!m_conversationId)
+                m_conversationId = m_conversations->create(
+                    core::conversationTitle(request.prompt), m_modelDir.toStdString(),
+                    systemPrompt().toStdString(), core::samplingSettingsJson(samplingSettings()));
+            else
+                saveConversationSettings();
+            userMessage.id = m_conversations->appendMessage(*m_conversationId, "user", request.prompt);
+            userMessage.conversationId = *m_conversationId;
+        } catch (const core::Error &e) {
+            showError(tr("The conversation could not be saved: %1").arg(QString::fromStdString(e.what())));
+        }
+    }
+    m_messages.push_back(userMessage);
+    m_view->appendMessage(bubbleOf(userMessage));
+
+    m_stream = std::make_shared<Stream>();
+    m_discardReply = false;
+    m_reply.clear();
+    const std::shared_ptr<Stream> stream = m_stream;
+    const std::shared_ptr<core::InferenceModel> model = m_model;
+    const bool started =
+        m_runner->start(tr("Chat reply"), [stream, model, request](core::JobContext &) mutable {
+            const int dropped = fitHistory(*model, request);
+            {
+                std::lock_guard lock(stream->mutex);
+                stream->droppedMessages = dropped;
+            }
+            core::GenerateResult result = model->generate(request, [&stream](const std::string &piece) {
+                std::lock_guard lock(stream->mutex);
+                stream->pending += piece;
+                return !stream->cancel.load();
+            });
+            std::lock_guard lock(stream->mutex);
+            stream->result = std::move(result);
+        });
+    if (!started) {
+        showError(tr("Cannot start the reply: another job of this page is still running."));
+        return false;
+    }
+    m_jobKind = JobKind::Generate;
+    m_view->setStreamingReply(QString());
+    m_statsLabel->setText(tr("Generating..."));
+    m_streamTimer->setInterval(kMinDrainMs);
+    m_streamTimer->start();
+    setState(State::Generating);
+    refreshConversations();
+    return true;
+}
+
+void ChatPage::drainStream()
+{
+    if (!m_stream) return;
+    std::string pending;
+    {
+        std::lock_guard lock(m_stream->mutex);
+        pending.swap(m_stream->pending);
+    }
+    if (pending.empty()) return;
+    m_reply += QString::fromStdString(pending);  // pieces never end inside a character
+    QElapsedTimer t;
+    t.start();
+    m_view->setStreamingReply(m_reply);
+    // A long transcript takes longer to lay out: repaint less often rather than keep the GUI thread busy.
+    m_streamTimer->setInterval(std::clamp(static_cast<int>(2 * t.elapsed()), kMinDrainMs, kMaxDrainMs));
+    Q_EMIT replyUpdated(m_reply);
+}
+
+void ChatPage::stop()
+{
+    if (m_state != State::Generating || !m_stream) return;
+    m_stream->cancel = true;
+    m_stopButton->setEnabled(false);
+    m_statsLabel->setText(tr("Stopping..."));
+}
+
+void ChatPage::finishReply(int jobState, const QString &error)
+{
+    m_streamTimer->stop();
+    drainStream();
+    std::optional<core::GenerateResult> result;
+    int dropped = 0;
+    if (m_stream) {
+        std::lock_guard lock(m_stream->mutex);
+        result = std::move(m_stream->result);
+        dropped = m_stream->droppedMessages;
+    }
+    m_stream.reset();
+    setState(m_model ? State::Ready : State::NoModel);
+    if (m_discardReply) {
+        m_discardReply = false;
+        m_view->clearStreamingReply();
+        m_statsLabel->clear();
+        return;
+    }
+    if (static_cast<core::JobState>(jobState) != core::JobState::Completed || !result) {
+        m_view->clearStreamingReply();
+        m_statsLabel->clear();
+        showError(tr("The reply failed: %1").arg(error.isEmpty() ? tr("no result") : error));
+        return;
+    }
+
+    core::ConversationMessage reply;
+    reply.role = "assistant";
+    reply.content = result->text;
+    reply.createdAt = core::nowSeconds();
+    reply.stats.tokens = static_cast<int64_t>(result->generatedIds.size());
+    reply.stats.tokensPerSecond = result->tokensPerSecond;
+    reply.stats.seconds = result->seconds;
+    reply.stats.finishReason = result->finishReason;
+    if (m_conversations && m_conversationId) {
+        try {
+            reply.id =
+                m_conversations->appendMessage(*m_conversationId, reply.role, reply.content, reply.stats);
+            reply.conversationId = *m_conversationId;
+        } catch (const core::Error &e) {
+            showError(tr("The reply could not be saved: %1").arg(QString::fromStdString(e.what())));
+        }
+    }
+    m_messages.push_back(reply);
+    m_view->commitStreamingReply(bubbleOf(reply));
+    m_lastFinishReason = QString::fromStdString(result->finishReason);
+    QString stats = statsLine(reply.stats);
+    if (dropped > 0)
+        stats += QLatin1Char('\n') +
+                 tr("%1 earlier messages were left out to fit the model's context.").arg(dropped);
+    m_statsLabel->setText(stats);
+    refreshConversations();
+    Q_EMIT replyFinished(QString::fromStdString(result->text), m_lastFinishReason);
+}
+
+}  // namespace danka::ui

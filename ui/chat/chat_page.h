@@ -1,0 +1,163 @@
+// The Chat page: pick a checkpoint (any checkpoint of any run, or a folder), a system prompt and sampling
+// settings, and chat. The model loads and replies are generated on a worker; the reply's pieces land in a
+// buffer that a GUI timer drains into the transcript, so it grows token by token and the window never waits.
+// Stop ends a reply at the next token. Conversations and their messages are saved in the workspace's store
+// as they complete and listed for reopening (with their checkpoint and settings).
+#pragma once
+
+#include <QStringList>
+#include <QWidget>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "core/inference.h"
+#include "core/store/conversations.h"
+#include "core/workspace.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QListView;
+class QPlainTextEdit;
+class QPushButton;
+class QSpinBox;
+class QTimer;
+
+namespace danka::core {
+class ExperimentStore;
+}
+
+namespace danka::ui {
+
+class ConversationListModel;
+class JobRunner;
+class MessageView;
+
+class ChatPage : public QWidget {
+    Q_OBJECT
+public:
+    enum class State { NoModel, Loading, Ready, Generating };
+    Q_ENUM(State)
+
+    explicit ChatPage(QWidget *parent = nullptr);
+    ~ChatPage() override;  // stops a reply and waits for the worker
+
+    // Lists the checkpoints and conversations of `workspace` (nullopt: none; chats are then not saved).
+    // Throws core::Error when its store cannot be opened.
+    void setWorkspace(const std::optional<core::Workspace> &workspace);
+    // Where models load: "auto" (CUDA when available, else CPU; the default), "cpu" or "cuda".
+    void setDevice(const QString &device) { m_device = device; }
+
+    State state() const { return m_state; }
+    QString loadedCheckpoint() const { return m_modelDir; }          // empty while none is loaded
+    QString errorText() const { return m_error; }                    // the last error shown, "" when none
+    QString lastFinishReason() const { return m_lastFinishReason; }  // "eos", "stop", "length", "cancelled"
+    QString statsText() const;                                       // tokens and tokens/s of the last reply
+    std::optional<int64_t> conversationId() const { return m_conversationId; }
+    const std::vector<core::ConversationMessage> &messages() const { return m_messages; }
+
+    QString systemPrompt() const;
+    void setSystemPrompt(const QString &prompt);
+    // The sampling fields of a request (greedy, temperature, top-k, top-p, repetition penalty, max new
+    // tokens, seed; seed core::kRandomSeed draws a new one for every reply).
+    core::GenerateRequest samplingSettings() const;
+    void setSamplingSettings(const core::GenerateRequest &settings);
+
+    MessageView *messageView() const { return m_view; }
+    ConversationListModel *conversationModel() const { return m_conversationModel; }
+    QComboBox *checkpointBox() const { return m_checkpointBox; }
+
+public Q_SLOTS:
+    // Loads the checkpoint folder `dir` (the Runs page's "Chat with this"); a reply in progress is stopped
+    // first. Errors (a folder that is not a checkpoint...) are shown in the page.
+    void openCheckpoint(const QString &dir);
+    // Sends `text` as the user's next message (Ready state only). Returns false when it was not sent.
+    bool sendMessage(const QString &text);
+    void stop();
+    void newConversation();
+    bool openConversation(qint64 conversationId);    // restores messages, checkpoint and settings
+    void deleteConversation(qint64 conversationId);  // no confirmation (the Delete button asks)
+    void refreshCheckpoints();
+    void refreshConversations();
+
+Q_SIGNALS:
+    void stateChanged(danka::ui::ChatPage::State state);
+    void replyUpdated(const QString &textSoFar);  // each time the streaming reply grows in the view
+    void replyFinished(const QString &text, const QString &finishReason);
+    void errorOccurred(const QString &message);
+
+protected:
+    void showEvent(QShowEvent *event) override;
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    struct Stream;      // what the generating worker shares with the GUI thread
+    struct LoadResult;  // what the loading worker hands over
+
+    QWidget *createSettingsPane();
+    QWidget *createConversationPane();
+    void setState(State state);
+    void showError(const QString &message);
+    void clearError();
+    void startLoad(const QString &dir);
+    void onJobFinished(int jobState, const QString &error);
+    void finishLoad(int jobState, const QString &error);
+    void finishReply(int jobState, const QString &error);
+    void drainStream();
+    void chooseCheckpointFolder();
+    void selectCheckpointInBox(const QString &dir);
+    void sendInput();
+    void deleteSelectedConversation();
+    void onConversationActivated(const QModelIndex &index);
+    void saveConversationSettings();
+    void showMessages();
+    QString absoluteCheckpointPath(const std::string &path) const;
+
+    std::optional<core::Workspace> m_workspace;
+    std::unique_ptr<core::ExperimentStore> m_store;
+    std::unique_ptr<core::ConversationStore> m_conversations;
+    std::optional<int64_t> m_conversationId;
+    std::vector<core::ConversationMessage> m_messages;
+
+    State m_state = State::NoModel;
+    QString m_device = QStringLiteral("auto");
+    JobRunner *m_runner;
+    enum class JobKind { None, Load, Generate } m_jobKind = JobKind::None;
+    std::shared_ptr<core::InferenceModel> m_model;
+    QString m_modelDir;
+    QString m_loadingDir;
+    QString m_pendingCheckpoint;     // asked for while busy: loaded when the current job ends
+    QStringList m_extraCheckpoints;  // folders opened that are not checkpoints of the store's runs
+    std::shared_ptr<LoadResult> m_loaded;
+    bool m_discardReply = false;  // the workspace changed during the reply: it belongs nowhere now
+    std::shared_ptr<Stream> m_stream;
+    QString m_reply;  // the streaming reply as shown
+    QTimer *m_streamTimer;
+    QString m_error;
+    QString m_lastFinishReason;
+
+    QComboBox *m_checkpointBox;
+    QLabel *m_modelLabel;
+    QLabel *m_errorLabel;
+    QPlainTextEdit *m_systemPrompt;
+    QCheckBox *m_greedy;
+    QDoubleSpinBox *m_temperature;
+    QSpinBox *m_topK;
+    QDoubleSpinBox *m_topP;
+    QDoubleSpinBox *m_repetitionPenalty;
+    QSpinBox *m_maxNewTokens;
+    QSpinBox *m_seed;
+    ConversationListModel *m_conversationModel;
+    QListView *m_conversationList;
+    QPushButton *m_newButton;
+    QPushButton *m_deleteButton;
+    MessageView *m_view;
+    QPlainTextEdit *m_input;
+    QPushButton *m_sendButton;
+    QPushButton *m_stopButton;
+    QLabel *m_statsLabel;
+};
+
+}  // namespace danka::ui
