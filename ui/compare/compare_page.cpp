@@ -1,0 +1,579 @@
+// Compare page (see compare_page.h).
+#include "ui/compare/compare_page.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QSignalBlocker>
+#include <QSlider>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStackedWidget>
+#include <QTableView>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/store/experiment_store.h"
+#include "ui/compare/config_diff_model.h"
+#include "ui/compare/run_check_model.h"
+#include "ui/runs/runs_model.h"
+
+namespace danka::ui {
+
+namespace {
+
+constexpr const char *kTokensMetric = "train/tokens";
+
+// Tokens seen at `step`, linear between the logged points of "train/tokens" (ascending steps) and extended
+// along the nearest segment beyond them; a single point scales with the step.
+double tokensAt(const std::vector<core::SeriesPoint> &tokens, double step)
+{
+    if (tokens.size() == 1)
+        return tokens[0].step > 0 ? tokens[0].value * step / tokens[0].step : tokens[0].value;
+    auto it = std::lower_bound(tokens.begin(), tokens.end(), step,
+                               [](const core::SeriesPoint &p, double s) { return p.step < s; });
+    size_t i = static_cast<size_t>(it - tokens.begin());
+    i = std::clamp<size_t>(i, 1, tokens.size() - 1);
+    const core::SeriesPoint &a = tokens[i - 1], &b = tokens[i];
+    if (b.step == a.step) return b.value;
+    return a.value + (b.value - a.value) * (step - a.step) / (b.step - a.step);
+}
+
+}  // namespace
+
+ComparePage::ComparePage(QWidget *parent)
+    : QWidget(parent),
+      m_metric(QStringLiteral("train/loss")),
+      m_runsModel(new RunsModel(this)),
+      m_checkModel(new RunCheckModel(m_runsModel, this)),
+      m_proxy(new QSortFilterProxyModel(this)),
+      m_diffModel(new ConfigDiffModel(this)),
+      m_stack(new QStackedWidget(this)),
+      m_hint(new QLabel(this)),
+      m_filter(new QLineEdit(this)),
+      m_runsView(new QTableView(this)),
+      m_metricBox(new QComboBox(this)),
+      m_xBox(new QComboBox(this)),
+      m_smoothing(new QSlider(Qt::Horizontal, this)),
+      m_smoothingValue(new QLabel(this)),
+      m_logY(new QCheckBox(tr("Log scale"), this)),
+      m_exportPng(new QPushButton(tr("Export PNG..."), this)),
+      m_exportCsv(new QPushButton(tr("Export CSV..."), this)),
+      m_chart(new MetricChart(this)),
+      m_note(new QLabel(this)),
+      m_showAll(new QCheckBox(tr("Show all keys"), this)),
+      m_diffHint(new QLabel(this)),
+      m_diffView(new QTableView(this)),
+      m_pollTimer(new QTimer(this))
+{
+    // Runs list: every run of the store, with a check box each.
+    m_proxy->setSourceModel(m_checkModel);
+    m_proxy->setSortRole(RunsModel::SortRole);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setFilterKeyColumn(-1);
+    m_filter->setPlaceholderText(tr("Filter runs by name, stage or status"));
+    m_filter->setClearButtonEnabled(true);
+    connect(m_filter, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    m_runsView->setModel(m_proxy);
+    m_runsView->setSortingEnabled(true);
+    m_runsView->sortByColumn(RunsModel::IdColumn, Qt::DescendingOrder);
+    m_runsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_runsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_runsView->setAlternatingRowColors(true);
+    m_runsView->verticalHeader()->hide();
+    m_runsView->setColumnHidden(RunsModel::DurationColumn, true);
+    m_runsView->setColumnHidden(RunsModel::ParentColumn, true);
+    m_runsView->horizontalHeader()->setSectionResizeMode(RunsModel::IdColumn, QHeaderView::ResizeToContents);
+    m_runsView->horizontalHeader()->setSectionResizeMode(RunsModel::NameColumn, QHeaderView::Stretch);
+    m_runsView->horizontalHeader()->setHighlightSections(false);
+    connect(m_checkModel, &RunCheckModel::checkedRunsChanged, this, &ComparePage::onCheckedRunsChanged);
+
+    auto *left = new QWidget(this);
+    auto *leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(m_filter);
+    leftLayout->addWidget(m_runsView);
+
+    // Chart controls.
+    m_metricBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_metricBox->setMinimumContentsLength(12);
+    connect(m_metricBox, &QComboBox::currentTextChanged, this, [this](const QString &name) {
+        if (!name.isEmpty() && name != m_metric) setMetric(name);
+    });
+    m_xBox->addItem(tr("Step"), static_cast<int>(MetricChart::XKind::Step));
+    m_xBox->addItem(tr("Tokens"), static_cast<int>(MetricChart::XKind::Tokens));
+    m_xBox->addItem(tr("Wall time"), static_cast<int>(MetricChart::XKind::Seconds));
+    connect(m_xBox, &QComboBox::currentIndexChanged, this,
+            [this] { setXKind(static_cast<MetricChart::XKind>(m_xBox->currentData().toInt())); });
+    m_smoothing->setRange(0, 99);  // EMA weight in hundredths
+    m_smoothing->setMinimumWidth(80);
+    m_smoothing->setMaximumWidth(160);
+    m_smoothing->setToolTip(tr("Exponential moving average weight (0 = raw values)"));
+    m_smoothingValue->setMinimumWidth(
+        m_smoothingValue->fontMetrics().horizontalAdvance(QStringLiteral("0.00")));
+    connect(m_smoothing, &QSlider::valueChanged, this, [this](int value) {
+        m_smoothingValue->setText(QString::number(value / 100.0, 'f', 2));
+        m_chart->setSmoothing(value / 100.0);
+    });
+    connect(m_logY, &QCheckBox::toggled, m_chart, &MetricChart::setLogY);
+    connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(true); });
+    connect(m_exportCsv, &QPushButton::clicked, this, [this] { exportWithDialog(false); });
+
+    auto *controls = new QHBoxLayout;
+    controls->addWidget(new QLabel(tr("Metric:"), this));
+    controls->addWidget(m_metricBox);
+    controls->addSpacing(8);
+    controls->addWidget(new QLabel(tr("X axis:"), this));
+    controls->addWidget(m_xBox);
+    controls->addSpacing(8);
+    controls->addWidget(new QLabel(tr("Smoothing:"), this));
+    controls->addWidget(m_smoothing);
+    controls->addWidget(m_smoothingValue);
+    controls->addSpacing(8);
+    controls->addWidget(m_logY);
+    controls->addStretch(1);
+    controls->addWidget(m_exportPng);
+    controls->addWidget(m_exportCsv);
+
+    m_note->setWordWrap(true);
+    m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_note->hide();
+    m_chart->setMinimumHeight(220);
+
+    auto *chartPane = new QWidget(this);
+    auto *chartLayout = new QVBoxLayout(chartPane);
+    chartLayout->setContentsMargins(0, 0, 0, 0);
+    chartLayout->addLayout(controls);
+    chartLayout->addWidget(m_chart, 1);
+    chartLayout->addWidget(m_note);
+
+    // Config diff.
+    m_diffView->setModel(m_diffModel);
+    m_diffView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_diffView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_diffView->verticalHeader()->hide();
+    m_diffView->horizontalHeader()->setHighlightSections(false);
+    m_diffView->horizontalHeader()->setStretchLastSection(true);
+    m_diffView->setWordWrap(false);
+    connect(m_showAll, &QCheckBox::toggled, this, &ComparePage::setShowAllKeys);
+    m_diffHint->setWordWrap(true);
+
+    auto *diffPane = new QWidget(this);
+    auto *diffLayout = new QVBoxLayout(diffPane);
+    diffLayout->setContentsMargins(0, 0, 0, 0);
+    auto *diffHeader = new QHBoxLayout;
+    diffHeader->addWidget(new QLabel(QStringLiteral("<b>%1</b>").arg(tr("Config differences")), this));
+    diffHeader->addStretch(1);
+    diffHeader->addWidget(m_showAll);
+    diffLayout->addLayout(diffHeader);
+    diffLayout->addWidget(m_diffHint);
+    diffLayout->addWidget(m_diffView, 1);
+
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(chartPane);
+    right->addWidget(diffPane);
+    right->setStretchFactor(0, 3);
+    right->setStretchFactor(1, 1);
+    right->setChildrenCollapsible(false);
+
+    auto *content = new QSplitter(Qt::Horizontal, this);
+    content->addWidget(left);
+    content->addWidget(right);
+    content->setStretchFactor(0, 1);
+    content->setStretchFactor(1, 3);
+    content->setSizes({300, 900});
+    left->setMinimumWidth(220);
+
+    m_hint->setAlignment(Qt::AlignCenter);
+    m_hint->setWordWrap(true);
+    m_stack->addWidget(content);
+    m_stack->addWidget(m_hint);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(m_stack);
+
+    m_chart->setAxisTitles(m_xBox->currentText(), m_metric);
+    m_smoothingValue->setText(QStringLiteral("0.00"));
+    m_pollTimer->setInterval(1000);
+    connect(m_pollTimer, &QTimer::timeout, this, &ComparePage::poll);
+    setWorkspace(std::nullopt);
+}
+
+ComparePage::~ComparePage() = default;
+
+void ComparePage::setWorkspace(const std::optional<core::Workspace> &ws)
+{
+    m_pollTimer->stop();
+    m_store.reset();
+    m_workspace.reset();
+    m_lastDataVersion = -1;
+    m_cache.clear();
+    m_error.clear();
+    m_runsModel->setRuns({});
+    m_checkModel->setCheckedRuns({});  // ids mean other runs in another workspace
+    if (ws) {
+        try {
+            m_store = std::make_unique<core::ExperimentStore>(ws->databasePath());
+            m_workspace = ws;
+            m_pollTimer->start();
+        } catch (const core::Error &e) {
+            reportError(QString::fromStdString(e.what()));
+        }
+    }
+    refresh();
+}
+
+void ComparePage::refresh()
+{
+    m_cache.clear();
+    reloadRuns();
+    if (!m_store) {
+        m_hint->setText(m_error.isEmpty()
+                            ? tr("No workspace is open.\nUse File > Open Workspace to choose one.")
+                            : tr("Cannot read the workspace:\n%1").arg(m_error));
+        m_stack->setCurrentWidget(m_hint);
+    } else {
+        m_stack->setCurrentIndex(0);
+    }
+    m_stack->widget(0)->setEnabled(m_store != nullptr);
+    m_diffSignature.clear();
+    onCheckedRunsChanged();
+}
+
+void ComparePage::reloadRuns()
+{
+    std::vector<core::RunRecord> runs;
+    if (m_store) {
+        try {
+            m_lastDataVersion = m_store->dataVersion();
+            runs = m_store->runs();
+        } catch (const core::Error &e) {
+            reportError(QString::fromStdString(e.what()));
+            return;  // keep what we had
+        }
+    }
+    m_runsModel->setRuns(std::move(runs));
+}
+
+void ComparePage::poll()
+{
+    if (!m_store) return;
+    try {
+        if (m_store->dataVersion() == m_lastDataVersion) return;
+    } catch (const core::Error &e) {
+        reportError(QString::fromStdString(e.what()));
+        return;
+    }
+    reloadRuns();
+    invalidateActiveRuns();
+    onCheckedRunsChanged();
+}
+
+void ComparePage::invalidateActiveRuns()
+{
+    // Finished runs never change: only runs still going (or that changed status since) are read again.
+    for (auto it = m_cache.begin(); it != m_cache.end();) {
+        const core::RunRecord *run = m_runsModel->runAt(m_runsModel->rowOfRun(it->first));
+        const bool stale = !run || !core::isTerminal(run->status) || run->status != it->second.status;
+        it = stale ? m_cache.erase(it) : std::next(it);
+    }
+}
+
+ComparePage::Cached &ComparePage::cached(int64_t runId)
+{
+    auto it = m_cache.find(runId);
+    if (it == m_cache.end()) {
+        const core::RunRecord *run = m_runsModel->runAt(m_runsModel->rowOfRun(runId));
+        it = m_cache.emplace(runId, Cached{run ? run->status : core::RunStatus::Created, {}, {}}).first;
+    }
+    return it->second;
+}
+
+void ComparePage::onCheckedRunsChanged()
+{
+    const QList<int64_t> ids = checkedRuns();
+    for (auto it = m_cache.begin(); it != m_cache.end();)
+        it = ids.contains(it->first) ? std::next(it) : m_cache.erase(it);
+    updateMetricBox();
+    updateDiff();
+    updateChart();
+}
+
+void ComparePage::updateMetricBox()
+{
+    QStringList names;
+    for (int64_t id : m_store ? checkedRuns() : QList<int64_t>()) {
+        Cached &c = cached(id);
+        if (!c.metricNames) {
+            QStringList runNames;
+            try {
+                for (const std::string &name : m_store->metricNames(id))
+                    runNames << QString::fromStdString(name);
+            } catch (const core::Error &e) {
+                reportError(QString::fromStdString(e.what()));
+            }
+            c.metricNames = runNames;
+        }
+        names += *c.metricNames;
+    }
+    if (!m_metric.isEmpty()) names << m_metric;
+    names.removeDuplicates();
+    names.sort();
+    QStringList current;
+    for (int i = 0; i < m_metricBox->count(); ++i)
+        current << m_metricBox->itemText(i);
+    if (names != current) {
+        const QSignalBlocker block(m_metricBox);
+        m_metricBox->clear();
+        m_metricBox->addItems(names);
+    }
+    const QSignalBlocker block(m_metricBox);
+    m_metricBox->setCurrentIndex(m_metricBox->findText(m_metric));
+}
+
+QStringList ComparePage::metricNames() const
+{
+    QStringList names;
+    for (int i = 0; i < m_metricBox->count(); ++i)
+        names << m_metricBox->itemText(i);
+    return names;
+}
+
+QString ComparePage::runTitle(int64_t runId) const
+{
+    const core::RunRecord *run = m_runsModel->runAt(m_runsModel->rowOfRun(runId));
+    return QStringLiteral("#%1 %2").arg(runId).arg(run ? QString::fromStdString(run->name) : QString());
+}
+
+void ComparePage::updateDiff()
+{
+    std::vector<ConfigDiffModel::Run> runs;
+    QStringList signature;
+    for (int64_t id : checkedRuns()) {
+        const core::RunRecord *run = m_runsModel->runAt(m_runsModel->rowOfRun(id));
+        if (!run) continue;
+        runs.push_back({id, runTitle(id), run->configJson});
+        signature << runs.back().title;
+    }
+    // Configs never change after a run is created; resetting the table on every poll would lose its scroll.
+    if (signature == m_diffSignature && !signature.isEmpty()) return;
+    m_diffSignature = signature;
+    m_diffModel->setRuns(runs);
+    m_diffView->resizeColumnsToContents();
+    if (runs.size() < 2)
+        m_diffHint->setText(tr("Check two or more runs to see how their configs differ."));
+    else if (m_diffModel->differingKeys().isEmpty())
+        m_diffHint->setText(tr("The checked runs have the same config."));
+    else
+        m_diffHint->setText(tr("Keys that differ: %1").arg(m_diffModel->differingKeys().size()));
+}
+
+ComparePage::Curve ComparePage::load(int64_t runId, int maxPoints) const
+{
+    Curve curve;
+    const std::string metric = m_metric.toStdString();
+    try {
+        const std::vector<core::SeriesPoint> series = m_store->series(runId, metric, maxPoints);
+        if (series.empty()) {
+            curve.problem = tr("%1 has no %2 values").arg(runTitle(runId), m_metric);
+            return curve;
+        }
+        std::vector<core::SeriesPoint> tokens;
+        if (m_xKind == MetricChart::XKind::Tokens) {
+            for (const core::SeriesPoint &p : m_store->series(runId, kTokensMetric, maxPoints))
+                if (std::isfinite(p.value)) tokens.push_back(p);
+            if (tokens.empty()) {
+                curve.problem = tr("%1 has no %2 values for the x axis")
+                                    .arg(runTitle(runId), QString::fromLatin1(kTokensMetric));
+                return curve;
+            }
+        }
+        const double t0 = series.front().wallTime;  // wall time counts from the run's first point
+        curve.points.reserve(static_cast<int>(series.size()));
+        double previous = NAN;
+        for (const core::SeriesPoint &p : series) {
+            const double x = m_xKind == MetricChart::XKind::Tokens    ? tokensAt(tokens, p.step)
+                             : m_xKind == MetricChart::XKind::Seconds ? p.wallTime - t0
+                                                                      : p.step;
+            if (p.count > 1 && p.min < p.max) {
+                // A downsampled bucket: draw its range (in the direction the curve moves), so that no spike
+                // is averaged away; the chart's own thinning works the same way.
+                const bool rising = !(p.value < previous);
+                curve.points.append(QPointF(x, rising ? p.min : p.max));
+                curve.points.append(QPointF(x, rising ? p.max : p.min));
+            } else {
+                curve.points.append(QPointF(x, p.value));
+            }
+            if (std::isfinite(p.value)) previous = p.value;
+        }
+    } catch (const core::Error &e) {
+        curve.problem = tr("%1: %2").arg(runTitle(runId), QString::fromStdString(e.what()));
+    }
+    return curve;
+}
+
+void ComparePage::updateChart()
+{
+    const QList<int64_t> ids = m_store ? checkedRuns() : QList<int64_t>();
+    for (const QString &key : m_chart->seriesKeys())
+        if (!ids.contains(key.toLongLong())) m_chart->removeSeries(key);
+    QStringList problems;
+    for (int64_t id : ids) {
+        Cached &c = cached(id);
+        const QString key = QString::number(id);
+        if (!c.curve) c.curve = load(id, kStoreMaxPoints);
+        if (!c.curve->problem.isEmpty()) {
+            problems << c.curve->problem;
+            m_chart->removeSeries(key);
+            continue;
+        }
+        if (!c.curve->shown) {
+            m_chart->setSeries(key, runTitle(id), c.curve->points, m_checkModel->colorOf(id));
+            c.curve->shown = true;
+        }
+    }
+    m_chart->setPlaceholderText(ids.isEmpty() ? tr("Check runs on the left to overlay their curves.")
+                                              : QString());
+    QStringList notes;
+    if (!problems.isEmpty()) notes << tr("Not drawn: %1.").arg(problems.join(QStringLiteral("; ")));
+    if (!m_error.isEmpty() && m_store) notes << m_error;
+    m_note->setText(notes.join(QLatin1Char('\n')));
+    m_note->setVisible(!notes.isEmpty());
+    const bool hasCurves = !m_chart->seriesKeys().isEmpty();
+    m_exportPng->setEnabled(hasCurves);
+    m_exportCsv->setEnabled(hasCurves);
+}
+
+void ComparePage::reportError(const QString &message)
+{
+    m_error = message;
+    Q_EMIT storeError(message);
+}
+
+void ComparePage::setCheckedRuns(const QList<int64_t> &ids)
+{
+    m_checkModel->setCheckedRuns(ids);
+}
+
+QList<int64_t> ComparePage::checkedRuns() const
+{
+    return m_checkModel->checkedRuns();
+}
+
+void ComparePage::setMetric(const QString &name)
+{
+    if (name == m_metric) return;
+    m_metric = name;
+    for (auto &[id, c] : m_cache)
+        c.curve.reset();
+    m_chart->setAxisTitles(m_xBox->currentText(), m_metric);
+    updateMetricBox();
+    updateChart();
+}
+
+void ComparePage::setXKind(MetricChart::XKind kind)
+{
+    {
+        const QSignalBlocker block(m_xBox);
+        m_xBox->setCurrentIndex(m_xBox->findData(static_cast<int>(kind)));
+    }
+    if (kind == m_xKind) return;
+    m_xKind = kind;
+    for (auto &[id, c] : m_cache)
+        c.curve.reset();
+    m_chart->setXKind(kind);
+    m_chart->setAxisTitles(m_xBox->currentText(), m_metric);
+    updateChart();
+}
+
+void ComparePage::setSmoothing(double weight)
+{
+    m_smoothing->setValue(static_cast<int>(std::lround(std::clamp(weight, 0.0, 0.99) * 100)));
+}
+
+void ComparePage::setLogY(bool on)
+{
+    m_logY->setChecked(on);
+}
+
+void ComparePage::setShowAllKeys(bool on)
+{
+    {
+        const QSignalBlocker block(m_showAll);
+        m_showAll->setChecked(on);
+    }
+    m_diffModel->setShowAll(on);
+    m_diffView->resizeColumnsToContents();
+}
+
+QAbstractItemModel *ComparePage::runsModel() const
+{
+    return m_checkModel;
+}
+
+QAbstractItemModel *ComparePage::diffModel() const
+{
+    return m_diffModel;
+}
+
+QStringList ComparePage::differingKeys() const
+{
+    return m_diffModel->differingKeys();
+}
+
+QString ComparePage::noteText() const
+{
+    return m_note->text();
+}
+
+bool ComparePage::exportPng(const QString &path, QString *error)
+{
+    return m_chart->exportPng(path, error);
+}
+
+bool ComparePage::exportCsv(const QString &path, QString *error)
+{
+    QStringList labels;
+    QVector<QVector<QPointF>> series;
+    if (m_store) {
+        for (int64_t id : checkedRuns()) {
+            const Curve curve = load(id, 0);
+            if (!curve.problem.isEmpty()) continue;
+            labels << runTitle(id);
+            series << curve.points;
+        }
+    }
+    if (labels.isEmpty()) {
+        if (error) *error = tr("None of the checked runs has %1 values to export.").arg(m_metric);
+        return false;
+    }
+    return MetricChart::writeFile(path, MetricChart::csvText(m_xBox->currentText(), labels, series), error);
+}
+
+void ComparePage::exportWithDialog(bool png)
+{
+    const QString folder = m_workspace ? QString::fromStdString(m_workspace->path()) : QDir::homePath();
+    QString base = m_metric;
+    base.replace(QLatin1Char('/'), QLatin1Char('_'));
+    const QString path = QFileDialog::getSaveFileName(
+        this, png ? tr("Export Chart as PNG") : tr("Export Series as CSV"),
+        QDir(folder).filePath(base + (png ? QStringLiteral(".png") : QStringLiteral(".csv"))),
+        png ? tr("PNG images (*.png)") : tr("CSV files (*.csv)"));
+    if (path.isEmpty()) return;
+    QString error;
+    if (!(png ? exportPng(path, &error) : exportCsv(path, &error)))
+        QMessageBox::warning(this, png ? tr("Export Chart as PNG") : tr("Export Series as CSV"), error);
+}
+
+}  // namespace danka::ui

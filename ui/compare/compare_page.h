@@ -1,0 +1,136 @@
+// The Compare page: check any runs of the workspace (running or finished long ago) and overlay one metric of
+// them, with EMA smoothing, a log y axis, x as step / tokens / wall time, hover values and PNG / CSV export;
+// below, the diff of their configs. Polls the store once a second, so running runs' curves grow and new
+// runs appear; finished runs are read once and cached.
+#pragma once
+
+#include <QWidget>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "core/store/records.h"
+#include "core/workspace.h"
+#include "ui/common/metric_chart.h"
+
+class QAbstractItemModel;
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSlider;
+class QSortFilterProxyModel;
+class QStackedWidget;
+class QTableView;
+class QTimer;
+
+namespace danka::core {
+class ExperimentStore;
+}
+
+namespace danka::ui {
+
+class ConfigDiffModel;
+class RunCheckModel;
+class RunsModel;
+
+class ComparePage : public QWidget {
+    Q_OBJECT
+public:
+    // Store reads are downsampled to this many buckets per run and metric (the chart thins further).
+    static constexpr int kStoreMaxPoints = 5000;
+
+    explicit ComparePage(QWidget *parent = nullptr);
+    ~ComparePage() override;
+
+    // Compares the runs of `ws` (nullopt: no workspace; the page is disabled with a hint). A store that
+    // cannot be opened is reported on the page and through storeError, never thrown.
+    void setWorkspace(const std::optional<core::Workspace> &ws);
+    void setCheckedRuns(const QList<int64_t> &ids);
+    QList<int64_t> checkedRuns() const;  // ascending ids
+    void setMetric(const QString &name);
+    QString metric() const { return m_metric; }
+    QStringList metricNames() const;  // what the metric box offers: the checked runs' metrics
+    void setXKind(MetricChart::XKind kind);
+    void setSmoothing(double weight);  // moves the slider (0..0.99)
+    void setLogY(bool on);
+    void setShowAllKeys(bool on);
+
+    MetricChart *chart() const { return m_chart; }
+    QAbstractItemModel *runsModel() const;  // the checkable runs list (before filtering)
+    QAbstractItemModel *diffModel() const;
+    QStringList differingKeys() const;
+    QString noteText() const;  // why some checked runs are not drawn, or the last store error
+
+    bool exportPng(const QString &path, QString *error = nullptr);
+    // The checked runs' stored points at full resolution (not the chart's downsampled copy), x as chosen.
+    bool exportCsv(const QString &path, QString *error = nullptr);
+
+public Q_SLOTS:
+    void refresh();  // re-reads everything
+
+Q_SIGNALS:
+    void storeError(const QString &message);
+
+private:
+    struct Curve {
+        QVector<QPointF> points;
+        QString problem;  // why the run has no curve ("#3 sft has no train/loss values"); empty when it has
+        bool shown = false;  // already handed to the chart
+    };
+    // What has been read of a checked run. Finished runs are read once; running ones again on every change.
+    struct Cached {
+        core::RunStatus status;  // when read
+        std::optional<QStringList> metricNames;
+        std::optional<Curve> curve;  // of m_metric against m_xKind
+    };
+
+    void poll();
+    void reloadRuns();
+    void onCheckedRunsChanged();
+    void updateMetricBox();
+    void updateDiff();
+    void updateChart();
+    void invalidateActiveRuns();
+    Cached &cached(int64_t runId);
+    void reportError(const QString &message);
+    QString runTitle(int64_t runId) const;
+    // The run's points of the current metric with x mapped as chosen; maxPoints as for
+    // ExperimentStore::series.
+    Curve load(int64_t runId, int maxPoints) const;
+    void exportWithDialog(bool png);
+
+    std::optional<core::Workspace> m_workspace;
+    std::unique_ptr<core::ExperimentStore> m_store;
+    int64_t m_lastDataVersion = -1;
+    QString m_metric;
+    MetricChart::XKind m_xKind = MetricChart::XKind::Step;
+    std::map<int64_t, Cached> m_cache;  // per checked run
+    QStringList m_diffSignature;        // the runs the diff table shows
+    QString m_error;
+
+    RunsModel *m_runsModel;
+    RunCheckModel *m_checkModel;
+    QSortFilterProxyModel *m_proxy;
+    ConfigDiffModel *m_diffModel;
+    QStackedWidget *m_stack;
+    QLabel *m_hint;
+    QLineEdit *m_filter;
+    QTableView *m_runsView;
+    QComboBox *m_metricBox;
+    QComboBox *m_xBox;
+    QSlider *m_smoothing;
+    QLabel *m_smoothingValue;
+    QCheckBox *m_logY;
+    QPushButton *m_exportPng;
+    QPushButton *m_exportCsv;
+    MetricChart *m_chart;
+    QLabel *m_note;
+    QCheckBox *m_showAll;
+    QLabel *m_diffHint;
+    QTableView *m_diffView;
+    QTimer *m_pollTimer;
+};
+
+}  // namespace danka::ui
