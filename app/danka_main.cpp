@@ -1,12 +1,19 @@
-// danka: the studio. Opens a workspace (--workspace, $DANKA_WORKSPACE, or the default) in the main window.
+// danka: the studio. Opens a workspace (--workspace, $DANKA_WORKSPACE, or the default) in the main window;
+// --demo runs the demo pipeline at once when the workspace has no runs yet.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QSettings>
+#include <QTimer>
 
 #include "core/system_info.h"
 #include "core/workspace.h"
 #include "ui/i18n.h"
 #include "ui/main_window.h"
+#include "ui/runs/runs_model.h"
+#include "ui/runs/runs_page.h"
+#include "ui/settings_dialog.h"
+#include "ui/theme.h"
 
 int main(int argc, char **argv)
 {
@@ -25,22 +32,35 @@ int main(int argc, char **argv)
         QStringLiteral("Workspace folder (default: $DANKA_WORKSPACE, else $XDG_DATA_HOME/danka/workspace)."),
         QStringLiteral("dir"));
     const QCommandLineOption threadsOption(QStringLiteral("threads"),
-                                           QStringLiteral("LibTorch intra-op threads (default: all cores)."),
+                                           QStringLiteral("LibTorch intra-op threads (default: the preferences', else all cores)."),
                                            QStringLiteral("n"));
     const QCommandLineOption languageOption(QStringLiteral("lang"),
-                                            QStringLiteral("Interface language, e.g. zh_CN or en (default: system)."),
+                                            QStringLiteral("Interface language, e.g. zh_CN or en (default: the preferences', else the system's)."),
                                             QStringLiteral("code"));
-    parser.addOption(workspaceOption);
-    parser.addOption(threadsOption);
-    parser.addOption(languageOption);
+    const QCommandLineOption themeOption(QStringLiteral("theme"),
+                                         QStringLiteral("system, light or dark (default: the preferences')."),
+                                         QStringLiteral("name"));
+    const QCommandLineOption demoOption(QStringLiteral("demo"),
+                                        QStringLiteral("Run the demo pipeline at start when the workspace has no runs yet."));
+    parser.addOptions({workspaceOption, threadsOption, languageOption, themeOption, demoOption});
     parser.process(app);
 
-    danka::ui::installTranslations(app, parser.value(languageOption));
-    danka::core::initComputeThreads(parser.isSet(threadsOption) ? parser.value(threadsOption).toInt() : -1);
+    namespace settings = danka::ui::settings;
+    const QSettings prefs;
+    const QString language = parser.isSet(languageOption) ? parser.value(languageOption)
+                                                          : prefs.value(QLatin1String(settings::kLanguage)).toString();
+    danka::ui::installTranslations(app, language);
+    danka::ui::applyTheme(parser.isSet(themeOption) ? parser.value(themeOption)
+                                                    : prefs.value(QLatin1String(settings::kTheme)).toString());
+    const int threads = parser.isSet(threadsOption) ? parser.value(threadsOption).toInt()
+                                                    : prefs.value(QLatin1String(settings::kThreads), 0).toInt();
+    danka::core::initComputeThreads(threads > 0 ? threads : (parser.isSet(threadsOption) ? 0 : -1));
 
     danka::ui::MainWindow window;
     const std::string path = danka::core::Workspace::resolvePath(parser.value(workspaceOption).toStdString());
-    window.openWorkspace(QString::fromStdString(path));  // shows the error and carries on when it fails
+    const bool opened = window.openWorkspace(QString::fromStdString(path));  // shows the error and carries on
     window.show();
+    if (opened && parser.isSet(demoOption) && window.runsPage()->model()->rowCount() == 0)
+        QTimer::singleShot(0, &window, [&window] { window.runDemo(); });
     return app.exec();
 }

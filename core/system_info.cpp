@@ -19,6 +19,7 @@ SystemInfo systemInfo()
     SystemInfo info;
     info.dankaVersion = DANKA_VERSION;
     info.sqliteVersion = sqlite3_libversion();
+    info.sentencepieceVersion = DANKA_SENTENCEPIECE_VERSION;
     info.jsonVersion = std::to_string(NLOHMANN_JSON_VERSION_MAJOR) + "." +
                        std::to_string(NLOHMANN_JSON_VERSION_MINOR) + "." +
                        std::to_string(NLOHMANN_JSON_VERSION_PATCH);

@@ -12,6 +12,7 @@ struct SystemInfo {
     std::string dankaVersion;
     std::string sqliteVersion;
     std::string jsonVersion;        // nlohmann/json
+    std::string sentencepieceVersion;  // the library Danka was built against (pkg-config)
     std::string compiler;
     std::string buildType;
     kernels::RuntimeInfo runtime;   // LibTorch, CUDA, devices, threads

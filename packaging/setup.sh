@@ -79,9 +79,9 @@ case "$action" in
     say "starting the studio on $workspace"
     if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
       say "no display found: running under xvfb-run"
-      exec xvfb-run -a "$build_dir/app/danka" --workspace "$workspace"
+      exec xvfb-run -a "$build_dir/app/danka" --workspace "$workspace" --demo
     fi
-    exec "$build_dir/app/danka" --workspace "$workspace"
+    exec "$build_dir/app/danka" --workspace "$workspace" --demo
     ;;
   test)
     say "running the test suite"

@@ -1,24 +1,39 @@
-// The studio's main window: the open workspace, its runs, and the menus. Later pages (Data, Tokenizer,
-// Configure, Compare, Chat) join as tabs.
+// The studio's main window: a sidebar of pages (Data, Tokenizer, Configure, Runs, Compare, Chat) over the
+// open workspace, menus with shortcuts, the status bar with the running job, its progress and ETA, the
+// recent workspaces, preferences and "Run the Demo".
 #pragma once
 
 #include <QMainWindow>
+#include <QSet>
 #include <optional>
 
 #include "core/workspace.h"
 
 class QAction;
 class QLabel;
+class QListWidget;
 class QMenu;
+class QProgressBar;
+class QStackedWidget;
 
 namespace danka::ui {
 
+class ChatPage;
+class ComparePage;
+class ConfigPage;
+class DataPage;
+class JobRunner;
 class RunsPage;
+class TokenizerPage;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
+    enum Page { DataPageIndex, TokenizerPageIndex, ConfigurePageIndex, RunsPageIndex, ComparePageIndex, ChatPageIndex,
+                PageCount };
+
     explicit MainWindow(QWidget *parent = nullptr);
+    ~MainWindow() override;
 
     // Opens (creating when missing) the workspace at `path`. On failure shows the error, keeps the current
     // workspace and returns false. `interactive` false: no message boxes (tests, start-up with a bad path
@@ -26,22 +41,53 @@ public:
     bool openWorkspace(const QString &path, bool interactive = true);
     QString lastError() const { return m_lastError; }
     const std::optional<core::Workspace> &workspace() const { return m_workspace; }
+
+    void showPage(Page page);
+    Page currentPage() const;
+    DataPage *dataPage() const { return m_dataPage; }
+    TokenizerPage *tokenizerPage() const { return m_tokenizerPage; }
+    ConfigPage *configPage() const { return m_configPage; }
     RunsPage *runsPage() const { return m_runsPage; }
+    ComparePage *comparePage() const { return m_comparePage; }
+    ChatPage *chatPage() const { return m_chatPage; }
+    QString jobStatusText() const;  // the status bar's job part (tests)
+
+public Q_SLOTS:
+    // The demo pipeline: the demo tokenizer and data (a job with progress), then the demo run on the Runs
+    // page with its live charts. `steps` > 0 shortens the run.
+    void runDemo(int steps = 0);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
     void createMenus();
     void chooseWorkspace();
     void rebuildRecentMenu();
     void showAbout();
+    void showPreferences();
     void updateStatus(int runCount);
+    void onJobProgress(JobRunner *runner, double fraction, const QString &message, double etaSeconds);
+    void onJobFinished(JobRunner *runner, int state, const QString &error);
 
     std::optional<core::Workspace> m_workspace;
     QString m_lastError;
+    QListWidget *m_sidebar;
+    QStackedWidget *m_pages;
+    DataPage *m_dataPage;
+    TokenizerPage *m_tokenizerPage;
+    ConfigPage *m_configPage;
     RunsPage *m_runsPage;
+    ComparePage *m_comparePage;
+    ChatPage *m_chatPage;
+    JobRunner *m_demoRunner;
     QLabel *m_workspaceLabel;
+    QLabel *m_jobLabel;
+    QProgressBar *m_jobProgress;
+    QSet<JobRunner *> m_runningJobs;
     QMenu *m_recentMenu = nullptr;
     QAction *m_deleteRunAction = nullptr;
-    QAction *m_refreshAction = nullptr;
+    QAction *m_demoAction = nullptr;
 };
 
 }  // namespace danka::ui

@@ -35,7 +35,10 @@ public:
         m_timer.setInterval(5);
         QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
             const qint64 now = m_clock.elapsed();
-            if (m_last >= 0) m_worst = std::max(m_worst, now - m_last);
+            if (m_last >= 0 && now - m_last > m_worst) {
+                m_worst = now - m_last;
+                m_worstAt = m_last;
+            }
             m_last = now;
             ++m_ticks;
         });
@@ -50,6 +53,8 @@ public:
     }
     void stop() { m_timer.stop(); }
     qint64 worstGapMs() const { return m_worst; }
+    qint64 worstGapStartMs() const { return m_worstAt; }  // when the longest wait began, since start()
+    qint64 elapsedMs() const { return m_clock.elapsed(); }
     int ticks() const { return m_ticks; }
 
 private:
@@ -57,6 +62,7 @@ private:
     QElapsedTimer m_clock;
     qint64 m_last = -1;
     qint64 m_worst = 0;
+    qint64 m_worstAt = 0;
     int m_ticks = 0;
 };
 

@@ -1,21 +1,32 @@
-// The Runs page: the workspace's runs in a sortable, filterable table and the selected run's details
-// (status, timing, lineage, latest metrics, checkpoints, events, config). Polls the store once a second
-// and refreshes when another process (a danka-cli training) has written to it.
+// The Runs page: the workspace's runs in a sortable, filterable table and the selected run in tabs:
+// overview (status, timing, lineage, latest metrics, config), live charts, events, samples and checkpoints
+// ("Chat with this", "Resume from this"). Starts training runs on a worker (JobRunner) with pause, resume
+// and stop; the charts of the studio's own run are fed from the job's buffer at the runner's steady rate.
+// Polls the store once a second and refreshes when another process (a danka-cli training) has written.
 #pragma once
 
+#include <QHash>
+#include <QVector>
 #include <QWidget>
 #include <memory>
 #include <optional>
 
+#include "core/store/records.h"
+#include "core/train/training_run.h"
 #include "core/workspace.h"
 
 class QLabel;
 class QLineEdit;
+class QProgressBar;
+class QPushButton;
 class QSortFilterProxyModel;
 class QStackedWidget;
+class QTabWidget;
 class QTableView;
+class QTableWidget;
 class QTextBrowser;
 class QTimer;
+class QToolButton;
 
 namespace danka::core {
 class ExperimentStore;
@@ -23,6 +34,8 @@ class ExperimentStore;
 
 namespace danka::ui {
 
+class JobRunner;
+class RunCharts;
 class RunsModel;
 
 class RunsPage : public QWidget {
@@ -32,37 +45,90 @@ public:
     ~RunsPage() override;
 
     // Shows the runs of `workspace` (nullopt: no workspace open). Throws core::Error when its store fails.
-    void setWorkspace(const std::optional<core::Workspace> &workspace);
+    // Refused (false) while a training job of the studio is running.
+    bool setWorkspace(const std::optional<core::Workspace> &workspace);
     std::optional<int64_t> selectedRunId() const;
     bool selectRun(int64_t runId);
     RunsModel *model() const { return m_model; }
     QTableView *view() const { return m_view; }
-    QString detailsText() const;  // the details pane as plain text (tests, copy)
+    QString detailsText() const;  // the overview pane as plain text (tests, copy)
+    QString eventsText() const;
+    QString samplesText() const;
+    RunCharts *charts() const { return m_charts; }
+    QTabWidget *tabs() const { return m_tabs; }
+    JobRunner *trainingJob() const { return m_runner; }
+    std::optional<int64_t> trainingRunId() const { return m_liveRunId; }  // the studio's running run
+    QTableWidget *checkpointTable() const { return m_checkpoints; }
+    // Tests: hooks passed to every training this page starts (skip the MFU peak measurement...).
+    void setTrainingHooks(const core::train::TrainingHooks &hooks) { m_hooks = hooks; }
 
 public Q_SLOTS:
     void refresh();
     void deleteSelectedRun();  // asks for confirmation first
+    // Starts a new run from `config` (recorded in the store, trained on a worker). Returns false with the
+    // reason in `error` (and in a message box when interactive) when it cannot start.
+    bool startRun(const danka::core::RunConfig &config, QString *error = nullptr);
+    // Continues a run from `checkpoint` (one of its folders; empty = its newest).
+    bool resumeRun(int64_t runId, const QString &checkpoint = QString(), QString *error = nullptr);
+    void startRunFromFile();    // asks for a config file
+    void pauseTraining();
+    void resumeTraining();
+    void stopTraining();        // writes a resumable checkpoint, then stops
 
 Q_SIGNALS:
     void runCountChanged(int count);
     void selectedRunChanged(bool hasRun);
     void storeError(const QString &message);
+    void chatRequested(const QString &checkpointDir);
+    void trainingStateChanged(bool running);
+    void trainingFinished(int64_t runId, int state, const QString &error);
 
 private:
+    bool startPrepared(const core::train::TrainRequest &request, QString *error);
     void poll();
+    void showSelected();      // everything of the selected run
     void showDetails();
+    void showEvents();
+    void showSamples();
+    void showCheckpoints();
+    void updateControls();
+    void onMetrics(const QVector<core::MetricPoint> &points);
+    void onEvent(int level, const QString &text);
+    void onProgress(double fraction, const QString &message, double etaSeconds);
+    void onFinished(int state, const QString &error);
+    QString selectedCheckpoint() const;
+    bool selectedIsLive() const;
 
     std::optional<core::Workspace> m_workspace;
     std::unique_ptr<core::ExperimentStore> m_store;
     int64_t m_lastDataVersion = -1;
+    std::optional<int64_t> m_shownRun;  // the run whose charts are shown
     RunsModel *m_model;
     QSortFilterProxyModel *m_proxy;
     QLineEdit *m_filter;
     QTableView *m_view;
+    QTabWidget *m_tabs;
     QTextBrowser *m_details;
+    RunCharts *m_charts;
+    QTextBrowser *m_events;
+    QTextBrowser *m_samples;
+    QTableWidget *m_checkpoints;
+    QPushButton *m_chatButton;
+    QPushButton *m_resumeFromButton;
     QStackedWidget *m_stack;
     QLabel *m_emptyLabel;
     QTimer *m_pollTimer;
+
+    // The studio's own training.
+    JobRunner *m_runner;
+    std::optional<int64_t> m_liveRunId;
+    core::train::TrainingHooks m_hooks;
+    QToolButton *m_newRunButton;
+    QPushButton *m_pauseButton;
+    QPushButton *m_resumeButton;
+    QPushButton *m_stopButton;
+    QProgressBar *m_progress;
+    QLabel *m_progressLabel;
 };
 
 }  // namespace danka::ui

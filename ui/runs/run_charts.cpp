@@ -1,0 +1,112 @@
+// Run charts (see run_charts.h).
+#include "ui/runs/run_charts.h"
+
+#include <QGridLayout>
+#include <cmath>
+
+#include "core/store/experiment_store.h"
+#include "ui/common/metric_chart.h"
+
+namespace danka::ui {
+
+RunCharts::RunCharts(QWidget *parent) : QWidget(parent)
+{
+    auto *grid = new QGridLayout(this);
+    grid->setContentsMargins(0, 0, 0, 0);
+    grid->setSpacing(4);
+    const QString step = tr("step");
+    struct Spec {
+        QString title, yTitle;
+        QList<std::tuple<QString, QString, double>> metrics;  // name, label, scale
+    };
+    const double mib = 1.0 / (1024.0 * 1024.0);
+    const QList<Spec> specs = {
+        {tr("Loss"), tr("loss"), {{QStringLiteral("train/loss"), tr("training"), 1.0}, {QStringLiteral("val/loss"), tr("validation"), 1.0}}},
+        {tr("Learning rate"), tr("learning rate"), {{QStringLiteral("train/lr"), tr("learning rate"), 1.0}}},
+        {tr("Gradient norm"), tr("norm"), {{QStringLiteral("train/grad_norm"), tr("gradient norm"), 1.0}}},
+        {tr("Throughput"), tr("tokens/s"), {{QStringLiteral("train/tokens_per_s"), tr("tokens/s"), 1.0}}},
+        {tr("Model FLOPs utilisation"), tr("MFU (%)"), {{QStringLiteral("train/mfu"), tr("MFU"), 100.0}}},
+        {tr("Memory"), tr("MiB"),
+         {{QStringLiteral("memory/rss_bytes"), tr("process (RSS)"), mib},
+          {QStringLiteral("memory/cuda_allocated_bytes"), tr("CUDA allocated"), mib},
+          {QStringLiteral("memory/cuda_reserved_bytes"), tr("CUDA reserved"), mib},
+          {QStringLiteral("memory/cuda_peak_bytes"), tr("CUDA peak"), mib}}},
+    };
+    for (int i = 0; i < specs.size(); ++i) {
+        MetricChart *chart = addChart(specs[i].title, specs[i].yTitle);
+        chart->setAxisTitles(step, specs[i].yTitle);
+        for (const auto &[name, label, scale] : specs[i].metrics) {
+            m_metrics.insert(name, {i, scale});
+            m_labels.insert(name, label);
+        }
+        grid->addWidget(chart, i / 3, i % 3);
+    }
+    clear();
+}
+
+MetricChart *RunCharts::addChart(const QString &title, const QString &)
+{
+    auto *chart = new MetricChart(this);
+    chart->setTitle(title);
+    chart->setMinimumSize(220, 160);
+    m_charts.push_back(chart);
+    return chart;
+}
+
+void RunCharts::clear()
+{
+    for (MetricChart *chart : m_charts) chart->clear();
+    // Every series exists from the start (empty), so that labels, colours and styles are fixed.
+    for (auto it = m_metrics.cbegin(); it != m_metrics.cend(); ++it) {
+        if (it.key().startsWith(QStringLiteral("memory/cuda"))) continue;  // only when a GPU logs them
+        MetricChart *chart = m_charts[it->chart];
+        chart->setSeries(it.key(), m_labels.value(it.key()), {});
+    }
+    if (MetricChart *loss = chartOf(QStringLiteral("val/loss"))) loss->setSeriesStyle(QStringLiteral("val/loss"), Qt::DashLine);
+}
+
+MetricChart *RunCharts::chartOf(const QString &metric) const
+{
+    const auto it = m_metrics.constFind(metric);
+    return it == m_metrics.cend() ? nullptr : m_charts[it->chart];
+}
+
+int RunCharts::pointCount(const QString &metric) const
+{
+    MetricChart *chart = chartOf(metric);
+    return chart ? chart->points(metric).size() : 0;
+}
+
+void RunCharts::showStored(core::ExperimentStore &store, int64_t runId)
+{
+    clear();
+    for (const std::string &name : store.metricNames(runId)) {
+        const QString metric = QString::fromStdString(name);
+        const auto it = m_metrics.constFind(metric);
+        if (it == m_metrics.cend()) continue;
+        QVector<QPointF> points;
+        for (const core::SeriesPoint &p : store.series(runId, name, kMaxPoints))
+            if (std::isfinite(p.value)) points.push_back({p.step, p.value * it->scale});
+        m_charts[it->chart]->setSeries(metric, m_labels.value(metric), points);
+    }
+    if (MetricChart *loss = chartOf(QStringLiteral("val/loss"))) loss->setSeriesStyle(QStringLiteral("val/loss"), Qt::DashLine);
+}
+
+void RunCharts::append(const QVector<core::MetricPoint> &points)
+{
+    QHash<QString, QVector<QPointF>> byMetric;
+    for (const core::MetricPoint &p : points) {
+        const QString metric = QString::fromStdString(p.name);
+        const auto it = m_metrics.constFind(metric);
+        if (it == m_metrics.cend() || !std::isfinite(p.value)) continue;
+        byMetric[metric].push_back({static_cast<double>(p.step), p.value * it->scale});
+    }
+    for (auto it = byMetric.cbegin(); it != byMetric.cend(); ++it) {
+        MetricChart *chart = chartOf(it.key());
+        const bool existed = chart->seriesKeys().contains(it.key());
+        if (!existed) chart->setSeries(it.key(), m_labels.value(it.key()), {});
+        chart->appendPoints(it.key(), it.value());
+    }
+}
+
+}  // namespace danka::ui

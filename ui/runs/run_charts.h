@@ -1,0 +1,49 @@
+// The live charts of one run: loss (training and validation), learning rate, gradient norm, throughput,
+// MFU and memory, in a grid of MetricCharts. Fed either from the store (any run, finished or written by
+// another process) or point by point from the studio's own training job.
+#pragma once
+
+#include <QHash>
+#include <QVector>
+#include <QWidget>
+
+#include "core/store/records.h"
+
+namespace danka::core {
+class ExperimentStore;
+}
+
+namespace danka::ui {
+
+class MetricChart;
+
+class RunCharts : public QWidget {
+    Q_OBJECT
+public:
+    explicit RunCharts(QWidget *parent = nullptr);
+
+    // Shows run `runId` from the store (every chart replaced; downsampled to at most kMaxPoints per series).
+    void showStored(core::ExperimentStore &store, int64_t runId);
+    // Adds points of the run being shown (the live feed). Points of metrics no chart shows are ignored.
+    void append(const QVector<core::MetricPoint> &points);
+    void clear();
+
+    // The chart showing a metric ("train/loss"...) and the series key there; nullptr when none does.
+    MetricChart *chartOf(const QString &metric) const;
+    QList<MetricChart *> charts() const { return m_charts; }
+    int pointCount(const QString &metric) const;
+
+    static constexpr int kMaxPoints = 2000;
+
+private:
+    struct Mapping {
+        int chart;
+        double scale;  // bytes -> MiB, fractions -> %
+    };
+    MetricChart *addChart(const QString &title, const QString &yTitle);
+    QHash<QString, Mapping> m_metrics;
+    QHash<QString, QString> m_labels;
+    QList<MetricChart *> m_charts;
+};
+
+}  // namespace danka::ui
