@@ -2,6 +2,1066 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>danka::ui</name>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::ChatPage</name>
+    <message>
+        <source>complete</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>stop string</source>
+        <translation>停止字符串</translation>
+    </message>
+    <message>
+        <source>token limit reached</source>
+        <translation>达到词元上限</translation>
+    </message>
+    <message>
+        <source>stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>%1 tokens in %2 s · %3 tokens/s · %4</source>
+        <translation>%1 个词元，用时 %2 秒 · %3 词元/秒 · %4</translation>
+    </message>
+    <message>
+        <source>&amp;Greedy (always the most likely token)</source>
+        <translation>贪心解码（总是选概率最高的词元）(&amp;G)</translation>
+    </message>
+    <message>
+        <source>&amp;New</source>
+        <translation>新建(&amp;N)</translation>
+    </message>
+    <message>
+        <source>De&amp;lete</source>
+        <translation>删除(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Send</source>
+        <translation>发送(&amp;S)</translation>
+    </message>
+    <message>
+        <source>S&amp;top</source>
+        <translation>停止(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Choose a checkpoint, then type a message below.</source>
+        <translation>选择一个检查点，然后在下方输入消息。</translation>
+    </message>
+    <message>
+        <source>Message (Enter sends, Shift+Enter starts a new line)</source>
+        <translation>消息（Enter 发送，Shift+Enter 换行）</translation>
+    </message>
+    <message>
+        <source>No model loaded.</source>
+        <translation>未加载模型。</translation>
+    </message>
+    <message>
+        <source>Click a conversation to reopen it; double-click to rename it.</source>
+        <translation>单击对话以重新打开；双击以重命名。</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Optional: instructions the model sees before the conversation</source>
+        <translation>可选：模型在对话开始前看到的指令</translation>
+    </message>
+    <message>
+        <source>Below 1 the likely tokens win more often; above 1 the choice gets more random.</source>
+        <translation>小于 1 时更常选高概率词元；大于 1 时选择更随机。</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Sample only among the k most likely tokens (0: all).</source>
+        <translation>只在概率最高的 k 个词元中采样（0：全部）。</translation>
+    </message>
+    <message>
+        <source>Sample among the most likely tokens whose probabilities add up to p (1: all).</source>
+        <translation>在累计概率达到 p 的最可能词元中采样（1：全部）。</translation>
+    </message>
+    <message>
+        <source>Above 1, tokens already in the conversation become less likely.</source>
+        <translation>大于 1 时，对话中已出现的词元被选中的概率降低。</translation>
+    </message>
+    <message>
+        <source>The reply ends after this many tokens (and at the model's context length).</source>
+        <translation>回复在达到此词元数（或模型的上下文长度）时结束。</translation>
+    </message>
+    <message>
+        <source>random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <source>The same seed, prompt and settings give the same reply; "random" draws a new one.</source>
+        <translation>相同的种子、提示词和设置得到相同的回复；“随机”每次抽取新种子。</translation>
+    </message>
+    <message>
+        <source>&amp;Temperature:</source>
+        <translation>温度(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Top-&amp;k:</source>
+        <translation>Top-&amp;k：</translation>
+    </message>
+    <message>
+        <source>Top-&amp;p:</source>
+        <translation>Top-&amp;p：</translation>
+    </message>
+    <message>
+        <source>&amp;Repetition penalty:</source>
+        <translation>重复惩罚(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>&amp;Max new tokens:</source>
+        <translation>最大新词元数(&amp;M)：</translation>
+    </message>
+    <message>
+        <source>S&amp;eed:</source>
+        <translation>随机种子(&amp;E)：</translation>
+    </message>
+    <message>
+        <source>Checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>采样</translation>
+    </message>
+    <message>
+        <source>%1 · step %2</source>
+        <translation>%1 · 第 %2 步</translation>
+    </message>
+    <message>
+        <source>Choose a checkpoint...</source>
+        <translation>选择检查点...</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+    <message>
+        <source>Open Checkpoint Folder</source>
+        <translation>打开检查点文件夹</translation>
+    </message>
+    <message>
+        <source>Loading %1</source>
+        <translation>正在加载 %1</translation>
+    </message>
+    <message>
+        <source>Cannot load %1: another job of this page is still running.</source>
+        <translation>无法加载 %1：本页的另一个任务仍在运行。</translation>
+    </message>
+    <message>
+        <source>Loading %1...</source>
+        <translation>正在加载 %1...</translation>
+    </message>
+    <message>
+        <source>%1
+%2 parameters · %3 layers · context %4 tokens · %5</source>
+        <translation>%1
+%2 参数 · %3 层 · 上下文 %4 词元 · %5</translation>
+    </message>
+    <message>
+        <source>the load was cancelled</source>
+        <translation>加载已取消</translation>
+    </message>
+    <message>
+        <source>Cannot load the checkpoint %1:
+%2</source>
+        <translation>无法加载检查点 %1：
+%2</translation>
+    </message>
+    <message>
+        <source>Conversation %1 no longer exists.</source>
+        <translation>对话 %1 已不存在。</translation>
+    </message>
+    <message>
+        <source>Delete Conversation</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <source>Delete the conversation "%1" and its %2 messages?</source>
+        <translation>删除对话“%1”及其 %2 条消息？</translation>
+    </message>
+    <message>
+        <source>Wait for the reply to finish, or stop it.</source>
+        <translation>请等待回复完成，或停止它。</translation>
+    </message>
+    <message>
+        <source>The model is still loading.</source>
+        <translation>模型仍在加载。</translation>
+    </message>
+    <message>
+        <source>Choose a checkpoint to chat with first.</source>
+        <translation>请先选择要对话的检查点。</translation>
+    </message>
+    <message>
+        <source>The conversation could not be saved: %1</source>
+        <translation>无法保存对话：%1</translation>
+    </message>
+    <message>
+        <source>Chat reply</source>
+        <translation>对话回复</translation>
+    </message>
+    <message>
+        <source>Cannot start the reply: another job of this page is still running.</source>
+        <translation>无法开始回复：本页的另一个任务仍在运行。</translation>
+    </message>
+    <message>
+        <source>Generating...</source>
+        <translation>正在生成...</translation>
+    </message>
+    <message>
+        <source>Stopping...</source>
+        <translation>正在停止...</translation>
+    </message>
+    <message>
+        <source>The reply failed: %1</source>
+        <translation>回复失败：%1</translation>
+    </message>
+    <message>
+        <source>no result</source>
+        <translation>没有结果</translation>
+    </message>
+    <message>
+        <source>The reply could not be saved: %1</source>
+        <translation>无法保存回复：%1</translation>
+    </message>
+    <message>
+        <source>%1 earlier messages were left out to fit the model's context.</source>
+        <translation>为适应模型的上下文长度，省略了之前的 %1 条消息。</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::ComparePage</name>
+    <message>
+        <source>Log scale</source>
+        <translation>对数坐标</translation>
+    </message>
+    <message>
+        <source>Export PNG...</source>
+        <translation>导出 PNG...</translation>
+    </message>
+    <message>
+        <source>Export CSV...</source>
+        <translation>导出 CSV...</translation>
+    </message>
+    <message>
+        <source>Show all keys</source>
+        <translation>显示所有键</translation>
+    </message>
+    <message>
+        <source>Filter runs by name, stage or status</source>
+        <translation>按名称、阶段或状态筛选运行</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>词元数</translation>
+    </message>
+    <message>
+        <source>Wall time</source>
+        <translation>实际耗时</translation>
+    </message>
+    <message>
+        <source>Exponential moving average weight (0 = raw values)</source>
+        <translation>指数移动平均权重（0 = 原始值）</translation>
+    </message>
+    <message>
+        <source>Metric:</source>
+        <translation>指标：</translation>
+    </message>
+    <message>
+        <source>X axis:</source>
+        <translation>横轴：</translation>
+    </message>
+    <message>
+        <source>Smoothing:</source>
+        <translation>平滑：</translation>
+    </message>
+    <message>
+        <source>Config differences</source>
+        <translation>配置差异</translation>
+    </message>
+    <message>
+        <source>No workspace is open.
+Use File &gt; Open Workspace to choose one.</source>
+        <translation>尚未打开工作区。
+请通过“文件 &gt; 打开工作区”选择一个。</translation>
+    </message>
+    <message>
+        <source>Cannot read the workspace:
+%1</source>
+        <translation>无法读取工作区：
+%1</translation>
+    </message>
+    <message>
+        <source>Check two or more runs to see how their configs differ.</source>
+        <translation>勾选两个或更多运行，查看它们的配置差异。</translation>
+    </message>
+    <message>
+        <source>The checked runs have the same config.</source>
+        <translation>勾选的运行配置相同。</translation>
+    </message>
+    <message>
+        <source>Keys that differ: %1</source>
+        <translation>不同的键：%1</translation>
+    </message>
+    <message>
+        <source>%1 has no %2 values</source>
+        <translation>%1 没有 %2 数据</translation>
+    </message>
+    <message>
+        <source>%1 has no %2 values for the x axis</source>
+        <translation>%1 没有可作横轴的 %2 数据</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Check runs on the left to overlay their curves.</source>
+        <translation>在左侧勾选运行，叠加显示它们的曲线。</translation>
+    </message>
+    <message>
+        <source>Not drawn: %1.</source>
+        <translation>未绘制：%1。</translation>
+    </message>
+    <message>
+        <source>None of the checked runs has %1 values to export.</source>
+        <translation>勾选的运行都没有可导出的 %1 数据。</translation>
+    </message>
+    <message>
+        <source>Export Chart as PNG</source>
+        <translation>将图表导出为 PNG</translation>
+    </message>
+    <message>
+        <source>Export Series as CSV</source>
+        <translation>将数据导出为 CSV</translation>
+    </message>
+    <message>
+        <source>PNG images (*.png)</source>
+        <translation>PNG 图片 (*.png)</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::ConfigDiffModel</name>
+    <message>
+        <source>Not set in this run</source>
+        <translation>此运行未设置</translation>
+    </message>
+    <message>
+        <source>Key</source>
+        <translation>键</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::ConfigForm</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>调度</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Runtime</source>
+        <translation>运行时</translation>
+    </message>
+    <message>
+        <source>Allowed: %1</source>
+        <translation>允许范围：%1</translation>
+    </message>
+    <message>
+        <source>Default: %1</source>
+        <translation>默认值：%1</translation>
+    </message>
+    <message>
+        <source>(empty)</source>
+        <translation>（空）</translation>
+    </message>
+    <message>
+        <source>(none)</source>
+        <translation>（无）</translation>
+    </message>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Choose the folder for %1</source>
+        <translation>为 %1 选择文件夹</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::ConfigPage</name>
+    <message>
+        <source>micro-batch %1</source>
+        <translation>微批量 %1</translation>
+    </message>
+    <message>
+        <source>no activation checkpointing</source>
+        <translation>不做激活检查点</translation>
+    </message>
+    <message>
+        <source>activation checkpointing every block</source>
+        <translation>每个块做激活检查点</translation>
+    </message>
+    <message>
+        <source>activation checkpointing every %1 blocks</source>
+        <translation>每 %1 个块做激活检查点</translation>
+    </message>
+    <message>
+        <source>Start Run</source>
+        <translation>开始运行</translation>
+    </message>
+    <message>
+        <source>Use This Plan</source>
+        <translation>采用此方案</translation>
+    </message>
+    <message>
+        <source>Load a preset...</source>
+        <translation>加载预设...</translation>
+    </message>
+    <message>
+        <source>Start from a built-in config</source>
+        <translation>从内置配置开始</translation>
+    </message>
+    <message>
+        <source>&amp;Open...</source>
+        <translation>打开(&amp;O)...</translation>
+    </message>
+    <message>
+        <source>Open a JSON config file</source>
+        <translation>打开 JSON 配置文件</translation>
+    </message>
+    <message>
+        <source>&amp;Save As...</source>
+        <translation>另存为(&amp;S)...</translation>
+    </message>
+    <message>
+        <source>Save the JSON view to a file</source>
+        <translation>将 JSON 视图保存到文件</translation>
+    </message>
+    <message>
+        <source>Preset:</source>
+        <translation>预设：</translation>
+    </message>
+    <message>
+        <source>JSON</source>
+        <translation>JSON</translation>
+    </message>
+    <message>
+        <source>%1 GiB</source>
+        <translation>%1 GiB</translation>
+    </message>
+    <message>
+        <source>GPU memory the plan must fit (runtime.memory_budget_gib)</source>
+        <translation>训练方案必须放进的显存（runtime.memory_budget_gib）</translation>
+    </message>
+    <message>
+        <source>Set the suggested micro-batch, precision and activation checkpointing, and scale gradient accumulation to keep the tokens per step</source>
+        <translation>采用建议的微批量、精度和激活检查点，并调整梯度累积以保持每步的 token 数</translation>
+    </message>
+    <message>
+        <source>GPU budget:</source>
+        <translation>显存预算：</translation>
+    </message>
+    <message>
+        <source>Size and memory</source>
+        <translation>规模与内存</translation>
+    </message>
+    <message>
+        <source>Cannot list the workspace's datasets and checkpoints: %1</source>
+        <translation>无法列出工作区的数据集和检查点：%1</translation>
+    </message>
+    <message>
+        <source>invalid JSON</source>
+        <translation>无效的 JSON</translation>
+    </message>
+    <message>
+        <source>The JSON view does not parse; the form keeps the last valid config.</source>
+        <translation>JSON 视图无法解析；表单保留最后一次有效的配置。</translation>
+    </message>
+    <message>
+        <source>Problems in the config: %1. Each is shown next to its field.</source>
+        <translation>配置中有 %1 个问题，每个问题显示在对应字段旁边。</translation>
+    </message>
+    <message>
+        <source>In sync with the form. Edits here are read after a short pause.</source>
+        <translation>与表单同步。此处的编辑会在短暂停顿后读取。</translation>
+    </message>
+    <message>
+        <source>Open a workspace to start a run</source>
+        <translation>请先打开工作区再开始运行</translation>
+    </message>
+    <message>
+        <source>Fix the problems in the config first</source>
+        <translation>请先修正配置中的问题</translation>
+    </message>
+    <message>
+        <source>Start a training run with this config</source>
+        <translation>用此配置开始训练运行</translation>
+    </message>
+    <message>
+        <source>Unknown preset %1</source>
+        <translation>未知预设 %1</translation>
+    </message>
+    <message>
+        <source>Preset %1: %2</source>
+        <translation>预设 %1：%2</translation>
+    </message>
+    <message>
+        <source>Cannot open %1: %2</source>
+        <translation>无法打开 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1 is too large for a config file (%2)</source>
+        <translation>%1 太大，不像配置文件（%2）</translation>
+    </message>
+    <message>
+        <source>Cannot read %1: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Opened %1</source>
+        <translation>已打开 %1</translation>
+    </message>
+    <message>
+        <source>Opened %1; it has problems, shown next to their fields</source>
+        <translation>已打开 %1；其中有问题，显示在对应字段旁边</translation>
+    </message>
+    <message>
+        <source>Cannot save %1: %2</source>
+        <translation>无法保存 %1：%2</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Open Config</source>
+        <translation>打开配置</translation>
+    </message>
+    <message>
+        <source>JSON configs (*.json);;All files (*)</source>
+        <translation>JSON 配置 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Save Config</source>
+        <translation>保存配置</translation>
+    </message>
+    <message>
+        <source>runtime.device is cpu: the estimate is of main memory (no CUDA context), checked against the same budget.</source>
+        <translation>runtime.device 为 cpu：估算的是主内存（无 CUDA 上下文），仍按同一预算检查。</translation>
+    </message>
+    <message>
+        <source>? parameters</source>
+        <translation>? 参数</translation>
+    </message>
+    <message>
+        <source>No estimate until the model, sequence, batch and runtime fields are valid.</source>
+        <translation>模型、序列、批量和运行时字段有效后才能估算。</translation>
+    </message>
+    <message>
+        <source>%1 parameters</source>
+        <translation>%1 参数</translation>
+    </message>
+    <message>
+        <source>%1 trainable parameters</source>
+        <translation>%1 个可训练参数</translation>
+    </message>
+    <message>
+        <source>Fits: needs %1 of %2 (%3 to spare) with %4</source>
+        <translation>放得下：需要 %1，预算 %2（余 %3），方案：%4</translation>
+    </message>
+    <message>
+        <source>Does not fit: needs %1 of %2</source>
+        <translation>放不下：需要 %1，预算 %2</translation>
+    </message>
+    <message>
+        <source>: %1 %2</source>
+        <translation>：%1 %2</translation>
+    </message>
+    <message>
+        <source>; a plan that fits: %1 (%2)</source>
+        <translation>；可行的方案：%1（%2）</translation>
+    </message>
+    <message>
+        <source>; no plan fits: use a smaller model, a shorter sequence or a larger card</source>
+        <translation>；没有可行的方案：请使用更小的模型、更短的序列或显存更大的显卡</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::ConversationListModel</name>
+    <message>
+        <source>Untitled</source>
+        <translation>未命名</translation>
+    </message>
+    <message>
+        <source>%1
+%2 · %3 messages</source>
+        <translation>%1
+%2 · %3 条消息</translation>
+    </message>
+    <message>
+        <source>%1
+Checkpoint: %2</source>
+        <translation>%1
+检查点：%2</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::DataPage</name>
+    <message>
+        <source>Open &amp;File...</source>
+        <translation>打开文件(&amp;F)...</translation>
+    </message>
+    <message>
+        <source>Open &amp;Dataset...</source>
+        <translation>打开数据集(&amp;D)...</translation>
+    </message>
+    <message>
+        <source>&amp;Prepare...</source>
+        <translation>准备数据集(&amp;P)...</translation>
+    </message>
+    <message>
+        <source>Open a raw data file: JSONL, a JSON array, or plain text</source>
+        <translation>打开原始数据文件：JSONL、JSON 数组或纯文本</translation>
+    </message>
+    <message>
+        <source>Open a prepared dataset folder (one with dataset.json)</source>
+        <translation>打开已准备好的数据集文件夹（含 dataset.json）</translation>
+    </message>
+    <message>
+        <source>Clean, deduplicate and tokenize raw files into a dataset of the workspace</source>
+        <translation>清洗、去重并分词原始文件，生成工作区中的数据集</translation>
+    </message>
+    <message>
+        <source>Detect layout</source>
+        <translation>自动检测格式</translation>
+    </message>
+    <message>
+        <source>Read the file as this layout instead of detecting it</source>
+        <translation>按此格式读取文件，而不是自动检测</translation>
+    </message>
+    <message>
+        <source>Layout:</source>
+        <translation>格式：</translation>
+    </message>
+    <message>
+        <source>Click a dataset to open it</source>
+        <translation>单击数据集即可打开</translation>
+    </message>
+    <message>
+        <source>Workspace datasets</source>
+        <translation>工作区数据集</translation>
+    </message>
+    <message>
+        <source>Go to record number</source>
+        <translation>跳转到记录编号</translation>
+    </message>
+    <message>
+        <source>Go to #</source>
+        <translation>跳转到 #</translation>
+    </message>
+    <message>
+        <source>Measure record lengths in tokens of this tokenizer, or in characters</source>
+        <translation>用此分词器的词元数或字符数衡量记录长度</translation>
+    </message>
+    <message>
+        <source>Lengths in:</source>
+        <translation>长度单位：</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>统计</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <source>%1 records</source>
+        <translation>%1 条记录</translation>
+    </message>
+    <message>
+        <source>%1 tokens</source>
+        <translation>%1 个词元</translation>
+    </message>
+    <message>
+        <source>Open a workspace to list its datasets and prepare new ones.</source>
+        <translation>打开工作区后可列出其数据集并准备新数据集。</translation>
+    </message>
+    <message>
+        <source>No datasets yet: use Prepare... to make one from raw files.</source>
+        <translation>还没有数据集：使用“准备数据集...”从原始文件生成。</translation>
+    </message>
+    <message>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <source>Tokens of %1 (%2 pieces)</source>
+        <translation>%1 的词元（词表 %2）</translation>
+    </message>
+    <message>
+        <source>Tokens of %1</source>
+        <translation>%1 的词元</translation>
+    </message>
+    <message>
+        <source>Open a workspace first: datasets are prepared into it</source>
+        <translation>请先打开工作区：数据集会准备到工作区中</translation>
+    </message>
+    <message>
+        <source>Open Data File</source>
+        <translation>打开数据文件</translation>
+    </message>
+    <message>
+        <source>Data files (*.jsonl *.json *.txt *.md);;All files (*)</source>
+        <translation>数据文件 (*.jsonl *.json *.txt *.md);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Open Prepared Dataset</source>
+        <translation>打开已准备的数据集</translation>
+    </message>
+    <message>
+        <source>%1 does not exist.</source>
+        <translation>%1 不存在。</translation>
+    </message>
+    <message>
+        <source>%1 is a folder, not a data file.</source>
+        <translation>%1 是文件夹，不是数据文件。</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read.</source>
+        <translation>无法读取 %1。</translation>
+    </message>
+    <message>
+        <source>%1 is not a folder.</source>
+        <translation>%1 不是文件夹。</translation>
+    </message>
+    <message>
+        <source>%1 is not a prepared dataset: it has no dataset.json.</source>
+        <translation>%1 不是已准备的数据集：缺少 dataset.json。</translation>
+    </message>
+    <message>
+        <source>Loading %1...</source>
+        <translation>正在加载 %1...</translation>
+    </message>
+    <message>
+        <source>Cannot open the file: %1</source>
+        <translation>无法打开文件：%1</translation>
+    </message>
+    <message>
+        <source>Indexing %1</source>
+        <translation>正在索引 %1</translation>
+    </message>
+    <message>
+        <source>Cannot open the dataset: %1</source>
+        <translation>无法打开数据集：%1</translation>
+    </message>
+    <message>
+        <source>%1 (from the workspace)</source>
+        <translation>%1（来自工作区）</translation>
+    </message>
+    <message>
+        <source>%1 (named in dataset.json)</source>
+        <translation>%1（dataset.json 中指定）</translation>
+    </message>
+    <message>
+        <source>not found (%1): the table shows token ids</source>
+        <translation>未找到（%1）：表格显示词元 ID</translation>
+    </message>
+    <message>
+        <source>no tokenizer with its checksum</source>
+        <translation>没有校验和匹配的分词器</translation>
+    </message>
+    <message>
+        <source>Segment lengths: all %1 segments</source>
+        <translation>片段长度：全部 %1 个片段</translation>
+    </message>
+    <message>
+        <source>tokens</source>
+        <translation>词元</translation>
+    </message>
+    <message>
+        <source>segments</source>
+        <translation>片段</translation>
+    </message>
+    <message>
+        <source>%1 segments</source>
+        <translation>%1 个片段</translation>
+    </message>
+    <message>
+        <source>Opening %1</source>
+        <translation>正在打开 %1</translation>
+    </message>
+    <message>
+        <source>%1 entries</source>
+        <translation>%1 个条目</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;%1 entries in %2. Reading the whole file for statistics...&lt;/p&gt;</source>
+        <translation>&lt;p&gt;%2 中共 %1 个条目。正在读取整个文件以计算统计...&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Statistics of %1</source>
+        <translation>%1 的统计</translation>
+    </message>
+    <message>
+        <source>Statistics failed: %1</source>
+        <translation>统计失败：%1</translation>
+    </message>
+    <message>
+        <source>Layout</source>
+        <translation>格式</translation>
+    </message>
+    <message>
+        <source> (one JSON array)</source>
+        <translation>（单个 JSON 数组）</translation>
+    </message>
+    <message>
+        <source>File size</source>
+        <translation>文件大小</translation>
+    </message>
+    <message>
+        <source>Valid records</source>
+        <translation>有效记录</translation>
+    </message>
+    <message>
+        <source>Rejected lines</source>
+        <translation>被拒绝的行</translation>
+    </message>
+    <message>
+        <source>Characters per record</source>
+        <translation>每条记录字符数</translation>
+    </message>
+    <message>
+        <source>%1 on average, %2 at most</source>
+        <translation>平均 %1，最多 %2</translation>
+    </message>
+    <message>
+        <source>Tokens per record</source>
+        <translation>每条记录词元数</translation>
+    </message>
+    <message>
+        <source>Lengths in characters of all %1 records</source>
+        <translation>全部 %1 条记录的字符长度</translation>
+    </message>
+    <message>
+        <source>Lengths in tokens of the first %1 of %2 records (a sample)</source>
+        <translation>前 %1 条（共 %2 条）记录的词元长度（抽样）</translation>
+    </message>
+    <message>
+        <source>Lengths in tokens of all %1 records</source>
+        <translation>全部 %1 条记录的词元长度</translation>
+    </message>
+    <message>
+        <source>Tokens as data prepare counts them before cleaning: chat template for conversations, the prompt and the longer reply of a preference pair, &lt;/s&gt; after a document.</source>
+        <translation>词元数按数据准备（清洗前）的方式计算：对话套用聊天模板，偏好对计提示加较长的回答，文档末尾加 &lt;/s&gt;。</translation>
+    </message>
+    <message>
+        <source>characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <source>records</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Rejected lines: %1</source>
+        <translation>被拒绝的行：%1</translation>
+    </message>
+    <message>
+        <source>Every entry of the file is a valid record.</source>
+        <translation>文件中的每个条目都是有效记录。</translation>
+    </message>
+    <message>
+        <source>First %1 examples</source>
+        <translation>前 %1 个示例</translation>
+    </message>
+    <message>
+        <source>No valid record in %1. First problem: %2</source>
+        <translation>%1 中没有有效记录。第一个问题：%2</translation>
+    </message>
+    <message>
+        <source>%1 of %2 lines were rejected (see Rejected). First: %3</source>
+        <translation>%2 行中有 %1 行被拒绝（见“已拒绝”）。第一个：%3</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>目录</translation>
+    </message>
+    <message>
+        <source>Tokenizer</source>
+        <translation>分词器</translation>
+    </message>
+    <message>
+        <source>Token type</source>
+        <translation>词元类型</translation>
+    </message>
+    <message>
+        <source>Prepared</source>
+        <translation>准备时间</translation>
+    </message>
+    <message>
+        <source>Splits</source>
+        <translation>数据划分</translation>
+    </message>
+    <message>
+        <source>Records</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Segments</source>
+        <translation>片段</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>词元数</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>Cleaning</source>
+        <translation>清洗</translation>
+    </message>
+    <message>
+        <source>%1 records read, %2 kept; deduplication: %3</source>
+        <translation>读取 %1 条记录，保留 %2 条；去重：%3</translation>
+    </message>
+    <message>
+        <source>Removed</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Changed</source>
+        <translation>修改</translation>
+    </message>
+    <message>
+        <source>Languages: %1</source>
+        <translation>语言：%1</translation>
+    </message>
+    <message>
+        <source>Inputs</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>%1: %2, %3 records, %4 rejected</source>
+        <translation>%1：%2，%3 条记录，%4 条被拒绝</translation>
+    </message>
+    <message>
+        <source>Removed by cleaning</source>
+        <translation>被清洗移除</translation>
+    </message>
+    <message>
+        <source>Open a data file or a prepared dataset to see its records.</source>
+        <translation>打开数据文件或已准备的数据集以查看其记录。</translation>
+    </message>
+    <message>
+        <source>Select a record to see it in full.</source>
+        <translation>选择一条记录以查看完整内容。</translation>
+    </message>
+    <message>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>conversation, %1 turns</source>
+        <translation>对话，%1 轮</translation>
+    </message>
+    <message>
+        <source>preference pair</source>
+        <translation>偏好对</translation>
+    </message>
+    <message>
+        <source>%1 characters</source>
+        <translation>%1 个字符</translation>
+    </message>
+    <message>
+        <source>(cut here: %1 tokens in all)</source>
+        <translation>（在此截断：共 %1 个词元）</translation>
+    </message>
+    <message>
+        <source>%1, segment %2</source>
+        <translation>%1，第 %2 个片段</translation>
+    </message>
+    <message>
+        <source>Highlighted: the tokens trained on (loss mask).</source>
+        <translation>高亮：参与训练的词元（损失掩码）。</translation>
+    </message>
+    <message>
+        <source>Chosen</source>
+        <translation>优选回答</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::MainWindow</name>
     <message>
         <source>Danka</source>
@@ -82,10 +1142,6 @@
         <translation>不可用（%1）</translation>
     </message>
     <message>
-        <source>&lt;h3&gt;Danka %1&lt;/h3&gt;&lt;p&gt;Train and align a language model on one card.&lt;/p&gt;&lt;table cellspacing=3&gt;&lt;tr&gt;&lt;td&gt;Qt&lt;/td&gt;&lt;td&gt;%2&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;LibTorch&lt;/td&gt;&lt;td&gt;%3&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CUDA&lt;/td&gt;&lt;td&gt;%4&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;Danka CUDA kernels&lt;/td&gt;&lt;td&gt;%5&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SQLite&lt;/td&gt;&lt;td&gt;%6&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;Threads&lt;/td&gt;&lt;td&gt;%7 of %8&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
-        <translation>&lt;h3&gt;单卡 Danka %1&lt;/h3&gt;&lt;p&gt;一张显卡，训练并对齐一个语言模型。&lt;/p&gt;&lt;table cellspacing=3&gt;&lt;tr&gt;&lt;td&gt;Qt&lt;/td&gt;&lt;td&gt;%2&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;LibTorch&lt;/td&gt;&lt;td&gt;%3&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CUDA&lt;/td&gt;&lt;td&gt;%4&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;单卡 CUDA 算子&lt;/td&gt;&lt;td&gt;%5&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SQLite&lt;/td&gt;&lt;td&gt;%6&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;线程&lt;/td&gt;&lt;td&gt;%7 / %8&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
-    </message>
-    <message>
         <source>not built</source>
         <translation>未编译</translation>
     </message>
@@ -96,6 +1152,608 @@
     <message>
         <source>Workspace %1 | runs: %2</source>
         <translation>工作区 %1 | 运行：%2</translation>
+    </message>
+    <message>
+        <source>Data</source>
+        <translation>数据</translation>
+    </message>
+    <message>
+        <source>Browse raw files and prepared datasets; prepare data</source>
+        <translation>浏览原始文件和已准备的数据集；准备数据</translation>
+    </message>
+    <message>
+        <source>Tokenizer</source>
+        <translation>分词器</translation>
+    </message>
+    <message>
+        <source>Train tokenizers and try them</source>
+        <translation>训练并试用分词器</translation>
+    </message>
+    <message>
+        <source>Configure</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>Edit a run config and check its memory plan</source>
+        <translation>编辑运行配置并检查显存规划</translation>
+    </message>
+    <message>
+        <source>Start, watch and control training runs</source>
+        <translation>启动、观察和控制训练运行</translation>
+    </message>
+    <message>
+        <source>Compare</source>
+        <translation>对比</translation>
+    </message>
+    <message>
+        <source>Overlay the metrics of runs and diff their configs</source>
+        <translation>叠加多个运行的指标并比较配置差异</translation>
+    </message>
+    <message>
+        <source>Chat</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Talk to a checkpoint</source>
+        <translation>与检查点对话</translation>
+    </message>
+    <message>
+        <source>starting</source>
+        <translation>正在启动</translation>
+    </message>
+    <message>
+        <source>&amp;Preferences...</source>
+        <translation>首选项(&amp;P)...</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;New Run from a Config File...</source>
+        <translation>从配置文件新建运行(&amp;N)...</translation>
+    </message>
+    <message>
+        <source>&amp;Pause Training</source>
+        <translation>暂停训练(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Res&amp;ume Training</source>
+        <translation>继续训练(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Stop Training</source>
+        <translation>停止训练(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Run the &amp;Demo</source>
+        <translation>运行演示(&amp;D)</translation>
+    </message>
+    <message>
+        <source>Train the demo tokenizer and model on the shipped corpus, with live charts</source>
+        <translation>在自带语料上训练演示分词器和模型，并实时显示图表</translation>
+    </message>
+    <message>
+        <source>A job is running in this workspace; stop it before opening another workspace.</source>
+        <translation>此工作区有任务正在运行；请先停止它再打开其他工作区。</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>剩余 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n more job(s)</source>
+        <translation><numerusform>另有 %n 个任务</numerusform></translation>
+    </message>
+    <message>
+        <source>%1: done</source>
+        <translation>%1：完成</translation>
+    </message>
+    <message>
+        <source>%1: stopped</source>
+        <translation>%1：已停止</translation>
+    </message>
+    <message>
+        <source>%1 failed: %2</source>
+        <translation>%1 失败：%2</translation>
+    </message>
+    <message>
+        <source>Run the Demo</source>
+        <translation>运行演示</translation>
+    </message>
+    <message>
+        <source>Open a workspace first (File &gt; Open Workspace).</source>
+        <translation>请先打开一个工作区（文件 &gt; 打开工作区）。</translation>
+    </message>
+    <message>
+        <source>The demo needs the training slot: a job is already running.</source>
+        <translation>演示需要训练位：已有任务在运行。</translation>
+    </message>
+    <message>
+        <source>Demo data</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
+        <source>Preferences</source>
+        <translation>首选项</translation>
+    </message>
+    <message>
+        <source>A job is running; restart Danka when it has finished.</source>
+        <translation>有任务正在运行；请在它结束后重启单卡。</translation>
+    </message>
+    <message>
+        <source>Quit Danka</source>
+        <translation>退出单卡</translation>
+    </message>
+    <message>
+        <source>A job is running. Stop it and quit? A training writes a checkpoint first and can be resumed.</source>
+        <translation>有任务正在运行。停止并退出吗？训练会先写入检查点，之后可以继续。</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;Danka %1&lt;/h3&gt;&lt;p&gt;Train and align a language model on one card.&lt;/p&gt;&lt;table cellspacing=3&gt;&lt;tr&gt;&lt;td&gt;Qt&lt;/td&gt;&lt;td&gt;%2&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;LibTorch&lt;/td&gt;&lt;td&gt;%3&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CUDA&lt;/td&gt;&lt;td&gt;%4&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;Danka CUDA kernels&lt;/td&gt;&lt;td&gt;%5&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SentencePiece&lt;/td&gt;&lt;td&gt;%6&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SQLite&lt;/td&gt;&lt;td&gt;%7&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;Threads&lt;/td&gt;&lt;td&gt;%8 of %9&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
+        <translation>&lt;h3&gt;单卡 Danka %1&lt;/h3&gt;&lt;p&gt;一张显卡，训练并对齐一个语言模型。&lt;/p&gt;&lt;table cellspacing=3&gt;&lt;tr&gt;&lt;td&gt;Qt&lt;/td&gt;&lt;td&gt;%2&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;LibTorch&lt;/td&gt;&lt;td&gt;%3&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CUDA&lt;/td&gt;&lt;td&gt;%4&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;单卡 CUDA 算子&lt;/td&gt;&lt;td&gt;%5&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SentencePiece&lt;/td&gt;&lt;td&gt;%6&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SQLite&lt;/td&gt;&lt;td&gt;%7&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;线程&lt;/td&gt;&lt;td&gt;%8 / %9&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::MemoryBar</name>
+    <message>
+        <source>%1: %2
+%3</source>
+        <translation>%1：%2
+%3</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::MemoryBreakdownModel</name>
+    <message>
+        <source>weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>autocast weight copies</source>
+        <translation>自动混合精度权重副本</translation>
+    </message>
+    <message>
+        <source>gradients</source>
+        <translation>梯度</translation>
+    </message>
+    <message>
+        <source>optimizer states</source>
+        <translation>优化器状态</translation>
+    </message>
+    <message>
+        <source>activations</source>
+        <translation>激活</translation>
+    </message>
+    <message>
+        <source>logits</source>
+        <translation>logits</translation>
+    </message>
+    <message>
+        <source>framework</source>
+        <translation>框架开销</translation>
+    </message>
+    <message>
+        <source>Part</source>
+        <translation>部分</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>Detail</source>
+        <translation>说明</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::MessageView</name>
+    <message>
+        <source>You</source>
+        <translation>你</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助手</translation>
+    </message>
+    <message>
+        <source>Thinking (%1 characters)</source>
+        <translation>思考过程（%1 个字符）</translation>
+    </message>
+    <message>
+        <source>Thinking... (%1 characters)</source>
+        <translation>正在思考...（%1 个字符）</translation>
+    </message>
+    <message>
+        <source>Generating...</source>
+        <translation>正在生成...</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::MetricChart</name>
+    <message>
+        <source>%1: %2 (raw %3)</source>
+        <translation>%1：%2（原始值 %3）</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Cannot write the image %1.</source>
+        <translation>无法写入图片 %1。</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::PrepareDialog</name>
+    <message>
+        <source>&amp;Add Files...</source>
+        <translation>添加文件(&amp;A)...</translation>
+    </message>
+    <message>
+        <source>&amp;Remove</source>
+        <translation>移除(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Browse...</source>
+        <translation>浏览(&amp;B)...</translation>
+    </message>
+    <message>
+        <source>Prepare a Dataset</source>
+        <translation>准备数据集</translation>
+    </message>
+    <message>
+        <source>Detect from each file</source>
+        <translation>逐个文件自动检测</translation>
+    </message>
+    <message>
+        <source>Plain text (documents separated by blank lines)</source>
+        <translation>纯文本（文档以空行分隔）</translation>
+    </message>
+    <message>
+        <source>Pretraining JSONL {"text"}</source>
+        <translation>预训练 JSONL {"text"}</translation>
+    </message>
+    <message>
+        <source>Conversations (SFT) {"conversations"}</source>
+        <translation>对话（SFT）{"conversations"}</translation>
+    </message>
+    <message>
+        <source>Preference pairs {"chosen", "rejected"}</source>
+        <translation>偏好对 {"chosen", "rejected"}</translation>
+    </message>
+    <message>
+        <source>Alpaca {"instruction", "output"}</source>
+        <translation>Alpaca {"instruction", "output"}</translation>
+    </message>
+    <message>
+        <source>ShareGPT {"from", "value"}</source>
+        <translation>ShareGPT {"from", "value"}</translation>
+    </message>
+    <message>
+        <source>%1 (%2 pieces)</source>
+        <translation>%1（词表 %2）</translation>
+    </message>
+    <message>
+        <source>my-dataset</source>
+        <translation>my-dataset</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>不去重</translation>
+    </message>
+    <message>
+        <source>Exact duplicates</source>
+        <translation>完全重复</translation>
+    </message>
+    <message>
+        <source>Near duplicates (MinHash)</source>
+        <translation>近似重复（MinHash）</translation>
+    </message>
+    <message>
+        <source>Share of the records held out for validation</source>
+        <translation>留作验证集的记录比例</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>不限制</translation>
+    </message>
+    <message>
+        <source> tokens</source>
+        <translation> 个词元</translation>
+    </message>
+    <message>
+        <source>Conversations and preference pairs longer than this are dropped and reported</source>
+        <translation>超过此长度的对话和偏好对会被丢弃并报告</translation>
+    </message>
+    <message>
+        <source>Input files:</source>
+        <translation>输入文件：</translation>
+    </message>
+    <message>
+        <source>Layout:</source>
+        <translation>格式：</translation>
+    </message>
+    <message>
+        <source>Tokenizer:</source>
+        <translation>分词器：</translation>
+    </message>
+    <message>
+        <source>Dataset name:</source>
+        <translation>数据集名称：</translation>
+    </message>
+    <message>
+        <source>Deduplication:</source>
+        <translation>去重：</translation>
+    </message>
+    <message>
+        <source>Validation share:</source>
+        <translation>验证集比例：</translation>
+    </message>
+    <message>
+        <source>Maximum length:</source>
+        <translation>最大长度：</translation>
+    </message>
+    <message>
+        <source>&amp;Prepare</source>
+        <translation>准备(&amp;P)</translation>
+    </message>
+    <message>
+        <source>%1 (%2 left)</source>
+        <translation>%1（剩余 %2）</translation>
+    </message>
+    <message>
+        <source>Add Input Files</source>
+        <translation>添加输入文件</translation>
+    </message>
+    <message>
+        <source>Data files (*.jsonl *.json *.txt *.md);;All files (*)</source>
+        <translation>数据文件 (*.jsonl *.json *.txt *.md);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Choose a Tokenizer Folder</source>
+        <translation>选择分词器文件夹</translation>
+    </message>
+    <message>
+        <source>Add at least one input file.</source>
+        <translation>请至少添加一个输入文件。</translation>
+    </message>
+    <message>
+        <source>Input file %1 does not exist.</source>
+        <translation>输入文件 %1 不存在。</translation>
+    </message>
+    <message>
+        <source>Input %1 is a folder: add the data files inside it.</source>
+        <translation>输入 %1 是文件夹：请添加其中的数据文件。</translation>
+    </message>
+    <message>
+        <source>Input file %1 cannot be read.</source>
+        <translation>无法读取输入文件 %1。</translation>
+    </message>
+    <message>
+        <source>Choose a tokenizer (train one on the Tokenizer page, or browse for a folder).</source>
+        <translation>请选择分词器（在“分词器”页训练一个，或浏览选择文件夹）。</translation>
+    </message>
+    <message>
+        <source>Tokenizer folder %1 has no tokenizer.model.</source>
+        <translation>分词器文件夹 %1 中没有 tokenizer.model。</translation>
+    </message>
+    <message>
+        <source>Name the dataset.</source>
+        <translation>请为数据集命名。</translation>
+    </message>
+    <message>
+        <source>The dataset name "%1" cannot be a folder name: no '/', '\' or control characters, not starting with '.', at most 100 characters.</source>
+        <translation>数据集名称“%1”不能用作文件夹名：不能含 '/'、'\' 或控制字符，不能以 '.' 开头，最多 100 个字符。</translation>
+    </message>
+    <message>
+        <source>A dataset named %1 exists: preparing replaces it.</source>
+        <translation>已存在名为 %1 的数据集：准备会替换它。</translation>
+    </message>
+    <message>
+        <source>Written to %1</source>
+        <translation>写入到 %1</translation>
+    </message>
+    <message>
+        <source>Preparing %1</source>
+        <translation>正在准备 %1</translation>
+    </message>
+    <message>
+        <source>Starting...</source>
+        <translation>正在启动...</translation>
+    </message>
+    <message>
+        <source>Prepared %1.</source>
+        <translation>已准备 %1。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消：未写入任何内容。</translation>
+    </message>
+    <message>
+        <source>Preparing failed: %1</source>
+        <translation>准备失败：%1</translation>
+    </message>
+    <message>
+        <source>Cancelling...</source>
+        <translation>正在取消...</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::RecordHtml</name>
+    <message>
+        <source>(cut here: %1 characters in all)</source>
+        <translation>（在此截断：共 %1 个字符）</translation>
+    </message>
+    <message>
+        <source>System</source>
+        <translation>系统</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Assistant</source>
+        <translation>助手</translation>
+    </message>
+    <message>
+        <source>Reasoning</source>
+        <translation>推理</translation>
+    </message>
+    <message>
+        <source>Chosen</source>
+        <translation>优选回答</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::RecordsModel</name>
+    <message>
+        <source>text</source>
+        <translation>文本</translation>
+    </message>
+    <message>
+        <source>conversation (%1 turns)</source>
+        <translation>对话（%1 轮）</translation>
+    </message>
+    <message>
+        <source>preference</source>
+        <translation>偏好对</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <source>Line %1: %2</source>
+        <translation>第 %1 行：%2</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Line</source>
+        <translation>行号</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <source>Content</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>No such record.</source>
+        <translation>没有这条记录。</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::RunCharts</name>
+    <message>
+        <source>step</source>
+        <translation>步</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Gradient norm</source>
+        <translation>梯度范数</translation>
+    </message>
+    <message>
+        <source>norm</source>
+        <translation>范数</translation>
+    </message>
+    <message>
+        <source>gradient norm</source>
+        <translation>梯度范数</translation>
+    </message>
+    <message>
+        <source>Throughput</source>
+        <translation>吞吐量</translation>
+    </message>
+    <message>
+        <source>tokens/s</source>
+        <translation>词元/秒</translation>
+    </message>
+    <message>
+        <source>Model FLOPs utilisation</source>
+        <translation>模型算力利用率</translation>
+    </message>
+    <message>
+        <source>MFU (%)</source>
+        <translation>MFU（%）</translation>
+    </message>
+    <message>
+        <source>MFU</source>
+        <translation>MFU</translation>
+    </message>
+    <message>
+        <source>Memory</source>
+        <translation>内存</translation>
+    </message>
+    <message>
+        <source>MiB</source>
+        <translation>MiB</translation>
+    </message>
+    <message>
+        <source>process (RSS)</source>
+        <translation>进程（RSS）</translation>
+    </message>
+    <message>
+        <source>CUDA allocated</source>
+        <translation>CUDA 已分配</translation>
+    </message>
+    <message>
+        <source>CUDA reserved</source>
+        <translation>CUDA 已保留</translation>
+    </message>
+    <message>
+        <source>CUDA peak</source>
+        <translation>CUDA 峰值</translation>
     </message>
 </context>
 <context>
@@ -166,12 +1824,6 @@ Use File &gt; Open Workspace to choose one.</source>
 请通过“文件 &gt; 打开工作区”选择一个。</translation>
     </message>
     <message>
-        <source>No runs in %1 yet.
-Runs started in this workspace appear here as they run.</source>
-        <translation>%1 中还没有运行。
-在此工作区启动的运行会在运行时显示在这里。</translation>
-    </message>
-    <message>
         <source>Select a run to see its details.</source>
         <translation>选择一个运行以查看详情。</translation>
     </message>
@@ -224,10 +1876,6 @@ Runs started in this workspace appear here as they run.</source>
         <translation>检查点</translation>
     </message>
     <message>
-        <source>Recent events</source>
-        <translation>最近事件</translation>
-    </message>
-    <message>
         <source>Config</source>
         <translation>配置</translation>
     </message>
@@ -244,6 +1892,718 @@ This cannot be undone.</source>
 %3
 
 此操作无法撤销。</translation>
+    </message>
+    <message>
+        <source>&amp;Chat with This</source>
+        <translation>用它对话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Resume &amp;from This</source>
+        <translation>从此处继续(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Pause</source>
+        <translation>暂停(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Res&amp;ume</source>
+        <translation>继续(&amp;U)</translation>
+    </message>
+    <message>
+        <source>&amp;Stop</source>
+        <translation>停止(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;New Run</source>
+        <translation>新建运行(&amp;N)</translation>
+    </message>
+    <message>
+        <source>From a Config &amp;File...</source>
+        <translation>从配置文件(&amp;F)...</translation>
+    </message>
+    <message>
+        <source>Resume the &amp;Selected Run</source>
+        <translation>继续所选运行(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Start a run from a config file, or from the Configure page</source>
+        <translation>从配置文件或“配置”页开始一个运行</translation>
+    </message>
+    <message>
+        <source>Stop after the current step; a checkpoint is written so the run can be resumed</source>
+        <translation>在当前步之后停止；会写入检查点，之后可以继续</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>词元数</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Open this checkpoint on the Chat page</source>
+        <translation>在“对话”页打开此检查点</translation>
+    </message>
+    <message>
+        <source>Continue the run's training from this checkpoint</source>
+        <translation>从此检查点继续该运行的训练</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>概览</translation>
+    </message>
+    <message>
+        <source>Charts</source>
+        <translation>图表</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样例</translation>
+    </message>
+    <message>
+        <source>No runs in %1 yet.
+Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.</source>
+        <translation>%1 中还没有运行。
+可以在“配置”页、用“新建运行”或“帮助 &gt; 运行演示”启动一个。</translation>
+    </message>
+    <message>
+        <source>No events yet.</source>
+        <translation>暂无事件。</translation>
+    </message>
+    <message>
+        <source>No samples yet. Runs generate samples every runtime.sample_every steps.</source>
+        <translation>暂无样例。运行每隔 runtime.sample_every 步生成一次样例。</translation>
+    </message>
+    <message>
+        <source>No workspace is open.</source>
+        <translation>尚未打开工作区。</translation>
+    </message>
+    <message>
+        <source>A training is already running in this window (%1): one card trains one run at a time.</source>
+        <translation>此窗口已有训练在运行（%1）：一张卡一次只训练一个运行。</translation>
+    </message>
+    <message>
+        <source>Start Run</source>
+        <translation>开始运行</translation>
+    </message>
+    <message>
+        <source>Training %1</source>
+        <translation>训练 %1</translation>
+    </message>
+    <message>
+        <source>Start a Run from a Config File</source>
+        <translation>从配置文件开始运行</translation>
+    </message>
+    <message>
+        <source>Run configs (*.json);;All files (*)</source>
+        <translation>运行配置 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>%1 is not a valid run config:
+%2</source>
+        <translation>%1 不是有效的运行配置：
+%2</translation>
+    </message>
+    <message>
+        <source>pausing after this step...</source>
+        <translation>将在本步之后暂停...</translation>
+    </message>
+    <message>
+        <source>stopping: writing a checkpoint...</source>
+        <translation>正在停止：写入检查点...</translation>
+    </message>
+    <message>
+        <source>paused at %1</source>
+        <translation>暂停于 %1</translation>
+    </message>
+    <message>
+        <source>%1, %2 left</source>
+        <translation>%1，剩余 %2</translation>
+    </message>
+    <message>
+        <source>Training Failed</source>
+        <translation>训练失败</translation>
+    </message>
+    <message>
+        <source>Stop the training of run %1 before deleting it.</source>
+        <translation>删除运行 %1 之前请先停止它的训练。</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::SegmentsModel</name>
+    <message>
+        <source>document</source>
+        <translation>文档</translation>
+    </message>
+    <message>
+        <source>conversation</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>prompt</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <source>chosen</source>
+        <translation>优选</translation>
+    </message>
+    <message>
+        <source>rejected</source>
+        <translation>已拒绝</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>train</source>
+        <translation>训练集</translation>
+    </message>
+    <message>
+        <source>#</source>
+        <translation>#</translation>
+    </message>
+    <message>
+        <source>Split</source>
+        <translation>划分</translation>
+    </message>
+    <message>
+        <source>Part</source>
+        <translation>部分</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>词元数</translation>
+    </message>
+    <message>
+        <source>Decoded text</source>
+        <translation>解码文本</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::SettingsDialog</name>
+    <message>
+        <source>Preferences</source>
+        <translation>首选项</translation>
+    </message>
+    <message>
+        <source>System default</source>
+        <translation>系统默认</translation>
+    </message>
+    <message>
+        <source>Follow the system</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Light</source>
+        <translation>浅色</translation>
+    </message>
+    <message>
+        <source>Dark</source>
+        <translation>深色</translation>
+    </message>
+    <message>
+        <source>All cores (%1)</source>
+        <translation>全部核心（%1）</translation>
+    </message>
+    <message>
+        <source>&amp;Language:</source>
+        <translation>语言(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>&amp;Theme:</source>
+        <translation>主题(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Compute &amp;threads:</source>
+        <translation>计算线程(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>The language and the thread count apply the next time Danka starts.</source>
+        <translation>语言和线程数在下次启动单卡时生效。</translation>
+    </message>
+    <message>
+        <source>The new language applies when Danka restarts. Restart now?</source>
+        <translation>新语言在单卡重启后生效。现在重启吗？</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::TokenPiecesModel</name>
+    <message>
+        <source>piece</source>
+        <translation>词元片段</translation>
+    </message>
+    <message>
+        <source>byte fallback (the character has no piece of its own)</source>
+        <translation>字节回退（该字符没有自己的片段）</translation>
+    </message>
+    <message>
+        <source>marker (always one token)</source>
+        <translation>标记（始终是一个词元）</translation>
+    </message>
+    <message>
+        <source>control token</source>
+        <translation>控制词元</translation>
+    </message>
+    <message>
+        <source>%1
+id %2
+%3</source>
+        <translation>%1
+ID %2
+%3</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::TokenizerPage</name>
+    <message>
+        <source>&amp;Open Folder...</source>
+        <translation>打开文件夹(&amp;O)...</translation>
+    </message>
+    <message>
+        <source>&amp;Train</source>
+        <translation>训练(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Show &amp;ids</source>
+        <translation>显示 ID(&amp;I)</translation>
+    </message>
+    <message>
+        <source>Load any tokenizer folder (one holding tokenizer.model) to try it</source>
+        <translation>加载任意分词器文件夹（含 tokenizer.model）进行试用</translation>
+    </message>
+    <message>
+        <source>&amp;Refresh</source>
+        <translation>刷新(&amp;R)</translation>
+    </message>
+    <message>
+        <source>Type or paste text to see its tokens</source>
+        <translation>输入或粘贴文本，查看其词元</translation>
+    </message>
+    <message>
+        <source>Open a workspace (File &gt; Open Workspace...) to train tokenizers: they are written into it and registered there. Tokenizer folders can still be tried with Open Folder...</source>
+        <translation>打开一个工作区（文件 &gt; 打开工作区...）才能训练分词器：分词器会写入该工作区并在其中登记。仍可通过“打开文件夹...”试用分词器文件夹。</translation>
+    </message>
+    <message>
+        <source>Tr&amp;y</source>
+        <translation>试用(&amp;Y)</translation>
+    </message>
+    <message>
+        <source>Train Ne&amp;w</source>
+        <translation>训练新分词器(&amp;W)</translation>
+    </message>
+    <message>
+        <source>Cannot open the workspace's store: %1</source>
+        <translation>无法打开工作区的数据库：%1</translation>
+    </message>
+    <message>
+        <source>No workspace is open.
+Use Open Folder... to try a tokenizer folder.</source>
+        <translation>未打开工作区。
+可用“打开文件夹...”试用分词器文件夹。</translation>
+    </message>
+    <message>
+        <source>No tokenizers in this workspace yet.
+Train one in the Train New tab, or use Open Folder... to try an existing tokenizer folder.</source>
+        <translation>此工作区还没有分词器。
+可在“训练新分词器”页训练一个，或用“打开文件夹...”试用已有的分词器文件夹。</translation>
+    </message>
+    <message>
+        <source>Open Tokenizer Folder</source>
+        <translation>打开分词器文件夹</translation>
+    </message>
+    <message>
+        <source>%1 is not a tokenizer folder: it holds no tokenizer.model.</source>
+        <translation>%1 不是分词器文件夹：其中没有 tokenizer.model。</translation>
+    </message>
+    <message>
+        <source>Loading %1...</source>
+        <translation>正在加载 %1...</translation>
+    </message>
+    <message>
+        <source>Cannot load the tokenizer: %1</source>
+        <translation>无法加载分词器：%1</translation>
+    </message>
+    <message>
+        <source>Tokenizer %1 (%2 pieces)</source>
+        <translation>分词器 %1（%2 个片段）</translation>
+    </message>
+    <message>
+        <source>Select a tokenizer in the list to try it.</source>
+        <translation>在列表中选择一个分词器即可试用。</translation>
+    </message>
+    <message>
+        <source>Select a tokenizer to see its details.</source>
+        <translation>选择一个分词器以查看详情。</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>目录</translation>
+    </message>
+    <message>
+        <source>Vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <source>%1 pieces, %2 of them UTF-8 bytes</source>
+        <translation>%1 个片段，其中 %2 个为 UTF-8 字节</translation>
+    </message>
+    <message>
+        <source>Special ids</source>
+        <translation>特殊 ID</translation>
+    </message>
+    <message>
+        <source>Markers</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>Chars per token</source>
+        <translation>每词元字符数</translation>
+    </message>
+    <message>
+        <source>zh %1 (%2 held-out lines), en %3 (%4 held-out lines)</source>
+        <translation>中文 %1（%2 行留出数据），英文 %3（%4 行留出数据）</translation>
+    </message>
+    <message>
+        <source>Byte fallback</source>
+        <translation>字节回退</translation>
+    </message>
+    <message>
+        <source>%1% of held-out tokens</source>
+        <translation>占留出数据词元的 %1%</translation>
+    </message>
+    <message>
+        <source>Normalization</source>
+        <translation>规范化</translation>
+    </message>
+    <message>
+        <source>Checksum</source>
+        <translation>校验和</translation>
+    </message>
+    <message>
+        <source>Trained on</source>
+        <translation>训练数据</translation>
+    </message>
+    <message>
+        <source>Cannot encode: %1</source>
+        <translation>无法编码：%1</translation>
+    </message>
+    <message>
+        <source>%1 tokens, %2 characters, %3 characters per token</source>
+        <translation>%1 个词元，%2 个字符，每词元 %3 个字符</translation>
+    </message>
+    <message>
+        <source>(showing the first %1)</source>
+        <translation>（仅显示前 %1 个）</translation>
+    </message>
+    <message>
+        <source>Cannot train: %1</source>
+        <translation>无法训练：%1</translation>
+    </message>
+    <message>
+        <source>Tokenizer training</source>
+        <translation>分词器训练</translation>
+    </message>
+    <message>
+        <source>Starting...</source>
+        <translation>正在启动...</translation>
+    </message>
+    <message>
+        <source>Cancelling...</source>
+        <translation>正在取消...</translation>
+    </message>
+    <message>
+        <source>%1 (%2 left)</source>
+        <translation>%1（剩余 %2）</translation>
+    </message>
+    <message>
+        <source>Training cancelled.</source>
+        <translation>训练已取消。</translation>
+    </message>
+    <message>
+        <source>Training cancelled: nothing was written.</source>
+        <translation>训练已取消：未写入任何文件。</translation>
+    </message>
+    <message>
+        <source>Training failed.</source>
+        <translation>训练失败。</translation>
+    </message>
+    <message>
+        <source>Training failed:</source>
+        <translation>训练失败：</translation>
+    </message>
+    <message>
+        <source>Trained %1 in %2.</source>
+        <translation>已训练 %1，用时 %2。</translation>
+    </message>
+    <message>
+        <source>Trained %1</source>
+        <translation>已训练 %1</translation>
+    </message>
+    <message>
+        <source>%1 pieces</source>
+        <translation>%1 个片段</translation>
+    </message>
+    <message>
+        <source>Records read</source>
+        <translation>读取的记录</translation>
+    </message>
+    <message>
+        <source>Training lines</source>
+        <translation>训练行数</translation>
+    </message>
+    <message>
+        <source>Character coverage</source>
+        <translation>字符覆盖率</translation>
+    </message>
+    <message>
+        <source>%1% of character occurrences (%2 characters are single pieces)</source>
+        <translation>字符出现次数的 %1%（%2 个字符为独立片段）</translation>
+    </message>
+    <message>
+        <source>Chars per token zh</source>
+        <translation>每词元字符数（中文）</translation>
+    </message>
+    <message>
+        <source>%1 (%2 held-out lines)</source>
+        <translation>%1（%2 行留出数据）</translation>
+    </message>
+    <message>
+        <source>Chars per token en</source>
+        <translation>每词元字符数（英文）</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>用时</translation>
+    </message>
+    <message>
+        <source>The cancel came after the last step: the tokenizer was written and registered.</source>
+        <translation>取消请求到达时训练已完成最后一步：分词器已写入并登记。</translation>
+    </message>
+    <message>
+        <source>Cleaning kept %1 of %2 records.</source>
+        <translation>清洗后保留 %2 条记录中的 %1 条。</translation>
+    </message>
+    <message>
+        <source>%1 records could not be read:</source>
+        <translation>%1 条记录无法读取：</translation>
+    </message>
+    <message>
+        <source>Every input record could be read.</source>
+        <translation>所有输入记录均可读取。</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::TokenizerTrainForm</name>
+    <message>
+        <source>&amp;Add Files...</source>
+        <translation>添加文件(&amp;A)...</translation>
+    </message>
+    <message>
+        <source>Re&amp;move</source>
+        <translation>移除(&amp;M)</translation>
+    </message>
+    <message>
+        <source>Data files in any layout the data readers accept (plain text, JSONL...)</source>
+        <translation>数据读取器支持的任意格式的数据文件（纯文本、JSONL...）</translation>
+    </message>
+    <message>
+        <source>Detect from the file</source>
+        <translation>根据文件自动检测</translation>
+    </message>
+    <message>
+        <source>Plain text</source>
+        <translation>纯文本</translation>
+    </message>
+    <message>
+        <source>Pretraining JSONL ({"text": ...})</source>
+        <translation>预训练 JSONL（{"text": ...}）</translation>
+    </message>
+    <message>
+        <source>Conversations (SFT JSONL)</source>
+        <translation>对话（SFT JSONL）</translation>
+    </message>
+    <message>
+        <source>Preference pairs (chosen / rejected)</source>
+        <translation>偏好对（chosen / rejected）</translation>
+    </message>
+    <message>
+        <source>Alpaca</source>
+        <translation>Alpaca</translation>
+    </message>
+    <message>
+        <source>ShareGPT</source>
+        <translation>ShareGPT</translation>
+    </message>
+    <message>
+        <source>Pieces in the vocabulary: 6400 suits small models, up to 65536</source>
+        <translation>词表中的片段数：小模型适合 6400，最多 65536</translation>
+    </message>
+    <message>
+        <source>Share of character occurrences that get a piece of their own; rarer characters fall back to UTF-8 bytes</source>
+        <translation>拥有独立片段的字符出现次数占比；更罕见的字符回退为 UTF-8 字节</translation>
+    </message>
+    <message>
+        <source>Lines sampled from the input for training (bounds memory)</source>
+        <translation>从输入中抽样用于训练的行数（限制内存）</translation>
+    </message>
+    <message>
+        <source>optional, e.g. code, medicine</source>
+        <translation>可选，例如 code, medicine</translation>
+    </message>
+    <message>
+        <source>Comma-separated domains: each gets a [DOMAIN:x] marker token</source>
+        <translation>逗号分隔的领域：每个领域获得一个 [DOMAIN:x] 标记词元</translation>
+    </message>
+    <message>
+        <source>The tokenizer's folder under the workspace's tokenizers folder</source>
+        <translation>分词器在工作区 tokenizers 文件夹下的文件夹名</translation>
+    </message>
+    <message>
+        <source>Input files:</source>
+        <translation>输入文件：</translation>
+    </message>
+    <message>
+        <source>&amp;Layout:</source>
+        <translation>格式(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>&amp;Vocabulary size:</source>
+        <translation>词表大小(&amp;V)：</translation>
+    </message>
+    <message>
+        <source>Character &amp;coverage:</source>
+        <translation>字符覆盖率(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>Max &amp;sentences:</source>
+        <translation>最大句子数(&amp;S)：</translation>
+    </message>
+    <message>
+        <source>&amp;Domains:</source>
+        <translation>领域(&amp;D)：</translation>
+    </message>
+    <message>
+        <source>&amp;Name:</source>
+        <translation>名称(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>Add Training Files</source>
+        <translation>添加训练文件</translation>
+    </message>
+    <message>
+        <source>Text and JSONL files (*.txt *.jsonl *.json);;All files (*)</source>
+        <translation>文本和 JSONL 文件 (*.txt *.jsonl *.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Open a workspace first: trained tokenizers are written into it.</source>
+        <translation>请先打开工作区：训练出的分词器会写入其中。</translation>
+    </message>
+    <message>
+        <source>Add at least one input file.</source>
+        <translation>请至少添加一个输入文件。</translation>
+    </message>
+    <message>
+        <source>Input file %1 does not exist.</source>
+        <translation>输入文件 %1 不存在。</translation>
+    </message>
+    <message>
+        <source>Input %1 is a folder; add the files inside it.</source>
+        <translation>输入 %1 是文件夹；请添加其中的文件。</translation>
+    </message>
+    <message>
+        <source>Input file %1 cannot be read.</source>
+        <translation>无法读取输入文件 %1。</translation>
+    </message>
+    <message>
+        <source>Vocabulary size %1 is too small: at least %2 (byte fallback alone needs 256 pieces).</source>
+        <translation>词表大小 %1 太小：至少为 %2（仅字节回退就需要 256 个片段）。</translation>
+    </message>
+    <message>
+        <source>Vocabulary size %1 is too large: at most %2.</source>
+        <translation>词表大小 %1 太大：最多为 %2。</translation>
+    </message>
+    <message>
+        <source>Domain "%1" may hold only letters, digits, '_', '-' and '.'.</source>
+        <translation>领域“%1”只能包含字母、数字、“_”、“-”和“.”。</translation>
+    </message>
+    <message>
+        <source>Domain "%1" is listed twice.</source>
+        <translation>领域“%1”重复列出。</translation>
+    </message>
+    <message>
+        <source>Enter a name: the tokenizer is written to the workspace's tokenizers folder under it.</source>
+        <translation>请输入名称：分词器将以此名称写入工作区的 tokenizers 文件夹。</translation>
+    </message>
+    <message>
+        <source>Name "%1" may hold only letters, digits, '_', '-' and '.' (not first).</source>
+        <translation>名称“%1”只能包含字母、数字、“_”、“-”和“.”（“.”不能在开头）。</translation>
+    </message>
+    <message>
+        <source>A tokenizer named %1 exists: training replaces it when it finishes.</source>
+        <translation>已存在名为 %1 的分词器：训练完成后将替换它。</translation>
+    </message>
+    <message>
+        <source>Writes %1</source>
+        <translation>写入 %1</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::TokenizersModel</name>
+    <message>
+        <source>Characters per token on held-out lines of the training data: higher means shorter sequences</source>
+        <translation>训练数据留出行上的每词元字符数：越高表示序列越短</translation>
+    </message>
+    <message>
+        <source>Share of held-out tokens that are UTF-8 byte pieces (characters without a piece of their own)</source>
+        <translation>留出数据中 UTF-8 字节片段所占的词元比例（没有独立片段的字符）</translation>
+    </message>
+    <message>
+        <source>Opened from a folder; not registered in the workspace
+%1</source>
+        <translation>从文件夹打开；未在工作区登记
+%1</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <source>Chars/token zh</source>
+        <translation>字符/词元（中）</translation>
+    </message>
+    <message>
+        <source>Chars/token en</source>
+        <translation>字符/词元（英）</translation>
+    </message>
+    <message>
+        <source>Byte fallback</source>
+        <translation>字节回退</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>目录</translation>
     </message>
 </context>
 </TS>

@@ -13,8 +13,19 @@
 #include "core/workspace.h"
 #include "ui/i18n.h"
 #include "ui/main_window.h"
+#include "ui_test_util.h"
 #include "ui/runs/runs_model.h"
 #include "ui/runs/runs_page.h"
+#include "ui/common/job_runner.h"
+#include "ui/settings_dialog.h"
+#include "ui/theme.h"
+#include <QComboBox>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QStackedWidget>
+#include <QStatusBar>
+#include <thread>
+#include "core/store/experiment_store.h"
 
 using namespace danka;
 
@@ -115,6 +126,85 @@ private Q_SLOTS:
         QVERIFY(!empty.openWorkspace(dir.filePath(QStringLiteral("stray.txt")), false));
         QVERIFY(!empty.workspace().has_value());
         QCOMPARE(empty.runsPage()->view()->model()->rowCount(), 0);
+    }
+
+    void pagesShortcutsAndTheRunningJobInTheStatusBar()
+    {
+        ui::MainWindow window;
+        window.show();
+        QApplication::setActiveWindow(&window);
+        QVERIFY(QTest::qWaitForWindowActive(&window));
+        auto *stack = window.findChild<QStackedWidget *>();
+        QVERIFY(stack);
+        QCOMPARE(stack->count(), int(ui::MainWindow::PageCount));
+        // Ctrl+1..6 switch pages (the View menu's shortcuts).
+        for (int i = 0; i < ui::MainWindow::PageCount; ++i) {
+            QTest::keyClick(&window, Qt::Key(Qt::Key_1 + i), Qt::ControlModifier);
+            QCOMPARE(int(window.currentPage()), i);
+            QCOMPARE(stack->currentIndex(), i);
+        }
+        // The page is remembered for the next start.
+        QCOMPARE(QSettings().value(QStringLiteral("window/page")).toInt(), int(ui::MainWindow::ChatPageIndex));
+
+        // Any job of the studio shows its name, progress message and ETA in the status bar.
+        ui::JobRunner runner;
+        std::atomic<bool> release{false};
+        runner.start(QStringLiteral("probe job"), [&](core::JobContext &job) {
+            job.setProgress(0.25, "quarter");
+            while (!release) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        });
+        QVERIFY(test::waitUntil([&] { return window.jobStatusText().contains(QStringLiteral("quarter")); }, 5000));
+        QVERIFY(window.jobStatusText().contains(QStringLiteral("probe job")));
+        QVERIFY2(window.jobStatusText().contains(QStringLiteral("left")), qPrintable(window.jobStatusText()));
+        release = true;
+        QVERIFY(runner.waitForFinished(5000));
+        QVERIFY(window.jobStatusText().isEmpty());
+        QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("probe job: done")));
+    }
+
+    void themesAndPreferences()
+    {
+        ui::applyTheme(QStringLiteral("dark"));
+        QVERIFY(ui::isDarkPalette());
+        ui::applyTheme(QStringLiteral("light"));
+        QVERIFY(!ui::isDarkPalette());
+        QCOMPARE(ui::applyTheme(QStringLiteral("system")), QStringLiteral("system"));
+
+        ui::SettingsDialog dialog;
+        dialog.languageBox()->setCurrentIndex(dialog.languageBox()->findData(QStringLiteral("zh_CN")));
+        dialog.themeBox()->setCurrentIndex(dialog.themeBox()->findData(QStringLiteral("dark")));
+        QVERIFY(dialog.save());  // the language changed: a restart applies it
+        QCOMPARE(QSettings().value(QLatin1String(ui::settings::kLanguage)).toString(), QStringLiteral("zh_CN"));
+        QCOMPARE(QSettings().value(QLatin1String(ui::settings::kTheme)).toString(), QStringLiteral("dark"));
+        QVERIFY(ui::isDarkPalette());
+        QVERIFY(!dialog.save());  // nothing changed
+        ui::applyTheme(QStringLiteral("system"));
+        QSettings().remove(QLatin1String(ui::settings::kLanguage));
+        QSettings().remove(QLatin1String(ui::settings::kTheme));
+    }
+
+    void theDemoRunsFromTheWindow()
+    {
+        QTemporaryDir dir;
+        ui::MainWindow window;
+        QVERIFY(window.openWorkspace(dir.filePath(QStringLiteral("ws")), false));
+        window.runsPage()->setTrainingHooks({{}, 1e9});
+        window.show();
+        QSignalSpy finished(window.runsPage(), &ui::RunsPage::trainingFinished);
+        window.runDemo(4);
+        QCOMPARE(window.currentPage(), ui::MainWindow::RunsPageIndex);
+        QVERIFY(finished.wait(240000));
+        QCOMPARE(finished.first().at(1).toInt(), int(core::JobState::Completed));
+        const int64_t runId = finished.first().at(0).toLongLong();
+        // The oracle: the store holds the demo's datasets, tokenizer, run, metrics and final checkpoint.
+        core::ExperimentStore store(window.workspace()->databasePath());
+        QCOMPARE(store.datasets().size(), size_t(2));
+        QCOMPARE(store.tokenizers().size(), size_t(1));
+        QCOMPARE(store.run(runId)->status, core::RunStatus::Completed);
+        QCOMPARE(store.run(runId)->name, std::string("demo"));
+        QCOMPARE(store.checkpoints(runId).size(), size_t(1));
+        QVERIFY(!store.series(runId, "train/loss").empty());
+        QCOMPARE(window.runsPage()->selectedRunId(), std::optional<int64_t>(runId));
     }
 
     // Last: it installs translators for the rest of the process.
