@@ -5,6 +5,7 @@
 #include <QIcon>
 #include <QSettings>
 #include <QTimer>
+#include <cstdio>
 
 #include "core/system_info.h"
 #include "core/workspace.h"
@@ -12,6 +13,7 @@
 #include "ui/main_window.h"
 #include "ui/runs/runs_model.h"
 #include "ui/runs/runs_page.h"
+#include "ui/screenshot_tour.h"
 #include "ui/settings_dialog.h"
 #include "ui/theme.h"
 
@@ -42,14 +44,18 @@ int main(int argc, char **argv)
                                          QStringLiteral("name"));
     const QCommandLineOption demoOption(QStringLiteral("demo"),
                                         QStringLiteral("Run the demo pipeline at start when the workspace has no runs yet."));
-    parser.addOptions({workspaceOption, threadsOption, languageOption, themeOption, demoOption});
+    // Documentation: shows every page with real content, writes DIR/<page>-<language>.png and quits.
+    QCommandLineOption screenshotsOption(QStringLiteral("screenshots"), QStringLiteral("Write screenshots of every page to DIR and quit."),
+                                         QStringLiteral("dir"));
+    screenshotsOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({workspaceOption, threadsOption, languageOption, themeOption, demoOption, screenshotsOption});
     parser.process(app);
 
     namespace settings = danka::ui::settings;
     const QSettings prefs;
     const QString language = parser.isSet(languageOption) ? parser.value(languageOption)
                                                           : prefs.value(QLatin1String(settings::kLanguage)).toString();
-    danka::ui::installTranslations(app, language);
+    const QString loadedLanguage = danka::ui::installTranslations(app, language);
     danka::ui::applyTheme(parser.isSet(themeOption) ? parser.value(themeOption)
                                                     : prefs.value(QLatin1String(settings::kTheme)).toString());
     const int threads = parser.isSet(threadsOption) ? parser.value(threadsOption).toInt()
@@ -60,6 +66,14 @@ int main(int argc, char **argv)
     const std::string path = danka::core::Workspace::resolvePath(parser.value(workspaceOption).toStdString());
     const bool opened = window.openWorkspace(QString::fromStdString(path));  // shows the error and carries on
     window.show();
+    if (parser.isSet(screenshotsOption)) {
+        window.resize(1440, 900);
+        QString error;
+        const QStringList files = danka::ui::takeScreenshots(window, parser.value(screenshotsOption), loadedLanguage, &error);
+        for (const QString &f : files) std::fprintf(stderr, "wrote %s\n", qPrintable(f));
+        if (!error.isEmpty()) std::fprintf(stderr, "screenshots: %s\n", qPrintable(error));
+        return error.isEmpty() && opened ? 0 : 1;
+    }
     if (opened && parser.isSet(demoOption) && window.runsPage()->model()->rowCount() == 0)
         QTimer::singleShot(0, &window, [&window] { window.runDemo(); });
     return app.exec();

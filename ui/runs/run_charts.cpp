@@ -38,6 +38,7 @@ RunCharts::RunCharts(QWidget *parent) : QWidget(parent)
         for (const auto &[name, label, scale] : specs[i].metrics) {
             m_metrics.insert(name, {i, scale});
             m_labels.insert(name, label);
+            m_order << name;
         }
         grid->addWidget(chart, i / 3, i % 3);
     }
@@ -57,10 +58,9 @@ void RunCharts::clear()
 {
     for (MetricChart *chart : m_charts) chart->clear();
     // Every series exists from the start (empty), so that labels, colours and styles are fixed.
-    for (auto it = m_metrics.cbegin(); it != m_metrics.cend(); ++it) {
-        if (it.key().startsWith(QStringLiteral("memory/cuda"))) continue;  // only when a GPU logs them
-        MetricChart *chart = m_charts[it->chart];
-        chart->setSeries(it.key(), m_labels.value(it.key()), {});
+    for (const QString &metric : std::as_const(m_order)) {
+        if (metric.startsWith(QStringLiteral("memory/cuda"))) continue;  // only when a GPU logs them
+        m_charts[m_metrics.value(metric).chart]->setSeries(metric, m_labels.value(metric), {});
     }
     if (MetricChart *loss = chartOf(QStringLiteral("val/loss"))) loss->setSeriesStyle(QStringLiteral("val/loss"), Qt::DashLine);
 }

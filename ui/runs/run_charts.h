@@ -43,6 +43,7 @@ private:
     MetricChart *addChart(const QString &title, const QString &yTitle);
     QHash<QString, Mapping> m_metrics;
     QHash<QString, QString> m_labels;
+    QStringList m_order;  // metrics in display order: fixed legend order and colours
     QList<MetricChart *> m_charts;
 };
 
