@@ -8,7 +8,6 @@
 #include "core/job.h"
 #include "core/model_io.h"
 #include "core/resources.h"
-#include "core/store/experiment_store.h"
 #include "core/tokenizer/trainer.h"
 #include "core/workspace.h"
 
@@ -32,16 +31,7 @@ std::string ensureDemoTokenizer(const Workspace &ws, int vocabSize, JobContext &
     o.inputs = {demoFile("pretrain.jsonl"), demoFile("sft.jsonl")};
     o.vocabSize = std::min(vocabSize, 65536);
     const tokenizer::TokenizerTrainResult r = tokenizer::trainTokenizer(o, dir, job);
-    ExperimentStore store(ws.databasePath());
-    TokenizerRecord record;
-    record.name = "demo-" + std::to_string(vocabSize);
-    record.path = r.dir;
-    record.vocabSize = r.vocabSize;
-    record.checksum = r.checksum;
-    record.infoJson = nlohmann::json{{"demo", true}, {"chars_per_token_zh", r.stats.charsPerTokenZh},
-                                     {"chars_per_token_en", r.stats.charsPerTokenEn}}
-                          .dump();
-    store.registerTokenizer(record);
+    tokenizer::recordTokenizer(ws.databasePath(), r, "demo-" + std::to_string(vocabSize));
     if (trained) *trained = true;
     return r.dir;
 }

@@ -12,7 +12,6 @@
 #include "core/data/reader.h"
 #include "core/error.h"
 #include "core/job.h"
-#include "core/store/experiment_store.h"
 #include "core/text_util.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
@@ -157,18 +156,7 @@ int trainTokenizer(const Options &options, const TokenizerTrainArgs &a)
                             [&](core::JobContext &job) { result = core::tokenizer::trainTokenizer(o, out, job); });
     if (code != kExitOk) return code;
 
-    core::ExperimentStore store(ws.databasePath());
-    core::TokenizerRecord record;
-    record.name = fs::path(result.dir).filename().string();
-    record.path = result.dir;
-    record.vocabSize = result.vocabSize;
-    record.checksum = result.checksum;
-    record.infoJson = json{{"chars_per_token_zh", result.stats.charsPerTokenZh},
-                           {"chars_per_token_en", result.stats.charsPerTokenEn},
-                           {"byte_fallback_share", result.stats.byteFallbackShare},
-                           {"inputs", a.inputs}}
-                          .dump();
-    const int64_t id = store.registerTokenizer(record);
+    const int64_t id = core::tokenizer::recordTokenizer(ws.databasePath(), result);
 
     if (options.json) {
         printJson({{"tokenizer", result.dir},

@@ -1,5 +1,6 @@
 // `danka-cli model init`, `generate`, `bench model` and `estimate`: models as objects, before training.
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -11,6 +12,7 @@
 #include "app/cli/config_source.h"
 #include "app/cli/validators.h"
 #include "core/config/config_io.h"
+#include "core/config/memory_plan.h"
 #include "core/config/presets.h"
 #include "core/error.h"
 #include "core/inference.h"
@@ -215,60 +217,62 @@ std::string planText(const model::MemoryPlan &p)
 int estimate(const Options &options, const EstimateArgs &a)
 {
     int code = kExitOk;
-    const auto config = loadConfig(options, a.source, code);
+    auto config = loadConfig(options, a.source, code);
     if (!config) return code;
-    const double budget = a.budget.empty() ? config->runtime.memoryBudgetGib * 1024 * 1024 * 1024 : parseBytes(a.budget);
-    model::MemoryPlan plan;
-    plan.microBatch = config->data.microBatchSize;
-    plan.seqLen = config->data.seqLen;
-    plan.precision = config->runtime.precision == core::Precision::Fp32   ? model::PlanPrecision::Fp32
-                     : config->runtime.precision == core::Precision::Bf16 ? model::PlanPrecision::Bf16
-                                                                          : model::PlanPrecision::Fp16;
-    plan.checkpointEvery = config->runtime.activationCheckpointing;
-    plan.gpu = !a.cpu;
-    plan.dropout = config->model.dropout;
-    const model::MemoryEstimate e = model::estimateTraining(config->model, plan);
-    const bool fits = e.total() <= budget;
-    const auto options2 = model::enumeratePlans(config->model, plan.seqLen, budget, plan.gpu);
-    const model::PlanOption *best = model::recommendPlan(options2);
+    if (a.cpu) config->runtime.device = core::Device::Cpu;
+    const double budget = a.budget.empty() ? config->runtime.memoryBudgetGib * core::kBytesPerGib : parseBytes(a.budget);
+    const core::ConfigEstimate r = core::estimateConfigMemory(*config, budget);
+    const model::MemoryPlan &plan = r.plan;
+    const model::MemoryEstimate &e = r.estimate;
+    const model::PlanOption *best = r.recommendedIndex ? &r.plans[*r.recommendedIndex] : nullptr;
+    // Plans that fit only with AdamW on the CPU are listed but never recommended: the trainer cannot run them.
+    const bool onlyOffloadedFit =
+        !best && std::any_of(r.plans.begin(), r.plans.end(), [](const model::PlanOption &o) { return o.fits; });
     if (options.json) {
         json plans = json::array();
-        for (const auto &o : options2)
+        for (const auto &o : r.plans)
             plans.push_back({{"plan", planText(o.plan)}, {"micro_batch", o.plan.microBatch},
                              {"precision", model::planPrecisionName(o.plan.precision)},
                              {"checkpoint_every", o.plan.checkpointEvery}, {"optimizer_on_cpu", o.plan.optimizerOnCpu},
+                             {"trainable", core::trainerCanRun(o.plan)},
                              {"total_bytes", wholeBytes(o.estimate.total())}, {"fits", o.fits}});
         printJson({{"parameters", e.parameters},
                    {"budget_bytes", wholeBytes(budget)},
                    {"plan", planText(plan)},
                    {"estimate", estimateJson(e)},
-                   {"fits", fits},
+                   {"fits", r.fits},
                    {"kv_cache_bytes_per_token", wholeBytes(model::kvCacheBytes(config->model, 1, 1, 2))},
                    {"plans", plans},
                    {"recommended", best ? json(planText(best->plan)) : json(nullptr)}});
-        return fits ? kExitOk : kExitError;
+        return r.fits ? kExitOk : kExitError;
     }
     std::cout << core::formatCount(static_cast<double>(e.parameters)) << " parameters (" << e.parameters
-              << "), sequence " << plan.seqLen << ", " << planText(plan) << "\n";
+              << "), sequence " << plan.seqLen << ", " << planText(plan) << (plan.gpu ? "" : ", on the CPU") << "\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto &l : e.lines) rows.push_back({l.name, core::formatBytes(l.bytes), l.detail});
     rows.push_back({"total", core::formatBytes(e.total()), ""});
     if (e.hostBytes > 0) rows.push_back({"host memory", core::formatBytes(e.hostBytes), "offloaded AdamW moments"});
     printTable({"MEMORY", "BYTES", "WHAT"}, rows);
-    std::cout << (fits ? "Fits" : "Does NOT fit") << " the budget of " << core::formatBytes(budget) << " ("
-              << core::formatBytes(std::abs(budget - e.total())) << (fits ? " to spare)." : " over).") << "\n";
+    std::cout << (r.fits ? "Fits" : "Does NOT fit") << " the budget of " << core::formatBytes(budget) << " ("
+              << core::formatBytes(std::abs(budget - e.total())) << (r.fits ? " to spare)." : " over).") << "\n";
     std::cout << "KV cache for generation: " << core::formatBytes(model::kvCacheBytes(config->model, 1, 1, 2))
               << " per token (bf16)\n\nPlans for " << core::formatBytes(budget) << " at sequence " << plan.seqLen << ":\n";
     std::vector<std::vector<std::string>> planRows;
-    for (const auto &o : options2) {
+    for (const auto &o : r.plans) {
         if (o.plan.microBatch != 1 && o.plan.microBatch != 8 && !o.fits) continue;  // keep the table short
         planRows.push_back({planText(o.plan), core::formatBytes(o.estimate.total()), o.fits ? "fits" : "-",
-                            best == &o ? "<- recommended" : ""});
+                            best == &o                        ? "<- recommended"
+                            : !core::trainerCanRun(o.plan) ? "(the trainer cannot offload AdamW)"
+                                                              : ""});
     }
     printTable({"PLAN", "DEVICE MEMORY", "FITS", ""}, planRows);
-    if (!best) std::cout << "No plan fits: use a smaller model, a shorter sequence or a larger card.\n";
+    if (onlyOffloadedFit)
+        std::cout << "No plan the trainer can run fits (only with AdamW on the CPU, which it does not offload): "
+                     "use a smaller model, a shorter sequence or a larger card.\n";
+    else if (!best)
+        std::cout << "No plan fits: use a smaller model, a shorter sequence or a larger card.\n";
     std::cout.flush();
-    return fits ? kExitOk : kExitError;
+    return r.fits ? kExitOk : kExitError;
 }
 
 }  // namespace
@@ -321,7 +325,7 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
     CLI::App *estimateCmd = app.add_subcommand("estimate", "Memory needed to train a config, and the plans that fit a budget");
     addConfigSource(estimateCmd, e->source);
     estimateCmd->add_option("--budget", e->budget, "Device memory, e.g. 24GiB (default: runtime.memory_budget_gib)");
-    estimateCmd->add_flag("--cpu", e->cpu, "Estimate for training on the CPU (no CUDA context)");
+    estimateCmd->add_flag("--cpu", e->cpu, "Estimate for training on the CPU (no CUDA context; default: runtime.device)");
     estimateCmd->callback([&, e] { action = [&, e] { return estimate(options, *e); }; });
 }
 

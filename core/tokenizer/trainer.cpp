@@ -18,6 +18,7 @@
 #include "core/hashing.h"
 #include "core/job.h"
 #include "core/staging_dir.h"
+#include "core/store/experiment_store.h"
 #include "core/store/records.h"
 #include "core/version.h"
 #include "kernels/runtime.h"
@@ -275,6 +276,7 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::s
         if (tokenizer.pieceId(m) < 0) throw Error("tokenizer train: marker " + m + " did not become a piece");
     job.setProgress(0.95, "measuring on held-out lines");
     TokenizerTrainResult result;
+    result.inputs = o.inputs;
     result.stats = tokenizer.measure(corpus.heldZh, corpus.heldEn);
     result.vocabSize = tokenizer.vocabSize();
     result.sentences = corpus.seen;
@@ -331,6 +333,22 @@ TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &o, const std::s
     result.dir = staging.publish();
     job.setProgress(1.0, "done");
     return result;
+}
+
+int64_t recordTokenizer(const std::string &databasePath, const TokenizerTrainResult &result, const std::string &name)
+{
+    TokenizerRecord record;
+    record.name = name.empty() ? fs::path(result.dir).filename().string() : name;
+    record.path = result.dir;
+    record.vocabSize = result.vocabSize;
+    record.checksum = result.checksum;
+    record.infoJson = nlohmann::json{{"chars_per_token_zh", result.stats.charsPerTokenZh},
+                                     {"chars_per_token_en", result.stats.charsPerTokenEn},
+                                     {"byte_fallback_share", result.stats.byteFallbackShare},
+                                     {"inputs", result.inputs}}
+                          .dump();
+    ExperimentStore store(databasePath);
+    return store.registerTokenizer(record);
 }
 
 }  // namespace danka::core::tokenizer

@@ -37,6 +37,7 @@ struct TokenizerTrainOptions {
 
 struct TokenizerTrainResult {
     std::string dir;
+    std::vector<std::string> inputs;  // the data files it was trained on, as given in the options
     int32_t vocabSize = 0;
     TokenizerStats stats;
     int64_t sentences = 0;         // training lines seen (the sample holds at most maxSentences of them)
@@ -52,6 +53,12 @@ struct TokenizerTrainResult {
 // Trains and writes `outDir` (replacing an existing tokenizer there atomically). Progress and cancel go
 // through `job`. Throws core::Error with the reason (no usable input, vocabulary too large for the data...).
 TokenizerTrainResult trainTokenizer(const TokenizerTrainOptions &options, const std::string &outDir, JobContext &job);
+
+// Registers the trained tokenizer of `result` in the workspace store at `databasePath` under `name` (the
+// folder's name when empty), with the held-out figures and inputs the tokenizer lists show without loading
+// it. Returns its id (a folder registered before keeps its id, its record updated). Throws core::Error.
+int64_t recordTokenizer(const std::string &databasePath, const TokenizerTrainResult &result,
+                        const std::string &name = {});
 
 // Markers of a tokenizer trained with `domains`: the standard ones, then [DOMAIN:x] for each domain.
 std::vector<std::string> markersFor(const std::vector<std::string> &domains);

@@ -24,7 +24,6 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
@@ -85,24 +84,6 @@ qint64 codePoints(const std::string &utf8)
 {
     return std::count_if(utf8.begin(), utf8.end(),
                          [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
-
-// What the store records of a trained tokenizer: the held-out figures the list shows without loading it.
-// Same fields as `danka-cli tokenizer train` registers.
-core::TokenizerRecord recordOf(const core::tokenizer::TokenizerTrainResult &result,
-                               const std::vector<std::string> &inputs)
-{
-    core::TokenizerRecord record;
-    record.name = std::filesystem::path(result.dir).filename().string();
-    record.path = result.dir;
-    record.vocabSize = result.vocabSize;
-    record.checksum = result.checksum;
-    record.infoJson = nlohmann::json{{"chars_per_token_zh", result.stats.charsPerTokenZh},
-                                     {"chars_per_token_en", result.stats.charsPerTokenEn},
-                                     {"byte_fallback_share", result.stats.byteFallbackShare},
-                                     {"inputs", inputs}}
-                          .dump();
-    return record;
 }
 
 // The list row of a folder opened from disk: its figures come from the metadata written at training time.
@@ -711,8 +692,7 @@ bool TokenizerPage::startTraining()
     const bool started = m_runner->start(tr("Tokenizer training"), [options, outDir, databasePath,
                                                                      outcome](core::JobContext &job) {
         outcome->result = core::tokenizer::trainTokenizer(options, outDir, job);
-        core::ExperimentStore store(databasePath);
-        outcome->tokenizerId = store.registerTokenizer(recordOf(outcome->result, options.inputs));
+        outcome->tokenizerId = core::tokenizer::recordTokenizer(databasePath, outcome->result);
     });
     if (!started) return false;
     m_outcome = outcome;

@@ -1,0 +1,188 @@
+// core::memoryPlanOf and core::estimateConfigMemory, shared by `danka-cli model estimate` and the Configure
+// page. Oracles: plans written out by hand from the config fields, the estimator's own line items for those
+// plans (4 bytes a parameter of fp32 weights, a 0.75 GiB CUDA context against 0.5 GiB for a CPU process),
+// budgets set exactly at a total, and the rule that a plan with AdamW on the CPU is never recommended.
+#include <QtTest>
+#include <algorithm>
+
+#include "core/config/memory_plan.h"
+#include "core/config/presets.h"
+
+using namespace danka;
+using namespace danka::core;
+
+namespace {
+
+RunConfig preset(const char *name)
+{
+    const Preset *p = findPreset(name);
+    if (!p) qFatal("no preset %s", name);
+    return p->config;
+}
+
+double line(const model::MemoryEstimate &e, const char *name)
+{
+    for (const auto &l : e.lines)
+        if (l.name == name) return l.bytes;
+    return -1;
+}
+
+void comparePlans(const model::MemoryPlan &a, const model::MemoryPlan &b)
+{
+    QCOMPARE(a.microBatch, b.microBatch);
+    QCOMPARE(a.seqLen, b.seqLen);
+    QCOMPARE(int(a.precision), int(b.precision));
+    QCOMPARE(a.checkpointEvery, b.checkpointEvery);
+    QCOMPARE(a.optimizerOnCpu, b.optimizerOnCpu);
+    QCOMPARE(a.gpu, b.gpu);
+    QCOMPARE(a.dropout, b.dropout);
+}
+
+}  // namespace
+
+class TestMemoryPlan : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void mapsEveryField()
+    {
+        RunConfig c = preset("minimind-26m");
+        c.data.microBatchSize = 3;
+        c.data.seqLen = 77;
+        c.runtime.precision = Precision::Bf16;
+        c.runtime.activationCheckpointing = 2;
+        c.runtime.device = Device::Cuda;
+        c.model.dropout = 0.1;
+        model::MemoryPlan expected;
+        expected.microBatch = 3;
+        expected.seqLen = 77;
+        expected.precision = model::PlanPrecision::Bf16;
+        expected.checkpointEvery = 2;
+        expected.optimizerOnCpu = false;
+        expected.gpu = true;
+        expected.dropout = 0.1;
+        comparePlans(memoryPlanOf(c), expected);
+
+        c.runtime.precision = Precision::Fp32;
+        QCOMPARE(int(memoryPlanOf(c).precision), int(model::PlanPrecision::Fp32));
+        c.runtime.precision = Precision::Fp16;
+        QCOMPARE(int(memoryPlanOf(c).precision), int(model::PlanPrecision::Fp16));
+
+        // A CPU process only when the config says cpu; auto may get a card.
+        c.runtime.device = Device::Auto;
+        QVERIFY(memoryPlanOf(c).gpu);
+        c.runtime.device = Device::Cpu;
+        QVERIFY(!memoryPlanOf(c).gpu);
+        QVERIFY(!memoryPlanOf(preset("demo")).gpu);      // the demo preset trains on the CPU
+        QVERIFY(memoryPlanOf(preset("gpt-1.3b-24gb")).gpu);
+    }
+
+    void estimatesThePlanOfTheConfig()
+    {
+        RunConfig c = preset("demo");  // fp32 on the CPU, micro-batch 16 of 256
+        const double P = double(c.model.parameterCount());
+        ConfigEstimate e = estimateConfigMemory(c, 24 * kBytesPerGib);
+        QCOMPARE(e.budgetBytes, 24 * kBytesPerGib);
+        QCOMPARE(e.plan.microBatch, int64_t(16));
+        QCOMPARE(e.plan.seqLen, int64_t(256));
+        QCOMPARE(e.estimate.parameters, c.model.parameterCount());
+        QCOMPARE(line(e.estimate, "weights"), 4 * P);
+        QCOMPARE(line(e.estimate, "autocast weight copies"), -1.0);  // fp32: none
+        QCOMPARE(line(e.estimate, "optimizer states"), 8 * P);      // AdamW stays on the device
+        QCOMPARE(e.estimate.hostBytes, 0.0);
+        QCOMPARE(line(e.estimate, "framework"), 0.5 * kBytesPerGib);  // a CPU process
+        QVERIFY(e.fits);
+
+        c.runtime.device = Device::Cuda;
+        c.runtime.precision = Precision::Bf16;
+        e = estimateConfigMemory(c, 24 * kBytesPerGib);
+        QCOMPARE(line(e.estimate, "framework"), 0.75 * kBytesPerGib);  // a CUDA context
+        QCOMPARE(line(e.estimate, "autocast weight copies"), 2 * P);
+
+        // Dropout masks are kept: more activation memory than without.
+        const double without = estimateConfigMemory(c, 24 * kBytesPerGib).estimate.activationsPerLayer;
+        c.model.dropout = 0.1;
+        QVERIFY(estimateConfigMemory(c, 24 * kBytesPerGib).estimate.activationsPerLayer > without);
+
+        // The budget is inclusive.
+        const double total = e.estimate.total();
+        QVERIFY(!estimateConfigMemory(preset("demo"), 0).fits);
+        c.model.dropout = 0;
+        QVERIFY(estimateConfigMemory(c, total).fits);
+        QVERIFY(!estimateConfigMemory(c, total - 1).fits);
+    }
+
+    void listsEveryCandidateOnTheSameDevice()
+    {
+        RunConfig c = preset("gpt-1.3b-24gb");
+        const ConfigEstimate e = estimateConfigMemory(c, 24 * kBytesPerGib);
+        // bf16 and fp32, AdamW on the device or the CPU, checkpointing off/4/2/1, micro-batch 8/4/2/1.
+        QCOMPARE(e.plans.size(), size_t(2 * 2 * 4 * 4));
+        for (const auto &o : e.plans) {
+            QCOMPARE(o.plan.seqLen, c.data.seqLen);
+            QVERIFY(o.plan.gpu);
+            QCOMPARE(o.fits, o.estimate.total() <= 24 * kBytesPerGib);
+        }
+        QVERIFY(std::any_of(e.plans.begin(), e.plans.end(), [](const auto &o) { return o.plan.optimizerOnCpu; }));
+        c.runtime.device = Device::Cpu;
+        for (const auto &o : estimateConfigMemory(c, 24 * kBytesPerGib).plans) QVERIFY(!o.plan.gpu);
+    }
+
+    void recommendsTheLeastCostlyRunnablePlan()
+    {
+        // With room for anything: bf16, no recomputation, the largest micro-batch, AdamW on the device.
+        const RunConfig c = preset("minimind-26m");
+        const ConfigEstimate e = estimateConfigMemory(c, 1024 * kBytesPerGib);
+        QVERIFY(e.recommendedIndex && e.recommended && e.recommendedEstimate);
+        model::MemoryPlan expected;
+        expected.microBatch = 8;
+        expected.seqLen = c.data.seqLen;
+        expected.precision = model::PlanPrecision::Bf16;
+        expected.checkpointEvery = 0;
+        expected.optimizerOnCpu = false;
+        expected.gpu = true;
+        expected.dropout = 0;
+        comparePlans(*e.recommended, expected);
+        comparePlans(e.plans[*e.recommendedIndex].plan, expected);
+        QCOMPARE(e.recommendedEstimate->total(), e.plans[*e.recommendedIndex].estimate.total());
+
+        // Nothing fits a zero budget.
+        const ConfigEstimate none = estimateConfigMemory(c, 0);
+        QVERIFY(!none.recommendedIndex && !none.recommended && !none.recommendedEstimate);
+    }
+
+    void neverRecommendsAdamWOnTheCpu()
+    {
+        QVERIFY(trainerCanRun(model::MemoryPlan{}));
+        model::MemoryPlan offloaded;
+        offloaded.optimizerOnCpu = true;
+        QVERIFY(!trainerCanRun(offloaded));
+
+        // A budget between the smallest offloaded plan and the smallest plan with AdamW on the device: only
+        // offloaded plans fit, and none is recommended.
+        const RunConfig c = preset("gpt-1.3b-24gb");
+        const ConfigEstimate all = estimateConfigMemory(c, 0);
+        double smallestOnDevice = 1e300, smallestOffloaded = 1e300;
+        for (const auto &o : all.plans) {
+            double &smallest = o.plan.optimizerOnCpu ? smallestOffloaded : smallestOnDevice;
+            smallest = std::min(smallest, o.estimate.total());
+        }
+        QVERIFY(smallestOffloaded < smallestOnDevice);
+        const double budget = (smallestOffloaded + smallestOnDevice) / 2;
+        const ConfigEstimate e = estimateConfigMemory(c, budget);
+        QVERIFY(std::any_of(e.plans.begin(), e.plans.end(), [](const auto &o) { return o.fits; }));
+        for (const auto &o : e.plans)
+            if (o.fits) QVERIFY(o.plan.optimizerOnCpu);
+        QVERIFY(model::recommendPlan(e.plans) != nullptr);  // the estimator alone would offer one
+        QVERIFY(!e.recommendedIndex);
+        QVERIFY(!e.recommended);
+
+        // At the smallest plan with AdamW on the device, that one is recommended, not an offloaded one.
+        const ConfigEstimate tight = estimateConfigMemory(c, smallestOnDevice);
+        QVERIFY(tight.recommended);
+        QVERIFY(!tight.recommended->optimizerOnCpu);
+        QCOMPARE(tight.recommendedEstimate->total(), smallestOnDevice);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestMemoryPlan)
+#include "tst_memory_plan.moc"
