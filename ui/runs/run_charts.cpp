@@ -2,6 +2,7 @@
 #include "ui/runs/run_charts.h"
 
 #include <QGridLayout>
+#include <QTimer>
 #include <cmath>
 
 #include "core/store/experiment_store.h"
@@ -9,8 +10,11 @@
 
 namespace danka::ui {
 
-RunCharts::RunCharts(QWidget *parent) : QWidget(parent)
+RunCharts::RunCharts(QWidget *parent) : QWidget(parent), m_flushTimer(new QTimer(this))
 {
+    m_flushTimer->setSingleShot(true);
+    m_flushTimer->setInterval(kLiveRepaintMs);
+    connect(m_flushTimer, &QTimer::timeout, this, &RunCharts::flushPending);
     auto *grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setSpacing(4);
@@ -56,6 +60,8 @@ MetricChart *RunCharts::addChart(const QString &title, const QString &)
 
 void RunCharts::clear()
 {
+    m_pending.clear();
+    m_flushTimer->stop();
     for (MetricChart *chart : m_charts) chart->clear();
     // Every series exists from the start (empty), so that labels, colours and styles are fixed.
     for (const QString &metric : std::as_const(m_order)) {
@@ -94,13 +100,20 @@ void RunCharts::showStored(core::ExperimentStore &store, int64_t runId)
 
 void RunCharts::append(const QVector<core::MetricPoint> &points)
 {
+    m_pending += points;
+    if (!m_flushTimer->isActive()) m_flushTimer->start();
+}
+
+void RunCharts::flushPending()
+{
     QHash<QString, QVector<QPointF>> byMetric;
-    for (const core::MetricPoint &p : points) {
+    for (const core::MetricPoint &p : std::as_const(m_pending)) {
         const QString metric = QString::fromStdString(p.name);
         const auto it = m_metrics.constFind(metric);
         if (it == m_metrics.cend() || !std::isfinite(p.value)) continue;
         byMetric[metric].push_back({static_cast<double>(p.step), p.value * it->scale});
     }
+    m_pending.clear();
     for (auto it = byMetric.cbegin(); it != byMetric.cend(); ++it) {
         MetricChart *chart = chartOf(it.key());
         const bool existed = chart->seriesKeys().contains(it.key());

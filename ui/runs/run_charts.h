@@ -7,6 +7,8 @@
 #include <QVector>
 #include <QWidget>
 
+class QTimer;
+
 #include "core/store/records.h"
 
 namespace danka::core {
@@ -25,6 +27,8 @@ public:
     // Shows run `runId` from the store (every chart replaced; downsampled to at most kMaxPoints per series).
     void showStored(core::ExperimentStore &store, int64_t runId);
     // Adds points of the run being shown (the live feed). Points of metrics no chart shows are ignored.
+    // They are drawn at most every kLiveRepaintMs: six charts repainted at the job runner's 30 Hz would
+    // keep a 2-core machine's GUI thread busy for nothing.
     void append(const QVector<core::MetricPoint> &points);
     void clear();
 
@@ -34,6 +38,7 @@ public:
     int pointCount(const QString &metric) const;
 
     static constexpr int kMaxPoints = 2000;
+    static constexpr int kLiveRepaintMs = 100;
 
 private:
     struct Mapping {
@@ -41,10 +46,13 @@ private:
         double scale;  // bytes -> MiB, fractions -> %
     };
     MetricChart *addChart(const QString &title, const QString &yTitle);
+    void flushPending();
     QHash<QString, Mapping> m_metrics;
     QHash<QString, QString> m_labels;
     QStringList m_order;  // metrics in display order: fixed legend order and colours
     QList<MetricChart *> m_charts;
+    QVector<core::MetricPoint> m_pending;
+    QTimer *m_flushTimer;
 };
 
 }  // namespace danka::ui
