@@ -271,6 +271,7 @@ void RunsPage::refresh()
     m_stack->setCurrentWidget(m_model->rowCount() > 0 ? static_cast<QWidget *>(m_view) : m_emptyLabel);
     showSelected();
     Q_EMIT runCountChanged(m_model->rowCount());
+    Q_EMIT selectedRunChanged(selectedRunId().has_value());  // the selection's signals were blocked above
 }
 
 void RunsPage::poll()
