@@ -29,7 +29,10 @@ JobRunner::JobRunner(QObject *parent) : QObject(parent), m_timer(new QTimer(this
 
 JobRunner::~JobRunner()
 {
+    const bool running = isRunning();
     m_job.reset();  // core::Job's destructor cancels and joins
+    // Whoever tracks running jobs (the status bar) must not keep a pointer to this runner.
+    if (running) Q_EMIT JobHub::instance()->jobFinished(this, static_cast<int>(core::JobState::Cancelled), QString());
 }
 
 bool JobRunner::start(const QString &name, core::Job::Body body, const Wrapper &wrap)
