@@ -12,6 +12,7 @@
 #include "core/model_io.h"
 #include "core/store/experiment_store.h"
 #include "core/train/pretrain_stage.h"
+#include "core/train/sft_stage.h"
 #include "core/train/trainer.h"
 #include "kernels/runtime.h"
 
@@ -59,6 +60,17 @@ std::string resolveDevice(const RunConfig &c)
     return rt.cudaAvailable ? "cuda:0" : "cpu";
 }
 
+// Lineage: the run that wrote the base checkpoint (its danka.json), when it is a run of this workspace.
+std::optional<int64_t> parentRunOf(const std::string &checkpoint, const ExperimentStore &store)
+{
+    if (checkpoint.empty()) return std::nullopt;
+    std::ifstream in(fs::path(checkpoint) / "danka.json");
+    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.contains("run_id") || !j["run_id"].is_number_integer()) return std::nullopt;
+    const int64_t id = j["run_id"].get<int64_t>();
+    return store.run(id) ? std::optional<int64_t>(id) : std::nullopt;
+}
+
 }  // namespace
 
 PreparedTraining prepareTraining(const Workspace &ws, const TrainRequest &request)
@@ -71,7 +83,8 @@ PreparedTraining prepareTraining(const Workspace &ws, const TrainRequest &reques
         if (!problems.empty()) throw Error("train: the config is invalid: " + problems[0].toString());
         p.config = *request.config;
         p.runName = p.config.name.empty() ? defaultRunName(p.config) : p.config.name;
-        p.runId = store.createRun(p.runName, stageKindName(p.config.stage.kind), toJson(p.config).dump(2));
+        p.runId = store.createRun(p.runName, stageKindName(p.config.stage.kind), toJson(p.config).dump(2),
+                                  parentRunOf(p.config.stage.baseCheckpoint, store));
         p.runDir = ws.runDir(p.runId);
         return p;
     }
@@ -130,9 +143,9 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     const auto start = std::chrono::steady_clock::now();
     const RunConfig &c = p.config;
     if (c.runtime.threads > 0) kernels::setThreadCount(static_cast<int>(c.runtime.threads));
-    if (c.stage.kind != StageKind::Pretrain)
+    if (c.stage.kind != StageKind::Pretrain && c.stage.kind != StageKind::Sft)
         throw Error(std::string("stage.kind ") + stageKindName(c.stage.kind) +
-                    ": this build trains the pretrain stage; the fine-tuning stages are not available yet");
+                    ": this build trains the pretrain and sft stages; the other stages are not available yet");
     const std::string device = resolveDevice(c);
     job.setProgress(0, "loading");
 
@@ -160,11 +173,22 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     }
     RunConfig effective = c;
     effective.model = model->config();
-    PretrainStage stage(effective, *tok, torch::Device(device));
-    if (!stage.validationSource().empty())
-        job.event(EventLevel::Info, "validation on " + stage.validationSource());
+    std::unique_ptr<TrainingStage> stage;
+    std::string validationSource;
+    if (c.stage.kind == StageKind::Sft) {
+        auto sft = std::make_unique<SftStage>(effective, *tok, torch::Device(device));
+        validationSource = sft->validationSource();
+        stage = std::move(sft);
+    } else {
+        auto pretrain = std::make_unique<PretrainStage>(effective, *tok, torch::Device(device));
+        validationSource = pretrain->validationSource();
+        stage = std::move(pretrain);
+    }
+    if (!validationSource.empty())
+        job.event(EventLevel::Info, "validation on " + validationSource);
     else
-        job.event(EventLevel::Warning, "no validation data: the dataset has no val split and data.val_fraction is 0");
+        job.event(EventLevel::Warning, "no validation data: the dataset has no val split (and, for pretraining, "
+                                       "data.val_fraction is 0)");
 
     TrainerOptions o;
     o.config = effective;
@@ -176,7 +200,7 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     o.resumeFrom = p.resumeFrom;
     o.peakFlops = hooks.peakFlops;
     o.onCheckpointStaged = hooks.onCheckpointStaged;
-    Trainer trainer(model, stage, o);
+    Trainer trainer(model, *stage, o);
     const TrainerResult r = trainer.run(job);
 
     TrainingSummary s;

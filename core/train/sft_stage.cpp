@@ -1,0 +1,137 @@
+// SFT stage (see sft_stage.h).
+#include "core/train/sft_stage.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/tokenizer/chat_template.h"
+
+namespace danka::core::train {
+
+namespace {
+
+std::unique_ptr<data::Dataset> openSftDataset(const std::string &dir, const tokenizer::Tokenizer &tok, const char *key)
+{
+    auto d = std::make_unique<data::Dataset>(data::Dataset::open(dir, tok.checksum()));
+    if (d->kind() != data::DatasetKind::Sft)
+        throw Error(std::string(key) + ": " + dir + " is a " + data::datasetKindName(d->kind()) +
+                    " dataset; SFT needs one prepared from conversations (sft, alpaca or sharegpt records)");
+    return d;
+}
+
+}  // namespace
+
+SftStage::SftStage(const RunConfig &config, const tokenizer::Tokenizer &tok, const at::Device &device)
+    : m_config(config), m_tokenizer(tok), m_device(device), m_seqLen(config.data.seqLen)
+{
+    if (config.data.dataset.empty()) throw Error("data.dataset: no dataset given (prepare SFT data with danka-cli data prepare)");
+    if (m_seqLen > config.model.maxSeqLen)
+        throw Error("data.seq_len " + std::to_string(m_seqLen) + " exceeds model.max_seq_len " +
+                    std::to_string(config.model.maxSeqLen));
+    m_dataset = openSftDataset(config.data.dataset, tok, "data.dataset");
+    m_train = std::make_unique<data::SftLoader>(m_dataset->split("train"), m_seqLen, config.data.microBatchSize,
+                                                config.data.padToMultiple, tok.padId(), config.data.shuffle,
+                                                static_cast<uint64_t>(config.runtime.seed));
+    if (m_dataset->hasSplit("val")) {
+        m_valSplit = &m_dataset->split("val");
+        m_valSource = "the val split of " + config.data.dataset;
+    } else if (!config.data.valDataset.empty()) {
+        m_valDataset = openSftDataset(config.data.valDataset, tok, "data.val_dataset");
+        m_valSplit = &m_valDataset->split(m_valDataset->hasSplit("val") ? "val" : "train");
+        m_valSource = config.data.valDataset;
+    }
+}
+
+std::vector<int64_t> SftStage::targetsOf(const data::Batch &b)
+{
+    const int64_t T = b.length - 1;
+    std::vector<int64_t> targets(static_cast<size_t>(b.rows * T));
+    for (int64_t r = 0; r < b.rows; ++r)
+        for (int64_t t = 0; t < T; ++t) {
+            const size_t i = static_cast<size_t>(r * T + t);
+            targets[i] = b.targetMask[i] ? b.tokens[static_cast<size_t>(r * b.length + t + 1)] : -100;
+        }
+    return targets;
+}
+
+at::Tensor SftStage::batchLoss(model::TransformerImpl &model, const data::Batch &b, int64_t *targets)
+{
+    const int64_t B = b.rows, L = b.length, T = L - 1;
+    std::vector<int64_t> labels = targetsOf(b);
+    if (targets) *targets = std::count_if(labels.begin(), labels.end(), [](int64_t t) { return t != -100; });
+    const at::Tensor all = torch::from_blob(const_cast<int32_t *>(b.tokens.data()), {B, L}, torch::kInt32).to(torch::kLong);
+    const at::Tensor inputs = all.narrow(1, 0, T).to(m_device);
+    // A copy: backward reads the targets after `labels` is gone (to() would alias it on the CPU).
+    const at::Tensor target = torch::from_blob(labels.data(), {B, T}, torch::kLong).to(m_device, false, true);
+    return model.loss(model.hidden(inputs), target);
+}
+
+MicroBatchLoss SftStage::trainLoss(model::TransformerImpl &model)
+{
+    const data::Batch b = m_train->next();
+    MicroBatchLoss out;
+    out.loss = batchLoss(model, b, nullptr);
+    out.tokens = b.rows * (b.length - 1);
+    return out;
+}
+
+std::optional<ValidationResult> SftStage::validate(model::TransformerImpl &model, int64_t batches)
+{
+    if (!m_valSplit) return std::nullopt;
+    data::SftLoader val(*m_valSplit, m_seqLen, m_config.data.microBatchSize, m_config.data.padToMultiple,
+                        m_tokenizer.padId(), false, 0);
+    batches = std::min<int64_t>(batches, std::max<int64_t>(1, val.batchesPerEpoch()));  // no record twice
+    torch::NoGradGuard noGrad;
+    double sum = 0;
+    int64_t count = 0;
+    for (int64_t i = 0; i < batches; ++i) {
+        int64_t targets = 0;
+        const at::Tensor loss = batchLoss(model, val.next(), &targets);
+        if (targets == 0) continue;
+        sum += loss.item<double>() * static_cast<double>(targets);
+        count += targets;
+    }
+    if (count == 0) return std::nullopt;
+    return ValidationResult{sum / static_cast<double>(count), count};
+}
+
+std::vector<std::pair<std::string, std::vector<int32_t>>> SftStage::samplePrompts() const
+{
+    std::vector<std::pair<std::string, std::vector<int32_t>>> prompts;
+    if (!m_config.runtime.samplePrompt.empty()) {
+        const std::vector<int32_t> ids = tokenizer::encodePrompt(m_tokenizer, {{"user", m_config.runtime.samplePrompt}});
+        prompts.emplace_back(m_config.runtime.samplePrompt, ids);
+        return prompts;
+    }
+    // Three conversations spread over the validation (else training) split, up to their first reply.
+    const data::DatasetSplit &split = m_valSplit ? *m_valSplit : m_dataset->split("train");
+    const int64_t n = split.numSegments();
+    for (int k = 0; k < 3 && k < n; ++k) {
+        const auto [begin, end] = split.segment(n * k / 3);
+        const int64_t length = std::min<int64_t>(end - begin, m_seqLen);
+        std::vector<int32_t> ids(static_cast<size_t>(length));
+        std::vector<uint8_t> mask(static_cast<size_t>(length));
+        split.readTokens(begin, length, ids.data());
+        split.readMask(begin, length, mask.data());
+        // The mask marks the tokens a reply predicts: the prompt is everything before the first of them.
+        const auto first = std::find(mask.begin(), mask.end(), uint8_t(1));
+        if (first == mask.end() || first == mask.begin()) continue;
+        ids.resize(static_cast<size_t>(first - mask.begin()));
+        prompts.emplace_back(m_tokenizer.decode(ids), ids);
+    }
+    return prompts;
+}
+
+nlohmann::json SftStage::state() const
+{
+    return {{"loader", m_train->state().toJson()}};
+}
+
+void SftStage::setState(const nlohmann::json &state)
+{
+    if (!state.contains("loader") || !state["loader"].contains("position"))
+        throw Error("training state: the SFT stage's loader position is missing");
+    m_train->setState({state["loader"]["position"].get<uint64_t>()});
+}
+
+}  // namespace danka::core::train

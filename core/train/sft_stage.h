@@ -1,0 +1,51 @@
+// Supervised fine-tuning: one conversation per row of a prepared SFT dataset (rendered with the shared chat
+// template by `data prepare`), the loss on the assistant replies only (every assistant turn with its
+// <|im_end|>; system and user turns and padding carry no loss). Rows are cut at data.seq_len + 1 tokens.
+// Validation uses the dataset's "val" split, else data.val_dataset.
+#pragma once
+
+#include <memory>
+
+#include "core/config/run_config.h"
+#include "core/data/dataset.h"
+#include "core/data/loader.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/train/stage.h"
+
+namespace danka::core::train {
+
+class SftStage final : public TrainingStage {
+public:
+    // Opens the datasets of `config.data` (SFT datasets tokenized by `tokenizer`); throws core::Error naming
+    // the dataset and the problem.
+    SftStage(const RunConfig &config, const tokenizer::Tokenizer &tokenizer, const at::Device &device);
+
+    std::string name() const override { return "sft"; }
+    MicroBatchLoss trainLoss(model::TransformerImpl &model) override;
+    std::optional<ValidationResult> validate(model::TransformerImpl &model, int64_t batches) override;
+    // The prompt part (everything before the first assistant reply) of three validation conversations, or
+    // runtime.sample_prompt as a user turn.
+    std::vector<std::pair<std::string, std::vector<int32_t>>> samplePrompts() const override;
+    int64_t sequenceLength() const override { return m_seqLen; }
+    nlohmann::json state() const override;
+    void setState(const nlohmann::json &state) override;
+
+    const std::string &validationSource() const { return m_valSource; }
+    int64_t trainRecords() const { return m_train->records(); }
+    // The (B, L-1) targets of a batch: the next token where the mask counts, else -100 (tests).
+    static std::vector<int64_t> targetsOf(const data::Batch &batch);
+
+private:
+    at::Tensor batchLoss(model::TransformerImpl &model, const data::Batch &batch, int64_t *targets);
+
+    RunConfig m_config;
+    const tokenizer::Tokenizer &m_tokenizer;
+    at::Device m_device;
+    int64_t m_seqLen;
+    std::unique_ptr<data::Dataset> m_dataset, m_valDataset;
+    const data::DatasetSplit *m_valSplit = nullptr;
+    std::unique_ptr<data::SftLoader> m_train;
+    std::string m_valSource;
+};
+
+}  // namespace danka::core::train

@@ -1,0 +1,218 @@
+// The SFT stage on a handful of real conversations prepared with the demo tokenizer. Oracles: the dataset's
+// own loss mask (targets exactly where it says, and they decode to the assistant replies with their end
+// markers); the gradient, which must be exactly zero at every position that predicts a prompt token;
+// memorisation (assistant-token loss near zero after training); and the run's lineage in the store.
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/config/config_io.h"
+#include "core/data/prepare.h"
+#include "core/run_recorder.h"
+#include "core/store/experiment_store.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/train/sft_stage.h"
+#include "core/train/training_run.h"
+#include "core/workspace.h"
+#include "tests/support/test_support.h"
+
+using namespace danka;
+using namespace danka::core;
+
+namespace {
+
+const char *kConversations[] = {
+    R"({"conversations": [{"role": "user", "content": "春眠不觉晓的下一句？"}, {"role": "assistant", "content": "处处闻啼鸟。"}]})",
+    R"({"conversations": [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Capital of France?"}, {"role": "assistant", "content": "Paris."}, {"role": "user", "content": "And of Italy?"}, {"role": "assistant", "content": "Rome."}]})",
+    R"({"conversations": [{"role": "user", "content": "你是谁？"}, {"role": "assistant", "content": "我是单卡训练的小模型。"}]})",
+    R"({"conversations": [{"role": "user", "content": "Say one two three."}, {"role": "assistant", "content": "one two three"}]})",
+};
+
+RunConfig tinySft(const std::string &dataset)
+{
+    RunConfig c;
+    c.name = "sft";
+    c.model.vocabSize = 2000;
+    c.model.hiddenSize = 48;
+    c.model.nLayers = 2;
+    c.model.nHeads = 4;
+    c.model.ffnHiddenSize = 96;
+    c.model.maxSeqLen = 64;
+    c.stage.kind = StageKind::Sft;
+    c.data.dataset = dataset;
+    c.data.seqLen = 64;
+    c.data.microBatchSize = 4;
+    c.data.shuffle = false;
+    c.optim.learningRate = 3e-3;
+    c.schedule.maxSteps = 150;
+    c.schedule.warmupSteps = 10;
+    c.runtime.device = Device::Cpu;
+    c.runtime.logEvery = 1;
+    c.runtime.evalEvery = 0;
+    c.runtime.evalBatches = 1;
+    c.runtime.checkpointEvery = 0;
+    c.runtime.sampleEvery = 0;
+    return c;
+}
+
+JobState runSft(const Workspace &ws, const train::PreparedTraining &p, std::string *error)
+{
+    Job job("train", [&](JobContext &ctx) { train::runTraining(ws, p, ctx, {{}, 1e11}); },
+            recordRun(ws.databasePath(), p.runId));
+    job.start();
+    const JobState s = job.wait();
+    *error = job.error();
+    return s;
+}
+
+}  // namespace
+
+class TestSftStage : public QObject {
+    Q_OBJECT
+private:
+    QTemporaryDir m_dir;
+    std::string m_dataset;
+    std::string m_pretrainDataset;
+    std::string m_baseCheckpoint;  // written by the lineage test
+    std::unique_ptr<tokenizer::Tokenizer> m_tok;
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        const std::string input = m_dir.filePath(QStringLiteral("chat.jsonl")).toStdString();
+        {
+            std::ofstream out(input);
+            for (const char *c : kConversations) out << c << '\n';
+        }
+        data::PrepareOptions o;
+        o.inputs = {input};
+        o.tokenizerDir = test::demoTokenizerDir();
+        o.outDir = m_dir.filePath(QStringLiteral("sft")).toStdString();
+        o.valFraction = 0;
+        o.threads = 1;
+        std::string error;
+        QCOMPARE(test::runJob([&](JobContext &job) { data::prepareDataset(o, job); }, &error), JobState::Completed);
+        m_dataset = o.outDir;
+        o.inputs = {test::demoFile("pretrain_val.jsonl")};
+        o.outDir = m_dir.filePath(QStringLiteral("pre")).toStdString();
+        QCOMPARE(test::runJob([&](JobContext &job) { data::prepareDataset(o, job); }, &error), JobState::Completed);
+        m_pretrainDataset = o.outDir;
+        m_tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(test::demoTokenizerDir()));
+    }
+
+    void targetsAreTheRepliesWithTheirEndMarkers()
+    {
+        const data::Dataset d = data::Dataset::open(m_dataset);
+        const data::DatasetSplit &split = d.split("train");
+        QCOMPARE(split.numSegments(), int64_t(4));
+        data::SftLoader loader(split, 64, 4, 8, m_tok->padId(), false, 0);
+        const data::Batch b = loader.next();
+        QCOMPARE(b.rows, int64_t(4));
+        const std::vector<int64_t> targets = train::SftStage::targetsOf(b);
+        const int32_t imEnd = m_tok->requireMarker(tokenizer::kImEnd);
+        QString replies;
+        for (int64_t r = 0; r < b.rows; ++r) {
+            std::vector<int32_t> reply;
+            for (int64_t t = 0; t + 1 < b.length; ++t) {
+                const int64_t target = targets[static_cast<size_t>(r * (b.length - 1) + t)];
+                if (target == -100) continue;
+                QCOMPARE(target, int64_t(b.tokens[static_cast<size_t>(r * b.length + t + 1)]));
+                reply.push_back(static_cast<int32_t>(target));
+            }
+            // Every counted run of targets ends with the end marker, and nothing else is counted.
+            QVERIFY(!reply.empty());
+            QCOMPARE(reply.back(), imEnd);
+            replies += QString::fromStdString(m_tok->decode(reply)) + QLatin1Char('|');
+        }
+        for (const char *answer : {"处处闻啼鸟。", "Paris.", "Rome.", "我是单卡训练的小模型。", "one two three"})
+            QVERIFY2(replies.contains(QString::fromUtf8(answer)), qPrintable(replies));
+        for (const char *prompt : {"Capital of France?", "Be brief.", "你是谁？"})
+            QVERIFY2(!replies.contains(QString::fromUtf8(prompt)), qPrintable(replies));
+    }
+
+    void promptPositionsGetNoGradient()
+    {
+        torch::manual_seed(3);
+        const RunConfig c = tinySft(m_dataset);
+        model::Transformer model(c.model);
+        const data::Dataset d = data::Dataset::open(m_dataset);
+        data::SftLoader loader(d.split("train"), 64, 4, 8, m_tok->padId(), false, 0);
+        const data::Batch b = loader.next();
+        const int64_t T = b.length - 1;
+        std::vector<int64_t> targets = train::SftStage::targetsOf(b);
+        const at::Tensor all = torch::from_blob(const_cast<int32_t *>(b.tokens.data()), {b.rows, b.length}, torch::kInt32).to(torch::kLong);
+        at::Tensor hidden = model->hidden(all.narrow(1, 0, T)).detach().requires_grad_(true);
+        const at::Tensor loss = model->loss(hidden, torch::from_blob(targets.data(), {b.rows, T}, torch::kLong));
+        loss.backward();
+        const at::Tensor gradNorm = hidden.grad().abs().sum(-1);  // (B, T)
+        int64_t counted = 0;
+        for (int64_t r = 0; r < b.rows; ++r)
+            for (int64_t t = 0; t < T; ++t) {
+                const double g = gradNorm[r][t].item<double>();
+                if (targets[static_cast<size_t>(r * T + t)] == -100) {
+                    QCOMPARE(g, 0.0);
+                } else {
+                    QVERIFY(g > 0);
+                    ++counted;
+                }
+            }
+        QVERIFY(counted > 10);
+    }
+
+    void trainingMemorisesTheRepliesAndRecordsLineage()
+    {
+        const Workspace ws = Workspace::open(m_dir.filePath(QStringLiteral("ws")).toStdString());
+        // A pretraining run whose checkpoint the SFT run starts from: 3 steps are enough for lineage; what
+        // matters is the checkpoint's run id.
+        RunConfig base = tinySft(m_pretrainDataset);
+        base.name = "base";
+        base.stage.kind = StageKind::Pretrain;
+        base.schedule.maxSteps = 3;
+        base.schedule.warmupSteps = 1;
+        train::TrainRequest request;
+        request.config = base;
+        const train::PreparedTraining first = train::prepareTraining(ws, request);
+        std::string error;
+        QCOMPARE(runSft(ws, first, &error), JobState::Completed);
+        std::string checkpoint;
+        {
+            ExperimentStore store(ws.databasePath());
+            checkpoint = store.checkpoints(first.runId).back().path;
+        }
+        m_baseCheckpoint = checkpoint;
+
+        RunConfig c = tinySft(m_dataset);
+        c.stage.baseCheckpoint = checkpoint;
+        request.config = c;
+        const train::PreparedTraining p = train::prepareTraining(ws, request);
+        QCOMPARE(runSft(ws, p, &error), JobState::Completed);
+        QVERIFY2(error.empty(), error.c_str());
+        ExperimentStore store(ws.databasePath());
+        const auto run = store.run(p.runId);
+        QCOMPARE(run->stage, std::string("sft"));
+        QCOMPARE(run->parentRunId, std::optional<int64_t>(first.runId));
+        const auto losses = store.series(p.runId, "train/loss");
+        QVERIFY(losses.size() >= 140);
+        QVERIFY2(losses.front().value > 3, qPrintable(QString::number(losses.front().value)));
+        QVERIFY2(losses.back().value < 0.3, qPrintable(QString::number(losses.back().value)));
+    }
+
+    void aPretrainingDatasetIsRefusedByName()
+    {
+        const Workspace ws = Workspace::open(m_dir.filePath(QStringLiteral("ws-bad")).toStdString());
+        QVERIFY(!m_baseCheckpoint.empty());
+        train::TrainRequest request;
+        RunConfig c = tinySft(m_pretrainDataset);
+        c.stage.baseCheckpoint = m_baseCheckpoint;
+        request.config = c;
+        const train::PreparedTraining p = train::prepareTraining(ws, request);
+        std::string error;
+        QCOMPARE(runSft(ws, p, &error), JobState::Failed);
+        QVERIFY2(error.find("data.dataset: " + m_pretrainDataset + " is a pretrain dataset") != std::string::npos, error.c_str());
+    }
+};
+
+QTEST_MAIN(TestSftStage)
+#include "tst_sft_stage.moc"
