@@ -32,6 +32,11 @@ SftStage::SftStage(const RunConfig &config, const tokenizer::Tokenizer &tok, con
     m_train = std::make_unique<data::SftLoader>(m_dataset->split("train"), m_seqLen, config.data.microBatchSize,
                                                 config.data.padToMultiple, tok.padId(), config.data.shuffle,
                                                 static_cast<uint64_t>(config.runtime.seed));
+    const data::DatasetSplit &train = m_dataset->split("train");
+    for (int64_t i = 0; i < train.numSegments(); ++i) {
+        const auto [begin, end] = train.segment(i);
+        if (end - begin > m_seqLen + 1) ++m_truncated;
+    }
     if (m_dataset->hasSplit("val")) {
         m_valSplit = &m_dataset->split("val");
         m_valSource = "the val split of " + config.data.dataset;

@@ -32,6 +32,9 @@ public:
 
     const std::string &validationSource() const { return m_valSource; }
     int64_t trainRecords() const { return m_train->records(); }
+    // Training conversations longer than data.seq_len + 1 tokens: the loader cuts them, so their last reply
+    // loses its end (and its <|im_end|>). The run reports them rather than cutting silently.
+    int64_t truncatedRecords() const { return m_truncated; }
     // The (B, L-1) targets of a batch: the next token where the mask counts, else -100 (tests).
     static std::vector<int64_t> targetsOf(const data::Batch &batch);
 
@@ -46,6 +49,7 @@ private:
     const data::DatasetSplit *m_valSplit = nullptr;
     std::unique_ptr<data::SftLoader> m_train;
     std::string m_valSource;
+    int64_t m_truncated = 0;
 };
 
 }  // namespace danka::core::train

@@ -178,6 +178,13 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     if (c.stage.kind == StageKind::Sft) {
         auto sft = std::make_unique<SftStage>(effective, *tok, torch::Device(device));
         validationSource = sft->validationSource();
+        if (sft->truncatedRecords() > 0)
+            job.event(EventLevel::Warning,
+                      std::to_string(sft->truncatedRecords()) + " of " + std::to_string(sft->trainRecords()) +
+                          " training conversations are longer than data.seq_len + 1 = " +
+                          std::to_string(c.data.seqLen + 1) +
+                          " tokens and are cut there (their last reply loses its end marker); raise data.seq_len "
+                          "or prepare the data with --max-length to drop them");
         stage = std::move(sft);
     } else {
         auto pretrain = std::make_unique<PretrainStage>(effective, *tok, torch::Device(device));

@@ -197,6 +197,40 @@ private Q_SLOTS:
         QVERIFY(losses.size() >= 140);
         QVERIFY2(losses.front().value > 3, qPrintable(QString::number(losses.front().value)));
         QVERIFY2(losses.back().value < 0.3, qPrintable(QString::number(losses.back().value)));
+        for (const auto &e : store.events(p.runId)) QVERIFY2(e.text.find("are cut there") == std::string::npos, e.text.c_str());
+    }
+
+    void longConversationsAreReportedNotCutSilently()
+    {
+        // At 16 tokens every conversation is longer than seq_len + 1: the stage counts them (oracle: the
+        // segment lengths in the dataset's index) and the run says so.
+        RunConfig c = tinySft(m_dataset);
+        c.data.seqLen = 16;
+        const train::SftStage stage(c, *m_tok, at::kCPU);
+        const data::Dataset d = data::Dataset::open(m_dataset);
+        int64_t longer = 0;
+        for (int64_t i = 0; i < d.split("train").numSegments(); ++i) {
+            const auto [begin, end] = d.split("train").segment(i);
+            longer += end - begin > 17;
+        }
+        QVERIFY(longer > 0);
+        QCOMPARE(stage.truncatedRecords(), longer);
+
+        const Workspace ws = Workspace::open(m_dir.filePath(QStringLiteral("ws")).toStdString());
+        c.stage.baseCheckpoint = m_baseCheckpoint;
+        c.model.maxSeqLen = 64;
+        c.schedule.maxSteps = 2;
+        c.schedule.warmupSteps = 1;
+        train::TrainRequest request;
+        request.config = c;
+        const train::PreparedTraining p = train::prepareTraining(ws, request);
+        std::string error;
+        QCOMPARE(runSft(ws, p, &error), JobState::Completed);
+        bool reported = false;
+        for (const auto &e : ExperimentStore(ws.databasePath()).events(p.runId))
+            reported |= e.level == EventLevel::Warning &&
+                        e.text.find(std::to_string(longer) + " of 4 training conversations are longer than data.seq_len + 1 = 17") == 0;
+        QVERIFY(reported);
     }
 
     void aPretrainingDatasetIsRefusedByName()
