@@ -18,17 +18,22 @@ uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-std::unique_ptr<data::Dataset> openPretrainDataset(const std::string &dir, const tokenizer::Tokenizer &tok,
-                                                   const char *key)
+std::unique_ptr<data::Dataset> openPretrainDataset(const std::string &dir, const tokenizer::Tokenizer &tok, const char *key)
 {
-    auto d = std::make_unique<data::Dataset>(data::Dataset::open(dir, tok.checksum()));
-    if (d->kind() != data::DatasetKind::Pretrain)
-        throw Error(std::string(key) + ": " + dir + " is a " + data::datasetKindName(d->kind()) +
-                    " dataset; pretraining needs one prepared from plain text or {\"text\"} records");
-    return d;
+    return openStageDataset(dir, tok.checksum(), data::DatasetKind::Pretrain, key,
+                            "pretraining needs one prepared from plain text or {\"text\"} records");
 }
 
 }  // namespace
+
+std::unique_ptr<data::Dataset> openStageDataset(const std::string &dir, const std::string &checksum,
+                                                data::DatasetKind kind, const char *field, const char *need)
+{
+    auto d = std::make_unique<data::Dataset>(data::Dataset::open(dir, checksum));
+    if (d->kind() != kind)
+        throw Error(std::string(field) + ": " + dir + " is a " + data::datasetKindName(d->kind()) + " dataset; " + need);
+    return d;
+}
 
 PretrainStage::PretrainStage(const RunConfig &config, const tokenizer::Tokenizer &tok, const at::Device &device)
     : m_config(config), m_tokenizer(tok), m_device(device), m_seqLen(config.data.seqLen)

@@ -12,11 +12,8 @@ namespace {
 
 std::unique_ptr<data::Dataset> openSftDataset(const std::string &dir, const tokenizer::Tokenizer &tok, const char *key)
 {
-    auto d = std::make_unique<data::Dataset>(data::Dataset::open(dir, tok.checksum()));
-    if (d->kind() != data::DatasetKind::Sft)
-        throw Error(std::string(key) + ": " + dir + " is a " + data::datasetKindName(d->kind()) +
-                    " dataset; SFT needs one prepared from conversations (sft, alpaca or sharegpt records)");
-    return d;
+    return openStageDataset(dir, tok.checksum(), data::DatasetKind::Sft, key,
+                            "SFT needs one prepared from conversations (sft, alpaca or sharegpt records)");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/data/dataset.h"
 #include "model/transformer.h"
 
 namespace danka::core::train {
@@ -40,5 +41,10 @@ public:
     virtual nlohmann::json state() const = 0;
     virtual void setState(const nlohmann::json &state) = 0;
 };
+
+// Opens the dataset a stage trains on: it must be of `kind` and tokenized by the tokenizer with `checksum`.
+// Throws core::Error "<field>: <dir> is a <kind> dataset; <need>" otherwise.
+std::unique_ptr<data::Dataset> openStageDataset(const std::string &dir, const std::string &checksum,
+                                                data::DatasetKind kind, const char *field, const char *need);
 
 }  // namespace danka::core::train
