@@ -4,16 +4,8 @@
 <context>
     <name>danka::ui</name>
     <message>
-        <source>%1 h %2 min</source>
-        <translation>%1 小时 %2 分</translation>
-    </message>
-    <message>
-        <source>%1 min %2 s</source>
-        <translation>%1 分 %2 秒</translation>
-    </message>
-    <message>
-        <source>%1 s</source>
-        <translation>%1 秒</translation>
+        <source>%1 (%2 left)</source>
+        <translation>%1（剩余 %2）</translation>
     </message>
 </context>
 <context>
@@ -1511,10 +1503,6 @@ Checkpoint: %2</source>
         <translation>准备(&amp;P)</translation>
     </message>
     <message>
-        <source>%1 (%2 left)</source>
-        <translation>%1（剩余 %2）</translation>
-    </message>
-    <message>
         <source>Add Input Files</source>
         <translation>添加输入文件</translation>
     </message>
@@ -2030,10 +2018,6 @@ Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.
         <translation>暂停于 %1</translation>
     </message>
     <message>
-        <source>%1, %2 left</source>
-        <translation>%1，剩余 %2</translation>
-    </message>
-    <message>
         <source>Training Failed</source>
         <translation>训练失败</translation>
     </message>
@@ -2328,10 +2312,6 @@ Train one in the Train New tab, or use Open Folder... to try an existing tokeniz
     <message>
         <source>Cancelling...</source>
         <translation>正在取消...</translation>
-    </message>
-    <message>
-        <source>%1 (%2 left)</source>
-        <translation>%1（剩余 %2）</translation>
     </message>
     <message>
         <source>Training cancelled.</source>

@@ -7,6 +7,8 @@
 #include <QTimer>
 #include <cmath>
 
+#include "core/text_util.h"
+
 namespace danka::ui {
 
 struct JobRunner::Shared {
@@ -168,12 +170,13 @@ JobHub *JobHub::instance()
 
 QString formatDuration(double seconds)
 {
-    if (!(seconds >= 0) || std::isinf(seconds)) return QString();
-    const qint64 s = qRound64(seconds);
-    if (s >= 3600)
-        return QCoreApplication::translate("danka::ui", "%1 h %2 min").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
-    if (s >= 60) return QCoreApplication::translate("danka::ui", "%1 min %2 s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
-    return QCoreApplication::translate("danka::ui", "%1 s").arg(s);
+    return seconds < 0 ? QString() : QString::fromStdString(core::formatDuration(seconds));
+}
+
+QString progressText(const QString &message, double etaSeconds)
+{
+    const QString eta = formatDuration(etaSeconds);
+    return eta.isEmpty() ? message : QCoreApplication::translate("danka::ui", "%1 (%2 left)").arg(message, eta);
 }
 
 }  // namespace danka::ui

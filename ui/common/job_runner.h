@@ -80,8 +80,10 @@ Q_SIGNALS:
     void jobFinished(danka::ui::JobRunner *runner, int state, const QString &error);
 };
 
-// "1 h 05 min", "3 min 20 s", "12 s"; "" for a negative (unknown) duration.
+// core::formatDuration ("42s", "3m05s", "2h04m"), and "" for a negative (unknown) duration.
 QString formatDuration(double seconds);
+// A job's progress line: "message (3m05s left)", or the message alone while the ETA is unknown.
+QString progressText(const QString &message, double etaSeconds);
 
 }  // namespace danka::ui
 

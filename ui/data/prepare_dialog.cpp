@@ -140,8 +140,7 @@ PrepareDialog::PrepareDialog(const core::Workspace &workspace, QWidget *parent)
     connect(m_runner, &JobRunner::progressChanged, this,
             [this](double fraction, const QString &message, double eta) {
                 m_progress->setValue(static_cast<int>(fraction * 1000));
-                const QString left = formatDuration(eta);
-                setStatus(left.isEmpty() ? message : tr("%1 (%2 left)").arg(message, left), false);
+                setStatus(progressText(message, eta), false);
             });
     connect(m_runner, &JobRunner::finished, this, &PrepareDialog::finished);
 

@@ -572,13 +572,8 @@ void RunsPage::onEvent(int, const QString &)
 void RunsPage::onProgress(double fraction, const QString &message, double etaSeconds)
 {
     m_progress->setValue(static_cast<int>(fraction * 1000));
-    const QString eta = formatDuration(etaSeconds);
-    QString text = message;
-    if (m_runner->state() == core::JobState::Paused)
-        text = tr("paused at %1").arg(message);
-    else if (!eta.isEmpty())
-        text = tr("%1, %2 left").arg(message, eta);
-    m_progressLabel->setText(text);
+    m_progressLabel->setText(m_runner->state() == core::JobState::Paused ? tr("paused at %1").arg(message)
+                                                                         : progressText(message, etaSeconds));
 }
 
 void RunsPage::onFinished(int state, const QString &error)

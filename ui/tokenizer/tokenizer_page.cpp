@@ -716,8 +716,7 @@ void TokenizerPage::cancelTraining()
 void TokenizerPage::onTrainProgress(double fraction, const QString &message, double etaSeconds)
 {
     m_progress->setValue(static_cast<int>(std::lround(1000.0 * std::clamp(fraction, 0.0, 1.0))));
-    const QString eta = formatDuration(etaSeconds);
-    m_progressLabel->setText(eta.isEmpty() ? message : tr("%1 (%2 left)").arg(message, eta));
+    m_progressLabel->setText(progressText(message, etaSeconds));
 }
 
 void TokenizerPage::onTrainFinished(int state, const QString &error)
