@@ -11,7 +11,6 @@
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
-#include <QLocale>
 #include <QLogValueAxis>
 #include <QMouseEvent>
 #include <QPainter>
@@ -24,275 +23,14 @@
 #include <cmath>
 
 #include "core/text_util.h"
+#include "ui/common/chart_format.h"
+#include "ui/common/chart_series_math.h"
 
 namespace danka::ui {
 
+using namespace chart;  // the widget's own maths and formatting, split out by concept
+
 namespace {
-
-bool finitePoint(const QPointF &p)
-{
-    return std::isfinite(p.x()) && std::isfinite(p.y());
-}
-
-// One step of TensorBoard's debiased EMA: the running average starts at 0 and is divided by the weight all
-// the zero-initialisation still carries (1 - w^n), so the first points are not pulled towards 0.
-struct EmaState {
-    double weight = 0;
-    double last = 0;
-    double power = 1;  // weight^n
-    double next(double y)
-    {
-        last = last * weight + (1 - weight) * y;
-        power *= weight;
-        return last / (1 - power);
-    }
-};
-
-// Streaming min/max thinning: consecutive points go into buckets of `m_bucketSize`; each bucket keeps its
-// lowest and highest point, drawn in their original order, so a one-step spike survives any amount of
-// thinning. When the buckets would draw more than kMaxDrawnPoints points the bucket size doubles and
-// neighbours merge, which keeps appending O(1) amortised. The first and last points are always drawn so the
-// line spans the whole x range.
-class Thinner {
-public:
-    void add(const QPointF &p)
-    {
-        const qint64 index = m_count++;
-        if (index == 0) m_first = p;
-        m_last = p;
-        if (m_buckets.isEmpty() || m_buckets.last().count == m_bucketSize) {
-            while (m_buckets.size() >= bucketLimit())
-                compact();
-            if (m_buckets.isEmpty() || m_buckets.last().count == m_bucketSize) {
-                m_buckets.append({p, p, index, index, 1});
-                return;
-            }
-        }
-        Bucket &b = m_buckets.last();
-        if (p.y() < b.low.y()) {
-            b.low = p;
-            b.lowIndex = index;
-        }
-        if (p.y() > b.high.y()) {
-            b.high = p;
-            b.highIndex = index;
-        }
-        ++b.count;
-    }
-
-    QVector<QPointF> points() const
-    {
-        QVector<QPointF> out;
-        if (m_count == 0) return out;
-        out.reserve(2 * m_buckets.size() + 2);
-        out.append(m_first);
-        const qint64 lastIndex = m_count - 1;
-        auto put = [&](const QPointF &p, qint64 index) {
-            if (index != 0 && index != lastIndex) out.append(p);  // the ends are added apart
-        };
-        for (const Bucket &b : m_buckets) {
-            if (b.lowIndex == b.highIndex) {
-                put(b.low, b.lowIndex);
-            } else if (b.lowIndex < b.highIndex) {
-                put(b.low, b.lowIndex);
-                put(b.high, b.highIndex);
-            } else {
-                put(b.high, b.highIndex);
-                put(b.low, b.lowIndex);
-            }
-        }
-        if (m_count > 1) out.append(m_last);
-        return out;
-    }
-
-private:
-    struct Bucket {
-        QPointF low, high;
-        qint64 lowIndex, highIndex;
-        qint64 count;
-    };
-
-    // Buckets of one point draw one point each; larger ones up to two.
-    int bucketLimit() const
-    {
-        return m_bucketSize == 1 ? MetricChart::kMaxDrawnPoints : MetricChart::kMaxDrawnPoints / 2;
-    }
-
-    void compact()
-    {
-        m_bucketSize *= 2;
-        QVector<Bucket> merged;
-        merged.reserve(m_buckets.size() / 2 + 1);
-        for (int i = 0; i < m_buckets.size(); i += 2) {
-            Bucket b = m_buckets[i];
-            if (i + 1 < m_buckets.size()) {
-                const Bucket &n = m_buckets[i + 1];
-                if (n.low.y() < b.low.y()) {
-                    b.low = n.low;
-                    b.lowIndex = n.lowIndex;
-                }
-                if (n.high.y() > b.high.y()) {
-                    b.high = n.high;
-                    b.highIndex = n.highIndex;
-                }
-                b.count += n.count;
-            }
-            merged.append(b);
-        }
-        m_buckets = std::move(merged);
-    }
-
-    QVector<Bucket> m_buckets;
-    qint64 m_bucketSize = 1;
-    qint64 m_count = 0;
-    QPointF m_first, m_last;
-};
-
-struct Bounds {
-    double minX = 0, maxX = 0, minY = 0, maxY = 0;
-    bool valid = false;
-    void add(const QVector<QPointF> &points)
-    {
-        for (const QPointF &p : points) {
-            if (!valid) {
-                minX = maxX = p.x();
-                minY = maxY = p.y();
-                valid = true;
-                continue;
-            }
-            minX = std::min(minX, p.x());
-            maxX = std::max(maxX, p.x());
-            minY = std::min(minY, p.y());
-            maxY = std::max(maxY, p.y());
-        }
-    }
-    void add(const Bounds &o)
-    {
-        if (!o.valid) return;
-        if (!valid) {
-            *this = o;
-            return;
-        }
-        minX = std::min(minX, o.minX);
-        maxX = std::max(maxX, o.maxX);
-        minY = std::min(minY, o.minY);
-        maxY = std::max(maxY, o.maxY);
-    }
-};
-
-// Index of the point nearest to x among those with a finite value (-1 when none). Bisects sorted series and
-// walks outwards past non-finite values; scans unsorted ones.
-int nearestIndex(const QVector<QPointF> &points, double x, bool sorted)
-{
-    int best = -1;
-    double bestDistance = 0;
-    auto consider = [&](int i) {
-        if (i < 0 || i >= points.size() || !finitePoint(points[i])) return false;
-        const double d = std::fabs(points[i].x() - x);
-        if (best < 0 || d < bestDistance) {
-            best = i;
-            bestDistance = d;
-        }
-        return true;
-    };
-    if (!sorted) {
-        for (int i = 0; i < points.size(); ++i)
-            consider(i);
-        return best;
-    }
-    const auto it = std::lower_bound(points.begin(), points.end(), x,
-                                     [](const QPointF &p, double value) { return p.x() < value; });
-    const int split = static_cast<int>(it - points.begin());
-    for (int i = split; i < points.size() && !consider(i); ++i) {
-    }
-    for (int i = split - 1; i >= 0 && !consider(i); --i) {
-    }
-    return best;
-}
-
-// 1, 2 or 5 times a power of ten, at least `rough`.
-double niceStep(double rough)
-{
-    if (!(rough > 0)) return 1;
-    const double magnitude = std::pow(10.0, std::floor(std::log10(rough)));
-    for (double m : {1.0, 2.0, 5.0, 10.0})
-        if (m * magnitude >= rough * (1 - 1e-9)) return m * magnitude;
-    return 10 * magnitude;
-}
-
-// Durations that read well on an axis: seconds, minutes, hours, days.
-double niceDurationStep(double rough)
-{
-    if (rough < 1) return niceStep(rough);
-    static const double steps[] = {1,   2,    5,    10,   15,    30,    60,    120,   300,   600,
-                                   900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800};
-    for (double s : steps)
-        if (s >= rough) return s;
-    return niceStep(rough / 86400) * 86400;
-}
-
-int decimalsFor(double step)
-{
-    return step >= 1 ? 0 : std::min(12, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
-}
-
-QString durationLabel(double t, double step)
-{
-    if (step < 1) return QStringLiteral("%1s").arg(t, 0, 'f', decimalsFor(step));
-    const qint64 total = std::llround(t);
-    const qint64 sign = total < 0 ? -1 : 1;
-    const qint64 a = total * sign;
-    const qint64 h = a / 3600, m = (a % 3600) / 60, s = a % 60;
-    QString text;
-    if (h > 0)
-        text = s != 0 ? QString::asprintf("%lldh%02lldm%02llds", h, m, s)
-                      : (m != 0 ? QString::asprintf("%lldh%02lldm", h, m) : QString::asprintf("%lldh", h));
-    else if (m > 0)
-        text = s != 0 ? QString::asprintf("%lldm%02llds", m, s) : QString::asprintf("%lldm", m);
-    else
-        text = QString::asprintf("%llds", s);
-    return sign < 0 ? QString(QLatin1Char('-') + text) : text;
-}
-
-// "1.5M" with as many decimals as the tick step needs to tell neighbours apart.
-QString countLabel(double value, double step, double scale)
-{
-    double unit = 1;
-    QString suffix;
-    if (scale >= 1e9) {
-        unit = 1e9;
-        suffix = QStringLiteral("B");
-    } else if (scale >= 1e6) {
-        unit = 1e6;
-        suffix = QStringLiteral("M");
-    } else if (scale >= 1e3) {
-        unit = 1e3;
-        suffix = QStringLiteral("K");
-    }
-    return QString::number(value / unit, 'f', decimalsFor(step / unit)) + suffix;
-}
-
-QString valueText(double v)
-{
-    return QString::number(v, 'g', 6);
-}
-
-QString csvNumber(double v)
-{
-    if (std::isnan(v)) return QStringLiteral("nan");
-    if (std::isinf(v)) return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
-    return QString::number(v, 'g', QLocale::FloatingPointShortest);
-}
-
-QString csvField(const QString &text)
-{
-    if (!text.contains(QLatin1Char(',')) && !text.contains(QLatin1Char('"')) &&
-        !text.contains(QLatin1Char('\n')) && !text.contains(QLatin1Char('\r')))
-        return text;
-    QString quoted = text;
-    quoted.replace(QStringLiteral("\""), QStringLiteral("\"\""));
-    return QLatin1Char('"') + quoted + QLatin1Char('"');
-}
 
 const QColor kPalette[] = {
     QColor(0x3b, 0x8b, 0xdb),  // blue
@@ -314,11 +52,11 @@ struct MetricChart::Series {
     QString label;
     QColor color;
     Qt::PenStyle style = Qt::SolidLine;
-    QVector<QPointF> raw;       // as given
-    bool rawSorted = true;      // x non-decreasing, so hover lookups can bisect
-    QVector<QPointF> smoothed;  // EMA of the kept points (smoothing on only)
-    Thinner rawThin;            // kept points: finite, and positive on a log axis
-    Thinner smoothThin;
+    QVector<QPointF> raw;              // as given
+    bool rawSorted = true;             // x non-decreasing, so hover lookups can bisect
+    QVector<QPointF> smoothed;         // EMA of the kept points (smoothing on only)
+    Thinner rawThin{kMaxDrawnPoints};  // kept points: finite, and positive on a log axis
+    Thinner smoothThin{kMaxDrawnPoints};
     EmaState ema;
     Bounds bounds;                 // of what is drawn, as of the last flush
     QLineSeries *line = nullptr;   // smoothed (or raw when smoothing is off)
@@ -476,8 +214,8 @@ void MetricChart::feed(Series &s, const QVector<QPointF> &points, int from)
 
 void MetricChart::rebuild(Series &s)
 {
-    s.rawThin = Thinner();
-    s.smoothThin = Thinner();
+    s.rawThin = Thinner(kMaxDrawnPoints);
+    s.smoothThin = Thinner(kMaxDrawnPoints);
     s.smoothed.clear();
     s.ema = EmaState();
     s.ema.weight = m_smoothing;
@@ -810,45 +548,7 @@ QString MetricChart::hoverText(double x) const
 QByteArray MetricChart::csvText(const QString &xTitle, const QStringList &labels,
                                 const QVector<QVector<QPointF>> &series)
 {
-    QString text = csvField(xTitle);
-    for (const QString &label : labels)
-        text += QLatin1Char(',') + csvField(label);
-    text += QLatin1Char('\n');
-
-    // Each series ordered by x (stable, so repeated x keep their order), walked in step over the distinct xs.
-    QVector<QVector<QPointF>> sorted;
-    std::vector<double> xs;
-    for (const QVector<QPointF> &points : series) {
-        QVector<QPointF> s;
-        for (const QPointF &p : points)
-            if (std::isfinite(p.x())) s.append(p);
-        std::stable_sort(s.begin(), s.end(),
-                         [](const QPointF &a, const QPointF &b) { return a.x() < b.x(); });
-        for (const QPointF &p : s)
-            xs.push_back(p.x());
-        sorted.append(s);
-    }
-    std::sort(xs.begin(), xs.end());
-    xs.erase(std::unique(xs.begin(), xs.end()), xs.end());
-    QVector<int> next(sorted.size(), 0);
-    for (double x : xs) {
-        QVector<QVector<double>> at(sorted.size());
-        int rows = 0;
-        for (int c = 0; c < sorted.size(); ++c) {
-            while (next[c] < sorted[c].size() && sorted[c][next[c]].x() == x)
-                at[c].append(sorted[c][next[c]++].y());
-            rows = std::max(rows, static_cast<int>(at[c].size()));
-        }
-        for (int r = 0; r < rows; ++r) {
-            text += csvNumber(x);
-            for (int c = 0; c < sorted.size(); ++c) {
-                text += QLatin1Char(',');
-                if (r < at[c].size()) text += csvNumber(at[c][r]);
-            }
-            text += QLatin1Char('\n');
-        }
-    }
-    return text.toUtf8();
+    return chart::csvText(xTitle, labels, series);
 }
 
 bool MetricChart::writeFile(const QString &path, const QByteArray &data, QString *error)
