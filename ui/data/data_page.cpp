@@ -1,4 +1,5 @@
-// Data page (see data_page.h).
+// Data page (see data_page.h): the widget, opening files and datasets, its jobs, the table and detail
+// wiring. The HTML of its reports and of a segment's detail is built in data_reports.cpp.
 #include "ui/data/data_page.h"
 
 #include <QComboBox>
@@ -12,9 +13,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QListWidget>
-#include <QLocale>
 #include <QPushButton>
-#include <QRegularExpression>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QTabWidget>
@@ -32,6 +31,7 @@
 #include "core/text_util.h"
 #include "core/tokenizer/tokenizer.h"
 #include "ui/common/job_runner.h"
+#include "ui/data/data_reports.h"
 #include "ui/data/data_stats.h"
 #include "ui/data/histogram_view.h"
 #include "ui/data/prepare_dialog.h"
@@ -45,51 +45,10 @@ namespace {
 
 using nlohmann::json;
 
-// Tokens of one segment decoded for the detail pane; longer segments are cut (and the cut is said).
-constexpr int64_t kMaxDetailTokens = 20000;
-
 const core::data::DataFormat kFormats[] = {core::data::DataFormat::Auto,     core::data::DataFormat::Text,
                                            core::data::DataFormat::Pretrain, core::data::DataFormat::Sft,
                                            core::data::DataFormat::Dpo,      core::data::DataFormat::Alpaca,
                                            core::data::DataFormat::ShareGpt};
-
-QString html(const std::string &text)
-{
-    return QString::fromStdString(text).toHtmlEscaped();
-}
-
-QString count(qint64 n)
-{
-    return QLocale().toString(n);
-}
-
-// Fields of dataset.json, read defensively: a hand-edited file must not take the page down.
-const json &at(const json &j, const char *key)
-{
-    static const json null;
-    return j.is_object() && j.contains(key) ? j[key] : null;
-}
-
-int64_t asInt(const json &v)
-{
-    return v.is_number() ? v.get<int64_t>() : 0;
-}
-
-std::string asString(const json &v)
-{
-    return v.is_string() ? v.get<std::string>() : std::string();
-}
-
-// "file:line: reason" as a link that opens the file at that line.
-QString exampleHtml(const std::string &file, int64_t line, const std::string &reason, bool sameFile)
-{
-    const QString where = QStringLiteral("%1:%2").arg(QString::fromStdString(file)).arg(line);
-    QUrl url = sameFile ? QUrl(QStringLiteral("line:%1").arg(line))
-                        : QUrl::fromLocalFile(QString::fromStdString(file));
-    if (!sameFile) url.setFragment(QString::number(line));
-    return QStringLiteral("<li><a href=\"%1\">%2</a>: %3</li>")
-        .arg(url.toString(QUrl::FullyEncoded).toHtmlEscaped(), where.toHtmlEscaped(), html(reason));
-}
 
 struct LoadedDataset {
     std::shared_ptr<const core::data::Dataset> dataset;
@@ -104,12 +63,13 @@ struct LoadedDataset {
 // in dataset.json when its checksum still matches.
 void findTokenizer(LoadedDataset &out, const std::vector<core::TokenizerRecord> &known)
 {
-    const json &tok = at(out.dataset->info(), "tokenizer");
-    const std::string checksum = asString(at(tok, "checksum"));
+    const json &tok = jsonAt(out.dataset->info(), "tokenizer");
+    const std::string checksum = jsonString(jsonAt(tok, "checksum"));
     std::vector<std::pair<std::string, bool>> candidates;
     for (const core::TokenizerRecord &t : known)
         if (!checksum.empty() && t.checksum == checksum) candidates.emplace_back(t.path, true);
-    if (!asString(at(tok, "dir")).empty()) candidates.emplace_back(asString(at(tok, "dir")), false);
+    if (!jsonString(jsonAt(tok, "dir")).empty())
+        candidates.emplace_back(jsonString(jsonAt(tok, "dir")), false);
     for (const auto &[dir, fromStore] : candidates) {
         try {
             auto t = std::make_shared<core::tokenizer::Tokenizer>(core::tokenizer::Tokenizer::load(dir));
@@ -305,7 +265,7 @@ void DataPage::refreshWorkspace()
     m_datasetList->clear();
     for (const core::DatasetRecord &d : datasets) {
         QString line = QString::fromStdString(d.kind);
-        if (d.records) line += QStringLiteral(" · ") + tr("%1 records").arg(count(*d.records));
+        if (d.records) line += QStringLiteral(" · ") + tr("%1 records").arg(countText(*d.records));
         if (d.tokens)
             line += QStringLiteral(" · ") +
                     tr("%1 tokens").arg(QString::fromStdString(core::formatCount(double(*d.tokens))));
@@ -497,12 +457,13 @@ void DataPage::startPendingOpen()
                     tr("not found (%1): the table shows token ids")
                         .arg(out->tokenizerProblem.empty() ? tr("no tokenizer with its checksum")
                                                            : QString::fromStdString(out->tokenizerProblem));
-            m_histogram->setHistogram(out->stats.histogram,
-                                      tr("Segment lengths: all %1 segments").arg(count(out->stats.segments)),
-                                      tr("tokens"), tr("segments"));
+            m_histogram->setHistogram(
+                out->stats.histogram,
+                tr("Segment lengths: all %1 segments").arg(countText(out->stats.segments)), tr("tokens"),
+                tr("segments"));
             showDatasetInfo();
             m_pathLabel->setText(QDir::toNativeSeparators(m_path));
-            m_countLabel->setText(tr("%1 segments").arg(count(m_segments->rowCount())));
+            m_countLabel->setText(tr("%1 segments").arg(countText(m_segments->rowCount())));
             m_gotoSpin->setRange(m_segments->rowCount() > 0 ? 1 : 0, m_segments->rowCount());
             updateActions();
             if (m_segments->rowCount() > 0) selectRecord(0);
@@ -540,10 +501,10 @@ void DataPage::applyFile(std::shared_ptr<const core::data::RecordIndex> index)
     m_records->setIndex(m_index);
     setModel(m_records);
     m_pathLabel->setText(QDir::toNativeSeparators(m_path));
-    m_countLabel->setText(tr("%1 entries").arg(count(m_records->rowCount())));
+    m_countLabel->setText(tr("%1 entries").arg(countText(m_records->rowCount())));
     m_gotoSpin->setRange(m_records->rowCount() > 0 ? 1 : 0, m_records->rowCount());
     m_statsText->setHtml(tr("<p>%1 entries in %2. Reading the whole file for statistics...</p>")
-                             .arg(count(m_index->size()),
+                             .arg(countText(m_index->size()),
                                   QString::fromStdString(core::formatBytes(double(m_index->fileSize())))));
     updateActions();
     if (m_records->rowCount() > 0)
@@ -647,65 +608,10 @@ void DataPage::statisticsFinished(int state, const QString &error)
 
 void DataPage::showRawStatistics(const RawFileStats &s)
 {
-    const QString name = QFileInfo(m_path).fileName();
-    QString h = QStringLiteral("<h3>%1</h3><table cellspacing=\"3\">").arg(name.toHtmlEscaped());
-    const auto row = [&h](const QString &key, const QString &value) {
-        h += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
-                 .arg(key.toHtmlEscaped(), value.toHtmlEscaped());
-    };
-    row(tr("Layout"), QString::fromLatin1(core::data::dataFormatName(s.format)) +
-                          (m_index->isJsonArray() ? tr(" (one JSON array)") : QString()));
-    row(tr("File size"), QString::fromStdString(core::formatBytes(double(m_index->fileSize()))));
-    row(tr("Valid records"), count(s.records));
-    row(tr("Rejected lines"), count(s.rejects.total));
-    row(tr("Characters"), count(s.characters));
-    if (s.records > 0) {
-        row(tr("Characters per record"),
-            tr("%1 on average, %2 at most")
-                .arg(QLocale().toString(double(s.characters) / double(s.records), 'f', 1))
-                .arg(count(s.longestCharacters)));
-    }
-    if (s.inTokens && s.measured > 0)
-        row(tr("Tokens per record"),
-            QLocale().toString(double(s.measuredTokens) / double(s.measured), 'f', 1));
-    h += QStringLiteral("</table>");
-
-    QString title;
-    if (!s.inTokens)
-        title = tr("Lengths in characters of all %1 records").arg(count(s.measured));
-    else if (s.measured < s.records)
-        title = tr("Lengths in tokens of the first %1 of %2 records (a sample)")
-                    .arg(count(s.measured), count(s.records));
-    else
-        title = tr("Lengths in tokens of all %1 records").arg(count(s.measured));
-    if (s.inTokens)
-        h += QStringLiteral("<p>%1</p>")
-                 .arg(tr("Tokens as data prepare counts them before cleaning: chat template "
-                         "for conversations, the prompt and the longer reply of a "
-                         "preference pair, </s> after a document.")
-                          .toHtmlEscaped());
-    m_statsText->setHtml(h);
-    m_histogram->setHistogram(s.histogram, title, s.inTokens ? tr("tokens") : tr("characters"),
+    m_statsText->setHtml(rawStatisticsHtml(QFileInfo(m_path).fileName(), s, *m_index));
+    m_histogram->setHistogram(s.histogram, rawHistogramTitle(s), s.inTokens ? tr("tokens") : tr("characters"),
                               tr("records"));
-
-    // The rejected-lines report: counts by reason, then the first examples (each opens its line).
-    QString r = QStringLiteral("<h3>%1</h3>")
-                    .arg(tr("Rejected lines: %1").arg(count(s.rejects.total)).toHtmlEscaped());
-    if (s.rejects.total == 0) {
-        r +=
-            QStringLiteral("<p>%1</p>").arg(tr("Every entry of the file is a valid record.").toHtmlEscaped());
-    } else {
-        r += QStringLiteral("<table cellspacing=\"3\">");
-        for (const auto &[reason, n] : s.rejects.countsByReason)
-            r +=
-                QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td></tr>").arg(html(reason), count(n));
-        r += QStringLiteral("</table><p><b>%1</b></p><ul>")
-                 .arg(tr("First %1 examples").arg(s.rejects.examples.size()).toHtmlEscaped());
-        for (const auto &e : s.rejects.examples)
-            r += exampleHtml(e.file, e.line, e.reason, e.file == m_index->path());
-        r += QStringLiteral("</ul>");
-    }
-    m_rejected->setHtml(r);
+    m_rejected->setHtml(rawRejectedHtml(s, m_index->path()));
 
     if (s.records == 0 && !s.rejects.examples.empty())
         setMessage(tr("No valid record in %1. First problem: %2")
@@ -713,127 +619,15 @@ void DataPage::showRawStatistics(const RawFileStats &s)
                    true);
     else if (s.rejects.total > 0)
         setMessage(tr("%1 of %2 lines were rejected (see Rejected). First: %3")
-                       .arg(count(s.rejects.total), count(s.rejects.total + s.records),
+                       .arg(countText(s.rejects.total), countText(s.rejects.total + s.records),
                             QString::fromStdString(s.rejects.examples.front().toString())),
                    false);
 }
 
 void DataPage::showDatasetInfo()
 {
-    const json &info = m_dataset->info();
-    QString h = QStringLiteral("<h3>%1</h3><table cellspacing=\"3\">").arg(html(asString(at(info, "name"))));
-    const auto row = [&h](const QString &key, const QString &value) {
-        h += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>")
-                 .arg(key.toHtmlEscaped(), value.toHtmlEscaped());
-    };
-    row(tr("Kind"), QString::fromLatin1(core::data::datasetKindName(m_dataset->kind())));
-    row(tr("Folder"), QDir::toNativeSeparators(m_path));
-    row(tr("Tokenizer"), m_tokenizerNote);
-    row(tr("Token type"), QString::fromStdString(asString(at(info, "token_dtype"))));
-    if (at(info, "created_at").is_number())
-        row(tr("Prepared"),
-            QString::fromStdString(core::formatTimestamp(at(info, "created_at").get<double>())));
-    h += QStringLiteral("</table><h4>%1</h4><table cellspacing=\"3\" cellpadding=\"2\">")
-             .arg(tr("Splits").toHtmlEscaped());
-    h +=
-        QStringLiteral(
-            "<tr><th></th><th align=\"right\">%1</th><th align=\"right\">%2</th><th "
-            "align=\"right\">%3</th></tr>")
-            .arg(tr("Records").toHtmlEscaped(), tr("Segments").toHtmlEscaped(), tr("Tokens").toHtmlEscaped());
-    for (const char *split : {"train", "val"}) {
-        if (!m_dataset->hasSplit(split)) continue;
-        const core::data::DatasetSplit &s = m_dataset->split(split);
-        h += QStringLiteral(
-                 "<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td><td "
-                 "align=\"right\">%4</td></tr>")
-                 .arg(std::string(split) == "val" ? tr("validation") : tr("train"),
-                      count(asInt(at(at(info, "records"), split))), count(s.numSegments()),
-                      count(s.numTokens()));
-    }
-    h += QStringLiteral("</table>");
-
-    const json &cleaning = at(info, "cleaning");
-    h +=
-        QStringLiteral("<h4>%1</h4><p>%2</p>")
-            .arg(tr("Cleaning").toHtmlEscaped(),
-                 tr("%1 records read, %2 kept; deduplication: %3")
-                     .arg(count(asInt(at(cleaning, "records_in"))), count(asInt(at(cleaning, "records_out"))),
-                          QString::fromStdString(asString(at(at(info, "dedup"), "mode"))))
-                     .toHtmlEscaped());
-    const json &rules = at(cleaning, "rules");
-    if (rules.is_object() && !rules.empty()) {
-        h += QStringLiteral(
-                 "<table cellspacing=\"3\" cellpadding=\"2\"><tr><th></th><th align=\"right\">%1</th>"
-                 "<th align=\"right\">%2</th></tr>")
-                 .arg(tr("Removed").toHtmlEscaped(), tr("Changed").toHtmlEscaped());
-        for (const auto &[rule, stats] : rules.items())
-            h +=
-                QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td><td align=\"right\">%3</td></tr>")
-                    .arg(html(rule), count(asInt(at(stats, "removed"))), count(asInt(at(stats, "modified"))));
-        h += QStringLiteral("</table>");
-    }
-    const json &languages = at(cleaning, "languages");
-    if (languages.is_object() && !languages.empty()) {
-        QStringList parts;
-        for (const auto &[language, n] : languages.items())
-            parts << QStringLiteral("%1 %2").arg(QString::fromStdString(language), count(asInt(n)));
-        h += QStringLiteral("<p>%1</p>")
-                 .arg(tr("Languages: %1").arg(parts.join(QStringLiteral(", "))).toHtmlEscaped());
-    }
-    const json &inputs = at(info, "inputs");
-    if (inputs.is_array() && !inputs.empty()) {
-        h += QStringLiteral("<h4>%1</h4><ul>").arg(tr("Inputs").toHtmlEscaped());
-        for (const json &in : inputs)
-            h += QStringLiteral("<li>%1</li>")
-                     .arg(tr("%1: %2, %3 records, %4 rejected")
-                              .arg(QString::fromStdString(asString(at(in, "path"))),
-                                   QString::fromStdString(asString(at(in, "format"))),
-                                   count(asInt(at(in, "records"))), count(asInt(at(in, "rejected"))))
-                              .toHtmlEscaped());
-        h += QStringLiteral("</ul>");
-    }
-    m_statsText->setHtml(h);
-
-    // Rejected: unreadable input lines (each opens its file at the line), then what cleaning removed.
-    const json &rejected = at(info, "rejected");
-    QString r = QStringLiteral("<h3>%1</h3>")
-                    .arg(tr("Rejected lines: %1").arg(count(asInt(at(rejected, "total")))).toHtmlEscaped());
-    const json &byReason = at(rejected, "by_reason");
-    if (byReason.is_object() && !byReason.empty()) {
-        r += QStringLiteral("<table cellspacing=\"3\">");
-        for (const auto &[reason, n] : byReason.items())
-            r += QStringLiteral("<tr><td>%1</td><td align=\"right\">%2</td></tr>")
-                     .arg(html(reason), count(asInt(n)));
-        r += QStringLiteral("</table><ul>");
-        static const QRegularExpression where(QStringLiteral("^(.*):(\\d+): (.*)$"));
-        const json &examples = at(rejected, "examples");
-        for (const json &e : examples.is_array() ? examples : json::array()) {
-            const QRegularExpressionMatch m = where.match(QString::fromStdString(asString(e)));
-            if (m.hasMatch())
-                r += exampleHtml(m.captured(1).toStdString(), m.captured(2).toLongLong(),
-                                 m.captured(3).toStdString(), false);
-            else
-                r += QStringLiteral("<li>%1</li>").arg(html(asString(e)));
-        }
-        r += QStringLiteral("</ul>");
-    }
-    bool anyRemoved = false;
-    if (rules.is_object()) {
-        for (const auto &[rule, stats] : rules.items()) {
-            const json &examples = at(stats, "examples");
-            if (asInt(at(stats, "removed")) == 0 || !examples.is_array() || examples.empty()) continue;
-            if (!anyRemoved)
-                r += QStringLiteral("<h3>%1</h3>").arg(tr("Removed by cleaning").toHtmlEscaped());
-            anyRemoved = true;
-            r += QStringLiteral("<p><b>%1</b> (%2)</p><ul>")
-                     .arg(html(rule), count(asInt(at(stats, "removed"))));
-            for (const json &e : examples)
-                r += exampleHtml(asString(at(e, "file")), asInt(at(e, "line")), asString(at(e, "text")),
-                                 false);
-            r += QStringLiteral("</ul>");
-        }
-    }
-    m_rejected->setHtml(r);
+    m_statsText->setHtml(datasetInfoHtml(*m_dataset, m_path, m_tokenizerNote));
+    m_rejected->setHtml(datasetRejectedHtml(m_dataset->info()));
 }
 
 // --- table and detail --------------------------------------------------------------------------------------
@@ -940,66 +734,13 @@ void DataPage::showDetail()
     }
     m_detail->setHtml(QStringLiteral("<p><b>%1</b> &middot; %2 &middot; %3</p>")
                           .arg(where.toHtmlEscaped(), kind.toHtmlEscaped(),
-                               tr("%1 characters").arg(count(recordCharacters(record))).toHtmlEscaped()) +
+                               tr("%1 characters").arg(countText(recordCharacters(record))).toHtmlEscaped()) +
                       recordHtml(record, palette()));
-}
-
-QString DataPage::decodedHtml(int row) const
-{
-    const std::vector<int32_t> ids = m_segments->tokens(row, kMaxDetailTokens);
-    const std::vector<uint8_t> mask = m_dataset->split(m_segments->segment(row).split).hasMask()
-                                          ? m_segments->mask(row, kMaxDetailTokens)
-                                          : std::vector<uint8_t>();
-    // Runs of equal loss mask, decoded run by run: the tokens trained on are highlighted.
-    QString out;
-    size_t begin = 0;
-    while (begin < ids.size()) {
-        size_t end = begin + 1;
-        const uint8_t m = mask.empty() ? 0 : mask[begin];
-        while (end < ids.size() && (mask.empty() ? 0 : mask[end]) == m)
-            ++end;
-        const QString text =
-            m_segments->decode(std::vector<int32_t>(ids.begin() + long(begin), ids.begin() + long(end)))
-                .toHtmlEscaped();
-        out += m ? QStringLiteral("<span style=\"background-color:%1; color:%2\">%3</span>")
-                       .arg(roleBackground(QStringLiteral("assistant"), palette()).name(),
-                            roleColor(QStringLiteral("assistant"), palette()).name(), text)
-                 : text;
-        begin = end;
-    }
-    QString h = QStringLiteral("<div style=\"white-space:pre-wrap\">%1</div>").arg(out);
-    const SegmentsModel::Segment s = m_segments->segment(row);
-    if (s.end - s.begin > kMaxDetailTokens)
-        h += QStringLiteral("<p><i>%1</i></p>")
-                 .arg(tr("(cut here: %1 tokens in all)").arg(count(s.end - s.begin)).toHtmlEscaped());
-    return h;
 }
 
 QString DataPage::datasetDetailHtml(int row) const
 {
-    const SegmentsModel::Segment s = m_segments->segment(row);
-    QString h = QStringLiteral("<p><b>%1</b> &middot; %2 &middot; %3</p>")
-                    .arg(tr("%1, segment %2")
-                             .arg(s.split == "val" ? tr("validation") : tr("train"))
-                             .arg(s.index + 1)
-                             .toHtmlEscaped(),
-                         m_segments->partName(row).toHtmlEscaped(),
-                         tr("%1 tokens").arg(count(s.end - s.begin)).toHtmlEscaped());
-    if (m_dataset->kind() != core::data::DatasetKind::Pretrain)
-        h += QStringLiteral("<p style=\"color:gray\">%1</p>")
-                 .arg(tr("Highlighted: the tokens trained on (loss mask).").toHtmlEscaped());
-    if (m_dataset->kind() == core::data::DatasetKind::Preference) {
-        // The record's three segments: its prompt, then both replies side by side.
-        const int64_t first = s.index - s.index % 3;
-        const int prompt = m_segments->rowOf(s.split, first);
-        const int chosen = m_segments->rowOf(s.split, first + 1);
-        const int rejected = m_segments->rowOf(s.split, first + 2);
-        if (prompt >= 0 && chosen >= 0 && rejected >= 0)
-            return h + decodedHtml(prompt) +
-                   sideBySideHtml(tr("Chosen"), decodedHtml(chosen), tr("Rejected"), decodedHtml(rejected),
-                                  palette());
-    }
-    return h + decodedHtml(row);
+    return segmentDetailHtml(*m_segments, *m_dataset, row, palette());
 }
 
 void DataPage::followLink(const QUrl &url)

@@ -117,7 +117,6 @@ private:
     void setModel(QAbstractItemModel *model);
     void showDetail();
     QString datasetDetailHtml(int row) const;
-    QString decodedHtml(int row) const;
     void followLink(const QUrl &url);
     void setMessage(const QString &text, bool isError);
     void clearContent();
