@@ -37,7 +37,7 @@ public:
     GqaAttention(const ModelConfig &config, KernelMode mode);
     at::Tensor forward(const at::Tensor &x, const AttentionContext &ctx) override;
 
-    torch::nn::Linear q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
+    Projection q_proj{nullptr}, k_proj{nullptr}, v_proj{nullptr}, o_proj{nullptr};
     RMSNorm q_norm{nullptr}, k_norm{nullptr};
 
 private:

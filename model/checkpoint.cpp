@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 
+#include "model/lora.h"
 #include "model/safetensors.h"
 
 namespace fs = std::filesystem;
@@ -76,6 +77,10 @@ void permuteMlaRopeRows(const ModelConfig &c, std::vector<std::pair<std::string,
 void saveCheckpoint(TransformerImpl &model, const std::string &dir, const HfExportOptions &options, at::ScalarType dtype)
 {
     if (!fs::is_directory(dir)) throw CheckpointError("checkpoint folder " + dir + " does not exist");
+    // A checkpoint holds base weights only: adapters are saved apart (saveAdapter) or merged into them.
+    if (hasLora(model))
+        throw CheckpointError("checkpoint " + dir + ": the model has LoRA adapters: merge the adapter first "
+                              "(mergeLora) or save it on its own (saveAdapter)");
     HfExportOptions o = options;
     o.dtype = dtypeName(dtype);
     const ModelConfig &c = model.config();
@@ -129,9 +134,13 @@ void loadWeights(TransformerImpl &model, const std::string &dir)
     std::map<std::string, at::Tensor> byName(tensors.begin(), tensors.end());
 
     torch::NoGradGuard noGrad;
+    // Adapters are not base weights: a base checkpoint loads under attached adapters and leaves them be.
+    std::set<std::string> adapters;
+    for (const auto &[name, t] : loraParameters(model)) adapters.insert(name);
     std::set<std::string> used;
     for (auto &item : model.named_parameters()) {
         const std::string &name = item.key();
+        if (adapters.count(name)) continue;
         auto it = byName.find(name);
         if (it == byName.end())
             throw CheckpointError("checkpoint " + dir + ": missing tensor \"" + name + "\"");

@@ -21,13 +21,15 @@ public:
 void writeJsonFile(const std::string &path, const nlohmann::ordered_json &json);
 
 // Writes config.json, model.safetensors and generation_config.json into the existing folder `dir`, weights in
-// `dtype` (float32, bfloat16 or float16).
+// `dtype` (float32, bfloat16 or float16). Refuses a model with LoRA adapters (model/lora.h: merge or save them
+// apart first).
 void saveCheckpoint(TransformerImpl &model, const std::string &dir, const HfExportOptions &options,
                     at::ScalarType dtype = at::kFloat);
 // The model config of a checkpoint folder (its config.json).
 ModelConfig readCheckpointConfig(const std::string &dir);
 // Copies the checkpoint's weights into `model` (converted to the model's dtype and device). Every
-// parameter must be present with the right shape; a tensor the model does not have is an error too.
+// parameter must be present with the right shape; a tensor the model does not have is an error too. LoRA
+// adapters are not checkpoint weights: they are neither expected nor changed.
 void loadWeights(TransformerImpl &model, const std::string &dir);
 // readCheckpointConfig + construction + loadWeights.
 Transformer loadModel(const std::string &dir, KernelMode mode = KernelMode::Fused);

@@ -89,12 +89,15 @@ MemoryEstimate estimateTraining(const ModelConfig &c, const MemoryPlan &p)
     auto line = [&e](std::string name, double bytes, std::string detail) {
         e.lines.push_back({std::move(name), bytes, std::move(detail)});
     };
-    line("weights", 4 * P, "fp32 master weights");
+    const bool adapters = p.trainableParameters >= 0;
+    const double trained = adapters ? static_cast<double>(p.trainableParameters) : P;
+    line("weights", 4 * P, adapters ? "fp32 frozen base weights" : "fp32 master weights");
+    if (adapters) line("adapters", 4 * trained, "fp32 LoRA A and B");
     if (p.precision != PlanPrecision::Fp32)
         line("autocast weight copies", 2 * P, std::string(planPrecisionName(p.precision)) + " copies cached during a step");
-    line("gradients", 4 * P, "fp32");
-    if (p.optimizerOnCpu) e.hostBytes = 8 * P;
-    else line("optimizer states", 8 * P, "AdamW first and second moments, fp32");
+    line("gradients", 4 * trained, adapters ? "fp32, adapters only" : "fp32");
+    if (p.optimizerOnCpu) e.hostBytes = 8 * trained;
+    else line("optimizer states", 8 * trained, "AdamW first and second moments, fp32");
 
     e.activationsPerLayer = activationBytesPerLayer(c, tokens, activation, p.dropout);
     double activations;
@@ -120,7 +123,8 @@ MemoryEstimate estimateTraining(const ModelConfig &c, const MemoryPlan &p)
     return e;
 }
 
-std::vector<PlanOption> enumeratePlans(const ModelConfig &c, int64_t seqLen, double budget, bool gpu)
+std::vector<PlanOption> enumeratePlans(const ModelConfig &c, int64_t seqLen, double budget, bool gpu,
+                                       int64_t trainableParameters)
 {
     std::vector<PlanOption> out;
     for (PlanPrecision precision : {PlanPrecision::Bf16, PlanPrecision::Fp32})
@@ -128,7 +132,7 @@ std::vector<PlanOption> enumeratePlans(const ModelConfig &c, int64_t seqLen, dou
             for (int64_t every : {int64_t(0), int64_t(4), int64_t(2), int64_t(1)})
                 for (int64_t batch : {int64_t(8), int64_t(4), int64_t(2), int64_t(1)}) {
                     PlanOption o;
-                    o.plan = {batch, seqLen, precision, every, offload, gpu, 0};
+                    o.plan = {batch, seqLen, precision, every, offload, gpu, 0, trainableParameters};
                     o.estimate = estimateTraining(c, o.plan);
                     o.fits = o.estimate.total() <= budget;
                     out.push_back(o);

@@ -23,6 +23,8 @@ struct MemoryPlan {
     bool optimizerOnCpu = false;    // AdamW moments offloaded to host memory
     bool gpu = true;                // overhead of a CUDA context and allocator, else of a CPU process
     double dropout = 0;             // keeps dropout masks when > 0
+    int64_t trainableParameters = -1;  // parameters with gradients and AdamW moments (LoRA: the adapters, which
+                                       // come on top of the model's); -1 = every parameter of the model
 };
 
 struct MemoryLine {
@@ -55,7 +57,8 @@ struct PlanOption {
     MemoryEstimate estimate;
     bool fits = false;
 };
-std::vector<PlanOption> enumeratePlans(const ModelConfig &config, int64_t seqLen, double budgetBytes, bool gpu);
+std::vector<PlanOption> enumeratePlans(const ModelConfig &config, int64_t seqLen, double budgetBytes, bool gpu,
+                                       int64_t trainableParameters = -1);
 // The plan to recommend among those that fit: the least recomputation and offloading, then the largest
 // micro-batch, then bf16 over fp32. nullptr when none fits.
 const PlanOption *recommendPlan(const std::vector<PlanOption> &options);

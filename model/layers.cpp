@@ -1,14 +1,71 @@
-// RMSNorm and SwiGLU modules (see layers.h).
+// Projections (with their optional LoRA adapter), RMSNorm and SwiGLU modules (see layers.h).
 #include "model/layers.h"
+
+#include <cmath>
 
 #include "kernels/rmsnorm.h"
 #include "kernels/swiglu.h"
 
 namespace danka::model {
 
-torch::nn::Linear linear(int64_t in, int64_t out)
+ProjectionImpl::ProjectionImpl(int64_t in, int64_t out)
 {
-    return torch::nn::Linear(torch::nn::LinearOptions(in, out).bias(false));
+    // torch::nn::Linear's reset_parameters: a seed gives the weights it gave when projections were Linear.
+    weight = register_parameter("weight", torch::empty({out, in}));
+    torch::nn::init::kaiming_uniform_(weight, std::sqrt(5.0));
+}
+
+at::Tensor ProjectionImpl::forward(const at::Tensor &x)
+{
+    const at::Tensor y = at::linear(x, weight);  // (..., out)
+    if (!hasAdapter()) return y;
+    const at::Tensor in = m_dropout > 0 && is_training() ? torch::dropout(x, m_dropout, true) : x;
+    // Two thin products (r << in, out) instead of materialising B A: that is what makes LoRA cheap to train.
+    return y + m_scaling * lora_B(lora_A(in));
+}
+
+at::Tensor ProjectionImpl::effectiveWeight() const
+{
+    if (!hasAdapter()) return weight;
+    const at::ScalarType wide = at::promote_types(weight.scalar_type(), at::kFloat);
+    const at::Tensor delta = at::matmul(lora_B->weight.to(wide), lora_A->weight.to(wide));  // (out, in)
+    return (weight.to(wide) + m_scaling * delta).to(weight.scalar_type());
+}
+
+void ProjectionImpl::attachAdapter(int64_t rank, double alpha, double dropout)
+{
+    TORCH_CHECK(!hasAdapter(), "projection: an adapter is already attached");
+    TORCH_CHECK(rank >= 1 && alpha > 0 && dropout >= 0 && dropout < 1, "projection: invalid adapter (rank ",
+                rank, ", alpha ", alpha, ", dropout ", dropout, ")");
+    const int64_t out = weight.size(0), in = weight.size(1);
+    // nn.Linear initialises its weight with kaiming_uniform(a = sqrt(5)): PEFT's default for A.
+    lora_A = register_module("lora_A", torch::nn::Linear(torch::nn::LinearOptions(in, rank).bias(false)));
+    lora_B = register_module("lora_B", torch::nn::Linear(torch::nn::LinearOptions(rank, out).bias(false)));
+    torch::NoGradGuard noGrad;
+    lora_B->weight.zero_();
+    lora_A->to(weight.device(), weight.scalar_type());
+    lora_B->to(weight.device(), weight.scalar_type());
+    m_scaling = alpha / static_cast<double>(rank);
+    m_dropout = dropout;
+}
+
+void ProjectionImpl::mergeAdapter()
+{
+    TORCH_CHECK(hasAdapter(), "projection: no adapter to merge");
+    {
+        torch::NoGradGuard noGrad;
+        weight.copy_(effectiveWeight());
+    }
+    unregister_module("lora_A");
+    unregister_module("lora_B");
+    lora_A = nullptr;
+    lora_B = nullptr;
+    m_scaling = m_dropout = 0;
+}
+
+Projection linear(int64_t in, int64_t out)
+{
+    return Projection(in, out);
 }
 
 RMSNormImpl::RMSNormImpl(int64_t dim, double eps, KernelMode mode) : m_eps(eps), m_mode(mode)

@@ -68,8 +68,9 @@ at::Tensor MlaAttention::forwardAbsorbed(const at::Tensor &x, const AttentionCon
     const at::Tensor keys = cache.narrow(1, 0, start + T).unsqueeze(1);         // (B, 1, S, kvl + dr)
     const at::Tensor values = keys.narrow(-1, 0, m_kvLora);                      // (B, 1, S, kvl), a view
 
-    // W_UK and W_UV are the key and value halves of kv_b_proj, per head.
-    const at::Tensor w = kv_b_proj->weight.view({m_heads, m_nope + m_v, m_kvLora});
+    // W_UK and W_UV are the key and value halves of kv_b_proj, per head (with its LoRA update, if any: the
+    // absorbed form multiplies by the matrix instead of calling the projection).
+    const at::Tensor w = kv_b_proj->effectiveWeight().view({m_heads, m_nope + m_v, m_kvLora});
     const at::Tensor wUk = w.narrow(1, 0, m_nope);                               // (H, dn, kvl)
     const at::Tensor wUv = w.narrow(1, m_nope, m_v);                             // (H, dv, kvl)
     // q_nope . k_nope = q_nope . (W_UK c) = (W_UK^T q_nope) . c: queries move into latent space.

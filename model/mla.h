@@ -16,9 +16,9 @@ public:
     at::Tensor forward(const at::Tensor &x, const AttentionContext &ctx) override;
 
     // Hugging Face DeepseekV3 names: q_proj when q_lora_rank is 0, else q_a_proj, q_a_layernorm, q_b_proj.
-    torch::nn::Linear q_proj{nullptr}, q_a_proj{nullptr}, q_b_proj{nullptr};
+    Projection q_proj{nullptr}, q_a_proj{nullptr}, q_b_proj{nullptr};
     RMSNorm q_a_layernorm{nullptr};
-    torch::nn::Linear kv_a_proj_with_mqa{nullptr}, kv_b_proj{nullptr}, o_proj{nullptr};
+    Projection kv_a_proj_with_mqa{nullptr}, kv_b_proj{nullptr}, o_proj{nullptr};
     RMSNorm kv_a_layernorm{nullptr};
 
 private:

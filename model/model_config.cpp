@@ -47,4 +47,38 @@ int64_t ModelConfig::parameterCount() const
     return embed + nLayers * blockParameterCount() + hiddenSize /* model.norm */ + head;
 }
 
+std::vector<ProjectionShape> projectionShapes(const ModelConfig &c)
+{
+    std::vector<ProjectionShape> out;
+    const int64_t d = c.hiddenSize, H = c.nHeads;
+    for (int64_t layer = 0; layer < c.nLayers; ++layer) {
+        const std::string attn = "model.layers." + std::to_string(layer) + ".self_attn.";
+        const std::string mlp = "model.layers." + std::to_string(layer) + ".mlp.";
+        if (c.attention == AttentionKind::Mla) {
+            const MlaConfig &m = c.mla;
+            const int64_t qkHead = m.qkNopeHeadDim + m.qkRopeHeadDim;
+            if (m.qLoraRank > 0) {
+                out.push_back({attn + "q_a_proj", d, m.qLoraRank});
+                out.push_back({attn + "q_b_proj", m.qLoraRank, H * qkHead});
+            } else {
+                out.push_back({attn + "q_proj", d, H * qkHead});
+            }
+            out.push_back({attn + "kv_a_proj_with_mqa", d, m.kvLoraRank + m.qkRopeHeadDim});
+            out.push_back({attn + "kv_b_proj", m.kvLoraRank, H * (m.qkNopeHeadDim + m.vHeadDim)});
+            out.push_back({attn + "o_proj", H * m.vHeadDim, d});
+        } else {
+            const int64_t hd = c.resolvedHeadDim(), kv = c.resolvedKvHeads() * hd;
+            out.push_back({attn + "q_proj", d, H * hd});
+            out.push_back({attn + "k_proj", d, kv});
+            out.push_back({attn + "v_proj", d, kv});
+            out.push_back({attn + "o_proj", H * hd, d});
+        }
+        out.push_back({mlp + "gate_proj", d, c.ffnHiddenSize});
+        out.push_back({mlp + "up_proj", d, c.ffnHiddenSize});
+        out.push_back({mlp + "down_proj", c.ffnHiddenSize, d});
+    }
+    if (!c.tieEmbeddings) out.push_back({"lm_head", d, c.vocabSize});
+    return out;
+}
+
 }  // namespace danka::model

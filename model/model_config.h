@@ -3,6 +3,8 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 namespace danka::model {
 
@@ -51,5 +53,14 @@ struct ModelConfig {
 };
 
 const char *attentionKindName(AttentionKind kind);
+
+// A bias-free projection of the network: its module name as named_parameters() and Hugging Face spell it
+// ("model.layers.0.self_attn.q_proj", ..., "lm_head" when untied) and its shape.
+struct ProjectionShape {
+    std::string name;
+    int64_t in = 0, out = 0;
+};
+// Every projection of the network `config` describes, in module order (what LoRA can target).
+std::vector<ProjectionShape> projectionShapes(const ModelConfig &config);
 
 }  // namespace danka::model

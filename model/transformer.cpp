@@ -124,6 +124,9 @@ at::Tensor TransformerImpl::hidden(const at::Tensor &inputIds, const ForwardOpti
     const auto n = static_cast<int64_t>(model->layers->size());
     const int64_t every = m_checkpointEvery;
     if (every > 0 && is_training() && torch::GradMode::is_enabled() && !o.cache) {
+        // A segment backpropagates into its parameters only when its input requires grad
+        // (activation_checkpoint.h); with a frozen embedding (LoRA) it does not, so make it a leaf that does.
+        if (!x.requires_grad()) x = x.detach().requires_grad_(true);
         for (int64_t start = 0; start < n; start += every) {
             const int64_t end = std::min(n, start + every);
             // The segment keeps its own copy of the context (the tables and masks it refers to) for backward.

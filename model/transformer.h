@@ -13,6 +13,8 @@
 
 namespace danka::model {
 
+struct LoraSettings;  // model/lora.h
+
 class DecoderLayerImpl : public torch::nn::Module {
 public:
     DecoderLayerImpl(const ModelConfig &config, KernelMode mode);
@@ -66,8 +68,13 @@ public:
     int64_t rotaryDims() const;
     DecoderLayer layer(int64_t i) const;
 
+    // The settings the model's LoRA adapters were attached with (kept for saving them in PEFT's layout), or
+    // nullptr without adapters. Only model/lora.h sets them.
+    const LoraSettings *loraSettings() const { return m_lora.get(); }
+    void setLoraSettings(std::shared_ptr<const LoraSettings> settings) { m_lora = std::move(settings); }
+
     DecoderModel model{nullptr};
-    torch::nn::Linear lm_head{nullptr};  // absent when tied
+    Projection lm_head{nullptr};  // absent when tied
 
 private:
     void initialise();
@@ -76,6 +83,7 @@ private:
     ModelConfig m_config;
     KernelMode m_mode;
     int64_t m_checkpointEvery = 0;
+    std::shared_ptr<const LoraSettings> m_lora;
     at::Tensor m_cos, m_sin;  // (max_seq_len, rotary dims / 2) float32 buffers
 };
 TORCH_MODULE(Transformer);

@@ -54,8 +54,8 @@ if [ "${have%%+*}" != "$torch_version" ]; then
   "$venv/bin/python" -m pip install -q "torch==$torch_version" numpy
 fi
 # The Python ecosystem Danka's files must work with, used by the interop tests only (never by Danka).
-interop=(transformers==5.23.0 sentencepiece==0.2.3 protobuf==7.36.2)
-if ! "$venv/bin/python" -c 'import transformers, sentencepiece, google.protobuf' 2>/dev/null; then
+interop=(transformers==5.23.0 sentencepiece==0.2.3 protobuf==7.36.2 peft==0.21.2)
+if ! "$venv/bin/python" -c 'import transformers, sentencepiece, google.protobuf, peft' 2>/dev/null; then
   say "installing the interop test packages: ${interop[*]}"
   "$venv/bin/python" -m pip install -q "${interop[@]}"
 fi
