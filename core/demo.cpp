@@ -9,9 +9,10 @@
 
 namespace danka::core {
 
-RunConfig demoRunConfig(int64_t steps)
+namespace {
+
+void shorten(RunConfig &config, int64_t steps)
 {
-    RunConfig config = findPreset("demo")->config;
     if (steps > 0) {
         config.schedule.maxSteps = steps;
         config.schedule.warmupSteps = std::min(config.schedule.warmupSteps, std::max<int64_t>(1, steps / 10));
@@ -19,23 +20,35 @@ RunConfig demoRunConfig(int64_t steps)
         config.runtime.checkpointEvery = std::min(config.runtime.checkpointEvery, steps);
         config.runtime.sampleEvery = std::min(config.runtime.sampleEvery, steps);
     }
+}
+
+data::PrepareResult prepareDemoFile(const Workspace &ws, const std::string &tokenizerDir, const char *file,
+                                    const char *folder, JobContext &job)
+{
+    data::PrepareOptions o;
+    o.tokenizerDir = tokenizerDir;
+    o.valFraction = 0;  // the held-out records are their own file
+    o.inputs = {demoFile(file)};
+    o.outDir = ws.datasetsDir() + "/" + folder;
+    data::PrepareResult r = data::prepareDataset(o, job);
+    data::recordDataset(ws.databasePath(), r, tokenizerDir);
+    return r;
+}
+
+}  // namespace
+
+RunConfig demoRunConfig(int64_t steps)
+{
+    RunConfig config = findPreset("demo")->config;
+    shorten(config, steps);
     return config;
 }
 
 DemoDatasets prepareDemoDatasets(const Workspace &ws, const std::string &tokenizerDir, JobContext &job)
 {
     DemoDatasets d;
-    data::PrepareOptions o;
-    o.tokenizerDir = tokenizerDir;
-    o.valFraction = 0;  // the held-out documents are their own file
-    o.inputs = {demoFile("pretrain.jsonl")};
-    o.outDir = ws.datasetsDir() + "/demo-pretrain";
-    d.train = data::prepareDataset(o, job);
-    o.inputs = {demoFile("pretrain_val.jsonl")};
-    o.outDir = ws.datasetsDir() + "/demo-pretrain-val";
-    d.val = data::prepareDataset(o, job);
-    data::recordDataset(ws.databasePath(), d.train, tokenizerDir);
-    data::recordDataset(ws.databasePath(), d.val, tokenizerDir);
+    d.train = prepareDemoFile(ws, tokenizerDir, "pretrain.jsonl", "demo-pretrain", job);
+    d.val = prepareDemoFile(ws, tokenizerDir, "pretrain_val.jsonl", "demo-pretrain-val", job);
     return d;
 }
 
@@ -49,6 +62,40 @@ const std::vector<std::string> &demoSamplePrompts()
 {
     static const std::vector<std::string> prompts = {"春眠不觉晓，", "The programmer", "子曰："};
     return prompts;
+}
+
+DemoDatasets prepareDemoSftDatasets(const Workspace &ws, const std::string &tokenizerDir, JobContext &job)
+{
+    DemoDatasets d;
+    d.train = prepareDemoFile(ws, tokenizerDir, "sft.jsonl", "demo-sft", job);
+    d.val = prepareDemoFile(ws, tokenizerDir, "sft_val.jsonl", "demo-sft-val", job);
+    return d;
+}
+
+RunConfig demoSftConfig(const std::string &baseCheckpoint, const DemoDatasets &sft, int64_t steps)
+{
+    RunConfig config = findPreset("demo")->config;
+    config.name = "demo-sft";
+    config.stage.kind = StageKind::Sft;
+    config.stage.baseCheckpoint = baseCheckpoint;
+    useDemoDatasets(config, sft);
+    config.data.overlong = Overlong::Drop;
+    config.optim.learningRate = 1e-3;
+    config.optim.weightDecay = 0.0;
+    // 300 steps of up to 16 conversations (about three passes over the demo conversations).
+    config.schedule.maxSteps = 300;
+    config.schedule.warmupSteps = 20;
+    config.runtime.evalEvery = 100;
+    config.runtime.checkpointEvery = 300;
+    config.runtime.sampleEvery = 150;
+    shorten(config, steps);
+    return config;
+}
+
+const std::vector<std::string> &demoChatQuestions()
+{
+    static const std::vector<std::string> questions = {"你是谁？", "Who are you?"};
+    return questions;
 }
 
 }  // namespace danka::core

@@ -1,6 +1,7 @@
 // The demo pipeline on the shipped corpus (resources/demo), shared by `danka-cli demo` and the studio's
 // "Run the Demo": the demo tokenizer, the pretraining corpus and its held-out documents prepared and
-// registered in the workspace, and the demo run config pointing at them. Torch-free.
+// registered in the workspace, the demo run config pointing at them, then SFT of the pretrained model on the
+// demo conversations and a chat question for the result. Torch-free.
 #pragma once
 
 #include <cstdint>
@@ -33,5 +34,16 @@ void useDemoDatasets(RunConfig &config, const DemoDatasets &datasets);
 
 // Prompts the demo samples its trained model with (poetry, English, the Analects).
 const std::vector<std::string> &demoSamplePrompts();
+
+// resources/demo/sft.jsonl -> datasets/demo-sft and sft_val.jsonl -> datasets/demo-sft-val, registered.
+DemoDatasets prepareDemoSftDatasets(const Workspace &workspace, const std::string &tokenizerDir, JobContext &job);
+
+// SFT of the pretrained demo model (`baseCheckpoint`) on the demo conversations; with `steps` > 0
+// shortened to that many steps. Conversations longer than the context are dropped, so every reply trained
+// on ends with its end marker.
+RunConfig demoSftConfig(const std::string &baseCheckpoint, const DemoDatasets &sft, int64_t steps = 0);
+
+// Questions of the demo conversations the demo asks its SFT model (its identity, in Chinese and English).
+const std::vector<std::string> &demoChatQuestions();
 
 }  // namespace danka::core

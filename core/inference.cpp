@@ -19,10 +19,11 @@ struct InferenceModel::Impl {
 InferenceModel::InferenceModel() : d(std::make_unique<Impl>()) {}
 InferenceModel::~InferenceModel() = default;
 
-std::unique_ptr<InferenceModel> InferenceModel::load(const std::string &dir, const std::string &device)
+std::unique_ptr<InferenceModel> InferenceModel::load(const std::string &dir, const std::string &device,
+                                                     const std::string &adapter)
 {
     std::unique_ptr<InferenceModel> m(new InferenceModel());
-    m->d->checkpoint = loadModelCheckpoint(dir, model::KernelMode::Fused, device);
+    m->d->checkpoint = loadModelCheckpoint(dir, model::KernelMode::Fused, device, adapter);
     m->d->dir = dir;
     return m;
 }

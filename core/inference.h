@@ -42,8 +42,11 @@ struct GenerateResult {
 
 class InferenceModel {
 public:
-    // Loads the model and its tokenizer; throws core::Error naming the folder and the problem.
-    static std::unique_ptr<InferenceModel> load(const std::string &checkpointDir, const std::string &device = "cpu");
+    // Loads the model and its tokenizer, with the LoRA adapter folder `adapter` attached (not merged) when
+    // given; an adapter folder as `checkpointDir` loads with its recorded base. Throws core::Error naming the
+    // folder and the problem.
+    static std::unique_ptr<InferenceModel> load(const std::string &checkpointDir, const std::string &device = "cpu",
+                                                const std::string &adapter = "");
     ~InferenceModel();
 
     // `onText` receives the generated text as it grows, a piece at a time (never half a character);

@@ -11,10 +11,69 @@
 #include "core/tokenizer/chat_template.h"
 #include "core/version.h"
 #include "model/checkpoint.h"
+#include "model/lora.h"
 
 namespace fs = std::filesystem;
 
 namespace danka::core {
+
+namespace {
+
+const char *dtypeName(at::ScalarType dtype)
+{
+    return dtype == at::kBFloat16 ? "bfloat16" : dtype == at::kHalf ? "float16" : "float32";
+}
+
+nlohmann::json readDankaJson(const std::string &dir)
+{
+    const fs::path meta = fs::path(dir) / "danka.json";
+    if (!fs::exists(meta)) return nlohmann::json::object();
+    std::ifstream in(meta);
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded()) throw Error(meta.string() + ": invalid JSON");
+    return j;
+}
+
+// The tokenizer files (with the model's context length) and danka.json (plus `more`'s keys) of a checkpoint.
+void writeTokenizerAndMeta(model::TransformerImpl &m, const tokenizer::Tokenizer &tok, const std::string &folder,
+                           const CheckpointMeta &meta, const std::string &dtype, const nlohmann::ordered_json &more)
+{
+    const fs::path out(folder);
+    const model::ModelConfig &config = m.config();
+    // The tokenizer travels with the model, with the context length of the model.
+    for (const char *file : {"tokenizer.model", "tokenizer.json", "special_tokens_map.json", "danka_tokenizer.json"}) {
+        const fs::path from = fs::path(tok.dir()) / file;
+        std::error_code ec;
+        if (fs::exists(from)) fs::copy_file(from, out / file, fs::copy_options::overwrite_existing, ec);
+        if (ec) throw Error("cannot copy " + from.string() + ": " + ec.message());
+    }
+    {
+        std::ifstream in(fs::path(tok.dir()) / "tokenizer_config.json");
+        nlohmann::ordered_json tc = nlohmann::ordered_json::parse(in, nullptr, false);
+        if (tc.is_discarded()) throw Error(tok.dir() + "/tokenizer_config.json: invalid JSON");
+        tc["model_max_length"] = config.maxSeqLen;
+        model::writeJsonFile((out / "tokenizer_config.json").string(), tc);
+    }
+    RunConfig wrapper;
+    wrapper.model = config;
+    nlohmann::ordered_json danka = {
+        {"format", "danka-checkpoint"},
+        {"version", 1},
+        {"model", toJson(wrapper)["model"]},
+        {"tokenizer_checksum", tok.checksum()},
+        {"dtype", dtype},
+        {"step", meta.step},
+        {"run_name", meta.runName},
+        {"run_id", meta.runId ? nlohmann::ordered_json(*meta.runId) : nlohmann::ordered_json(nullptr)},
+        {"created_at", nowSeconds()},
+        {"danka_version", DANKA_VERSION},
+    };
+    for (const auto &[key, value] : more.items()) danka[key] = value;
+    danka["extra"] = meta.extra;
+    model::writeJsonFile((out / "danka.json").string(), danka);
+}
+
+}  // namespace
 
 std::string writeModelCheckpoint(model::TransformerImpl &m, const tokenizer::Tokenizer &tok, const std::string &dir,
                                  const CheckpointMeta &meta, at::ScalarType dtype)
@@ -44,59 +103,118 @@ void writeModelFiles(model::TransformerImpl &m, const tokenizer::Tokenizer &tok,
     } catch (const std::exception &e) {
         throw Error("cannot write the checkpoint " + folder + ": " + e.what());
     }
-    // The tokenizer travels with the model, with the context length of the model.
-    for (const char *file : {"tokenizer.model", "tokenizer.json", "special_tokens_map.json", "danka_tokenizer.json"}) {
-        const fs::path from = fs::path(tok.dir()) / file;
-        std::error_code ec;
-        if (fs::exists(from)) fs::copy_file(from, out / file, fs::copy_options::overwrite_existing, ec);
-        if (ec) throw Error("cannot copy " + from.string() + ": " + ec.message());
-    }
-    {
-        std::ifstream in(fs::path(tok.dir()) / "tokenizer_config.json");
-        nlohmann::ordered_json tc = nlohmann::ordered_json::parse(in, nullptr, false);
-        if (tc.is_discarded()) throw Error(tok.dir() + "/tokenizer_config.json: invalid JSON");
-        tc["model_max_length"] = config.maxSeqLen;
-        model::writeJsonFile((out / "tokenizer_config.json").string(), tc);
-    }
-    RunConfig wrapper;
-    wrapper.model = config;
-    nlohmann::ordered_json danka = {
-        {"format", "danka-checkpoint"},
-        {"version", 1},
-        {"model", toJson(wrapper)["model"]},
-        {"tokenizer_checksum", tok.checksum()},
-        {"dtype", dtype == at::kBFloat16 ? "bfloat16" : dtype == at::kHalf ? "float16" : "float32"},
-        {"step", meta.step},
-        {"run_name", meta.runName},
-        {"run_id", meta.runId ? nlohmann::ordered_json(*meta.runId) : nlohmann::ordered_json(nullptr)},
-        {"created_at", nowSeconds()},
-        {"danka_version", DANKA_VERSION},
-    };
-    danka["extra"] = meta.extra;
-    model::writeJsonFile((out / "danka.json").string(), danka);
+    writeTokenizerAndMeta(m, tok, folder, meta, dtypeName(dtype), {});
 }
 
-LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode mode, const std::string &device)
+
+void writeAdapterFiles(model::TransformerImpl &m, const tokenizer::Tokenizer &tok, const std::string &folder,
+                       const CheckpointMeta &meta, const std::string &baseCheckpoint)
+{
+    try {
+        model::saveAdapter(m, folder, baseCheckpoint);
+    } catch (const std::exception &e) {
+        throw Error("cannot write the adapter " + folder + ": " + e.what());
+    }
+    writeTokenizerAndMeta(m, tok, folder, meta, "float32",
+                          {{"adapter", true}, {"base_checkpoint", fs::absolute(baseCheckpoint).lexically_normal().string()}});
+}
+
+bool isAdapterCheckpoint(const std::string &dir)
+{
+    return fs::exists(fs::path(dir) / "adapter_config.json");
+}
+
+std::string adapterBaseCheckpoint(const std::string &dir)
+{
+    const nlohmann::json danka = readDankaJson(dir);
+    std::string base = danka.value("base_checkpoint", std::string());
+    if (base.empty()) {
+        try {
+            base = model::readAdapterConfig(dir).baseModelNameOrPath;
+        } catch (const std::exception &e) {
+            throw Error(e.what());
+        }
+    }
+    if (base.empty() || !fs::is_directory(base))
+        throw Error("adapter " + dir + ": its base checkpoint " + (base.empty() ? std::string("is not recorded") : base + " does not exist") +
+                    "; choose the base explicitly");
+    return base;
+}
+
+std::string mergeAdapterCheckpoint(const std::string &adapter, const std::string &base, const std::string &out)
+{
+    if (!isAdapterCheckpoint(adapter)) throw Error(adapter + ": not an adapter folder (it has no adapter_config.json)");
+    const std::string baseDir = base.empty() ? adapterBaseCheckpoint(adapter) : base;
+    LoadedCheckpoint loaded = loadModelCheckpoint(baseDir, model::KernelMode::Fused, "cpu", adapter);
+    model::mergeLora(*loaded.model);
+    CheckpointMeta meta;
+    meta.runName = loaded.danka.value("run_name", std::string());
+    if (loaded.danka.contains("run_id") && loaded.danka["run_id"].is_number_integer())
+        meta.runId = loaded.danka["run_id"].get<int64_t>();
+    meta.step = loaded.danka.value("step", int64_t(0));
+    meta.extra = loaded.danka.value("extra", nlohmann::json::object());
+    meta.extra["merged_adapter"] = fs::absolute(adapter).lexically_normal().string();
+    meta.extra["merged_base"] = fs::absolute(baseDir).lexically_normal().string();
+    return writeModelCheckpoint(*loaded.model, *loaded.tokenizer, out, meta, at::kFloat);
+}
+
+model::Transformer extendContext(model::Transformer m, int64_t maxSeqLen)
+{
+    model::ModelConfig config = m->config();
+    if (maxSeqLen <= config.maxSeqLen) return m;
+    if (model::hasLora(*m)) throw Error("extendContext: attach adapters after extending the context");
+    config.maxSeqLen = maxSeqLen;
+    model::Transformer longer(config, m->kernelMode());
+    const at::Device device = m->parameters().front().device();
+    longer->to(device);
+    torch::NoGradGuard noGrad;
+    const auto from = m->named_parameters();
+    for (auto &p : longer->named_parameters()) p.value().copy_(from[p.key()]);
+    longer->train(m->is_training());
+    return longer;
+}
+
+LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode mode, const std::string &device,
+                                     const std::string &adapter)
 {
     LoadedCheckpoint out;
-    try {
-        out.model = model::loadModel(dir, mode);
-    } catch (const std::exception &e) {
-        throw Error(e.what());
+    if (isAdapterCheckpoint(dir)) {
+        if (adapter.empty()) return loadModelCheckpoint(adapterBaseCheckpoint(dir), mode, device, dir);
+        // An adapter trained on a base that is itself an adapter: that one is folded into its base first.
+        out = loadModelCheckpoint(dir, mode, "cpu");
+        model::mergeLora(*out.model);
+    } else {
+        try {
+            out.model = model::loadModel(dir, mode);
+        } catch (const std::exception &e) {
+            throw Error(e.what());
+        }
+        out.tokenizer = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(dir));
     }
-    out.tokenizer = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(dir));
     if (out.tokenizer->vocabSize() > out.model->config().vocabSize)
         throw Error("checkpoint " + dir + ": its tokenizer has more pieces (" + std::to_string(out.tokenizer->vocabSize()) +
                     ") than the model's vocabulary (" + std::to_string(out.model->config().vocabSize) + ")");
-    const fs::path meta = fs::path(dir) / "danka.json";
-    if (fs::exists(meta)) {
-        std::ifstream in(meta);
-        out.danka = nlohmann::json::parse(in, nullptr, false);
-        if (out.danka.is_discarded()) throw Error(meta.string() + ": invalid JSON");
+    out.danka = readDankaJson(dir);
+    {
         const std::string recorded = out.danka.value("tokenizer_checksum", std::string());
         if (!recorded.empty() && recorded != out.tokenizer->checksum())
             throw Error("checkpoint " + dir + ": its tokenizer files do not match the one it was trained with "
                         "(checksum in danka.json); the folder was edited");
+    }
+    if (!adapter.empty()) {
+        // The adapter's folder carries the tokenizer it was trained with: it must be the base's.
+        const nlohmann::json adapterMeta = readDankaJson(adapter);
+        const std::string checksum = adapterMeta.value("tokenizer_checksum", std::string());
+        if (!checksum.empty() && checksum != out.tokenizer->checksum())
+            throw Error("adapter " + adapter + " was trained with another tokenizer than the one of " + dir);
+        const int64_t context = adapterMeta.value("model", nlohmann::json::object()).value("max_seq_len", int64_t(0));
+        if (context > out.model->config().maxSeqLen) out.model = extendContext(out.model, context);
+        try {
+            model::loadAdapter(*out.model, adapter);
+        } catch (const std::exception &e) {
+            throw Error("cannot attach the adapter " + adapter + " to " + dir + ": " + e.what());
+        }
+        out.danka = adapterMeta;
     }
     try {
         out.model->to(torch::Device(device));

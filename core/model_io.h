@@ -9,6 +9,8 @@
 #include <optional>
 #include <string>
 
+#include "core/adapters.h"
+
 #include "core/tokenizer/tokenizer.h"
 #include "model/transformer.h"
 
@@ -31,6 +33,17 @@ std::string writeModelCheckpoint(model::TransformerImpl &model, const tokenizer:
 void writeModelFiles(model::TransformerImpl &model, const tokenizer::Tokenizer &tokenizer, const std::string &folder,
                      const CheckpointMeta &meta, at::ScalarType dtype = at::kFloat);
 
+// A LoRA checkpoint: the adapter alone in PEFT's layout (adapter_config.json, adapter_model.safetensors; PEFT
+// and LLaMA-Factory load it onto the base), the tokenizer files, and danka.json with "adapter": true and
+// "base_checkpoint": the folder the adapter belongs to. Written into the existing folder `folder`.
+void writeAdapterFiles(model::TransformerImpl &model, const tokenizer::Tokenizer &tokenizer, const std::string &folder,
+                       const CheckpointMeta &meta, const std::string &baseCheckpoint);
+
+// The same weights with RoPE tables (and KV cache room) for `maxSeqLen` positions: long-context
+// continuation. RoPE theta and dims are the model's; positions beyond the old length simply continue the
+// same rotation. `m` itself when it is already that long. Call before attaching adapters.
+model::Transformer extendContext(model::Transformer m, int64_t maxSeqLen);
+
 struct LoadedCheckpoint {
     model::Transformer model{nullptr};
     std::unique_ptr<tokenizer::Tokenizer> tokenizer;
@@ -38,8 +51,11 @@ struct LoadedCheckpoint {
 };
 
 // Loads a checkpoint folder (Danka's, or a Hugging Face folder of a supported family that has a
-// tokenizer.model) onto `device`. Throws core::Error naming the folder and the problem.
+// tokenizer.model) onto `device`. An adapter folder loads its base checkpoint with the adapter attached (not
+// merged). With `adapter`, that adapter folder is attached to the model of `dir` (chat with base + adapter);
+// its tokenizer must be the base's. `danka` is then the adapter's danka.json. Throws core::Error naming the
+// folder and the problem.
 LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode mode = model::KernelMode::Fused,
-                                     const std::string &device = "cpu");
+                                     const std::string &device = "cpu", const std::string &adapter = "");
 
 }  // namespace danka::core

@@ -19,6 +19,9 @@ std::string formatDuration(double seconds);      // "42s", "3m05s", "2h04m"
 std::string formatCount(double n);               // 25829888 -> "25.8M"
 std::string formatTimestamp(double unixSeconds); // local time "2026-11-23 18:04"
 
+// The comma-separated items of `list`, each trimmed of spaces, empty items left out: " a, b,,c" -> a b c.
+std::vector<std::string> splitList(std::string_view list);
+
 // Columns a UTF-8 string occupies in a terminal (CJK and full-width characters count two).
 int displayWidth(std::string_view utf8);
 

@@ -92,6 +92,7 @@ const std::vector<std::string> kStageNames = {"pretrain", "sft", "lora", "distil
 const std::vector<std::string> kDeviceNames = {"auto", "cpu", "cuda"};
 const std::vector<std::string> kPrecisionNames = {"fp32", "bf16", "fp16"};
 const std::vector<std::string> kDecayNames = {"cosine", "linear", "constant"};
+const std::vector<std::string> kOverlongNames = {"truncate", "drop"};
 
 constexpr double kMaxVocab = 1 << 24;  // token ids are stored as uint16 or uint32
 
@@ -140,6 +141,9 @@ void visitConfig(RunConfig &c, Visitor &v)
         v.field("micro_batch_size", d.microBatchSize, {"Sequences per forward/backward pass", Range::positive()});
         v.field("pad_to_multiple", d.padToMultiple, {"SFT: pad each batch's length to a multiple of this", Range::positive()});
         v.field("shuffle", d.shuffle, {"Shuffle the sequence order (seeded)"});
+        choice(v, "overlong", d.overlong, kOverlongNames,
+               "SFT: conversations longer than seq_len + 1 tokens are truncated (the last reply loses its end "
+               "marker; the run reports how many) or dropped");
     });
 
     v.section("optim", [&] {
@@ -170,6 +174,29 @@ void visitConfig(RunConfig &c, Visitor &v)
         v.field("fim_rate", s.fimRate, {"Pretraining: share of documents in fill-in-the-middle form",
                                         Range::closed(0, 1)});
         v.field("document_mask", s.documentMask, {"Pretraining: attention stays within each document"});
+        v.section("lora", [&] {
+            LoraConfig &l = s.lora;
+            v.field("rank", l.rank, {"LoRA: inner dimension r of each adapter", Range::closed(1, 4096)});
+            v.field("alpha", l.alpha, {"LoRA: the adapter's update is scaled by alpha / rank", Range::positive()});
+            v.field("dropout", l.dropout, {"LoRA: dropout on the adapter input in training", Range::halfOpen(0, 1)});
+            v.field("target_modules", l.targetModules,
+                    {"LoRA: projections with adapters: comma-separated module names as PEFT matches them "
+                     "(q_proj,v_proj,mlp.down_proj; MLA: q_a_proj,q_b_proj,kv_a_proj_with_mqa,kv_b_proj), "
+                     "all-linear, or re:REGEX"});
+        });
+        v.section("distill", [&] {
+            DistillConfig &d = s.distill;
+            v.field("markers", d.markers, {"Distill: comma-separated marker tokens that get marker_weight"});
+            v.field("marker_weight", d.markerWeight, {"Distill: loss weight of marker tokens", Range::nonNegative()});
+            v.field("answer_weight", d.answerWeight,
+                    {"Distill: loss weight of the reply after </think> (the answer)", Range::nonNegative()});
+            v.field("teacher_checkpoint", d.teacherCheckpoint,
+                    {"Distill: teacher checkpoint for white-box distillation (same tokenizer); empty = R1-style "
+                     "only"});
+            v.field("kl_weight", d.klWeight, {"Distill: share of the KL term in the loss", Range::closed(0, 1)});
+            v.field("temperature", d.temperature, {"Distill: softening temperature of both distributions",
+                                                   Range::positive()});
+        });
     });
 
     v.section("runtime", [&] {
@@ -576,8 +603,11 @@ void checkCrossFields(const RunConfig &c, std::vector<ConfigProblem> &problems)
         add("runtime.activation_checkpointing", "must be <= model.n_layers (" + std::to_string(m.nLayers) +
                                                     "), got " + std::to_string(c.runtime.activationCheckpointing));
     const bool needsBase = c.stage.kind == StageKind::Sft || c.stage.kind == StageKind::Lora ||
-                           c.stage.kind == StageKind::Reward || c.stage.kind == StageKind::Dpo ||
+                           c.stage.kind == StageKind::Distill || c.stage.kind == StageKind::Reward || c.stage.kind == StageKind::Dpo ||
                            c.stage.kind == StageKind::Ppo || c.stage.kind == StageKind::Grpo;
+    if (c.stage.kind == StageKind::Lora && c.stage.lora.targetModules.find_first_not_of(" ,") == std::string::npos)
+        add("stage.lora.target_modules", "names no projection: list module names (q_proj,v_proj...), all-linear or "
+                                         "re:REGEX");
     if (needsBase && c.stage.baseCheckpoint.empty())
         add("stage.base_checkpoint", std::string("stage \"") + stageKindName(c.stage.kind) +
                                          "\" starts from a trained model: set the checkpoint folder");

@@ -1,7 +1,44 @@
 // Training memory of a run config (see memory_plan.h).
 #include "core/config/memory_plan.h"
 
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "core/text_util.h"
+#include "model/hf_config.h"
+#include "model/lora_targets.h"
+
 namespace danka::core {
+
+std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelConfig &model)
+{
+    const std::string &t = lora.targetModules;
+    if (t.rfind("re:", 0) == 0) return {t};
+    if (t != "all-linear") return splitList(t);
+    std::set<std::string> leaves;
+    for (const model::ProjectionShape &p : model::projectionShapes(model))
+        if (p.name != "lm_head") leaves.insert(p.name.substr(p.name.rfind('.') + 1));
+    return {leaves.begin(), leaves.end()};
+}
+
+model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint)
+{
+    if (fromCheckpoint) *fromCheckpoint = false;
+    if (config.stage.baseCheckpoint.empty()) return config.model;
+    const std::filesystem::path file = std::filesystem::path(config.stage.baseCheckpoint) / "config.json";
+    std::ifstream in(file);
+    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (!in.is_open() || j.is_discarded()) return config.model;
+    try {
+        model::ModelConfig m = model::fromHuggingFaceConfig(j, file.string());
+        m.maxSeqLen = std::max(m.maxSeqLen, config.data.seqLen);
+        if (fromCheckpoint) *fromCheckpoint = true;
+        return m;
+    } catch (const model::ConfigError &) {
+        return config.model;
+    }
+}
 
 model::MemoryPlan memoryPlanOf(const RunConfig &config)
 {
@@ -22,7 +59,15 @@ model::MemoryPlan memoryPlanOf(const RunConfig &config)
     plan.checkpointEvery = config.runtime.activationCheckpointing;
     plan.optimizerOnCpu = false;
     plan.gpu = config.runtime.device != Device::Cpu;
-    plan.dropout = config.model.dropout;
+    plan.dropout = trainedModelOf(config).dropout;
+    if (config.stage.kind == StageKind::Lora) {
+        const model::ModelConfig m = trainedModelOf(config);
+        try {
+            plan.trainableParameters = model::loraParameterCount(m, loraTargets(config.stage.lora, m), config.stage.lora.rank);
+        } catch (const std::exception &) {
+            plan.trainableParameters = 0;  // an invalid regex: the run itself reports it
+        }
+    }
     return plan;
 }
 
@@ -34,11 +79,13 @@ bool trainerCanRun(const model::MemoryPlan &plan)
 ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes)
 {
     ConfigEstimate result;
+    result.model = trainedModelOf(config, &result.modelFromCheckpoint);
     result.plan = memoryPlanOf(config);
     result.budgetBytes = budgetBytes;
-    result.estimate = model::estimateTraining(config.model, result.plan);
+    result.estimate = model::estimateTraining(result.model, result.plan);
     result.fits = result.estimate.total() <= budgetBytes;
-    result.plans = model::enumeratePlans(config.model, result.plan.seqLen, budgetBytes, result.plan.gpu);
+    result.plans = model::enumeratePlans(result.model, result.plan.seqLen, budgetBytes, result.plan.gpu,
+                                         result.plan.trainableParameters);
 
     std::vector<model::PlanOption> runnable;
     std::vector<size_t> indexOf;

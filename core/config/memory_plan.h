@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/config/run_config.h"
@@ -14,14 +15,27 @@ namespace danka::core {
 
 inline constexpr double kBytesPerGib = 1024.0 * 1024.0 * 1024.0;
 
+// stage.lora.target_modules as the model layer's target list (model/lora_targets.h): "all-linear" becomes
+// the distinct names of every projection of `model` but the LM head (what PEFT saves for it), a comma list
+// its items, "re:REGEX" stays one entry.
+std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelConfig &model);
+
+// The model a run trains: with stage.base_checkpoint naming a readable checkpoint, that checkpoint's (its
+// config.json), max_seq_len raised to data.seq_len as long-context continuation does; else config.model.
+// `fromCheckpoint` tells which.
+model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint = nullptr);
+
 // Micro-batch, sequence length, precision, activation checkpointing and dropout of `config`, AdamW on the
-// device; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU.
+// device; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU. Stage "lora" trains
+// only its adapters (their parameter count as trainableParameters).
 model::MemoryPlan memoryPlanOf(const RunConfig &config);
 
 // Whether the trainer can run `plan`: it has no optimizer offloading, so plans with AdamW on the CPU are out.
 bool trainerCanRun(const model::MemoryPlan &plan);
 
 struct ConfigEstimate {
+    model::ModelConfig model;           // trainedModelOf(config): what is estimated
+    bool modelFromCheckpoint = false;   // the base checkpoint's model, not the config's model section
     model::MemoryPlan plan;             // memoryPlanOf(config)
     model::MemoryEstimate estimate;     // of `plan`
     double budgetBytes = 0;
@@ -35,8 +49,8 @@ struct ConfigEstimate {
     std::optional<model::MemoryEstimate> recommendedEstimate;
 };
 
-// The estimate of memoryPlanOf(config) against `budgetBytes`, and the plans for that budget at the
-// config's sequence length on the same kind of device.
+// The estimate of memoryPlanOf(config) for trainedModelOf(config) against `budgetBytes`, and the plans for
+// that budget at the config's sequence length on the same kind of device.
 ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes);
 
 }  // namespace danka::core

@@ -13,6 +13,7 @@ enum class StageKind { Pretrain, Sft, Lora, Distill, Reward, Dpo, Ppo, Grpo };
 enum class Device { Auto, Cpu, Cuda };
 enum class Precision { Fp32, Bf16, Fp16 };
 enum class LrDecay { Cosine, Linear, Constant };
+enum class Overlong { Truncate, Drop };  // SFT conversations longer than data.seq_len + 1 tokens
 
 const char *stageKindName(StageKind kind);
 
@@ -24,6 +25,7 @@ struct DataConfig {
     int64_t microBatchSize = 8;       // sequences per forward/backward pass
     int64_t padToMultiple = 8;        // SFT: batch length padded to a multiple of this (kernel-friendly shapes)
     bool shuffle = true;              // shuffle sequence order (seeded by runtime.seed)
+    Overlong overlong = Overlong::Truncate;  // SFT: conversations longer than seq_len + 1 tokens
 };
 
 struct OptimConfig {
@@ -44,11 +46,35 @@ struct ScheduleConfig {
     double minLrRatio = 0.1;          // final learning rate as a fraction of the peak
 };
 
+// LoRA (Hu et al. 2021): low-rank adapters on chosen projections; the base weights stay frozen.
+struct LoraConfig {
+    int64_t rank = 8;                 // r: inner dimension of each adapter
+    double alpha = 16;                // the update is scaled by alpha / r
+    double dropout = 0.05;            // dropout on the adapter's input during training
+    // Projections that get adapters, by module name as PEFT matches them: comma-separated names that a module
+    // name equals or ends with ("q_proj,v_proj", "mlp.down_proj"), "all-linear" (every projection but the LM
+    // head), or "re:" followed by a regular expression matching whole module names.
+    std::string targetModules = "all-linear";
+};
+
+// Distillation: R1-style (SFT on reasoning data with extra weight on the markers and the answer) and, with a
+// teacher checkpoint, white-box (KL on temperature-softened logits mixed with the hard-label loss).
+struct DistillConfig {
+    std::string markers = "<think>,</think>,<answer>,</answer>";  // tokens that get marker_weight
+    double markerWeight = 10.0;       // loss weight of marker tokens (1 = plain SFT)
+    double answerWeight = 1.0;        // loss weight of the reply after </think> (the answer span)
+    std::string teacherCheckpoint;    // white-box: the teacher's checkpoint folder; empty = R1-style only
+    double klWeight = 0.5;            // loss = (1 - kl_weight) * hard-label loss + kl_weight * T^2 * KL
+    double temperature = 2.0;         // T: both distributions are softened by it
+};
+
 struct StageConfig {
     StageKind kind = StageKind::Pretrain;
     std::string baseCheckpoint;       // checkpoint folder to start from; empty = random initialisation
     double fimRate = 0.0;             // pretraining: share of documents turned into fill-in-the-middle
     bool documentMask = false;        // pretraining: attention does not cross document boundaries
+    LoraConfig lora;                  // stage "lora"
+    DistillConfig distill;            // stage "distill"
 };
 
 struct RuntimeConfig {

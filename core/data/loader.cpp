@@ -118,13 +118,24 @@ Batch PretrainLoader::next()
 // --- SftLoader ---------------------------------------------------------------------------------------------
 
 SftLoader::SftLoader(const DatasetSplit &split, int64_t seqLen, int64_t batchSize, int64_t padMultiple,
-                     int32_t padId, bool shuffle, uint64_t seed)
+                     int32_t padId, bool shuffle, uint64_t seed, bool dropLonger)
     : m_split(split), m_maxTokens(seqLen + 1), m_batchSize(batchSize), m_padMultiple(std::max<int64_t>(1, padMultiple)),
       m_padId(padId), m_shuffle(shuffle), m_seed(seed), m_records(split.numSegments())
 {
     if (seqLen < 1 || batchSize <= 0) throw Error("loader: SFT needs a positive sequence length and batch size");
     if (m_records == 0) throw Error("loader: the split has no conversations");
     if (m_records > UINT32_MAX) throw Error("loader: more than 4 billion records in one split");
+    if (dropLonger) {
+        for (int64_t r = 0; r < m_records; ++r) {
+            const auto [b, e] = split.segment(r);
+            if (e - b <= m_maxTokens) m_kept.push_back(static_cast<uint32_t>(r));
+        }
+        m_dropped = m_records - static_cast<int64_t>(m_kept.size());
+        m_records = static_cast<int64_t>(m_kept.size());
+        if (m_records == 0)
+            throw Error("loader: every conversation is longer than " + std::to_string(m_maxTokens) +
+                        " tokens, so dropping the long ones leaves none");
+    }
     planEpoch(0);
 }
 
@@ -139,6 +150,8 @@ void SftLoader::planEpoch(uint64_t epoch)
     } else {
         std::iota(m_order.begin(), m_order.end(), 0u);
     }
+    if (!m_kept.empty())
+        for (uint32_t &r : m_order) r = m_kept[r];
     // Length buckets: groups of 64 batches sorted by length, so a batch holds similar lengths.
     const uint64_t group = static_cast<uint64_t>(m_batchSize) * 64;
     auto length = [this](uint32_t r) {

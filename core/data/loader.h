@@ -79,18 +79,19 @@ private:
 // batch are padded (with padId, no loss) to its longest row rounded up to a multiple of padMultiple, and
 // never beyond seqLen (choose seqLen a multiple of padMultiple). Per epoch the records are shuffled,
 // cut into groups of 64 batches, sorted by length inside a group (little padding), cut into batches, and
-// the batches shuffled.
+// the batches shuffled. With dropLonger, records longer than seqLen + 1 tokens are left out instead of cut.
 class SftLoader {
 public:
     SftLoader(const DatasetSplit &split, int64_t seqLen, int64_t batchSize, int64_t padMultiple, int32_t padId,
-              bool shuffle, uint64_t seed);
+              bool shuffle, uint64_t seed, bool dropLonger = false);
 
     Batch next();
     int64_t batchesPerEpoch() const { return static_cast<int64_t>(m_batchStarts.size()); }
     uint64_t epoch() const { return m_position / m_batchStarts.size(); }
     LoaderState state() const { return {m_position}; }
     void setState(const LoaderState &state) { m_position = state.position; }
-    int64_t records() const { return m_records; }
+    int64_t records() const { return m_records; }  // records the loader serves (the dropped ones excluded)
+    int64_t dropped() const { return m_dropped; }  // records left out for being too long
 
 private:
     void planEpoch(uint64_t epoch);
@@ -100,6 +101,8 @@ private:
     bool m_shuffle;
     uint64_t m_seed;
     int64_t m_records;
+    int64_t m_dropped = 0;
+    std::vector<uint32_t> m_kept;         // with dropLonger: the records served (split indices); else empty
     uint64_t m_position = 0;
     uint64_t m_plannedEpoch = UINT64_MAX;
     std::vector<uint32_t> m_order;        // record indices of the planned epoch, batch after batch

@@ -28,11 +28,14 @@ SftStage::SftStage(const RunConfig &config, const tokenizer::Tokenizer &tok, con
     m_dataset = openSftDataset(config.data.dataset, tok, "data.dataset");
     m_train = std::make_unique<data::SftLoader>(m_dataset->split("train"), m_seqLen, config.data.microBatchSize,
                                                 config.data.padToMultiple, tok.padId(), config.data.shuffle,
-                                                static_cast<uint64_t>(config.runtime.seed));
-    const data::DatasetSplit &train = m_dataset->split("train");
-    for (int64_t i = 0; i < train.numSegments(); ++i) {
-        const auto [begin, end] = train.segment(i);
-        if (end - begin > m_seqLen + 1) ++m_truncated;
+                                                static_cast<uint64_t>(config.runtime.seed),
+                                                config.data.overlong == Overlong::Drop);
+    if (config.data.overlong == Overlong::Truncate) {
+        const data::DatasetSplit &train = m_dataset->split("train");
+        for (int64_t i = 0; i < train.numSegments(); ++i) {
+            const auto [begin, end] = train.segment(i);
+            if (end - begin > m_seqLen + 1) ++m_truncated;
+        }
     }
     if (m_dataset->hasSplit("val")) {
         m_valSplit = &m_dataset->split("val");
@@ -56,23 +59,33 @@ std::vector<int64_t> SftStage::targetsOf(const data::Batch &b)
     return targets;
 }
 
-at::Tensor SftStage::batchLoss(model::TransformerImpl &model, const data::Batch &b, int64_t *targets)
+std::pair<at::Tensor, at::Tensor> SftStage::tensorsOf(const data::Batch &b) const
 {
     const int64_t B = b.rows, L = b.length, T = L - 1;
     std::vector<int64_t> labels = targetsOf(b);
-    if (targets) *targets = std::count_if(labels.begin(), labels.end(), [](int64_t t) { return t != -100; });
     const at::Tensor all = torch::from_blob(const_cast<int32_t *>(b.tokens.data()), {B, L}, torch::kInt32).to(torch::kLong);
-    const at::Tensor inputs = all.narrow(1, 0, T).to(m_device);
-    // A copy: backward reads the targets after `labels` is gone (to() would alias it on the CPU).
-    const at::Tensor target = torch::from_blob(labels.data(), {B, T}, torch::kLong).to(m_device, false, true);
+    // Copies: backward reads the targets after `labels` is gone (to() would alias it on the CPU).
+    return {all.narrow(1, 0, T).to(m_device, false, true),
+            torch::from_blob(labels.data(), {B, T}, torch::kLong).to(m_device, false, true)};
+}
+
+at::Tensor SftStage::batchLoss(model::TransformerImpl &model, const data::Batch &b, int64_t *targets)
+{
+    const auto [inputs, target] = tensorsOf(b);
+    if (targets) *targets = target.ne(-100).sum().item<int64_t>();
     return model.loss(model.hidden(inputs), target);
+}
+
+at::Tensor SftStage::trainingLoss(model::TransformerImpl &model, const data::Batch &b)
+{
+    return batchLoss(model, b, nullptr);
 }
 
 MicroBatchLoss SftStage::trainLoss(model::TransformerImpl &model)
 {
     const data::Batch b = m_train->next();
     MicroBatchLoss out;
-    out.loss = batchLoss(model, b, nullptr);
+    out.loss = trainingLoss(model, b);
     out.tokens = b.rows * (b.length - 1);
     return out;
 }

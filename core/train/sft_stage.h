@@ -1,7 +1,8 @@
 // Supervised fine-tuning: one conversation per row of a prepared SFT dataset (rendered with the shared chat
 // template by `data prepare`), the loss on the assistant replies only (every assistant turn with its
-// <|im_end|>; system and user turns and padding carry no loss). Rows are cut at data.seq_len + 1 tokens.
-// Validation uses the dataset's "val" split, else data.val_dataset.
+// <|im_end|>; system and user turns and padding carry no loss). Conversations longer than data.seq_len + 1
+// tokens are cut there or left out (data.overlong). Validation uses the dataset's "val" split, else
+// data.val_dataset. The LoRA and distillation stages train on the same data (lora_stage.h, distill_stage.h).
 #pragma once
 
 #include <memory>
@@ -14,13 +15,13 @@
 
 namespace danka::core::train {
 
-class SftStage final : public TrainingStage {
+class SftStage : public TrainingStage {
 public:
     // Opens the datasets of `config.data` (SFT datasets tokenized by `tokenizer`); throws core::Error naming
     // the dataset and the problem.
     SftStage(const RunConfig &config, const tokenizer::Tokenizer &tokenizer, const at::Device &device);
 
-    std::string name() const override { return "sft"; }
+    std::string name() const override { return stageKindName(m_config.stage.kind); }
     MicroBatchLoss trainLoss(model::TransformerImpl &model) override;
     std::optional<ValidationResult> validate(model::TransformerImpl &model, int64_t batches) override;
     // The prompt part (everything before the first assistant reply) of three validation conversations, or
@@ -32,14 +33,27 @@ public:
 
     const std::string &validationSource() const { return m_valSource; }
     int64_t trainRecords() const { return m_train->records(); }
-    // Training conversations longer than data.seq_len + 1 tokens: the loader cuts them, so their last reply
-    // loses its end (and its <|im_end|>). The run reports them rather than cutting silently.
+    // Training conversations longer than data.seq_len + 1 tokens: with data.overlong "truncate" the loader
+    // cuts them, so their last reply loses its end (and its <|im_end|>); with "drop" it leaves them out
+    // (droppedRecords()). The run reports either rather than acting silently.
     int64_t truncatedRecords() const { return m_truncated; }
+    int64_t droppedRecords() const { return m_train->dropped(); }
     // The (B, L-1) targets of a batch: the next token where the mask counts, else -100 (tests).
     static std::vector<int64_t> targetsOf(const data::Batch &batch);
 
-private:
+protected:
+    // The loss a training micro-batch optimises; plain SFT: batchLoss. Stages that shape the loss override it
+    // (validation always reports batchLoss, so stages stay comparable).
+    virtual at::Tensor trainingLoss(model::TransformerImpl &model, const data::Batch &batch);
+    // Mean cross-entropy over the batch's targets (their count in `targets` when given).
     at::Tensor batchLoss(model::TransformerImpl &model, const data::Batch &batch, int64_t *targets);
+    // The (B, L-1) inputs and targets of a batch on the stage's device.
+    std::pair<at::Tensor, at::Tensor> tensorsOf(const data::Batch &batch) const;
+    const RunConfig &config() const { return m_config; }
+    const tokenizer::Tokenizer &tokenizer() const { return m_tokenizer; }
+    const at::Device &device() const { return m_device; }
+
+private:
 
     RunConfig m_config;
     const tokenizer::Tokenizer &m_tokenizer;

@@ -25,6 +25,7 @@
 #include "kernels/runtime.h"
 #include "model/checkpoint.h"
 #include "model/generation.h"
+#include "model/lora.h"
 #include "model/safetensors.h"
 
 namespace fs = std::filesystem;
@@ -69,10 +70,12 @@ private:
     at::ScalarType m_previousType = at::kBFloat16;
 };
 
-std::vector<std::pair<std::string, at::Tensor>> namedParameters(model::TransformerImpl &m)
+// The parameters the optimizer updates: every one that requires a gradient (LoRA: only the adapters).
+std::vector<std::pair<std::string, at::Tensor>> trainableParameters(model::TransformerImpl &m)
 {
     std::vector<std::pair<std::string, at::Tensor>> out;
-    for (const auto &p : m.named_parameters()) out.emplace_back(p.key(), p.value());
+    for (const auto &p : m.named_parameters())
+        if (p.value().requires_grad()) out.emplace_back(p.key(), p.value());
     return out;
 }
 
@@ -225,7 +228,10 @@ struct Trainer::Impl {
             meta.step = step;
             meta.extra = {{"stage", stage.name()}, {"tokens", tokens}, {"reason", why}};
             if (lastVal) meta.extra["val_loss"] = *lastVal;
-            writeModelFiles(*model, *o.tokenizer, staging.path().string(), meta, at::kFloat);
+            if (model::hasLora(*model))
+                writeAdapterFiles(*model, *o.tokenizer, staging.path().string(), meta, c.stage.baseCheckpoint);
+            else
+                writeModelFiles(*model, *o.tokenizer, staging.path().string(), meta, at::kFloat);
             writeState(staging.path());
             if (o.onCheckpointStaged) o.onCheckpointStaged(staging.path().string());
             staging.publish(true);
@@ -437,7 +443,7 @@ Trainer::Trainer(model::Transformer model, TrainingStage &stage, TrainerOptions 
     a.eps = t.c.optim.eps;
     a.weightDecay = t.c.optim.weightDecay;
     a.decayNormsAndEmbeddings = t.c.optim.decayNormsAndEmbeddings;
-    t.optimizer = std::make_unique<AdamW>(namedParameters(*t.model), a);
+    t.optimizer = std::make_unique<AdamW>(trainableParameters(*t.model), a);
     t.flopsPerToken = trainingFlopsPerToken(t.c.model, stage.sequenceLength());
     fs::create_directories(t.o.runDir);
     if (!t.o.resumeFrom.empty()) {
@@ -474,8 +480,13 @@ TrainerResult Trainer::run(JobContext &job)
         const char *dtype = !t.autocast ? "fp32" : t.autocastType == at::kHalf ? "fp16" : "bf16";
         t.peakFlops = kernels::measureMatmulFlops(t.device.str(), dtype, 1024, 0.5);
     }
+    int64_t trainable = 0;
+    for (const at::Tensor &p : t.model->parameters())
+        if (p.requires_grad()) trainable += p.numel();
+    const int64_t total = c.model.parameterCount();
     job.event(EventLevel::Info, (t.step == 0 ? "training " : "resuming at step " + std::to_string(t.step) + ": ") +
-                                    std::to_string(c.model.parameterCount()) + " parameters on " + t.device.str() +
+                                    (trainable < total ? std::to_string(trainable) + " of " : std::string()) +
+                                    std::to_string(total) + " parameters on " + t.device.str() +
                                     ", " + (t.autocast ? (t.autocastType == at::kHalf ? "fp16" : "bf16") : "fp32") +
                                     ", " + std::to_string(maxSteps) + " steps of " +
                                     std::to_string(c.data.microBatchSize * c.optim.gradAccumSteps) + " x " +

@@ -11,10 +11,15 @@
 #include "core/error.h"
 #include "core/model_io.h"
 #include "core/store/experiment_store.h"
+#include "core/config/memory_plan.h"
+#include "core/text_util.h"
+#include "core/train/distill_stage.h"
+#include "core/train/lora_stage.h"
 #include "core/train/pretrain_stage.h"
 #include "core/train/sft_stage.h"
 #include "core/train/trainer.h"
 #include "kernels/runtime.h"
+#include "model/lora.h"
 
 namespace fs = std::filesystem;
 
@@ -71,7 +76,29 @@ std::optional<int64_t> parentRunOf(const std::string &checkpoint, const Experime
     return store.run(id) ? std::optional<int64_t>(id) : std::nullopt;
 }
 
+// The memory estimator's verdict on the run as it will train (the base checkpoint's model, at data.seq_len),
+// reported before the first step when it does not fit runtime.memory_budget_gib on a GPU.
+void warnIfOverBudget(const RunConfig &effective, const std::string &device, JobContext &job)
+{
+    if (device == "cpu") return;
+    const double budget = effective.runtime.memoryBudgetGib * kBytesPerGib;
+    const ConfigEstimate e = estimateConfigMemory(effective, budget);
+    if (e.fits) return;
+    job.event(EventLevel::Warning,
+              "the memory estimate " + formatBytes(e.estimate.total()) + " exceeds runtime.memory_budget_gib (" +
+                  formatBytes(budget) + ") at data.seq_len " + std::to_string(effective.data.seqLen) +
+                  (e.recommended ? "; a plan that fits: micro-batch " + std::to_string(e.recommended->microBatch) +
+                                       ", " + model::planPrecisionName(e.recommended->precision) +
+                                       ", activation checkpointing " + std::to_string(e.recommended->checkpointEvery)
+                                 : std::string("; no plan fits: shorten data.seq_len")));
+}
+
 }  // namespace
+
+bool stageIsTrainable(StageKind kind)
+{
+    return kind == StageKind::Pretrain || kind == StageKind::Sft || kind == StageKind::Lora || kind == StageKind::Distill;
+}
 
 PreparedTraining prepareTraining(const Workspace &ws, const TrainRequest &request)
 {
@@ -143,9 +170,10 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     const auto start = std::chrono::steady_clock::now();
     const RunConfig &c = p.config;
     if (c.runtime.threads > 0) kernels::setThreadCount(static_cast<int>(c.runtime.threads));
-    if (c.stage.kind != StageKind::Pretrain && c.stage.kind != StageKind::Sft)
-        throw Error(std::string("stage.kind ") + stageKindName(c.stage.kind) +
-                    ": this build trains the pretrain and sft stages; the other stages are not available yet");
+    const StageKind kind = c.stage.kind;
+    if (!stageIsTrainable(kind))
+        throw Error(std::string("stage.kind ") + stageKindName(kind) +
+                    ": this build trains the pretrain, sft, lora and distill stages; the others are not available yet");
     const std::string device = resolveDevice(c);
     job.setProgress(0, "loading");
 
@@ -158,6 +186,26 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
         LoadedCheckpoint loaded = loadModelCheckpoint(from, model::KernelMode::Fused, device);
         model = loaded.model;
         tok = std::move(loaded.tokenizer);
+        if (p.resumeFrom.empty() && model::hasLora(*model)) {
+            // A LoRA run's checkpoint as the base: its adapter becomes part of the weights this run starts from.
+            model::mergeLora(*model);
+            job.event(EventLevel::Info, "the base checkpoint is a LoRA adapter: merged into its base " +
+                                            adapterBaseCheckpoint(from) + " for this run");
+        }
+        if (p.resumeFrom.empty() && c.data.seqLen > model->config().maxSeqLen) {
+            // Long-context continuation: the same weights, RoPE tables for the longer sequences.
+            const int64_t before = model->config().maxSeqLen;
+            model = extendContext(model, c.data.seqLen);
+            job.event(EventLevel::Info, "context extended from " + std::to_string(before) + " to " +
+                                            std::to_string(c.data.seqLen) + " tokens (data.seq_len); RoPE theta " +
+                                            formatNumber(model->config().ropeTheta) + " and " +
+                                            std::to_string(model->rotaryDims()) +
+                                            " rotary dims carried over from the base checkpoint");
+        }
+        if (kind == StageKind::Lora && p.resumeFrom.empty())
+            job.event(EventLevel::Info, attachLoraAdapters(*model, c.stage.lora));
+        if (kind == StageKind::Lora && !model::hasLora(*model))
+            throw Error("cannot resume the LoRA run from " + from + ": it holds full weights, not an adapter");
     } else {
         if (c.data.dataset.empty()) throw Error("data.dataset: no dataset given (prepare one with danka-cli data prepare)");
         const data::Dataset dataset = data::Dataset::open(c.data.dataset);
@@ -173,18 +221,32 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     }
     RunConfig effective = c;
     effective.model = model->config();
+    warnIfOverBudget(effective, device, job);
     std::unique_ptr<TrainingStage> stage;
     std::string validationSource;
-    if (c.stage.kind == StageKind::Sft) {
-        auto sft = std::make_unique<SftStage>(effective, *tok, torch::Device(device));
+    if (kind != StageKind::Pretrain) {
+        std::unique_ptr<SftStage> sft;
+        if (kind == StageKind::Distill) {
+            auto distill = std::make_unique<DistillStage>(effective, *tok, torch::Device(device));
+            job.event(EventLevel::Info, distill->hasTeacher()
+                                            ? "white-box distillation from " + c.stage.distill.teacherCheckpoint
+                                            : std::string("R1-style distillation (no teacher)"));
+            sft = std::move(distill);
+        } else {
+            sft = std::make_unique<SftStage>(effective, *tok, torch::Device(device));
+        }
         validationSource = sft->validationSource();
+        const std::string limit = "data.seq_len + 1 = " + std::to_string(c.data.seqLen + 1) + " tokens";
         if (sft->truncatedRecords() > 0)
             job.event(EventLevel::Warning,
                       std::to_string(sft->truncatedRecords()) + " of " + std::to_string(sft->trainRecords()) +
-                          " training conversations are longer than data.seq_len + 1 = " +
-                          std::to_string(c.data.seqLen + 1) +
-                          " tokens and are cut there (their last reply loses its end marker); raise data.seq_len "
-                          "or prepare the data with --max-length to drop them");
+                          " training conversations are longer than " + limit +
+                          " and are cut there (their last reply loses its end marker); raise data.seq_len "
+                          "or set data.overlong to \"drop\"");
+        if (sft->droppedRecords() > 0)
+            job.event(EventLevel::Warning, std::to_string(sft->droppedRecords()) + " training conversations are longer than " +
+                                               limit + " and are left out (data.overlong \"drop\"); " +
+                                               std::to_string(sft->trainRecords()) + " remain");
         stage = std::move(sft);
     } else {
         auto pretrain = std::make_unique<PretrainStage>(effective, *tok, torch::Device(device));

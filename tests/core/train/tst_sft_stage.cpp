@@ -9,6 +9,8 @@
 #include <fstream>
 
 #include "core/config/config_io.h"
+#include "core/config/memory_plan.h"
+#include "core/tokenizer/chat_template.h"
 #include "core/data/prepare.h"
 #include "core/run_recorder.h"
 #include "core/store/experiment_store.h"
@@ -231,6 +233,78 @@ private Q_SLOTS:
             reported |= e.level == EventLevel::Warning &&
                         e.text.find(std::to_string(longer) + " of 4 training conversations are longer than data.seq_len + 1 = 17") == 0;
         QVERIFY(reported);
+    }
+
+    void overlongConversationsCanBeDropped()
+    {
+        // data.overlong "drop": the conversations longer than seq_len + 1 are left out (oracle: the segment
+        // lengths in the dataset's index), and every row served ends with its reply's end marker.
+        const data::Dataset d = data::Dataset::open(m_dataset);
+        std::vector<int64_t> lengths;
+        for (int64_t i = 0; i < d.split("train").numSegments(); ++i) {
+            const auto [begin, end] = d.split("train").segment(i);
+            lengths.push_back(end - begin);
+        }
+        std::sort(lengths.begin(), lengths.end());
+        RunConfig c = tinySft(m_dataset);
+        c.data.seqLen = lengths[1] - 1;  // the shortest two fit, the longer ones do not
+        c.data.overlong = Overlong::Drop;
+        const train::SftStage stage(c, *m_tok, at::kCPU);
+        const int64_t longer = std::count_if(lengths.begin(), lengths.end(), [&](int64_t n) { return n > c.data.seqLen + 1; });
+        QVERIFY(longer >= 1 && longer <= 2);
+        QCOMPARE(stage.droppedRecords(), longer);
+        QCOMPARE(stage.trainRecords(), int64_t(lengths.size()) - longer);
+        QCOMPARE(stage.truncatedRecords(), int64_t(0));
+        data::SftLoader loader(d.split("train"), c.data.seqLen, 4, 8, m_tok->padId(), false, 0, true);
+        const data::Batch b = loader.next();
+        QCOMPARE(b.rows, int64_t(lengths.size()) - longer);
+        const int32_t imEnd = m_tok->requireMarker(tokenizer::kImEnd);
+        for (int64_t r = 0; r < b.rows; ++r) {
+            int32_t lastTarget = -1;
+            for (int64_t t = 0; t + 1 < b.length; ++t)
+                if (b.targetMask[static_cast<size_t>(r * (b.length - 1) + t)]) lastTarget = b.tokens[static_cast<size_t>(r * b.length + t + 1)];
+            QCOMPARE(lastTarget, imEnd);
+        }
+    }
+
+    void longContextContinuationCarriesRopeOver()
+    {
+        // SFT at 128 tokens from a checkpoint trained at 64: the run extends the context (same weights, RoPE
+        // theta kept), the checkpoint it writes has the longer context, and the estimate of the config is of
+        // the base checkpoint's model at the new length, with the warning when it does not fit.
+        QVERIFY(!m_baseCheckpoint.empty());
+        const Workspace ws = Workspace::open(m_dir.filePath(QStringLiteral("ws")).toStdString());
+        RunConfig c = tinySft(m_dataset);
+        c.stage.baseCheckpoint = m_baseCheckpoint;
+        c.model.maxSeqLen = 128;
+        c.data.seqLen = 128;
+        c.schedule.maxSteps = 2;
+        c.schedule.warmupSteps = 1;
+        const ConfigEstimate e = estimateConfigMemory(c, 1e6);
+        QVERIFY(e.modelFromCheckpoint);
+        QCOMPARE(e.model.maxSeqLen, int64_t(128));
+        QCOMPARE(e.model.hiddenSize, int64_t(48));
+        QVERIFY(!e.fits);
+        RunConfig shorter = c;
+        shorter.data.seqLen = 64;
+        QVERIFY(estimateConfigMemory(shorter, 1e9).estimate.total() < estimateConfigMemory(c, 1e9).estimate.total());
+
+        train::TrainRequest request;
+        request.config = c;
+        const train::PreparedTraining p = train::prepareTraining(ws, request);
+        std::string error;
+        QCOMPARE(runSft(ws, p, &error), JobState::Completed);
+        QVERIFY2(error.empty(), error.c_str());
+        ExperimentStore store(ws.databasePath());
+        bool extended = false;
+        for (const auto &ev : store.events(p.runId))
+            extended |= ev.text.rfind("context extended from 64 to 128 tokens (data.seq_len); RoPE theta 10000", 0) == 0;
+        QVERIFY(extended);
+        const std::string checkpoint = store.checkpoints(p.runId).back().path;
+        std::ifstream in(std::filesystem::path(checkpoint) / "config.json");
+        const nlohmann::json config = nlohmann::json::parse(in);
+        QCOMPARE(config.value("max_position_embeddings", int64_t(0)), int64_t(128));
+        QCOMPARE(config.value("rope_theta", 0.0), 10000.0);
     }
 
     void aPretrainingDatasetIsRefusedByName()

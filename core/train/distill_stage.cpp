@@ -1,0 +1,105 @@
+// Distillation stage (see distill_stage.h).
+#include "core/train/distill_stage.h"
+
+#include "core/error.h"
+#include "core/model_io.h"
+#include "core/text_util.h"
+#include "core/tokenizer/chat_template.h"
+
+namespace danka::core::train {
+
+namespace {
+
+MarkerWeights markerWeightsOf(const DistillConfig &d, const tokenizer::Tokenizer &tok)
+{
+    MarkerWeights w;
+    w.markerWeight = d.markerWeight;
+    w.answerWeight = d.answerWeight;
+    for (const std::string &marker : splitList(d.markers)) {
+        const int32_t id = tok.pieceId(marker);
+        if (id < 0)
+            throw Error("stage.distill.markers: \"" + marker + "\" is not one token of the tokenizer (" + tok.dir() +
+                        "); markers must be single pieces such as <think> and </think>");
+        w.markers.push_back(id);
+    }
+    w.thinkEnd = tok.pieceId("</think>");
+    w.turnStart = tok.pieceId(tokenizer::kImStart);
+    if (w.thinkEnd < 0 && d.answerWeight != 1.0)
+        throw Error("stage.distill.answer_weight: the tokenizer (" + tok.dir() +
+                    ") has no </think> token, so there is no answer span to weigh");
+    return w;
+}
+
+}  // namespace
+
+DistillStage::DistillStage(const RunConfig &config, const tokenizer::Tokenizer &tok, const at::Device &device)
+    : SftStage(config, tok, device), m_weights(markerWeightsOf(config.stage.distill, tok))
+{
+    const DistillConfig &d = config.stage.distill;
+    if (d.teacherCheckpoint.empty()) return;
+    LoadedCheckpoint teacher = loadModelCheckpoint(d.teacherCheckpoint, model::KernelMode::Fused, device.str());
+    if (teacher.tokenizer->checksum() != tok.checksum())
+        throw Error("stage.distill.teacher_checkpoint: " + d.teacherCheckpoint +
+                    " uses another tokenizer than the student (tokenizer.model checksums " +
+                    teacher.tokenizer->checksum().substr(0, 12) + " and " + tok.checksum().substr(0, 12) +
+                    "); white-box distillation compares distributions over the same tokens");
+    if (teacher.model->config().maxSeqLen < config.data.seqLen)
+        throw Error("stage.distill.teacher_checkpoint: the teacher's context (" +
+                    std::to_string(teacher.model->config().maxSeqLen) + " tokens) is shorter than data.seq_len " +
+                    std::to_string(config.data.seqLen));
+    m_teacher = teacher.model;
+    m_teacher->eval();
+    for (at::Tensor &p : m_teacher->parameters()) p.set_requires_grad(false);
+}
+
+std::vector<float> DistillStage::weightsOf(const data::Batch &b, const MarkerWeights &w)
+{
+    const int64_t T = b.length - 1;
+    std::vector<float> out(static_cast<size_t>(b.rows * T), 0.0f);
+    for (int64_t r = 0; r < b.rows; ++r) {
+        bool inAnswer = false;
+        for (int64_t t = 0; t < T; ++t) {
+            const int32_t next = b.tokens[static_cast<size_t>(r * b.length + t + 1)];  // the target at t
+            const bool marker = std::find(w.markers.begin(), w.markers.end(), next) != w.markers.end();
+            if (next == w.turnStart) inAnswer = false;
+            if (b.targetMask[static_cast<size_t>(r * T + t)])
+                out[static_cast<size_t>(r * T + t)] =
+                    static_cast<float>(marker ? w.markerWeight : inAnswer ? w.answerWeight : 1.0);
+            if (next == w.thinkEnd) inAnswer = true;
+        }
+    }
+    return out;
+}
+
+at::Tensor DistillStage::softenedKl(const at::Tensor &student, const at::Tensor &teacher, double temperature)
+{
+    const at::Tensor logStudent = at::log_softmax(student.to(at::kFloat) / temperature, -1);
+    const at::Tensor logTeacher = at::log_softmax(teacher.to(at::kFloat) / temperature, -1);
+    return (logTeacher.exp() * (logTeacher - logStudent)).sum(-1).mean();
+}
+
+at::Tensor DistillStage::trainingLoss(model::TransformerImpl &model, const data::Batch &b)
+{
+    const auto [inputs, target] = tensorsOf(b);
+    std::vector<float> w = weightsOf(b, m_weights);
+    const at::Tensor weights = torch::from_blob(w.data(), target.sizes(), torch::kFloat).to(device(), false, true);
+    const at::Tensor h = model.hidden(inputs);
+    const at::Tensor hard = model.loss(h, target, weights);
+    if (!m_teacher) return hard;
+
+    const DistillConfig &d = config().stage.distill;
+    const at::Tensor rows = target.reshape({-1}).ne(-100).nonzero().squeeze(1);
+    if (rows.numel() == 0) return hard;
+    // Only the tokenizer's pieces: a model's vocabulary may be padded beyond them, differently in each.
+    const int64_t V = tokenizer().vocabSize();
+    const at::Tensor student = model.logits(h).reshape({-1, model.config().vocabSize}).index_select(0, rows).narrow(1, 0, V);
+    at::Tensor teacher;
+    {
+        torch::NoGradGuard noGrad;
+        teacher = m_teacher->forward(inputs).reshape({-1, m_teacher->config().vocabSize}).index_select(0, rows).narrow(1, 0, V);
+    }
+    const double T = d.temperature;
+    return hard * (1.0 - d.klWeight) + softenedKl(student, teacher, T) * (d.klWeight * T * T);
+}
+
+}  // namespace danka::core::train

@@ -1,0 +1,48 @@
+// LoRA stage (see lora_stage.h).
+#include "core/train/lora_stage.h"
+
+#include <set>
+
+#include "core/config/memory_plan.h"
+#include "core/error.h"
+#include "core/text_util.h"
+
+namespace danka::core::train {
+
+model::LoraSettings loraSettingsOf(const LoraConfig &c, const model::ModelConfig &model)
+{
+    model::LoraSettings s;
+    s.rank = c.rank;
+    s.alpha = c.alpha;
+    s.dropout = c.dropout;
+    s.targetModules = loraTargets(c, model);
+    if (s.targetModules.empty())
+        throw Error("stage.lora.target_modules: names no projection: list module names (q_proj,v_proj...), "
+                    "all-linear or re:REGEX");
+    return s;
+}
+
+std::string attachLoraAdapters(model::TransformerImpl &m, const LoraConfig &c)
+{
+    const model::LoraSettings s = loraSettingsOf(c, m.config());
+    std::vector<std::string> adapted;
+    try {
+        adapted = model::attachLora(m, s);
+    } catch (const model::LoraError &e) {
+        throw Error(std::string("stage.lora.target_modules: ") + e.what());
+    }
+    int64_t trainable = 0, total = 0;
+    for (const at::Tensor &p : m.parameters()) {
+        total += p.numel();
+        if (p.requires_grad()) trainable += p.numel();
+    }
+    std::set<std::string> leaves;
+    for (const std::string &name : adapted) leaves.insert(name.substr(name.rfind('.') + 1));
+    std::string list;
+    for (const std::string &leaf : leaves) list += (list.empty() ? "" : ", ") + leaf;
+    return "LoRA r=" + std::to_string(s.rank) + ", alpha " + formatNumber(s.alpha) + " on " +
+           std::to_string(adapted.size()) + " projections (" + list + "): " + formatCount(double(trainable)) + " of " +
+           formatCount(double(total)) + " parameters train";
+}
+
+}  // namespace danka::core::train
