@@ -22,6 +22,7 @@
 #include <memory>
 
 #include "core/demo.h"
+#include "core/store/experiment_store.h"
 #include "core/error.h"
 #include "core/model_init.h"
 #include "core/system_info.h"
@@ -327,7 +328,7 @@ void MainWindow::onJobFinished(JobRunner *runner, int state, const QString &erro
     }
 }
 
-void MainWindow::runDemo(int steps)
+void MainWindow::runDemo(int steps, int sftSteps)
 {
     if (!m_workspace) {
         QMessageBox::information(this, tr("Run the Demo"), tr("Open a workspace first (File > Open Workspace)."));
@@ -338,30 +339,83 @@ void MainWindow::runDemo(int steps)
         return;
     }
     const core::Workspace ws = *m_workspace;
-    core::RunConfig config = core::demoRunConfig(steps);
+    auto config = std::make_shared<core::RunConfig>(core::demoRunConfig(steps));
+    auto tokenizerDir = std::make_shared<std::string>();
     auto datasets = std::make_shared<core::DemoDatasets>();
-    const int vocab = static_cast<int>(config.model.vocabSize);
+    const int vocab = static_cast<int>(config->model.vocabSize);
     m_demoAction->setEnabled(false);
     showPage(RunsPageIndex);
-    m_demoRunner->start(tr("Demo data"), [ws, vocab, datasets](core::JobContext &job) {
-        const std::string tokenizerDir = core::ensureDemoTokenizer(ws, vocab, job);
-        *datasets = core::prepareDemoDatasets(ws, tokenizerDir, job);
-    });
-    // One-shot: the connection is dropped once the data job finished.
+    // 1. Tokenizer and pretraining data; 2. pretraining; 3. SFT data; 4. SFT; 5. the SFT model in the Chat page.
+    runDemoJob(
+        tr("Demo data"),
+        [ws, vocab, tokenizerDir, datasets](core::JobContext &job) {
+            *tokenizerDir = core::ensureDemoTokenizer(ws, vocab, job);
+            *datasets = core::prepareDemoDatasets(ws, *tokenizerDir, job);
+        },
+        [this, ws, config, datasets, tokenizerDir, sftSteps] {
+            core::useDemoDatasets(*config, *datasets);
+            m_dataPage->setWorkspace(m_workspace);  // the new datasets and tokenizer
+            m_tokenizerPage->setWorkspace(m_workspace);
+            if (!m_runsPage->startRun(*config)) return;
+            const std::optional<int64_t> pretraining = m_runsPage->trainingRunId();
+            if (!pretraining) return;
+            m_demoAction->setEnabled(false);
+            afterDemoRun(*pretraining, [this, ws, tokenizerDir, sftSteps](const std::string &checkpoint) {
+                auto sft = std::make_shared<core::DemoDatasets>();
+                runDemoJob(
+                    tr("Demo conversations"),
+                    [ws, tokenizerDir, sft](core::JobContext &job) {
+                        *sft = core::prepareDemoSftDatasets(ws, *tokenizerDir, job);
+                    },
+                    [this, checkpoint, sft, sftSteps] {
+                        m_dataPage->setWorkspace(m_workspace);
+                        if (!m_runsPage->startRun(core::demoSftConfig(checkpoint, *sft, sftSteps))) return;
+                        const std::optional<int64_t> run = m_runsPage->trainingRunId();
+                        if (!run) return;
+                        m_demoAction->setEnabled(false);
+                        afterDemoRun(*run, [this](const std::string &sftCheckpoint) {
+                            m_chatPage->openCheckpoint(QString::fromStdString(sftCheckpoint));
+                            statusBar()->showMessage(
+                                tr("The demo is done: chat with its SFT model on the Chat page."), 20000);
+                        });
+                    });
+            });
+        });
+}
+
+void MainWindow::runDemoJob(const QString &title, std::function<void(core::JobContext &)> work,
+                            std::function<void()> then)
+{
+    m_demoAction->setEnabled(false);
+    m_demoRunner->start(title, std::move(work));
+    // One-shot: the connection is dropped once the job finished.
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection = connect(m_demoRunner, &JobRunner::finished, this,
-                          [this, config, datasets, connection](int state, const QString &error) mutable {
+                          [this, then = std::move(then), connection](int state, const QString &error) {
                               disconnect(*connection);
                               m_demoAction->setEnabled(true);
-                              if (state != int(core::JobState::Completed)) {
-                                  if (state == int(core::JobState::Failed))
-                                      QMessageBox::warning(this, tr("Run the Demo"), error);
-                                  return;
+                              if (state == int(core::JobState::Completed)) then();
+                              else if (state == int(core::JobState::Failed))
+                                  QMessageBox::warning(this, tr("Run the Demo"), error);
+                          });
+}
+
+void MainWindow::afterDemoRun(int64_t runId, std::function<void(const std::string &)> then)
+{
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_runsPage, &RunsPage::trainingFinished, this,
+                          [this, runId, then = std::move(then), connection](int64_t finished, int state, const QString &) {
+                              if (finished != runId) return;
+                              disconnect(*connection);
+                              m_demoAction->setEnabled(true);
+                              if (state != int(core::JobState::Completed) || !m_workspace) return;
+                              try {
+                                  const auto checkpoints =
+                                      core::ExperimentStore(m_workspace->databasePath()).checkpoints(runId);
+                                  if (!checkpoints.empty()) then(checkpoints.back().path);
+                              } catch (const core::Error &e) {
+                                  statusBar()->showMessage(QString::fromStdString(e.what()), 15000);
                               }
-                              core::useDemoDatasets(config, *datasets);
-                              m_dataPage->setWorkspace(m_workspace);  // the new datasets and tokenizer
-                              m_tokenizerPage->setWorkspace(m_workspace);
-                              m_runsPage->startRun(config);
                           });
 }
 

@@ -5,6 +5,7 @@
 
 #include <QMainWindow>
 #include <QSet>
+#include <functional>
 #include <optional>
 
 #include "core/workspace.h"
@@ -15,6 +16,10 @@ class QListWidget;
 class QMenu;
 class QProgressBar;
 class QStackedWidget;
+
+namespace danka::core {
+class JobContext;
+}
 
 namespace danka::ui {
 
@@ -54,11 +59,19 @@ public:
 
 public Q_SLOTS:
     // The demo pipeline: the demo tokenizer and data (a job with progress), then the demo run on the Runs
-    // page with its live charts. `steps` > 0 shortens the run.
-    void runDemo(int steps = 0);
+    // page with its live charts, then SFT of its model on the demo conversations, whose checkpoint the Chat
+    // page loads. `steps` / `sftSteps` > 0 shorten the runs.
+    void runDemo(int steps = 0, int sftSteps = 0);
 
 protected:
     void closeEvent(QCloseEvent *event) override;
+
+private:
+    // Runs `work` as a demo job; `then` gets called once, on the GUI thread, when it completed (a failure is
+    // shown, a cancel ends the demo quietly).
+    void runDemoJob(const QString &title, std::function<void(core::JobContext &)> work, std::function<void()> then);
+    // Calls `then` with the final checkpoint once the run `runId` completed (once; other runs are ignored).
+    void afterDemoRun(int64_t runId, std::function<void(const std::string &checkpoint)> then);
 
 private:
     void createMenus();

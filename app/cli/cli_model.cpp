@@ -1,4 +1,4 @@
-// `danka-cli model init`, `generate`, `bench model` and `estimate`: models as objects, before training.
+// `danka-cli model init`, `model merge`, `generate`, `bench model` and `estimate`: models as objects, before training.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -11,6 +11,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/config_source.h"
 #include "app/cli/validators.h"
+#include "core/adapters.h"
 #include "core/config/config_io.h"
 #include "core/config/memory_plan.h"
 #include "core/config/presets.h"
@@ -70,14 +71,14 @@ extern "C" void onGenerateInterrupt(int)
 }
 
 struct GenerateArgs {
-    std::string checkpoint, prompt, system, device = "cpu";
+    std::string checkpoint, adapter, prompt, system, device = "cpu";
     bool chat = false;
     core::GenerateRequest request;
 };
 
 int generateText(const Options &options, GenerateArgs &a)
 {
-    auto model = core::InferenceModel::load(a.checkpoint, a.device);
+    auto model = core::InferenceModel::load(a.checkpoint, a.device, a.adapter);
     a.request.prompt = a.prompt;
     a.request.chat = a.chat;
     a.request.systemPrompt = a.system;
@@ -105,6 +106,20 @@ int generateText(const Options &options, GenerateArgs &a)
                   r.tokensPerSecond);
     std::cerr << line << std::endl;
     return r.finishReason == "cancelled" ? 130 : kExitOk;
+}
+
+// --- model merge -------------------------------------------------------------------------------------------
+
+struct MergeArgs {
+    std::string adapter, base, out;
+};
+
+int mergeAdapter(const Options &options, const MergeArgs &a)
+{
+    const std::string written = core::mergeAdapterCheckpoint(a.adapter, a.base, a.out);
+    if (options.json) printJson({{"checkpoint", written}, {"adapter", a.adapter}});
+    else std::cout << "Merged " << a.adapter << " into a full checkpoint: " << written << std::endl;
+    return kExitOk;
 }
 
 // --- bench model -------------------------------------------------------------------------------------------
@@ -237,17 +252,23 @@ int estimate(const Options &options, const EstimateArgs &a)
                              {"trainable", core::trainerCanRun(o.plan)},
                              {"total_bytes", wholeBytes(o.estimate.total())}, {"fits", o.fits}});
         printJson({{"parameters", e.parameters},
+                   {"model_from", r.modelFromCheckpoint ? json(config->stage.baseCheckpoint) : json("config")},
                    {"budget_bytes", wholeBytes(budget)},
                    {"plan", planText(plan)},
                    {"estimate", estimateJson(e)},
                    {"fits", r.fits},
-                   {"kv_cache_bytes_per_token", wholeBytes(model::kvCacheBytes(config->model, 1, 1, 2))},
+                   {"kv_cache_bytes_per_token", wholeBytes(model::kvCacheBytes(r.model, 1, 1, 2))},
                    {"plans", plans},
                    {"recommended", best ? json(planText(best->plan)) : json(nullptr)}});
         return r.fits ? kExitOk : kExitError;
     }
+    if (r.modelFromCheckpoint)
+        std::cout << "The model of the base checkpoint " << config->stage.baseCheckpoint << "\n";
     std::cout << core::formatCount(static_cast<double>(e.parameters)) << " parameters (" << e.parameters
-              << "), sequence " << plan.seqLen << ", " << planText(plan) << (plan.gpu ? "" : ", on the CPU") << "\n";
+              << "), sequence " << plan.seqLen << ", " << planText(plan) << (plan.gpu ? "" : ", on the CPU");
+    if (plan.trainableParameters >= 0)
+        std::cout << ", LoRA: " << core::formatCount(static_cast<double>(plan.trainableParameters)) << " adapter parameters train";
+    std::cout << "\n";
     std::vector<std::vector<std::string>> rows;
     for (const auto &l : e.lines) rows.push_back({l.name, core::formatBytes(l.bytes), l.detail});
     rows.push_back({"total", core::formatBytes(e.total()), ""});
@@ -255,7 +276,7 @@ int estimate(const Options &options, const EstimateArgs &a)
     printTable({"MEMORY", "BYTES", "WHAT"}, rows);
     std::cout << (r.fits ? "Fits" : "Does NOT fit") << " the budget of " << core::formatBytes(budget) << " ("
               << core::formatBytes(std::abs(budget - e.total())) << (r.fits ? " to spare)." : " over).") << "\n";
-    std::cout << "KV cache for generation: " << core::formatBytes(model::kvCacheBytes(config->model, 1, 1, 2))
+    std::cout << "KV cache for generation: " << core::formatBytes(model::kvCacheBytes(r.model, 1, 1, 2))
               << " per token (bf16)\n\nPlans for " << core::formatBytes(budget) << " at sequence " << plan.seqLen << ":\n";
     std::vector<std::vector<std::string>> planRows;
     for (const auto &o : r.plans) {
@@ -279,7 +300,7 @@ int estimate(const Options &options, const EstimateArgs &a)
 
 void addModelCommands(CLI::App &app, const Options &options, Action &action)
 {
-    CLI::App *model = app.add_subcommand("model", "Create model checkpoints");
+    CLI::App *model = app.add_subcommand("model", "Create model checkpoints, merge LoRA adapters");
     model->require_subcommand(1);
     auto init = std::make_shared<InitArgs>();
     CLI::App *initCmd = model->add_subcommand("init", "A randomly initialised checkpoint folder with its tokenizer");
@@ -289,9 +310,17 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
     initCmd->add_option("--out", init->out, "Checkpoint folder to write")->required();
     initCmd->callback([&, init] { action = [&, init] { return initModel(options, *init); }; });
 
+    auto merge = std::make_shared<MergeArgs>();
+    CLI::App *mergeCmd = model->add_subcommand("merge", "Fold a LoRA adapter into its base: a new full checkpoint");
+    mergeCmd->add_option("--adapter", merge->adapter, "Adapter folder (a LoRA run's checkpoint, PEFT layout)")->required();
+    mergeCmd->add_option("--base", merge->base, "Base checkpoint (default: the one the adapter records)");
+    mergeCmd->add_option("--out", merge->out, "Checkpoint folder to write")->required();
+    mergeCmd->callback([&, merge] { action = [&, merge] { return mergeAdapter(options, *merge); }; });
+
     auto gen = std::make_shared<GenerateArgs>();
     CLI::App *genCmd = app.add_subcommand("generate", "Generate text from a checkpoint, streaming it as it comes");
-    genCmd->add_option("--checkpoint", gen->checkpoint, "Checkpoint folder")->required();
+    genCmd->add_option("--checkpoint", gen->checkpoint, "Checkpoint folder (a LoRA adapter folder loads onto its base)")->required();
+    genCmd->add_option("--adapter", gen->adapter, "LoRA adapter folder to attach to the checkpoint, unmerged");
     genCmd->add_option("--prompt", gen->prompt, "Prompt text")->required();
     genCmd->add_flag("--chat", gen->chat, "Wrap the prompt as a user turn of the chat template; stop at the end marker");
     genCmd->add_option("--system", gen->system, "System prompt (with --chat)");

@@ -108,7 +108,8 @@ int train(const Options &options, const TrainArgs &a)
 // --- demo --------------------------------------------------------------------------------------------------
 
 struct DemoArgs {
-    int64_t steps = 0;  // 0 = the preset's
+    int64_t steps = 0;     // pretraining steps; 0 = the preset's
+    int64_t sftSteps = 0;  // SFT steps; 0 = the demo's
 };
 
 int demo(const Options &options, const DemoArgs &a)
@@ -120,7 +121,7 @@ int demo(const Options &options, const DemoArgs &a)
     };
 
     // 1. The tokenizer, trained on the demo corpus (cached in the workspace after the first demo).
-    say("[1/4] tokenizer");
+    say("[1/6] tokenizer");
     std::string tokenizerDir;
     bool trained = false;
     int code = runJob(options, "demo tokenizer", [&](core::JobContext &job) {
@@ -130,7 +131,7 @@ int demo(const Options &options, const DemoArgs &a)
     say(std::string("      ") + (trained ? "trained " : "reusing ") + tokenizerDir);
 
     // 2. The pretraining corpus and its held-out documents, cleaned and tokenized.
-    say("[2/4] data");
+    say("[2/6] data");
     core::DemoDatasets data;
     code = runJob(options, "demo data", [&](core::JobContext &job) { data = core::prepareDemoDatasets(ws, tokenizerDir, job); });
     if (code != kExitOk) return code;
@@ -140,7 +141,7 @@ int demo(const Options &options, const DemoArgs &a)
     core::useDemoDatasets(config, data);
 
     // 3. Pretraining.
-    say("[3/4] pretraining the demo model (" + core::formatCount(double(config.model.parameterCount())) +
+    say("[3/6] pretraining the demo model (" + core::formatCount(double(config.model.parameterCount())) +
         " parameters, " + std::to_string(config.schedule.maxSteps) + " steps)");
     core::train::TrainRequest request;
     request.config = config;
@@ -153,7 +154,7 @@ int demo(const Options &options, const DemoArgs &a)
         summary.lastCheckpoint);
 
     // 4. Samples from the trained model.
-    say("[4/4] samples");
+    say("[4/6] samples");
     auto model = core::InferenceModel::load(summary.lastCheckpoint);
     json samples = json::array();
     for (const std::string &prompt : core::demoSamplePrompts()) {
@@ -166,6 +167,44 @@ int demo(const Options &options, const DemoArgs &a)
         samples.push_back({{"prompt", prompt}, {"text", g.text}});
         if (!options.json) std::cout << prompt << g.text << "\n\n";
     }
+    model.reset();
+
+    // 5. SFT of the pretrained model on the demo conversations.
+    say("[5/6] SFT on the demo conversations");
+    core::DemoDatasets sftData;
+    code = runJob(options, "demo SFT data", [&](core::JobContext &job) {
+        sftData = core::prepareDemoSftDatasets(ws, tokenizerDir, job);
+    });
+    if (code != kExitOk) return code;
+    core::train::TrainRequest sftRequest;
+    sftRequest.config = core::demoSftConfig(summary.lastCheckpoint, sftData, a.sftSteps);
+    say("      " + std::to_string(sftData.train.trainRecords) + " conversations, " +
+        std::to_string(sftRequest.config->schedule.maxSteps) + " steps from " + summary.lastCheckpoint);
+    const core::train::PreparedTraining sftPrepared = core::train::prepareTraining(ws, sftRequest);
+    core::train::TrainingSummary sft;
+    code = runRecordedTraining(options, ws, sftPrepared, sft);
+    if (code != kExitOk) return code;
+    say("      loss " + core::formatNumber(std::round(sft.lastLoss * 1000) / 1000) + ", validation loss " +
+        (sft.lastValLoss ? core::formatNumber(std::round(*sft.lastValLoss * 1000) / 1000) : "-") + "; " +
+        sft.lastCheckpoint);
+
+    // 6. Chat with the SFT model: it answers in the chat format and stops by itself at its end marker.
+    say("[6/6] chat");
+    auto chatModel = core::InferenceModel::load(sft.lastCheckpoint);
+    json chats = json::array();
+    for (const std::string &question : core::demoChatQuestions()) {
+        core::GenerateRequest r;
+        r.prompt = question;
+        r.chat = true;
+        r.greedy = true;
+        r.maxNewTokens = 96;
+        const core::GenerateResult g = chatModel->generate(r);
+        chats.push_back({{"question", question}, {"reply", g.text}, {"finish_reason", g.finishReason},
+                         {"generated_ids", g.generatedIds}});
+        if (!options.json)
+            std::cout << "> " << question << "\n" << g.text << "\n[" << (g.finishReason == "eos" ? "stopped at the end marker" : g.finishReason)
+                      << "]\n\n";
+    }
     if (options.json)
         printJson({{"run_id", prepared.runId},
                    {"tokenizer", tokenizerDir},
@@ -176,9 +215,19 @@ int demo(const Options &options, const DemoArgs &a)
                    {"val_loss", optionalJson(summary.lastValLoss)},
                    {"checkpoint", summary.lastCheckpoint},
                    {"seconds", summary.seconds},
-                   {"samples", samples}});
+                   {"samples", samples},
+                   {"sft", {{"run_id", sftPrepared.runId},
+                            {"dataset", sftData.train.dir},
+                            {"val_dataset", sftData.val.dir},
+                            {"steps", sft.steps},
+                            {"loss", sft.lastLoss},
+                            {"val_loss", optionalJson(sft.lastValLoss)},
+                            {"checkpoint", sft.lastCheckpoint},
+                            {"seconds", sft.seconds}}},
+                   {"chat", chats}});
     else
-        std::cerr << "Everything is recorded in " << ws.path() << " (danka-cli runs show " << prepared.runId << ")\n";
+        std::cerr << "Everything is recorded in " << ws.path() << " (danka-cli runs show " << prepared.runId << ", "
+                  << sftPrepared.runId << ")\n";
     return kExitOk;
 }
 
@@ -194,8 +243,9 @@ void addTrainCommands(CLI::App &app, const Options &options, Action &action)
 
     auto d = std::make_shared<DemoArgs>();
     CLI::App *demoCmd = app.add_subcommand(
-        "demo", "The whole pipeline on the shipped demo data: tokenizer, data, pretraining, samples");
+        "demo", "The whole pipeline on the shipped demo data: tokenizer, data, pretraining, samples, SFT, chat");
     demoCmd->add_option("--steps", d->steps, "Pretraining steps (default: the demo preset's)")->check(atLeast(1));
+    demoCmd->add_option("--sft-steps", d->sftSteps, "SFT steps (default: the demo's)")->check(atLeast(1));
     demoCmd->callback([&, d] { action = [&, d] { return demo(options, *d); }; });
 }
 

@@ -32,7 +32,9 @@ private Q_SLOTS:
 
     void demoRecordsEverything()
     {
-        const CliResult r = cli({QStringLiteral("--json"), QStringLiteral("demo"), QStringLiteral("--steps"), QStringLiteral("6")}, m_ws);
+        const CliResult r = cli({QStringLiteral("--json"), QStringLiteral("demo"), QStringLiteral("--steps"), QStringLiteral("6"),
+                                 QStringLiteral("--sft-steps"), QStringLiteral("4")},
+                                m_ws);
         QCOMPARE(r.exitCode, 0);
         const QJsonObject j = r.json();
         QVERIFY2(j[QStringLiteral("steps")].toInt() == 6, qPrintable(r.out + r.err));
@@ -45,11 +47,28 @@ private Q_SLOTS:
         QVERIFY(run);
         QCOMPARE(run->status, RunStatus::Completed);
         QCOMPARE(run->stage, std::string("pretrain"));
-        QCOMPARE(store.datasets().size(), size_t(2));  // training and held-out documents
+        QCOMPARE(store.datasets().size(), size_t(4));  // training and held-out documents and conversations
         QCOMPARE(store.tokenizers().size(), size_t(1));
         QCOMPARE(store.checkpoints(run->id).size(), size_t(1));
         QCOMPARE(store.series(run->id, "train/loss").size(), size_t(2));  // demo logs every 5 steps and at the end
         QCOMPARE(store.series(run->id, "val/loss").size(), size_t(1));
+
+        // SFT continues from the pretraining checkpoint (lineage) and the demo ends with a chat sample in the
+        // chat format: after 4 steps the reply need not stop by itself (docs/benchmarks.md has the full demo).
+        const QJsonObject sft = j[QStringLiteral("sft")].toObject();
+        const auto sftRun = store.run(sft[QStringLiteral("run_id")].toInt());
+        QVERIFY(sftRun);
+        QCOMPARE(sftRun->stage, std::string("sft"));
+        QCOMPARE(sftRun->status, RunStatus::Completed);
+        QCOMPARE(sftRun->parentRunId, std::optional<int64_t>(run->id));
+        QCOMPARE(sft[QStringLiteral("steps")].toInt(), 4);
+        QVERIFY(sft[QStringLiteral("val_loss")].toDouble() > 0);
+        const QJsonArray chat = j[QStringLiteral("chat")].toArray();
+        QCOMPARE(chat.size(), 2);
+        for (const QJsonValue &c : chat) {
+            const QString reason = c.toObject()[QStringLiteral("finish_reason")].toString();
+            QVERIFY2(reason == QLatin1String("eos") || reason == QLatin1String("length"), qPrintable(reason));
+        }
     }
 
     void ctrlCWritesACheckpointAndResumeFinishes()

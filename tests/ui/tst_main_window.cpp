@@ -12,6 +12,7 @@
 #include "core/store/experiment_store.h"
 #include "core/workspace.h"
 #include "ui/i18n.h"
+#include "ui/chat/chat_page.h"
 #include "ui/main_window.h"
 #include "ui_test_util.h"
 #include "ui/runs/runs_model.h"
@@ -191,20 +192,29 @@ private Q_SLOTS:
         window.runsPage()->setTrainingHooks({{}, 1e9});
         window.show();
         QSignalSpy finished(window.runsPage(), &ui::RunsPage::trainingFinished);
-        window.runDemo(4);
+        window.runDemo(4, 3);
         QCOMPARE(window.currentPage(), ui::MainWindow::RunsPageIndex);
         QVERIFY(finished.wait(240000));
         QCOMPARE(finished.first().at(1).toInt(), int(core::JobState::Completed));
         const int64_t runId = finished.first().at(0).toLongLong();
-        // The oracle: the store holds the demo's datasets, tokenizer, run, metrics and final checkpoint.
+        // Then SFT from the pretraining run's checkpoint, whose checkpoint the Chat page loads.
+        QVERIFY(finished.size() > 1 || finished.wait(240000));
+        QCOMPARE(finished.at(1).at(1).toInt(), int(core::JobState::Completed));
+        const int64_t sftId = finished.at(1).at(0).toLongLong();
+        // The oracle: the store holds the demo's datasets, tokenizer, runs, metrics and final checkpoints.
         core::ExperimentStore store(window.workspace()->databasePath());
-        QCOMPARE(store.datasets().size(), size_t(2));
+        QCOMPARE(store.datasets().size(), size_t(4));
         QCOMPARE(store.tokenizers().size(), size_t(1));
         QCOMPARE(store.run(runId)->status, core::RunStatus::Completed);
         QCOMPARE(store.run(runId)->name, std::string("demo"));
         QCOMPARE(store.checkpoints(runId).size(), size_t(1));
         QVERIFY(!store.series(runId, "train/loss").empty());
-        QCOMPARE(window.runsPage()->selectedRunId(), std::optional<int64_t>(runId));
+        QCOMPARE(store.run(sftId)->name, std::string("demo-sft"));
+        QCOMPARE(store.run(sftId)->stage, std::string("sft"));
+        QCOMPARE(store.run(sftId)->parentRunId, std::optional<int64_t>(runId));
+        QCOMPARE(window.runsPage()->selectedRunId(), std::optional<int64_t>(sftId));
+        const std::string sftCheckpoint = store.checkpoints(sftId).back().path;
+        QTRY_COMPARE_WITH_TIMEOUT(window.chatPage()->loadedCheckpoint(), QString::fromStdString(sftCheckpoint), 60000);
     }
 
     // Last: it installs translators for the rest of the process.

@@ -11,11 +11,14 @@
 #include <QLineEdit>
 #include <QScrollArea>
 #include <QTabBar>
+#include <QStandardItemModel>
 #include <QTabWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <cmath>
 #include <map>
+
+#include "core/train/training_run.h"
 
 namespace danka::ui {
 
@@ -117,6 +120,11 @@ ConfigForm::ConfigForm(QWidget *parent)
 
 ConfigForm::~ConfigForm() = default;
 
+bool ConfigForm::isTopKey(const QString &path)
+{
+    return path == QLatin1String("stage.kind") || path == QLatin1String("stage.base_checkpoint");
+}
+
 bool ConfigForm::isFolderKey(const QString &path)
 {
     return path == QLatin1String("data.dataset") || path == QLatin1String("data.val_dataset") ||
@@ -145,7 +153,7 @@ void ConfigForm::addField(const core::FieldDescriptor &d)
     Field f;
     f.descriptor = &d;
     f.path = qs(d.path);
-    f.tab = tabForSection(d.section);
+    f.tab = isTopKey(f.path) ? -1 : tabForSection(d.section);
     QWidget *content = f.tab < 0 ? m_top : static_cast<QScrollArea *>(m_tabs->widget(f.tab))->widget();
     auto *form = static_cast<QFormLayout *>(content->layout());
 
@@ -174,6 +182,15 @@ void ConfigForm::addField(const core::FieldDescriptor &d)
             f.combo = new QComboBox(box);
             for (const std::string &choice : d.choices)
                 f.combo->addItem(qs(choice));
+            if (f.path == QLatin1String("stage.kind")) {
+                // Stages this build cannot train yet are listed (configs may name them) but not offered.
+                auto *items = qobject_cast<QStandardItemModel *>(f.combo->model());
+                for (int i = 0; items && i < f.combo->count(); ++i)
+                    if (!core::train::stageIsTrainable(static_cast<core::StageKind>(i))) {
+                        items->item(i)->setEnabled(false);
+                        items->item(i)->setToolTip(tr("Not available in this version of Danka"));
+                    }
+            }
             f.editor = f.combo;
             row->addWidget(f.combo);
             break;
@@ -223,7 +240,7 @@ void ConfigForm::addField(const core::FieldDescriptor &d)
 
     // The key as written in the file, relative to its section tab ("mla.kv_lora_rank" in Model).
     QString key = f.path;
-    if (!d.section.empty()) key = key.mid(static_cast<int>(d.section.size()) + 1);
+    if (!d.section.empty() && f.tab >= 0) key = key.mid(static_cast<int>(d.section.size()) + 1);
     auto *label = new QLabel(key, content);
     label->setToolTip(tip);
     label->setBuddy(f.editor);
@@ -416,13 +433,42 @@ void ConfigForm::userEdited()
     Q_EMIT edited();
 }
 
+void ConfigForm::setModelFromCheckpoint(bool fromCheckpoint)
+{
+    m_modelFromCheckpoint = fromCheckpoint;
+    for (size_t i = 0; i < m_tabSections.size(); ++i)
+        if (m_tabSections[i] == "model") {
+            m_tabs->setTabText(int(i), fromCheckpoint ? tr("Model (from the base checkpoint)") : sectionTitle("model"));
+            m_tabs->setTabToolTip(int(i), fromCheckpoint ? tr("A fine-tuning stage trains the base checkpoint's "
+                                                              "model: its settings are shown, not edited. The "
+                                                              "context grows to data.seq_len when that is longer.")
+                                                         : QString());
+        }
+    updateEnabled();
+}
+
 void ConfigForm::updateEnabled()
 {
-    // The MLA dimensions mean something only with attention "mla"; they stay in the file either way.
-    const Field *attention = field(QStringLiteral("model.attention"));
-    const bool mla = attention && attention->combo->currentText() == QLatin1String("mla");
-    for (Field &f : m_fields)
-        if (f.path.startsWith(QLatin1String("model.mla."))) f.editor->setEnabled(mla);
+    // Settings that mean something only for some choices stay in the file either way; the others are greyed.
+    auto text = [this](const char *path) {
+        const Field *f = field(QLatin1String(path));
+        return f && f->combo ? f->combo->currentText() : QString();
+    };
+    const bool mla = text("model.attention") == QLatin1String("mla");
+    const QString stage = text("stage.kind");
+    const bool pretrain = stage == QLatin1String("pretrain");
+    for (Field &f : m_fields) {
+        bool enabled = true;
+        if (f.path.startsWith(QLatin1String("model."))) enabled = !m_modelFromCheckpoint;
+        if (f.path.startsWith(QLatin1String("model.mla."))) enabled = enabled && mla;
+        if (f.path.startsWith(QLatin1String("stage.lora."))) enabled = stage == QLatin1String("lora");
+        if (f.path.startsWith(QLatin1String("stage.distill."))) enabled = stage == QLatin1String("distill");
+        if (f.path == QLatin1String("stage.fim_rate") || f.path == QLatin1String("stage.document_mask"))
+            enabled = pretrain;
+        if (f.path == QLatin1String("data.overlong") || f.path == QLatin1String("data.pad_to_multiple"))
+            enabled = !pretrain;
+        f.editor->setEnabled(enabled);
+    }
 }
 
 }  // namespace danka::ui

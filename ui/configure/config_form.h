@@ -44,6 +44,14 @@ public:
 
     QTabWidget *tabs() const { return m_tabs; }
 
+    // The model section comes from the base checkpoint (a fine-tuning stage): its fields show the
+    // checkpoint's values, read-only, and the Model tab says so.
+    void setModelFromCheckpoint(bool fromCheckpoint);
+    bool modelFromCheckpoint() const { return m_modelFromCheckpoint; }
+
+    // The stage and the base checkpoint sit above the tabs: they decide what the rest means.
+    static bool isTopKey(const QString &path);
+
 Q_SIGNALS:
     void edited();  // the user changed a field
 
@@ -65,6 +73,7 @@ private:
     QHash<QString, int> m_index;
     std::vector<std::string> m_tabSections;
     bool m_setting = false;  // the form itself is filling editors: not a user edit
+    bool m_modelFromCheckpoint = false;
 };
 
 }  // namespace danka::ui

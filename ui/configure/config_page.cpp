@@ -355,9 +355,25 @@ QString ConfigPage::statusText() const
 // The form changed: it is the source; the JSON view is rewritten from it.
 void ConfigPage::formEdited()
 {
-    const nlohmann::ordered_json values = m_form->values();
+    nlohmann::ordered_json values = m_form->values();
+    followBaseCheckpoint(values);
     analyse(values);
     writeJsonText(qs(values.dump(2, ' ', false, json::error_handler_t::replace)) + QLatin1Char('\n'));
+}
+
+void ConfigPage::followBaseCheckpoint(nlohmann::ordered_json &values)
+{
+    // A run from a base checkpoint trains that checkpoint's model (the context raised to data.seq_len for
+    // long-context continuation): the model section shows it, read-only, so that the estimate is of it.
+    bool fromCheckpoint = false;
+    const model::ModelConfig m = core::trainedModelOf(core::fromJson(values).config, &fromCheckpoint);
+    if (fromCheckpoint) {
+        core::RunConfig wrapper;
+        wrapper.model = m;
+        values["model"] = core::toJson(wrapper)["model"];
+        m_form->setValues(values, values);
+    }
+    m_form->setModelFromCheckpoint(fromCheckpoint);
 }
 
 void ConfigPage::jsonEdited()

@@ -76,6 +76,7 @@ protected:
 
 private:
     void formEdited();
+    void followBaseCheckpoint(nlohmann::ordered_json &values);
     void jsonEdited();
     void readJsonText();
     void analyse(const nlohmann::json &json);
