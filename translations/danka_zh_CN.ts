@@ -246,6 +246,42 @@
         <source>%1 earlier messages were left out to fit the model's context.</source>
         <translation>为适应模型的上下文长度，省略了之前的 %1 条消息。</translation>
     </message>
+    <message>
+        <source>A LoRA adapter put on the checkpoint above without merging it</source>
+        <translation>叠加在上方检查点上的 LoRA 适配器（不合并）</translation>
+    </message>
+    <message>
+        <source>Open LoRA Adapter Folder</source>
+        <translation>打开 LoRA 适配器文件夹</translation>
+    </message>
+    <message>
+        <source>Adapter:</source>
+        <translation>适配器：</translation>
+    </message>
+    <message>
+        <source>Cannot load the adapter %1:
+%2</source>
+        <translation>无法加载适配器 %1：
+%2</translation>
+    </message>
+    <message>
+        <source>Loading %1 with the adapter %2...</source>
+        <translation>正在加载 %1 及适配器 %2...</translation>
+    </message>
+    <message>
+        <source>LoRA adapter (not merged): %1</source>
+        <translation>LoRA 适配器（未合并）：%1</translation>
+    </message>
+    <message>
+        <source>Cannot load the checkpoint %1 with the adapter %2:
+%3</source>
+        <translation>无法加载检查点 %1 及适配器 %2：
+%3</translation>
+    </message>
+    <message>
+        <source>No adapter</source>
+        <translation>不用适配器</translation>
+    </message>
 </context>
 <context>
     <name>danka::ui::ComparePage</name>
@@ -430,6 +466,18 @@ Use File &gt; Open Workspace to choose one.</source>
     <message>
         <source>Choose the folder for %1</source>
         <translation>为 %1 选择文件夹</translation>
+    </message>
+    <message>
+        <source>Not available in this version of Danka</source>
+        <translation>此版本的 Danka 尚不支持</translation>
+    </message>
+    <message>
+        <source>Model (from the base checkpoint)</source>
+        <translation>模型（来自基础检查点）</translation>
+    </message>
+    <message>
+        <source>A fine-tuning stage trains the base checkpoint's model: its settings are shown, not edited. The context grows to data.seq_len when that is longer.</source>
+        <translation>微调阶段训练的是基础检查点的模型：这里只显示其设置，不可编辑。若 data.seq_len 更长，上下文会扩展到该长度。</translation>
     </message>
 </context>
 <context>
@@ -1288,6 +1336,14 @@ Checkpoint: %2</source>
     <message>
         <source>&lt;h3&gt;Danka %1&lt;/h3&gt;&lt;p&gt;Train and align a language model on one card.&lt;/p&gt;&lt;table cellspacing=3&gt;&lt;tr&gt;&lt;td&gt;Qt&lt;/td&gt;&lt;td&gt;%2&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;LibTorch&lt;/td&gt;&lt;td&gt;%3&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CUDA&lt;/td&gt;&lt;td&gt;%4&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;Danka CUDA kernels&lt;/td&gt;&lt;td&gt;%5&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SentencePiece&lt;/td&gt;&lt;td&gt;%6&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SQLite&lt;/td&gt;&lt;td&gt;%7&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;Threads&lt;/td&gt;&lt;td&gt;%8 of %9&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
         <translation>&lt;h3&gt;单卡 Danka %1&lt;/h3&gt;&lt;p&gt;一张显卡，训练并对齐一个语言模型。&lt;/p&gt;&lt;table cellspacing=3&gt;&lt;tr&gt;&lt;td&gt;Qt&lt;/td&gt;&lt;td&gt;%2&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;LibTorch&lt;/td&gt;&lt;td&gt;%3&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CUDA&lt;/td&gt;&lt;td&gt;%4&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;单卡 CUDA 算子&lt;/td&gt;&lt;td&gt;%5&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SentencePiece&lt;/td&gt;&lt;td&gt;%6&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;SQLite&lt;/td&gt;&lt;td&gt;%7&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;线程&lt;/td&gt;&lt;td&gt;%8 / %9&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
+    </message>
+    <message>
+        <source>Demo conversations</source>
+        <translation>演示对话数据</translation>
+    </message>
+    <message>
+        <source>The demo is done: chat with its SFT model on the Chat page.</source>
+        <translation>演示完成：可在“对话”页与其 SFT 模型对话。</translation>
     </message>
 </context>
 <context>

@@ -14,6 +14,7 @@
 #include "core/store/conversations.h"
 #include "core/store/experiment_store.h"
 #include "core/system_info.h"
+#include "core/train/training_run.h"
 #include "ui/chat/chat_page.h"
 #include "ui/chat/conversation_list_model.h"
 #include "ui/chat/message_view.h"
@@ -378,6 +379,71 @@ private Q_SLOTS:
         }
         QCOMPARE(page->messages().size(), size_t(8));
         QVERIFY2(page->statsText().contains(QStringLiteral("left out")), qPrintable(page->statsText()));
+    }
+
+    void anAdapterGoesOnTheBaseWithoutMerging()
+    {
+        // A LoRA run of a few steps on the demo's held-out conversations writes an adapter checkpoint.
+        core::data::PrepareOptions o;
+        o.inputs = {test::demoFile("sft_val.jsonl")};
+        o.tokenizerDir = test::demoTokenizerDir();
+        o.outDir = m_dir.filePath(QStringLiteral("sft")).toStdString();
+        o.valFraction = 0;
+        std::string error;
+        QCOMPARE(test::runJob([&](core::JobContext &job) { core::data::prepareDataset(o, job); }, &error),
+                 core::JobState::Completed);
+        core::RunConfig c = test::tinyRunConfig();
+        c.name = "lora";
+        c.stage.kind = core::StageKind::Lora;
+        c.stage.baseCheckpoint = m_tiny.toStdString();
+        c.data.dataset = o.outDir;
+        c.data.seqLen = 64;
+        c.optim.learningRate = 5e-2;
+        c.schedule.maxSteps = 3;
+        c.schedule.warmupSteps = 1;
+        c.runtime.evalEvery = 0;
+        core::train::TrainRequest request;
+        request.config = c;
+        const core::train::PreparedTraining p = core::train::prepareTraining(*m_ws, request);
+        QCOMPARE(test::runJob([&](core::JobContext &job) { core::train::runTraining(*m_ws, p, job, {{}, 1e11}); }, &error),
+                 core::JobState::Completed);
+        QString adapter;
+        {
+            core::ExperimentStore store(m_ws->databasePath());
+            adapter = QDir::cleanPath(QString::fromStdString(store.checkpoints(p.runId).back().path));
+        }
+
+        auto page = makePage();
+        page->openCheckpoint(m_tiny);
+        QVERIFY2(waitForState(*page, State::Ready), qPrintable(page->errorText()));
+        QComboBox *box = page->adapterBox();
+        const int index = box->findData(adapter);
+        QVERIFY(index > 0);
+        QCOMPARE(box->itemText(index), QStringLiteral("lora · step 3"));
+        Q_EMIT box->activated(index);  // the user picks the adapter
+        QVERIFY2(waitForState(*page, State::Ready), qPrintable(page->errorText()));
+        QCOMPARE(page->loadedCheckpoint(), QDir::cleanPath(m_tiny));
+        QCOMPARE(page->loadedAdapter(), adapter);
+
+        // The oracle: the same base and adapter loaded by core, greedy.
+        page->setSamplingSettings(greedyRequest(12));
+        QVERIFY(page->sendMessage(QStringLiteral("你是谁？")));
+        QVERIFY(waitForState(*page, State::Ready));
+        core::GenerateRequest r = greedyRequest(12);
+        r.prompt = "你是谁？";
+        r.chat = true;
+        const core::GenerateResult expected =
+            core::InferenceModel::load(m_tiny.toStdString(), "cpu", adapter.toStdString())->generate(r);
+        QCOMPARE(page->messages().back().content, expected.text);
+
+        // Opening the adapter folder itself gives the same pair; "No adapter" takes it off again.
+        Q_EMIT box->activated(0);
+        QVERIFY2(waitForState(*page, State::Ready), qPrintable(page->errorText()));
+        QVERIFY(page->loadedAdapter().isEmpty());
+        page->openCheckpoint(adapter);
+        QVERIFY2(waitForState(*page, State::Ready), qPrintable(page->errorText()));
+        QCOMPARE(page->loadedCheckpoint(), QDir::cleanPath(m_tiny));
+        QCOMPARE(page->loadedAdapter(), adapter);
     }
 
     void badCheckpointShowsAnErrorNamingIt()

@@ -28,6 +28,7 @@
 #include <functional>
 #include <mutex>
 
+#include "core/adapters.h"
 #include "core/error.h"
 #include "core/store/experiment_store.h"
 #include "core/system_info.h"
@@ -132,6 +133,7 @@ ChatPage::ChatPage(QWidget *parent)
       m_runner(new JobRunner(this)),
       m_streamTimer(new QTimer(this)),
       m_checkpointBox(new CheckpointBox(this)),
+      m_adapterBox(new CheckpointBox(this)),
       m_modelLabel(new QLabel(this)),
       m_errorLabel(new QLabel(this)),
       m_systemPrompt(new QPlainTextEdit(this)),
@@ -266,8 +268,28 @@ QWidget *ChatPage::createSettingsPane()
     });
     m_modelLabel->setWordWrap(true);
     m_modelLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto *adapters = static_cast<CheckpointBox *>(m_adapterBox);
+    adapters->beforePopup = [this] { refreshAdapters(); };
+    adapters->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    adapters->setMinimumContentsLength(16);
+    adapters->setToolTip(tr("A LoRA adapter put on the checkpoint above without merging it"));
+    connect(adapters, qOverload<int>(&QComboBox::activated), this, [this](int index) {
+        if (m_adapterBox->itemData(index, kBrowseRole).toBool()) {
+            const QString dir = QFileDialog::getExistingDirectory(
+                this, tr("Open LoRA Adapter Folder"),
+                m_workspace ? QString::fromStdString(m_workspace->runsDir()) : QDir::homePath());
+            if (!dir.isEmpty()) openAdapter(QDir::cleanPath(dir));
+            else refreshAdapters();
+            return;
+        }
+        openAdapter(m_adapterBox->itemData(index, kPathRole).toString());
+    });
     auto *modelLayout = new QVBoxLayout;
     modelLayout->addWidget(m_checkpointBox);
+    auto *adapterRow = new QHBoxLayout;
+    adapterRow->addWidget(new QLabel(tr("Adapter:"), this));
+    adapterRow->addWidget(m_adapterBox, 1);
+    modelLayout->addLayout(adapterRow);
     modelLayout->addWidget(m_modelLabel);
 
     m_systemPrompt->setPlaceholderText(tr("Optional: instructions the model sees before the conversation"));
@@ -396,6 +418,48 @@ void ChatPage::refreshCheckpoints()
     m_checkpointBox->addItem(tr("Browse..."));
     m_checkpointBox->setItemData(m_checkpointBox->count() - 1, true, kBrowseRole);
     selectCheckpointInBox(current);
+    refreshAdapters();
+}
+
+void ChatPage::refreshAdapters()
+{
+    // The LoRA adapters of the workspace's runs, newest first, and the one on the model when it came from
+    // elsewhere.
+    QStringList paths, labels;
+    if (m_store) {
+        try {
+            for (const core::RunRecord &run : m_store->runs())
+                for (const core::CheckpointRecord &c : m_store->checkpoints(run.id))
+                    if (core::isAdapterCheckpoint(c.path)) {
+                        paths << absoluteCheckpointPath(c.path);
+                        labels << tr("%1 · step %2").arg(QString::fromStdString(run.name)).arg(c.step);
+                    }
+        } catch (const core::Error &e) {
+            showError(QString::fromStdString(e.what()));
+        }
+    }
+    const QString current = !m_loadingDir.isEmpty() ? m_loadingAdapter : m_adapterDir;
+    if (!current.isEmpty() && !paths.contains(current)) {
+        paths.prepend(current);
+        labels.prepend(QFileInfo(current).fileName());
+    }
+    const QSignalBlocker blocker(m_adapterBox);
+    m_adapterBox->clear();
+    m_adapterBox->addItem(tr("No adapter"), QString());
+    for (int i = 0; i < paths.size(); ++i) {
+        m_adapterBox->addItem(labels[i], paths[i]);
+        m_adapterBox->setItemData(m_adapterBox->count() - 1, paths[i], Qt::ToolTipRole);
+    }
+    m_adapterBox->insertSeparator(m_adapterBox->count());
+    m_adapterBox->addItem(tr("Browse..."));
+    m_adapterBox->setItemData(m_adapterBox->count() - 1, true, kBrowseRole);
+    m_adapterBox->setCurrentIndex(std::max(0, current.isEmpty() ? 0 : m_adapterBox->findData(current, kPathRole)));
+    m_adapterBox->setEnabled(!m_modelDir.isEmpty() || !m_loadingDir.isEmpty());
+}
+
+QString ChatPage::modelKey() const
+{
+    return m_adapterDir.isEmpty() ? m_modelDir : m_adapterDir;
 }
 
 void ChatPage::selectCheckpointInBox(const QString &dir)
@@ -512,21 +576,47 @@ bool ChatPage::eventFilter(QObject *watched, QEvent *event)
 void ChatPage::openCheckpoint(const QString &dir)
 {
     if (dir.trimmed().isEmpty()) return;
-    const QString path = QDir::cleanPath(QDir(dir).absolutePath());
-    if (!m_extraCheckpoints.contains(path)) m_extraCheckpoints.prepend(path);
+    QString path = QDir::cleanPath(QDir(dir).absolutePath());
     if (m_state == State::Generating || m_state == State::Loading) {
         m_pendingCheckpoint = path;  // taken up when the current job ends
         if (m_state == State::Generating) stop();
         return;
     }
-    if (path == m_modelDir && m_model) {
+    QString adapter;
+    if (core::isAdapterCheckpoint(path.toStdString())) {
+        // An adapter: its base in the checkpoint box, the adapter on it.
+        adapter = path;
+        try {
+            path = QDir::cleanPath(QString::fromStdString(core::adapterBaseCheckpoint(adapter.toStdString())));
+        } catch (const core::Error &e) {
+            showError(tr("Cannot load the adapter %1:\n%2").arg(adapter, QString::fromStdString(e.what())));
+            return;
+        }
+    }
+    if (!m_extraCheckpoints.contains(path)) m_extraCheckpoints.prepend(path);
+    if (path == m_modelDir && adapter == m_adapterDir && m_model) {
         selectCheckpointInBox(path);
         return;
     }
-    startLoad(path);
+    startLoad(path, adapter);
 }
 
-void ChatPage::startLoad(const QString &dir)
+void ChatPage::openAdapter(const QString &adapter)
+{
+    if (m_state == State::Loading || m_modelDir.isEmpty()) {
+        refreshAdapters();
+        return;
+    }
+    if (adapter == m_adapterDir && m_model) return;
+    if (m_state == State::Generating) {
+        m_pendingCheckpoint = adapter.isEmpty() ? m_modelDir : adapter;  // taken up when the reply stops
+        stop();
+        return;
+    }
+    startLoad(m_modelDir, adapter);
+}
+
+void ChatPage::startLoad(QString dir, QString adapter)
 {
     clearError();
     m_pendingCheckpoint.clear();
@@ -535,18 +625,20 @@ void ChatPage::startLoad(const QString &dir)
     auto previous = std::make_shared<std::shared_ptr<core::InferenceModel>>(std::move(m_model));
     m_model.reset();
     m_modelDir.clear();
+    m_adapterDir.clear();
     m_loadingDir = dir;
+    m_loadingAdapter = adapter;
     m_loaded = std::make_shared<LoadResult>();
     const std::shared_ptr<LoadResult> loaded = m_loaded;
-    const std::string path = dir.toStdString();
+    const std::string path = dir.toStdString(), adapterPath = adapter.toStdString();
     const std::string device = m_device.toStdString();
     const bool started =
         m_runner->start(tr("Loading %1").arg(QFileInfo(dir).fileName()),
-                        [previous, loaded, path, device](core::JobContext &) {
+                        [previous, loaded, path, adapterPath, device](core::JobContext &) {
                             previous->reset();
                             std::string d = device;
                             if (d == "auto") d = core::systemInfo().runtime.cudaAvailable ? "cuda" : "cpu";
-                            loaded->model = core::InferenceModel::load(path, d);
+                            loaded->model = core::InferenceModel::load(path, d, adapterPath);
                             loaded->device = d;
                         });
     if (!started) {  // cannot happen while the states are kept right; say so rather than hang in Loading
@@ -554,7 +646,8 @@ void ChatPage::startLoad(const QString &dir)
         return;
     }
     m_jobKind = JobKind::Load;
-    m_modelLabel->setText(tr("Loading %1...").arg(dir));
+    m_modelLabel->setText(adapter.isEmpty() ? tr("Loading %1...").arg(dir)
+                                            : tr("Loading %1 with the adapter %2...").arg(dir, adapter));
     setState(State::Loading);
     refreshCheckpoints();
 }
@@ -574,26 +667,30 @@ void ChatPage::onJobFinished(int jobState, const QString &error)
 
 void ChatPage::finishLoad(int jobState, const QString &error)
 {
-    const QString dir = m_loadingDir;
+    const QString dir = m_loadingDir, adapter = m_loadingAdapter;
     m_loadingDir.clear();
+    m_loadingAdapter.clear();
     const std::shared_ptr<LoadResult> loaded = std::move(m_loaded);
     if (static_cast<core::JobState>(jobState) == core::JobState::Completed && loaded && loaded->model) {
         m_model = std::move(loaded->model);
         m_modelDir = dir;
+        m_adapterDir = adapter;
         const model::ModelConfig &c = m_model->config();
         m_modelLabel->setText(
             tr("%1\n%2 parameters · %3 layers · context %4 tokens · %5")
                 .arg(dir, QString::fromStdString(core::formatCount(static_cast<double>(c.parameterCount()))))
                 .arg(c.nLayers)
                 .arg(c.maxSeqLen)
-                .arg(QString::fromStdString(loaded->device)));
+                .arg(QString::fromStdString(loaded->device)) +
+            (adapter.isEmpty() ? QString() : QLatin1Char('\n') + tr("LoRA adapter (not merged): %1").arg(adapter)));
         setState(State::Ready);
         m_input->setFocus();
     } else {
         const QString reason = error.isEmpty() ? tr("the load was cancelled") : error;
         m_modelLabel->setText(tr("No model loaded."));
         setState(State::NoModel);
-        showError(tr("Cannot load the checkpoint %1:\n%2").arg(dir, reason));
+        showError(adapter.isEmpty() ? tr("Cannot load the checkpoint %1:\n%2").arg(dir, reason)
+                                    : tr("Cannot load the checkpoint %1 with the adapter %2:\n%3").arg(dir, adapter, reason));
     }
     refreshCheckpoints();
 }
@@ -661,7 +758,7 @@ bool ChatPage::openConversation(qint64 conversationId)
     refreshConversations();
     if (!c->checkpointPath.empty()) {
         const QString dir = absoluteCheckpointPath(c->checkpointPath);
-        if (dir != m_modelDir && dir != m_loadingDir) openCheckpoint(dir);
+        if (dir != modelKey() && dir != m_loadingDir && dir != m_loadingAdapter) openCheckpoint(dir);
     }
     return true;
 }
@@ -705,7 +802,7 @@ void ChatPage::deleteSelectedConversation()
 void ChatPage::saveConversationSettings()
 {
     if (!m_conversations || !m_conversationId) return;
-    m_conversations->updateSettings(*m_conversationId, m_modelDir.toStdString(), systemPrompt().toStdString(),
+    m_conversations->updateSettings(*m_conversationId, modelKey().toStdString(), systemPrompt().toStdString(),
                                     core::samplingSettingsJson(samplingSettings()));
 }
 
@@ -745,7 +842,7 @@ bool ChatPage::sendMessage(const QString &text)
         try {
             if (!m_conversationId)
                 m_conversationId = m_conversations->create(
-                    core::conversationTitle(request.prompt), m_modelDir.toStdString(),
+                    core::conversationTitle(request.prompt), modelKey().toStdString(),
                     systemPrompt().toStdString(), core::samplingSettingsJson(samplingSettings()));
             else
                 saveConversationSettings();

@@ -52,6 +52,7 @@ public:
 
     State state() const { return m_state; }
     QString loadedCheckpoint() const { return m_modelDir; }          // empty while none is loaded
+    QString loadedAdapter() const { return m_adapterDir; }           // the LoRA adapter on it; "" = none
     QString errorText() const { return m_error; }                    // the last error shown, "" when none
     QString lastFinishReason() const { return m_lastFinishReason; }  // "eos", "stop", "length", "cancelled"
     QString statsText() const;                                       // tokens and tokens/s of the last reply
@@ -68,11 +69,15 @@ public:
     MessageView *messageView() const { return m_view; }
     ConversationListModel *conversationModel() const { return m_conversationModel; }
     QComboBox *checkpointBox() const { return m_checkpointBox; }
+    QComboBox *adapterBox() const { return m_adapterBox; }
 
 public Q_SLOTS:
     // Loads the checkpoint folder `dir` (the Runs page's "Chat with this"); a reply in progress is stopped
-    // first. Errors (a folder that is not a checkpoint...) are shown in the page.
+    // first. A LoRA adapter folder loads its base with the adapter on it. Errors (a folder that is not a
+    // checkpoint...) are shown in the page.
     void openCheckpoint(const QString &dir);
+    // Puts the LoRA adapter folder `adapter` (unmerged) on the loaded base checkpoint, or takes it off ("").
+    void openAdapter(const QString &adapter);
     // Sends `text` as the user's next message (Ready state only). Returns false when it was not sent.
     bool sendMessage(const QString &text);
     void stop();
@@ -101,7 +106,9 @@ private:
     void setState(State state);
     void showError(const QString &message);
     void clearError();
-    void startLoad(const QString &dir);
+    void startLoad(QString dir, QString adapter);  // copies: callers pass members it clears
+    void refreshAdapters();
+    QString modelKey() const;  // what a conversation records: the adapter folder when one is on, else the base
     void onJobFinished(int jobState, const QString &error);
     void finishLoad(int jobState, const QString &error);
     void finishReply(int jobState, const QString &error);
@@ -128,6 +135,7 @@ private:
     std::shared_ptr<core::InferenceModel> m_model;
     QString m_modelDir;
     QString m_loadingDir;
+    QString m_adapterDir, m_loadingAdapter;
     QString m_pendingCheckpoint;     // asked for while busy: loaded when the current job ends
     QStringList m_extraCheckpoints;  // folders opened that are not checkpoints of the store's runs
     std::shared_ptr<LoadResult> m_loaded;
@@ -139,6 +147,7 @@ private:
     QString m_lastFinishReason;
 
     QComboBox *m_checkpointBox;
+    QComboBox *m_adapterBox;
     QLabel *m_modelLabel;
     QLabel *m_errorLabel;
     QPlainTextEdit *m_systemPrompt;
