@@ -8,13 +8,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build}
 ws=$(mktemp -d)/ws
 cli="$build/app/danka-cli"
-"$cli" --workspace "$ws" demo --steps 240
+"$cli" --workspace "$ws" demo
 cat > "$ws/../lr.json" <<JSON
 {"preset": "demo", "name": "demo-lr-3e-3",
  "optim": {"learning_rate": 0.003},
- "schedule": {"max_steps": 240, "warmup_steps": 24},
- "data": {"dataset": "$ws/datasets/demo-pretrain", "val_dataset": "$ws/datasets/demo-pretrain-val"},
- "runtime": {"eval_every": 60, "checkpoint_every": 120, "sample_every": 120}}
+ "data": {"dataset": "$ws/datasets/demo-pretrain", "val_dataset": "$ws/datasets/demo-pretrain-val"}}
 JSON
 "$cli" --workspace "$ws" train --config "$ws/../lr.json"
 

@@ -8,10 +8,12 @@
 #include <QTableView>
 #include <functional>
 
+#include "core/demo.h"
 #include "core/resources.h"
 #include "core/store/experiment_store.h"
 #include "ui/chat/chat_page.h"
 #include "ui/compare/compare_page.h"
+#include "ui/configure/config_form.h"
 #include "ui/configure/config_page.h"
 #include "ui/data/data_page.h"
 #include "ui/main_window.h"
@@ -85,6 +87,26 @@ QStringList takeScreenshots(MainWindow &window, const QString &dir, const QStrin
     window.showPage(MainWindow::ConfigurePageIndex);
     window.configPage()->loadPreset(QStringLiteral("minimind-26m"));
     shoot(QStringLiteral("configure"));
+    // Then LoRA on the demo conversations from the demo's pretrained model: the stage tab.
+    std::string pretrained, fineTuned;
+    for (const auto &r : runs)  // newest first: the oldest of each stage wins
+        for (const auto &c : store.checkpoints(r.id)) (r.stage == "sft" ? fineTuned : pretrained) = c.path;
+    if (!pretrained.empty()) {
+        core::DemoDatasets sft;
+        sft.train.dir = window.workspace()->datasetsDir() + "/demo-sft";
+        sft.val.dir = window.workspace()->datasetsDir() + "/demo-sft-val";
+        core::RunConfig lora = core::demoSftConfig(pretrained, sft);
+        lora.name = "demo-lora";
+        lora.stage.kind = core::StageKind::Lora;
+        lora.stage.lora.targetModules = "q_proj,k_proj,v_proj,o_proj";
+        window.configPage()->setConfig(lora);
+        if (QTabWidget *tabs = window.configPage()->findChild<ConfigForm *>()->tabs()) {
+            for (int i = 0; i < tabs->count(); ++i)
+                if (tabs->tabText(i) == ConfigForm::tr("Stage")) tabs->setCurrentIndex(i);
+            shoot(QStringLiteral("configure-lora"));
+            tabs->setCurrentIndex(0);
+        }
+    }
 
     // Runs: the first demo run's charts and samples.
     window.showPage(MainWindow::RunsPageIndex);
@@ -109,23 +131,21 @@ QStringList takeScreenshots(MainWindow &window, const QString &dir, const QStrin
     window.comparePage()->setSmoothing(0.6);
     shoot(QStringLiteral("compare"));
 
-    // Chat: the newest checkpoint of the first run, one streamed reply.
+    // Chat: the demo's SFT model (else the pretrained one), two questions of the demo conversations.
     window.showPage(MainWindow::ChatPageIndex);
     ChatPage *chat = window.chatPage();
-    std::string checkpoint;
-    for (const auto &r : runs)
-        for (const auto &c : store.checkpoints(r.id)) checkpoint = c.path;
+    const std::string checkpoint = !fineTuned.empty() ? fineTuned : pretrained;
     if (!checkpoint.empty()) {
         chat->openCheckpoint(QString::fromStdString(checkpoint));
         settle([chat] { return chat->state() == ChatPage::State::Ready; }, 60000);
         core::GenerateRequest settings = chat->samplingSettings();
         settings.maxNewTokens = 60;
-        settings.temperature = 0.7;
-        settings.seed = 7;
+        settings.greedy = true;
         chat->setSamplingSettings(settings);
-        chat->setSystemPrompt(QStringLiteral("You are a helpful assistant."));
-        chat->sendMessage(QStringLiteral("春眠不觉晓，"));
-        settle([chat] { return chat->state() == ChatPage::State::Ready; }, 120000);
+        for (const std::string &question : core::demoChatQuestions()) {
+            chat->sendMessage(QString::fromStdString(question));
+            settle([chat] { return chat->state() == ChatPage::State::Ready; }, 120000);
+        }
         shoot(QStringLiteral("chat"));
     } else {
         problems << QStringLiteral("no checkpoint to chat with");

@@ -7,11 +7,11 @@
 #include <fstream>
 
 #include "core/config/config_io.h"
+#include "core/config/memory_plan.h"
 #include "core/data/dataset.h"
 #include "core/error.h"
 #include "core/model_io.h"
 #include "core/store/experiment_store.h"
-#include "core/config/memory_plan.h"
 #include "core/text_util.h"
 #include "core/train/distill_stage.h"
 #include "core/train/lora_stage.h"
@@ -244,7 +244,7 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
                           " and are cut there (their last reply loses its end marker); raise data.seq_len "
                           "or set data.overlong to \"drop\"");
         if (sft->droppedRecords() > 0)
-            job.event(EventLevel::Warning, std::to_string(sft->droppedRecords()) + " training conversations are longer than " +
+            job.event(EventLevel::Info, std::to_string(sft->droppedRecords()) + " training conversations are longer than " +
                                                limit + " and are left out (data.overlong \"drop\"); " +
                                                std::to_string(sft->trainRecords()) + " remain");
         stage = std::move(sft);

@@ -7,6 +7,7 @@
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
+#include <QStandardItemModel>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -438,6 +439,49 @@ private Q_SLOTS:
 
         page.setWorkspace(std::nullopt);
         QVERIFY(!page.startButton()->isEnabled());
+    }
+
+    void aFineTuningStageTrainsTheBaseCheckpointsModel()
+    {
+        // The oracle: the checkpoint's own config (a tiny model unlike the demo preset) and the estimator.
+        const core::Workspace ws = core::Workspace::open(m_dir.filePath(QStringLiteral("ws-lora")).toStdString());
+        const std::string base = test::makeTinyCheckpoint(ws, m_dir.filePath(QStringLiteral("tiny")).toStdString());
+        {
+            core::ExperimentStore store(ws.databasePath());
+            store.addCheckpoint(store.createRun("tiny", "pretrain"), 30, base);
+        }
+        ui::ConfigPage page;
+        page.setWorkspace(ws);
+        page.setConfig(preset("demo"));
+        auto *stage = qobject_cast<QComboBox *>(page.fieldEditor(QStringLiteral("stage.kind")));
+        QVERIFY(stage);
+        // Only the stages this build trains are offered.
+        const auto *items = qobject_cast<QStandardItemModel *>(stage->model());
+        QVERIFY(items->item(stage->findText(QStringLiteral("lora")))->isEnabled());
+        QVERIFY(!items->item(stage->findText(QStringLiteral("dpo")))->isEnabled());
+        stage->setCurrentIndex(stage->findText(QStringLiteral("lora")));
+        auto *checkpoints = qobject_cast<QComboBox *>(page.fieldEditor(QStringLiteral("stage.base_checkpoint")));
+        QVERIFY(checkpoints->findText(QString::fromStdString(base)) >= 0);  // offered from the workspace's runs
+        checkpoints->setCurrentIndex(checkpoints->findText(QString::fromStdString(base)));
+
+        const core::RunConfig shown = page.config();
+        const model::ModelConfig expected = test::tinyRunConfig().model;
+        QCOMPARE(shown.stage.baseCheckpoint, base);
+        QCOMPARE(shown.model.hiddenSize, expected.hiddenSize);
+        QCOMPARE(shown.model.nLayers, expected.nLayers);
+        QCOMPARE(shown.model.maxSeqLen, std::max(expected.maxSeqLen, shown.data.seqLen));  // raised to seq_len
+        QVERIFY(!page.fieldEditor(QStringLiteral("model.hidden_size"))->isEnabled());
+        QVERIFY(page.fieldEditor(QStringLiteral("stage.lora.rank"))->isEnabled());
+        QVERIFY(!page.fieldEditor(QStringLiteral("stage.distill.marker_weight"))->isEnabled());
+        QVERIFY(!page.fieldEditor(QStringLiteral("stage.fim_rate"))->isEnabled());
+        QCOMPARE(page.parameterText(),
+                 QString::fromStdString(core::formatCount(double(expected.parameterCount()))) + QStringLiteral(" parameters"));
+
+        // Back to pretraining from scratch: the model section is editable again.
+        type(lineEdit(page, "stage.base_checkpoint"), QString());
+        stage->setCurrentIndex(stage->findText(QStringLiteral("pretrain")));
+        QVERIFY(page.fieldEditor(QStringLiteral("model.hidden_size"))->isEnabled());
+        QVERIFY(!page.fieldEditor(QStringLiteral("stage.lora.rank"))->isEnabled());
     }
 
 private:

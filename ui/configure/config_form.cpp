@@ -396,7 +396,7 @@ std::vector<core::ConfigProblem> ConfigForm::setProblems(const std::vector<core:
     }
     for (int i = 0; i < m_tabs->count(); ++i) {
         const int n = problemsPerTab[static_cast<size_t>(i)];
-        const QString title = sectionTitle(m_tabSections[static_cast<size_t>(i)]);
+        const QString title = tabTitle(i);
         m_tabs->setTabText(i, n ? tr("%1 (%2)").arg(title).arg(n) : title);
         m_tabs->tabBar()->setTabTextColor(i, n ? kProblemColor : QColor());
     }
@@ -433,12 +433,18 @@ void ConfigForm::userEdited()
     Q_EMIT edited();
 }
 
+QString ConfigForm::tabTitle(int tab) const
+{
+    const std::string &section = m_tabSections[static_cast<size_t>(tab)];
+    return section == "model" && m_modelFromCheckpoint ? tr("Model (from the base checkpoint)") : sectionTitle(section);
+}
+
 void ConfigForm::setModelFromCheckpoint(bool fromCheckpoint)
 {
     m_modelFromCheckpoint = fromCheckpoint;
     for (size_t i = 0; i < m_tabSections.size(); ++i)
         if (m_tabSections[i] == "model") {
-            m_tabs->setTabText(int(i), fromCheckpoint ? tr("Model (from the base checkpoint)") : sectionTitle("model"));
+            m_tabs->setTabText(int(i), tabTitle(int(i)));  // setProblems adds the problem count again
             m_tabs->setTabToolTip(int(i), fromCheckpoint ? tr("A fine-tuning stage trains the base checkpoint's "
                                                               "model: its settings are shown, not edited. The "
                                                               "context grows to data.seq_len when that is longer.")

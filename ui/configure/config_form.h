@@ -60,6 +60,7 @@ private:
     Field *field(const QString &path);
     const Field *field(const QString &path) const;
     int tabForSection(const std::string &section);
+    QString tabTitle(int tab) const;  // the section's title; the Model tab says when it is the checkpoint's
     void addField(const core::FieldDescriptor &descriptor);
     nlohmann::json valueOf(const Field &f) const;
     bool show(Field &f, const nlohmann::json &value);

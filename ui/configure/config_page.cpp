@@ -306,6 +306,7 @@ void ConfigPage::setConfig(const core::RunConfig &config)
 {
     const json values = core::toJson(config);
     m_form->setValues(values, values);
+    setNotice(QString(), false);  // a preset's or file's notice no longer describes the form
     formEdited();
 }
 
