@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates docs/screenshots/: two real demo runs (the demo preset and a learning-rate variant, 240 steps
-# each, about 6 minutes on 2 cores) in a scratch workspace, then every page of the studio under Xvfb in
+# Regenerates docs/screenshots/: the whole demo (pretraining and SFT) and a learning-rate variant of its
+# pretraining (about 12 minutes on 2 cores) in a scratch workspace, then every page of the studio under Xvfb in
 # English and Chinese (light theme) and the Runs and Chat pages in the dark theme.
 # Usage: bash packaging/screenshots.sh [BUILD_DIR]   (default: build)
 set -euo pipefail

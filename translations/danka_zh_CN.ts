@@ -1397,6 +1397,10 @@ Checkpoint: %2</source>
         <source>Detail</source>
         <translation>说明</translation>
     </message>
+    <message>
+        <source>adapters</source>
+        <translation>适配器</translation>
+    </message>
 </context>
 <context>
     <name>danka::ui::MessageView</name>

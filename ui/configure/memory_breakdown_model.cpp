@@ -37,6 +37,7 @@ QString MemoryBreakdownModel::partName(const std::string &line)
 {
     // The estimator's line names are identifiers of its breakdown; the studio shows them translated.
     if (line == "weights") return tr("weights");
+    if (line == "adapters") return tr("adapters");
     if (line == "autocast weight copies") return tr("autocast weight copies");
     if (line == "gradients") return tr("gradients");
     if (line == "optimizer states") return tr("optimizer states");
@@ -50,6 +51,7 @@ QColor MemoryBreakdownModel::partColor(const std::string &line)
 {
     // Neither green nor red: those colours say whether the plan fits.
     if (line == "weights") return QColor(0x1e, 0x88, 0xe5);
+    if (line == "adapters") return QColor(0xd8, 0x1b, 0x60);
     if (line == "autocast weight copies") return QColor(0x90, 0xca, 0xf9);
     if (line == "gradients") return QColor(0x8e, 0x24, 0xaa);
     if (line == "optimizer states") return QColor(0xfb, 0x8c, 0x00);
