@@ -3,6 +3,7 @@
 
 #include <ATen/autocast_mode.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include "core/staging_dir.h"
 #include "core/store/experiment_store.h"
 #include "core/text_util.h"
+#include "core/tokenizer/chat_template.h"
 #include "core/train/adamw.h"
 #include "core/train/loss_scaler.h"
 #include "core/train/outlier.h"
@@ -337,6 +339,9 @@ struct Trainer::Impl {
         g.sampling.topP = 0.95;
         g.sampling.repetitionPenalty = 1.1;
         g.stopTokens = {o.tokenizer->eosId()};
+        // Chat replies (every stage but pretraining) end at their end marker, as in the studio's Chat.
+        const int32_t imEnd = o.tokenizer->pieceId(tokenizer::kImEnd);
+        if (c.stage.kind != StageKind::Pretrain && imEnd >= 0) g.stopTokens.push_back(imEnd);
         g.seed = static_cast<uint64_t>(c.runtime.seed) + static_cast<uint64_t>(step);
         g.padId = o.tokenizer->padId();
         std::vector<std::vector<int32_t>> ids;
@@ -346,7 +351,8 @@ struct Trainer::Impl {
         std::ofstream out(fs::path(o.runDir) / "samples.jsonl", std::ios::app);
         for (size_t i = 0; i < prompts.size(); ++i) {
             std::vector<int32_t> generated = r.tokens[i];
-            if (!generated.empty() && generated.back() == o.tokenizer->eosId()) generated.pop_back();
+            if (!generated.empty() && std::find(g.stopTokens.begin(), g.stopTokens.end(), generated.back()) != g.stopTokens.end())
+                generated.pop_back();
             const std::string text = o.tokenizer->decode(generated);
             job.event(EventLevel::Info, "sample at step " + std::to_string(step) + ": " + prompts[i].first + "|" + text);
             out << nlohmann::json({{"step", step}, {"prompt", prompts[i].first}, {"text", text}}).dump() << '\n';

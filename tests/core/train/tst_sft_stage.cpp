@@ -187,10 +187,19 @@ private Q_SLOTS:
 
         RunConfig c = tinySft(m_dataset);
         c.stage.baseCheckpoint = checkpoint;
+        c.runtime.sampleEvery = 150;  // once, at the end
         request.config = c;
         const train::PreparedTraining p = train::prepareTraining(ws, request);
         QCOMPARE(runSft(ws, p, &error), JobState::Completed);
         QVERIFY2(error.empty(), error.c_str());
+        // The samples are replies: each ends at its end marker instead of running on past it.
+        std::ifstream samples(std::filesystem::path(p.runDir) / "samples.jsonl");
+        int sampleCount = 0;
+        for (std::string line; std::getline(samples, line); ++sampleCount) {
+            const std::string text = nlohmann::json::parse(line).value("text", std::string());
+            QVERIFY2(!text.empty() && text.find("<|im_end|>") == std::string::npos, text.c_str());
+        }
+        QCOMPARE(sampleCount, 3);
         ExperimentStore store(ws.databasePath());
         const auto run = store.run(p.runId);
         QCOMPARE(run->stage, std::string("sft"));
