@@ -31,10 +31,6 @@
         <translation>%1 个词元，用时 %2 秒 · %3 词元/秒 · %4</translation>
     </message>
     <message>
-        <source>&amp;Greedy (always the most likely token)</source>
-        <translation>贪心解码（总是选概率最高的词元）(&amp;G)</translation>
-    </message>
-    <message>
         <source>&amp;New</source>
         <translation>新建(&amp;N)</translation>
     </message>
@@ -75,62 +71,6 @@
         <translation>可选：模型在对话开始前看到的指令</translation>
     </message>
     <message>
-        <source>Below 1 the likely tokens win more often; above 1 the choice gets more random.</source>
-        <translation>小于 1 时更常选高概率词元；大于 1 时选择更随机。</translation>
-    </message>
-    <message>
-        <source>off</source>
-        <translation>关闭</translation>
-    </message>
-    <message>
-        <source>Sample only among the k most likely tokens (0: all).</source>
-        <translation>只在概率最高的 k 个词元中采样（0：全部）。</translation>
-    </message>
-    <message>
-        <source>Sample among the most likely tokens whose probabilities add up to p (1: all).</source>
-        <translation>在累计概率达到 p 的最可能词元中采样（1：全部）。</translation>
-    </message>
-    <message>
-        <source>Above 1, tokens already in the conversation become less likely.</source>
-        <translation>大于 1 时，对话中已出现的词元被选中的概率降低。</translation>
-    </message>
-    <message>
-        <source>The reply ends after this many tokens (and at the model's context length).</source>
-        <translation>回复在达到此词元数（或模型的上下文长度）时结束。</translation>
-    </message>
-    <message>
-        <source>random</source>
-        <translation>随机</translation>
-    </message>
-    <message>
-        <source>The same seed, prompt and settings give the same reply; "random" draws a new one.</source>
-        <translation>相同的种子、提示词和设置得到相同的回复；“随机”每次抽取新种子。</translation>
-    </message>
-    <message>
-        <source>&amp;Temperature:</source>
-        <translation>温度(&amp;T)：</translation>
-    </message>
-    <message>
-        <source>Top-&amp;k:</source>
-        <translation>Top-&amp;k：</translation>
-    </message>
-    <message>
-        <source>Top-&amp;p:</source>
-        <translation>Top-&amp;p：</translation>
-    </message>
-    <message>
-        <source>&amp;Repetition penalty:</source>
-        <translation>重复惩罚(&amp;R)：</translation>
-    </message>
-    <message>
-        <source>&amp;Max new tokens:</source>
-        <translation>最大新词元数(&amp;M)：</translation>
-    </message>
-    <message>
-        <source>S&amp;eed:</source>
-        <translation>随机种子(&amp;E)：</translation>
-    </message>
-    <message>
         <source>Checkpoint</source>
         <translation>检查点</translation>
     </message>
@@ -141,22 +81,6 @@
     <message>
         <source>Sampling</source>
         <translation>采样</translation>
-    </message>
-    <message>
-        <source>%1 · step %2</source>
-        <translation>%1 · 第 %2 步</translation>
-    </message>
-    <message>
-        <source>Choose a checkpoint...</source>
-        <translation>选择检查点...</translation>
-    </message>
-    <message>
-        <source>Browse...</source>
-        <translation>浏览...</translation>
-    </message>
-    <message>
-        <source>Open Checkpoint Folder</source>
-        <translation>打开检查点文件夹</translation>
     </message>
     <message>
         <source>Loading %1</source>
@@ -247,18 +171,6 @@
         <translation>为适应模型的上下文长度，省略了之前的 %1 条消息。</translation>
     </message>
     <message>
-        <source>A LoRA adapter put on the checkpoint above without merging it</source>
-        <translation>叠加在上方检查点上的 LoRA 适配器（不合并）</translation>
-    </message>
-    <message>
-        <source>Open LoRA Adapter Folder</source>
-        <translation>打开 LoRA 适配器文件夹</translation>
-    </message>
-    <message>
-        <source>Adapter:</source>
-        <translation>适配器：</translation>
-    </message>
-    <message>
         <source>Cannot load the adapter %1:
 %2</source>
         <translation>无法加载适配器 %1：
@@ -277,10 +189,6 @@
 %3</source>
         <translation>无法加载检查点 %1 及适配器 %2：
 %3</translation>
-    </message>
-    <message>
-        <source>No adapter</source>
-        <translation>不用适配器</translation>
     </message>
 </context>
 <context>
@@ -1449,6 +1357,45 @@ Checkpoint: %2</source>
     </message>
 </context>
 <context>
+    <name>danka::ui::ModelPicker</name>
+    <message>
+        <source>Browse...</source>
+        <translation>浏览...</translation>
+    </message>
+    <message>
+        <source>No model loaded.</source>
+        <translation>未加载模型。</translation>
+    </message>
+    <message>
+        <source>A LoRA adapter put on the checkpoint above without merging it</source>
+        <translation>叠加在上方检查点上的 LoRA 适配器（不合并）</translation>
+    </message>
+    <message>
+        <source>Adapter:</source>
+        <translation>适配器：</translation>
+    </message>
+    <message>
+        <source>%1 · step %2</source>
+        <translation>%1 · 第 %2 步</translation>
+    </message>
+    <message>
+        <source>Choose a checkpoint...</source>
+        <translation>选择检查点...</translation>
+    </message>
+    <message>
+        <source>No adapter</source>
+        <translation>不用适配器</translation>
+    </message>
+    <message>
+        <source>Open Checkpoint Folder</source>
+        <translation>打开检查点文件夹</translation>
+    </message>
+    <message>
+        <source>Open LoRA Adapter Folder</source>
+        <translation>打开 LoRA 适配器文件夹</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::PrepareDialog</name>
     <message>
         <source>&amp;Add Files...</source>
@@ -2084,6 +2031,69 @@ Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.
     <message>
         <source>Stop the training of run %1 before deleting it.</source>
         <translation>删除运行 %1 之前请先停止它的训练。</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::SamplingForm</name>
+    <message>
+        <source>&amp;Greedy (always the most likely token)</source>
+        <translation>贪心解码（总是选概率最高的词元）(&amp;G)</translation>
+    </message>
+    <message>
+        <source>Below 1 the likely tokens win more often; above 1 the choice gets more random.</source>
+        <translation>小于 1 时更常选高概率词元；大于 1 时选择更随机。</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Sample only among the k most likely tokens (0: all).</source>
+        <translation>只在概率最高的 k 个词元中采样（0：全部）。</translation>
+    </message>
+    <message>
+        <source>Sample among the most likely tokens whose probabilities add up to p (1: all).</source>
+        <translation>在累计概率达到 p 的最可能词元中采样（1：全部）。</translation>
+    </message>
+    <message>
+        <source>Above 1, tokens already in the conversation become less likely.</source>
+        <translation>大于 1 时，对话中已出现的词元被选中的概率降低。</translation>
+    </message>
+    <message>
+        <source>The reply ends after this many tokens (and at the model's context length).</source>
+        <translation>回复在达到此词元数（或模型的上下文长度）时结束。</translation>
+    </message>
+    <message>
+        <source>random</source>
+        <translation>随机</translation>
+    </message>
+    <message>
+        <source>The same seed, prompt and settings give the same reply; "random" draws a new one.</source>
+        <translation>相同的种子、提示词和设置得到相同的回复；“随机”每次抽取新种子。</translation>
+    </message>
+    <message>
+        <source>&amp;Temperature:</source>
+        <translation>温度(&amp;T)：</translation>
+    </message>
+    <message>
+        <source>Top-&amp;k:</source>
+        <translation>Top-&amp;k：</translation>
+    </message>
+    <message>
+        <source>Top-&amp;p:</source>
+        <translation>Top-&amp;p：</translation>
+    </message>
+    <message>
+        <source>&amp;Repetition penalty:</source>
+        <translation>重复惩罚(&amp;R)：</translation>
+    </message>
+    <message>
+        <source>&amp;Max new tokens:</source>
+        <translation>最大新词元数(&amp;M)：</translation>
+    </message>
+    <message>
+        <source>S&amp;eed:</source>
+        <translation>随机种子(&amp;E)：</translation>
     </message>
 </context>
 <context>

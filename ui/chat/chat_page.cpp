@@ -1,14 +1,9 @@
 // Chat page (see chat_page.h).
 #include "ui/chat/chat_page.h"
 
-#include <QCheckBox>
-#include <QComboBox>
 #include <QDir>
-#include <QDoubleSpinBox>
-#include <QElapsedTimer>
-#include <QFileDialog>
 #include <QFileInfo>
-#include <QFormLayout>
+#include <QElapsedTimer>
 #include <QGroupBox>
 #include <QHBoxLayout>
 #include <QKeyEvent>
@@ -18,14 +13,11 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRandomGenerator>
-#include <QSpinBox>
 #include <QSplitter>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <atomic>
-#include <climits>
-#include <functional>
 #include <mutex>
 
 #include "core/adapters.h"
@@ -36,6 +28,8 @@
 #include "core/tokenizer/chat_template.h"
 #include "ui/chat/conversation_list_model.h"
 #include "ui/chat/message_view.h"
+#include "ui/chat/model_picker.h"
+#include "ui/chat/sampling_form.h"
 #include "ui/common/job_runner.h"
 
 namespace danka::ui {
@@ -55,22 +49,8 @@ struct ChatPage::LoadResult {
 
 namespace {
 
-constexpr int kPathRole = Qt::UserRole;
-constexpr int kBrowseRole = Qt::UserRole + 1;
 constexpr int kMinDrainMs = 16;   // a reply grows at most at the screen's pace...
 constexpr int kMaxDrainMs = 250;  // ...and at least four times a second however long a repaint takes
-
-// A combo box that refreshes its items just before they are shown: checkpoints appear while runs train.
-class CheckpointBox : public QComboBox {
-public:
-    using QComboBox::QComboBox;
-    std::function<void()> beforePopup;
-    void showPopup() override
-    {
-        if (beforePopup) beforePopup();
-        QComboBox::showPopup();
-    }
-};
 
 // Drops the oldest turns (a user message and the replies after it) until the prompt leaves room for a
 // reply in the model's context. Returns how many messages were left out.
@@ -132,18 +112,10 @@ ChatPage::ChatPage(QWidget *parent)
     : QWidget(parent),
       m_runner(new JobRunner(this)),
       m_streamTimer(new QTimer(this)),
-      m_checkpointBox(new CheckpointBox(this)),
-      m_adapterBox(new CheckpointBox(this)),
-      m_modelLabel(new QLabel(this)),
+      m_picker(new ModelPicker(this)),
       m_errorLabel(new QLabel(this)),
       m_systemPrompt(new QPlainTextEdit(this)),
-      m_greedy(new QCheckBox(tr("&Greedy (always the most likely token)"), this)),
-      m_temperature(new QDoubleSpinBox(this)),
-      m_topK(new QSpinBox(this)),
-      m_topP(new QDoubleSpinBox(this)),
-      m_repetitionPenalty(new QDoubleSpinBox(this)),
-      m_maxNewTokens(new QSpinBox(this)),
-      m_seed(new QSpinBox(this)),
+      m_sampling(new SamplingForm(this)),
       m_conversationModel(new ConversationListModel(this)),
       m_conversationList(new QListView(this)),
       m_newButton(new QPushButton(tr("&New"), this)),
@@ -205,7 +177,6 @@ ChatPage::ChatPage(QWidget *parent)
     core::GenerateRequest defaults;
     defaults.seed = core::kRandomSeed;  // a chat gives a different reply each time unless a seed is set
     setSamplingSettings(defaults);
-    m_modelLabel->setText(tr("No model loaded."));
     setState(State::NoModel);
     setWorkspace(std::nullopt);
 }
@@ -254,93 +225,26 @@ QWidget *ChatPage::createConversationPane()
 
 QWidget *ChatPage::createSettingsPane()
 {
-    auto *box = static_cast<CheckpointBox *>(m_checkpointBox);
-    box->beforePopup = [this] { refreshCheckpoints(); };
-    box->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    box->setMinimumContentsLength(16);
-    connect(box, qOverload<int>(&QComboBox::activated), this, [this](int index) {
-        if (m_checkpointBox->itemData(index, kBrowseRole).toBool()) {
-            chooseCheckpointFolder();
-            return;
-        }
-        const QString path = m_checkpointBox->itemData(index, kPathRole).toString();
-        if (!path.isEmpty()) openCheckpoint(path);
-    });
-    m_modelLabel->setWordWrap(true);
-    m_modelLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *adapters = static_cast<CheckpointBox *>(m_adapterBox);
-    adapters->beforePopup = [this] { refreshAdapters(); };
-    adapters->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
-    adapters->setMinimumContentsLength(16);
-    adapters->setToolTip(tr("A LoRA adapter put on the checkpoint above without merging it"));
-    connect(adapters, qOverload<int>(&QComboBox::activated), this, [this](int index) {
-        if (m_adapterBox->itemData(index, kBrowseRole).toBool()) {
-            const QString dir = QFileDialog::getExistingDirectory(
-                this, tr("Open LoRA Adapter Folder"),
-                m_workspace ? QString::fromStdString(m_workspace->runsDir()) : QDir::homePath());
-            if (!dir.isEmpty()) openAdapter(QDir::cleanPath(dir));
-            else refreshAdapters();
-            return;
-        }
-        openAdapter(m_adapterBox->itemData(index, kPathRole).toString());
-    });
+    connect(m_picker, &ModelPicker::checkpointChosen, this, &ChatPage::openCheckpoint);
+    connect(m_picker, &ModelPicker::adapterChosen, this, &ChatPage::openAdapter);
+    connect(m_picker, &ModelPicker::storeError, this, &ChatPage::showError);
     auto *modelLayout = new QVBoxLayout;
-    modelLayout->addWidget(m_checkpointBox);
-    auto *adapterRow = new QHBoxLayout;
-    adapterRow->addWidget(new QLabel(tr("Adapter:"), this));
-    adapterRow->addWidget(m_adapterBox, 1);
-    modelLayout->addLayout(adapterRow);
-    modelLayout->addWidget(m_modelLabel);
+    modelLayout->addWidget(m_picker);
 
     m_systemPrompt->setPlaceholderText(tr("Optional: instructions the model sees before the conversation"));
     m_systemPrompt->setMaximumHeight(110);
     m_systemPrompt->setTabChangesFocus(true);
     auto *systemLayout = new QVBoxLayout;
     systemLayout->addWidget(m_systemPrompt);
-
-    m_temperature->setRange(0.01, 5.0);
-    m_temperature->setSingleStep(0.05);
-    m_temperature->setDecimals(2);
-    m_temperature->setToolTip(
-        tr("Below 1 the likely tokens win more often; above 1 the choice gets more random."));
-    m_topK->setRange(0, 100000);
-    m_topK->setSpecialValueText(tr("off"));
-    m_topK->setToolTip(tr("Sample only among the k most likely tokens (0: all)."));
-    m_topP->setRange(0.01, 1.0);
-    m_topP->setSingleStep(0.05);
-    m_topP->setDecimals(2);
-    m_topP->setToolTip(tr("Sample among the most likely tokens whose probabilities add up to p (1: all)."));
-    m_repetitionPenalty->setRange(1.0, 3.0);
-    m_repetitionPenalty->setSingleStep(0.05);
-    m_repetitionPenalty->setDecimals(2);
-    m_repetitionPenalty->setToolTip(tr("Above 1, tokens already in the conversation become less likely."));
-    m_maxNewTokens->setRange(1, 1 << 20);
-    m_maxNewTokens->setToolTip(
-        tr("The reply ends after this many tokens (and at the model's context length)."));
-    m_seed->setRange(-1, INT_MAX);
-    m_seed->setSpecialValueText(tr("random"));
-    m_seed->setToolTip(
-        tr("The same seed, prompt and settings give the same reply; \"random\" draws a new one."));
-    connect(m_greedy, &QCheckBox::toggled, this, [this](bool greedy) {
-        for (QWidget *w :
-             std::initializer_list<QWidget *>{m_temperature, m_topK, m_topP, m_repetitionPenalty, m_seed})
-            w->setEnabled(!greedy);
-    });
-    auto *form = new QFormLayout;
-    form->addRow(m_greedy);
-    form->addRow(tr("&Temperature:"), m_temperature);
-    form->addRow(tr("Top-&k:"), m_topK);
-    form->addRow(tr("Top-&p:"), m_topP);
-    form->addRow(tr("&Repetition penalty:"), m_repetitionPenalty);
-    form->addRow(tr("&Max new tokens:"), m_maxNewTokens);
-    form->addRow(tr("S&eed:"), m_seed);
+    auto *samplingLayout = new QVBoxLayout;
+    samplingLayout->addWidget(m_sampling);
 
     auto *pane = new QWidget(this);
     auto *layout = new QVBoxLayout(pane);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(group(tr("Checkpoint"), modelLayout, pane));
     layout->addWidget(group(tr("System prompt"), systemLayout, pane));
-    layout->addWidget(group(tr("Sampling"), form, pane));
+    layout->addWidget(group(tr("Sampling"), samplingLayout, pane));
     layout->addStretch();
     return pane;
 }
@@ -365,96 +269,23 @@ void ChatPage::setWorkspace(const std::optional<core::Workspace> &workspace)
     }
     m_view->setMessages({});
     m_statsLabel->clear();
-    refreshCheckpoints();
+    m_picker->setSource(m_workspace, m_store.get());
     refreshConversations();
-}
-
-QString ChatPage::absoluteCheckpointPath(const std::string &path) const
-{
-    const QString p = QString::fromStdString(path);
-    if (QDir::isAbsolutePath(p) || !m_workspace) return QDir::cleanPath(p);
-    return QDir::cleanPath(QDir(QString::fromStdString(m_workspace->path())).filePath(p));
 }
 
 void ChatPage::refreshCheckpoints()
 {
-    struct Choice {
-        QString label;
-        QString path;
-        double createdAt;
-    };
-    std::vector<Choice> choices;
-    if (m_store) {
-        try {
-            for (const core::RunRecord &run : m_store->runs())
-                for (const core::CheckpointRecord &c : m_store->checkpoints(run.id))
-                    choices.push_back({tr("%1 · step %2").arg(QString::fromStdString(run.name)).arg(c.step),
-                                       absoluteCheckpointPath(c.path), c.createdAt});
-        } catch (const core::Error &e) {
-            showError(QString::fromStdString(e.what()));
-        }
-    }
-    std::stable_sort(choices.begin(), choices.end(),
-                     [](const Choice &a, const Choice &b) { return a.createdAt > b.createdAt; });
-    const QString current = !m_loadingDir.isEmpty() ? m_loadingDir : m_modelDir;
-    // Folders opened directly come first (the current one included), then the store's checkpoints.
-    QStringList extra;
-    for (const QString &dir : m_extraCheckpoints)
-        if (std::none_of(choices.begin(), choices.end(), [&](const Choice &c) { return c.path == dir; }))
-            extra.push_back(dir);
-
-    const QSignalBlocker blocker(m_checkpointBox);
-    m_checkpointBox->clear();
-    m_checkpointBox->addItem(tr("Choose a checkpoint..."));
-    for (const QString &dir : extra) {
-        m_checkpointBox->addItem(QFileInfo(dir).fileName(), dir);
-        m_checkpointBox->setItemData(m_checkpointBox->count() - 1, dir, Qt::ToolTipRole);
-    }
-    for (const Choice &c : choices) {
-        m_checkpointBox->addItem(c.label, c.path);
-        m_checkpointBox->setItemData(m_checkpointBox->count() - 1, c.path, Qt::ToolTipRole);
-    }
-    m_checkpointBox->insertSeparator(m_checkpointBox->count());
-    m_checkpointBox->addItem(tr("Browse..."));
-    m_checkpointBox->setItemData(m_checkpointBox->count() - 1, true, kBrowseRole);
-    selectCheckpointInBox(current);
-    refreshAdapters();
+    m_picker->refresh();
 }
 
-void ChatPage::refreshAdapters()
+QComboBox *ChatPage::checkpointBox() const
 {
-    // The LoRA adapters of the workspace's runs, newest first, and the one on the model when it came from
-    // elsewhere.
-    QStringList paths, labels;
-    if (m_store) {
-        try {
-            for (const core::RunRecord &run : m_store->runs())
-                for (const core::CheckpointRecord &c : m_store->checkpoints(run.id))
-                    if (core::isAdapterCheckpoint(c.path)) {
-                        paths << absoluteCheckpointPath(c.path);
-                        labels << tr("%1 · step %2").arg(QString::fromStdString(run.name)).arg(c.step);
-                    }
-        } catch (const core::Error &e) {
-            showError(QString::fromStdString(e.what()));
-        }
-    }
-    const QString current = !m_loadingDir.isEmpty() ? m_loadingAdapter : m_adapterDir;
-    if (!current.isEmpty() && !paths.contains(current)) {
-        paths.prepend(current);
-        labels.prepend(QFileInfo(current).fileName());
-    }
-    const QSignalBlocker blocker(m_adapterBox);
-    m_adapterBox->clear();
-    m_adapterBox->addItem(tr("No adapter"), QString());
-    for (int i = 0; i < paths.size(); ++i) {
-        m_adapterBox->addItem(labels[i], paths[i]);
-        m_adapterBox->setItemData(m_adapterBox->count() - 1, paths[i], Qt::ToolTipRole);
-    }
-    m_adapterBox->insertSeparator(m_adapterBox->count());
-    m_adapterBox->addItem(tr("Browse..."));
-    m_adapterBox->setItemData(m_adapterBox->count() - 1, true, kBrowseRole);
-    m_adapterBox->setCurrentIndex(std::max(0, current.isEmpty() ? 0 : m_adapterBox->findData(current, kPathRole)));
-    m_adapterBox->setEnabled(!m_modelDir.isEmpty() || !m_loadingDir.isEmpty());
+    return m_picker->checkpointBox();
+}
+
+QComboBox *ChatPage::adapterBox() const
+{
+    return m_picker->adapterBox();
 }
 
 QString ChatPage::modelKey() const
@@ -462,25 +293,10 @@ QString ChatPage::modelKey() const
     return m_adapterDir.isEmpty() ? m_modelDir : m_adapterDir;
 }
 
-void ChatPage::selectCheckpointInBox(const QString &dir)
+void ChatPage::showCurrentModel()
 {
-    const QSignalBlocker blocker(m_checkpointBox);
-    const int index = dir.isEmpty() ? -1 : m_checkpointBox->findData(dir, kPathRole);
-    m_checkpointBox->setCurrentIndex(std::max(index, 0));
-}
-
-void ChatPage::chooseCheckpointFolder()
-{
-    const QString current = !m_loadingDir.isEmpty() ? m_loadingDir : m_modelDir;
-    const QString start = !current.isEmpty() ? QFileInfo(current).absolutePath()
-                          : m_workspace      ? QString::fromStdString(m_workspace->runsDir())
-                                             : QDir::homePath();
-    const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Checkpoint Folder"), start);
-    if (dir.isEmpty()) {
-        selectCheckpointInBox(current);
-        return;
-    }
-    openCheckpoint(dir);
+    m_picker->setCurrent(!m_loadingDir.isEmpty() ? m_loadingDir : m_modelDir,
+                         !m_loadingDir.isEmpty() ? m_loadingAdapter : m_adapterDir);
 }
 
 QString ChatPage::systemPrompt() const
@@ -495,28 +311,12 @@ void ChatPage::setSystemPrompt(const QString &prompt)
 
 core::GenerateRequest ChatPage::samplingSettings() const
 {
-    core::GenerateRequest r;
-    r.greedy = m_greedy->isChecked();
-    r.temperature = m_temperature->value();
-    r.topK = m_topK->value();
-    r.topP = m_topP->value();
-    r.repetitionPenalty = m_repetitionPenalty->value();
-    r.maxNewTokens = m_maxNewTokens->value();
-    r.seed = m_seed->value() < 0 ? core::kRandomSeed : static_cast<uint64_t>(m_seed->value());
-    return r;
+    return m_sampling->settings();
 }
 
-void ChatPage::setSamplingSettings(const core::GenerateRequest &r)
+void ChatPage::setSamplingSettings(const core::GenerateRequest &settings)
 {
-    m_greedy->setChecked(r.greedy);
-    m_temperature->setValue(r.temperature);
-    m_topK->setValue(static_cast<int>(std::clamp<int64_t>(r.topK, 0, m_topK->maximum())));
-    m_topP->setValue(r.topP);
-    m_repetitionPenalty->setValue(r.repetitionPenalty);
-    m_maxNewTokens->setValue(
-        static_cast<int>(std::clamp<int64_t>(r.maxNewTokens, 1, m_maxNewTokens->maximum())));
-    m_seed->setValue(r.seed == core::kRandomSeed ? -1
-                                                 : static_cast<int>(std::min<uint64_t>(r.seed, INT_MAX)));
+    m_sampling->setSettings(settings);
 }
 
 // --- state -------------------------------------------------------------------------------------------------
@@ -593,9 +393,8 @@ void ChatPage::openCheckpoint(const QString &dir)
             return;
         }
     }
-    if (!m_extraCheckpoints.contains(path)) m_extraCheckpoints.prepend(path);
     if (path == m_modelDir && adapter == m_adapterDir && m_model) {
-        selectCheckpointInBox(path);
+        showCurrentModel();
         return;
     }
     startLoad(path, adapter);
@@ -604,7 +403,7 @@ void ChatPage::openCheckpoint(const QString &dir)
 void ChatPage::openAdapter(const QString &adapter)
 {
     if (m_state == State::Loading || m_modelDir.isEmpty()) {
-        refreshAdapters();
+        showCurrentModel();
         return;
     }
     if (adapter == m_adapterDir && m_model) return;
@@ -646,10 +445,10 @@ void ChatPage::startLoad(QString dir, QString adapter)
         return;
     }
     m_jobKind = JobKind::Load;
-    m_modelLabel->setText(adapter.isEmpty() ? tr("Loading %1...").arg(dir)
+    m_picker->setModelText(adapter.isEmpty() ? tr("Loading %1...").arg(dir)
                                             : tr("Loading %1 with the adapter %2...").arg(dir, adapter));
     setState(State::Loading);
-    refreshCheckpoints();
+    showCurrentModel();
 }
 
 void ChatPage::onJobFinished(int jobState, const QString &error)
@@ -676,7 +475,7 @@ void ChatPage::finishLoad(int jobState, const QString &error)
         m_modelDir = dir;
         m_adapterDir = adapter;
         const model::ModelConfig &c = m_model->config();
-        m_modelLabel->setText(
+        m_picker->setModelText(
             tr("%1\n%2 parameters · %3 layers · context %4 tokens · %5")
                 .arg(dir, QString::fromStdString(core::formatCount(static_cast<double>(c.parameterCount()))))
                 .arg(c.nLayers)
@@ -687,12 +486,12 @@ void ChatPage::finishLoad(int jobState, const QString &error)
         m_input->setFocus();
     } else {
         const QString reason = error.isEmpty() ? tr("the load was cancelled") : error;
-        m_modelLabel->setText(tr("No model loaded."));
+        m_picker->setModelText(tr("No model loaded."));
         setState(State::NoModel);
         showError(adapter.isEmpty() ? tr("Cannot load the checkpoint %1:\n%2").arg(dir, reason)
                                     : tr("Cannot load the checkpoint %1 with the adapter %2:\n%3").arg(dir, adapter, reason));
     }
-    refreshCheckpoints();
+    showCurrentModel();
 }
 
 // --- conversations -----------------------------------------------------------------------------------------
@@ -757,7 +556,7 @@ bool ChatPage::openConversation(qint64 conversationId)
     m_statsLabel->clear();
     refreshConversations();
     if (!c->checkpointPath.empty()) {
-        const QString dir = absoluteCheckpointPath(c->checkpointPath);
+        const QString dir = m_picker->absolutePath(c->checkpointPath);
         if (dir != modelKey() && dir != m_loadingDir && dir != m_loadingAdapter) openCheckpoint(dir);
     }
     return true;

@@ -1,5 +1,5 @@
-// The Chat page: pick a checkpoint (any checkpoint of any run, or a folder), a system prompt and sampling
-// settings, and chat. The model loads and replies are generated on a worker; the reply's pieces land in a
+// The Chat page: pick a checkpoint (any checkpoint of any run, or a folder) and optionally a LoRA adapter
+// (model_picker.h), a system prompt and sampling settings (sampling_form.h), and chat. The model loads and replies are generated on a worker; the reply's pieces land in a
 // buffer that a GUI timer drains into the transcript, so it grows token by token and the window never waits.
 // Stop ends a reply at the next token. Conversations and their messages are saved in the workspace's store
 // as they complete and listed for reopening (with their checkpoint and settings).
@@ -15,14 +15,11 @@
 #include "core/store/conversations.h"
 #include "core/workspace.h"
 
-class QCheckBox;
 class QComboBox;
-class QDoubleSpinBox;
 class QLabel;
 class QListView;
 class QPlainTextEdit;
 class QPushButton;
-class QSpinBox;
 class QTimer;
 
 namespace danka::core {
@@ -34,6 +31,8 @@ namespace danka::ui {
 class ConversationListModel;
 class JobRunner;
 class MessageView;
+class ModelPicker;
+class SamplingForm;
 
 class ChatPage : public QWidget {
     Q_OBJECT
@@ -68,8 +67,8 @@ public:
 
     MessageView *messageView() const { return m_view; }
     ConversationListModel *conversationModel() const { return m_conversationModel; }
-    QComboBox *checkpointBox() const { return m_checkpointBox; }
-    QComboBox *adapterBox() const { return m_adapterBox; }
+    QComboBox *checkpointBox() const;
+    QComboBox *adapterBox() const;
 
 public Q_SLOTS:
     // Loads the checkpoint folder `dir` (the Runs page's "Chat with this"); a reply in progress is stopped
@@ -84,7 +83,7 @@ public Q_SLOTS:
     void newConversation();
     bool openConversation(qint64 conversationId);    // restores messages, checkpoint and settings
     void deleteConversation(qint64 conversationId);  // no confirmation (the Delete button asks)
-    void refreshCheckpoints();
+    void refreshCheckpoints();  // the picker lists the store's checkpoints and adapters again
     void refreshConversations();
 
 Q_SIGNALS:
@@ -107,20 +106,17 @@ private:
     void showError(const QString &message);
     void clearError();
     void startLoad(QString dir, QString adapter);  // copies: callers pass members it clears
-    void refreshAdapters();
     QString modelKey() const;  // what a conversation records: the adapter folder when one is on, else the base
+    void showCurrentModel();   // the picker shows what is loaded, or loading
     void onJobFinished(int jobState, const QString &error);
     void finishLoad(int jobState, const QString &error);
     void finishReply(int jobState, const QString &error);
     void drainStream();
-    void chooseCheckpointFolder();
-    void selectCheckpointInBox(const QString &dir);
     void sendInput();
     void deleteSelectedConversation();
     void onConversationActivated(const QModelIndex &index);
     void saveConversationSettings();
     void showMessages();
-    QString absoluteCheckpointPath(const std::string &path) const;
 
     std::optional<core::Workspace> m_workspace;
     std::unique_ptr<core::ExperimentStore> m_store;
@@ -137,7 +133,6 @@ private:
     QString m_loadingDir;
     QString m_adapterDir, m_loadingAdapter;
     QString m_pendingCheckpoint;     // asked for while busy: loaded when the current job ends
-    QStringList m_extraCheckpoints;  // folders opened that are not checkpoints of the store's runs
     std::shared_ptr<LoadResult> m_loaded;
     bool m_discardReply = false;  // the workspace changed during the reply: it belongs nowhere now
     std::shared_ptr<Stream> m_stream;
@@ -146,18 +141,10 @@ private:
     QString m_error;
     QString m_lastFinishReason;
 
-    QComboBox *m_checkpointBox;
-    QComboBox *m_adapterBox;
-    QLabel *m_modelLabel;
+    ModelPicker *m_picker;
     QLabel *m_errorLabel;
     QPlainTextEdit *m_systemPrompt;
-    QCheckBox *m_greedy;
-    QDoubleSpinBox *m_temperature;
-    QSpinBox *m_topK;
-    QDoubleSpinBox *m_topP;
-    QDoubleSpinBox *m_repetitionPenalty;
-    QSpinBox *m_maxNewTokens;
-    QSpinBox *m_seed;
+    SamplingForm *m_sampling;
     ConversationListModel *m_conversationModel;
     QListView *m_conversationList;
     QPushButton *m_newButton;
