@@ -2,8 +2,11 @@
 #include "tests/support/test_support.h"
 
 #include <QTemporaryDir>
+#include <fstream>
 #include <stdexcept>
 
+#include "core/data/prepare.h"
+#include "core/run_recorder.h"
 #include "core/tokenizer/trainer.h"
 
 namespace danka::test {
@@ -38,6 +41,35 @@ const std::string &demoTokenizerDir()
         return out;
     }();
     return path;
+}
+
+std::string prepareRecords(const std::vector<std::string> &records, const std::string &dir, const std::string &name)
+{
+    const std::string input = dir + "/" + name + ".jsonl";
+    {
+        std::ofstream out(input);
+        for (const std::string &r : records) out << r << '\n';
+    }
+    core::data::PrepareOptions o;
+    o.inputs = {input};
+    o.tokenizerDir = demoTokenizerDir();
+    o.outDir = dir + "/" + name;
+    o.valFraction = 0;
+    o.threads = 1;
+    std::string error;
+    if (runJob([&](core::JobContext &job) { core::data::prepareDataset(o, job); }, &error) != core::JobState::Completed)
+        throw std::runtime_error("preparing " + input + " failed: " + error);
+    return o.outDir;
+}
+
+core::JobState runRecordedTraining(const core::Workspace &ws, const core::train::PreparedTraining &p, std::string *error)
+{
+    core::Job job("train", [&](core::JobContext &ctx) { core::train::runTraining(ws, p, ctx, {{}, 1e11}); },
+                  core::recordRun(ws.databasePath(), p.runId));
+    job.start();
+    const core::JobState state = job.wait();
+    if (error) *error = job.error();
+    return state;
 }
 
 }  // namespace danka::test

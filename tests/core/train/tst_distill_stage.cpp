@@ -7,9 +7,7 @@
 #include <QtTest>
 
 #include <cmath>
-#include <fstream>
 
-#include "core/data/prepare.h"
 #include "core/error.h"
 #include "core/model_io.h"
 #include "core/tokenizer/chat_template.h"
@@ -68,20 +66,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const std::string input = m_dir.filePath(QStringLiteral("reasoning.jsonl")).toStdString();
-        {
-            std::ofstream out(input);
-            for (const char *c : kConversations) out << c << '\n';
-        }
-        data::PrepareOptions o;
-        o.inputs = {input};
-        o.tokenizerDir = test::demoTokenizerDir();
-        o.outDir = m_dir.filePath(QStringLiteral("sft")).toStdString();
-        o.valFraction = 0;
-        o.threads = 1;
-        std::string error;
-        QCOMPARE(test::runJob([&](JobContext &job) { data::prepareDataset(o, job); }, &error), JobState::Completed);
-        m_dataset = o.outDir;
+        m_dataset = test::prepareRecords({std::begin(kConversations), std::end(kConversations)},
+                                         m_dir.path().toStdString(), "reasoning");
         m_tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(test::demoTokenizerDir()));
     }
 

@@ -10,10 +10,8 @@
 #include <fstream>
 
 #include "core/config/memory_plan.h"
-#include "core/data/prepare.h"
 #include "core/inference.h"
 #include "core/model_io.h"
-#include "core/run_recorder.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/training_run.h"
@@ -68,16 +66,6 @@ RunConfig tinyLora(const std::string &dataset, const std::string &base)
     return c;
 }
 
-JobState runTraining(const Workspace &ws, const train::PreparedTraining &p, std::string *error)
-{
-    Job job("train", [&](JobContext &ctx) { train::runTraining(ws, p, ctx, {{}, 1e11}); },
-            recordRun(ws.databasePath(), p.runId));
-    job.start();
-    const JobState s = job.wait();
-    *error = job.error();
-    return s;
-}
-
 std::map<std::string, at::Tensor> parameters(model::TransformerImpl &m)
 {
     std::map<std::string, at::Tensor> out;
@@ -97,20 +85,8 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const std::string input = m_dir.filePath(QStringLiteral("chat.jsonl")).toStdString();
-        {
-            std::ofstream out(input);
-            for (const char *c : kConversations) out << c << '\n';
-        }
-        data::PrepareOptions o;
-        o.inputs = {input};
-        o.tokenizerDir = test::demoTokenizerDir();
-        o.outDir = m_dir.filePath(QStringLiteral("sft")).toStdString();
-        o.valFraction = 0;
-        o.threads = 1;
-        std::string error;
-        QCOMPARE(test::runJob([&](JobContext &job) { data::prepareDataset(o, job); }, &error), JobState::Completed);
-        m_dataset = o.outDir;
+        m_dataset = test::prepareRecords({std::begin(kConversations), std::end(kConversations)},
+                                         m_dir.path().toStdString(), "sft");
         const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(test::demoTokenizerDir());
         torch::manual_seed(11);
         model::Transformer base(tinyLora("", "").model);
@@ -131,7 +107,7 @@ private Q_SLOTS:
         request.config = tinyLora(m_dataset, m_base);
         const train::PreparedTraining p = train::prepareTraining(ws, request);
         std::string error;
-        QCOMPARE(runTraining(ws, p, &error), JobState::Completed);
+        QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Completed);
         QVERIFY2(error.empty(), error.c_str());
         m_runId = p.runId;
 
@@ -225,7 +201,7 @@ private Q_SLOTS:
         const train::PreparedTraining p = train::prepareTraining(ws, request);
         QCOMPARE(p.resumeStep, int64_t(60));
         std::string error;
-        QCOMPARE(runTraining(ws, p, &error), JobState::Completed);
+        QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Completed);
         QVERIFY2(error.empty(), error.c_str());
         ExperimentStore store(ws.databasePath());
         const auto last = store.checkpoints(m_runId).back();

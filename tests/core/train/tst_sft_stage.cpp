@@ -12,7 +12,6 @@
 #include "core/config/memory_plan.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/data/prepare.h"
-#include "core/run_recorder.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/sft_stage.h"
@@ -59,16 +58,6 @@ RunConfig tinySft(const std::string &dataset)
     return c;
 }
 
-JobState runSft(const Workspace &ws, const train::PreparedTraining &p, std::string *error)
-{
-    Job job("train", [&](JobContext &ctx) { train::runTraining(ws, p, ctx, {{}, 1e11}); },
-            recordRun(ws.databasePath(), p.runId));
-    job.start();
-    const JobState s = job.wait();
-    *error = job.error();
-    return s;
-}
-
 }  // namespace
 
 class TestSftStage : public QObject {
@@ -83,22 +72,15 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        const std::string input = m_dir.filePath(QStringLiteral("chat.jsonl")).toStdString();
-        {
-            std::ofstream out(input);
-            for (const char *c : kConversations) out << c << '\n';
-        }
+        m_dataset = test::prepareRecords({std::begin(kConversations), std::end(kConversations)},
+                                         m_dir.path().toStdString(), "sft");
         data::PrepareOptions o;
-        o.inputs = {input};
+        o.inputs = {test::demoFile("pretrain_val.jsonl")};
         o.tokenizerDir = test::demoTokenizerDir();
-        o.outDir = m_dir.filePath(QStringLiteral("sft")).toStdString();
+        o.outDir = m_dir.filePath(QStringLiteral("pre")).toStdString();
         o.valFraction = 0;
         o.threads = 1;
         std::string error;
-        QCOMPARE(test::runJob([&](JobContext &job) { data::prepareDataset(o, job); }, &error), JobState::Completed);
-        m_dataset = o.outDir;
-        o.inputs = {test::demoFile("pretrain_val.jsonl")};
-        o.outDir = m_dir.filePath(QStringLiteral("pre")).toStdString();
         QCOMPARE(test::runJob([&](JobContext &job) { data::prepareDataset(o, job); }, &error), JobState::Completed);
         m_pretrainDataset = o.outDir;
         m_tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(test::demoTokenizerDir()));
@@ -177,7 +159,7 @@ private Q_SLOTS:
         request.config = base;
         const train::PreparedTraining first = train::prepareTraining(ws, request);
         std::string error;
-        QCOMPARE(runSft(ws, first, &error), JobState::Completed);
+        QCOMPARE(test::runRecordedTraining(ws, first, &error), JobState::Completed);
         std::string checkpoint;
         {
             ExperimentStore store(ws.databasePath());
@@ -190,7 +172,7 @@ private Q_SLOTS:
         c.runtime.sampleEvery = 150;  // once, at the end
         request.config = c;
         const train::PreparedTraining p = train::prepareTraining(ws, request);
-        QCOMPARE(runSft(ws, p, &error), JobState::Completed);
+        QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Completed);
         QVERIFY2(error.empty(), error.c_str());
         // The samples are replies: each ends at its end marker instead of running on past it.
         std::ifstream samples(std::filesystem::path(p.runDir) / "samples.jsonl");
@@ -236,7 +218,7 @@ private Q_SLOTS:
         request.config = c;
         const train::PreparedTraining p = train::prepareTraining(ws, request);
         std::string error;
-        QCOMPARE(runSft(ws, p, &error), JobState::Completed);
+        QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Completed);
         bool reported = false;
         for (const auto &e : ExperimentStore(ws.databasePath()).events(p.runId))
             reported |= e.level == EventLevel::Warning &&
@@ -302,7 +284,7 @@ private Q_SLOTS:
         request.config = c;
         const train::PreparedTraining p = train::prepareTraining(ws, request);
         std::string error;
-        QCOMPARE(runSft(ws, p, &error), JobState::Completed);
+        QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Completed);
         QVERIFY2(error.empty(), error.c_str());
         ExperimentStore store(ws.databasePath());
         bool extended = false;
@@ -326,7 +308,7 @@ private Q_SLOTS:
         request.config = c;
         const train::PreparedTraining p = train::prepareTraining(ws, request);
         std::string error;
-        QCOMPARE(runSft(ws, p, &error), JobState::Failed);
+        QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Failed);
         QVERIFY2(error.find("data.dataset: " + m_pretrainDataset + " is a pretrain dataset") != std::string::npos, error.c_str());
     }
 };
