@@ -143,15 +143,23 @@ int demo(const Options &options, const DemoArgs &a)
     // 3. Pretraining.
     say("[3/6] pretraining the demo model (" + core::formatCount(double(config.model.parameterCount())) +
         " parameters, " + std::to_string(config.schedule.maxSteps) + " steps)");
-    core::train::TrainRequest request;
-    request.config = config;
-    const core::train::PreparedTraining prepared = core::train::prepareTraining(ws, request);
+    // A demo run: recorded in the workspace, then its losses and final checkpoint said.
+    auto trainRun = [&](const core::RunConfig &runConfig, core::train::PreparedTraining &prepared,
+                     core::train::TrainingSummary &summary) {
+        core::train::TrainRequest request;
+        request.config = runConfig;
+        prepared = core::train::prepareTraining(ws, request);
+        const int result = runRecordedTraining(options, ws, prepared, summary);
+        auto rounded = [](double v) { return core::formatNumber(std::round(v * 1000) / 1000); };
+        if (result == kExitOk)
+            say("      loss " + rounded(summary.lastLoss) + ", validation loss " +
+                (summary.lastValLoss ? rounded(*summary.lastValLoss) : "-") + "; " + summary.lastCheckpoint);
+        return result;
+    };
+    core::train::PreparedTraining prepared;
     core::train::TrainingSummary summary;
-    code = runRecordedTraining(options, ws, prepared, summary);
+    code = trainRun(config, prepared, summary);
     if (code != kExitOk) return code;
-    say("      loss " + core::formatNumber(std::round(summary.lastLoss * 1000) / 1000) + ", validation loss " +
-        (summary.lastValLoss ? core::formatNumber(std::round(*summary.lastValLoss * 1000) / 1000) : "-") + "; " +
-        summary.lastCheckpoint);
 
     // 4. Samples from the trained model.
     say("[4/6] samples");
@@ -176,17 +184,13 @@ int demo(const Options &options, const DemoArgs &a)
         sftData = core::prepareDemoSftDatasets(ws, tokenizerDir, job);
     });
     if (code != kExitOk) return code;
-    core::train::TrainRequest sftRequest;
-    sftRequest.config = core::demoSftConfig(summary.lastCheckpoint, sftData, a.sftSteps);
+    const core::RunConfig sftConfig = core::demoSftConfig(summary.lastCheckpoint, sftData, a.sftSteps);
     say("      " + std::to_string(sftData.train.trainRecords) + " conversations, " +
-        std::to_string(sftRequest.config->schedule.maxSteps) + " steps from " + summary.lastCheckpoint);
-    const core::train::PreparedTraining sftPrepared = core::train::prepareTraining(ws, sftRequest);
+        std::to_string(sftConfig.schedule.maxSteps) + " steps from " + summary.lastCheckpoint);
+    core::train::PreparedTraining sftPrepared;
     core::train::TrainingSummary sft;
-    code = runRecordedTraining(options, ws, sftPrepared, sft);
+    code = trainRun(sftConfig, sftPrepared, sft);
     if (code != kExitOk) return code;
-    say("      loss " + core::formatNumber(std::round(sft.lastLoss * 1000) / 1000) + ", validation loss " +
-        (sft.lastValLoss ? core::formatNumber(std::round(*sft.lastValLoss * 1000) / 1000) : "-") + "; " +
-        sft.lastCheckpoint);
 
     // 6. Chat with the SFT model: it answers in the chat format and stops by itself at its end marker.
     say("[6/6] chat");
