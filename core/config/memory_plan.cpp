@@ -40,7 +40,10 @@ model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint)
     }
 }
 
-model::MemoryPlan memoryPlanOf(const RunConfig &config)
+namespace {
+
+// memoryPlanOf for the model the run trains (trainedModelOf(config), read once by the caller).
+model::MemoryPlan planFor(const RunConfig &config, const model::ModelConfig &trained)
 {
     model::MemoryPlan plan;
     plan.microBatch = config.data.microBatchSize;
@@ -59,16 +62,23 @@ model::MemoryPlan memoryPlanOf(const RunConfig &config)
     plan.checkpointEvery = config.runtime.activationCheckpointing;
     plan.optimizerOnCpu = false;
     plan.gpu = config.runtime.device != Device::Cpu;
-    plan.dropout = trainedModelOf(config).dropout;
+    plan.dropout = trained.dropout;
     if (config.stage.kind == StageKind::Lora) {
-        const model::ModelConfig m = trainedModelOf(config);
         try {
-            plan.trainableParameters = model::loraParameterCount(m, loraTargets(config.stage.lora, m), config.stage.lora.rank);
+            plan.trainableParameters =
+                model::loraParameterCount(trained, loraTargets(config.stage.lora, trained), config.stage.lora.rank);
         } catch (const std::exception &) {
             plan.trainableParameters = 0;  // an invalid regex: the run itself reports it
         }
     }
     return plan;
+}
+
+}  // namespace
+
+model::MemoryPlan memoryPlanOf(const RunConfig &config)
+{
+    return planFor(config, trainedModelOf(config));
 }
 
 bool trainerCanRun(const model::MemoryPlan &plan)
@@ -80,7 +90,7 @@ ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes)
 {
     ConfigEstimate result;
     result.model = trainedModelOf(config, &result.modelFromCheckpoint);
-    result.plan = memoryPlanOf(config);
+    result.plan = planFor(config, result.model);
     result.budgetBytes = budgetBytes;
     result.estimate = model::estimateTraining(result.model, result.plan);
     result.fits = result.estimate.total() <= budgetBytes;
