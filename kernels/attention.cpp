@@ -7,6 +7,10 @@
 // dV += P^T dO, dS = P * (dO V^T - D), dK += scale dS^T Q, dQ += scale dS K. Tiles are copied into small
 // float (double for float64) buffers, so any input strides and bfloat16 work with one code path, and the
 // products run through the CPU BLAS on raw pointers (cpu_blas.h).
+//
+// CUDA tensors (when built with DANKA_WITH_CUDA) use Danka's kernels in cuda/attention.cu (the same
+// FlashAttention-2 forward and backward, behind the same autograd Function) and cuda/attention_decode.cu
+// (split-KV decoding, no autograd); the rule is in attention() below and in attention.h.
 #include "kernels/attention.h"
 
 #include "kernels/cpu_blas.h"
@@ -14,6 +18,11 @@
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
+
+#ifdef DANKA_WITH_CUDA
+#include "kernels/cuda/attention_glue.h"
+#include "kernels/cuda/glue.h"
+#endif
 
 #include <cmath>
 #include <limits>
@@ -25,6 +34,9 @@ namespace {
 
 constexpr int64_t kBlockQ = 64;  // queries per tile
 constexpr int64_t kBlockK = 64;  // keys per tile
+#ifdef DANKA_WITH_CUDA
+constexpr int64_t kDecodeMaxQueries = 16;  // CUDA, no gradient: at most this many queries go to the decode kernel
+#endif
 
 struct Geometry {
     int64_t B, H, Hkv, T, S, Dqk, Dv, group, offset;
@@ -315,13 +327,22 @@ public:
                               bool causal)
     {
         const Geometry g = checkInputs("attention", q, k, v, {scale, causal}, definedOrNone(qSeg), definedOrNone(kSeg));
-        at::Tensor out = at::empty({g.B, g.H, g.T, g.Dv}, q.options());
-        at::Tensor lse = at::empty({g.B, g.H, g.T}, q.options().dtype(q.scalar_type() == at::kDouble ? at::kDouble
-                                                                                                     : at::kFloat));
-        const Segments seg = segmentsOf(qSeg, kSeg, g);
-        dispatchFloating(q.scalar_type(), "attention", [&](auto s, auto a) {
-            forwardKernel<decltype(s), decltype(a)>(g, q, k, v, seg, out, lse);
-        });
+        at::Tensor out, lse;
+        if (q.is_cuda()) {
+#ifdef DANKA_WITH_CUDA
+            std::tie(out, lse) = cuda::attentionForwardCuda(q, k, v, definedOrNone(qSeg), definedOrNone(kSeg), g.scale,
+                                                            g.causal);
+#else
+            TORCH_CHECK(false, "attention: CUDA tensors need a build with Danka's CUDA kernels");
+#endif
+        } else {
+            out = at::empty({g.B, g.H, g.T, g.Dv}, q.options());
+            lse = at::empty({g.B, g.H, g.T}, q.options().dtype(q.scalar_type() == at::kDouble ? at::kDouble : at::kFloat));
+            const Segments seg = segmentsOf(qSeg, kSeg, g);
+            dispatchFloating(q.scalar_type(), "attention", [&](auto s, auto a) {
+                forwardKernel<decltype(s), decltype(a)>(g, q, k, v, seg, out, lse);
+            });
+        }
         ctx->save_for_backward({q, k, v, out, lse, qSeg, kSeg});
         ctx->saved_data["scale"] = scale;
         ctx->saved_data["causal"] = causal;
@@ -336,6 +357,15 @@ public:
         const at::Tensor &qSeg = saved[5], &kSeg = saved[6];
         const AttentionOptions o{ctx->saved_data["scale"].toDouble(), ctx->saved_data["causal"].toBool()};
         const Geometry g = checkInputs("attention backward", q, k, v, o, definedOrNone(qSeg), definedOrNone(kSeg));
+        if (q.is_cuda()) {
+#ifdef DANKA_WITH_CUDA
+            auto [dq, dk, dv] = cuda::attentionBackwardCuda(q, k, v, out, lse, grads[0], definedOrNone(qSeg),
+                                                            definedOrNone(kSeg), g.scale, g.causal);
+            return {dq, dk, dv, at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
+#else
+            TORCH_CHECK(false, "attention backward: CUDA tensors need a build with Danka's CUDA kernels");
+#endif
+        }
         at::Tensor dq = at::empty({g.B, g.H, g.T, g.Dqk}, q.options());
         at::Tensor dk = at::empty({g.B, g.Hkv, g.S, g.Dqk}, k.options());
         at::Tensor dv = at::empty({g.B, g.Hkv, g.S, g.Dv}, v.options());
@@ -354,7 +384,19 @@ at::Tensor attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor 
                      const at::Tensor &qSegments, const at::Tensor &kSegments)
 {
     const Geometry g = checkInputs("attention", q, k, v, options, qSegments, kSegments);
-    // CUDA dispatch point: the reference composition until Danka's CUDA kernels arrive (GPU issue).
+#ifdef DANKA_WITH_CUDA
+    if (q.is_cuda() && cuda::cudaKernelDtype(q.scalar_type())) {
+        // Inference (no gradient wanted) with few queries: split-KV decoding over the cache.
+        const bool wantsGrad =
+            at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
+        if (!wantsGrad && g.T <= kDecodeMaxQueries && cuda::attentionDecodeSupports(g.Dqk, g.Dv))
+            return cuda::attentionDecodeCuda(q, k, v, qSegments, kSegments, g.scale, g.causal);
+        if (cuda::attentionTrainingSupports(g.Dqk, g.Dv))
+            return AttentionFunction::apply(q, k, v, segmentArgument(qSegments), segmentArgument(kSegments), g.scale,
+                                            g.causal);
+    }
+#endif
+    // float64 (and head dims beyond the kernels) on CUDA, other devices, float16 on the CPU: the reference.
     if (!q.device().is_cpu() || q.scalar_type() == at::kHalf)
         return attentionReference(q, k, v, options, qSegments, kSegments);
     return AttentionFunction::apply(q, k, v, segmentArgument(qSegments), segmentArgument(kSegments), g.scale, g.causal);

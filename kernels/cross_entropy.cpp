@@ -1,16 +1,22 @@
 // Cross-entropy: input checks, the fused CPU forward (max and sum of exponentials per row, keeping only the
-// logsumexp) and backward (softmax recomputed from logits and logsumexp), the device dispatch and the
-// reference (see cross_entropy.h).
+// logsumexp) and backward (softmax recomputed from logits and logsumexp), the autograd Function shared with
+// the CUDA kernels, the device dispatch and the reference (see cross_entropy.h).
 #include "kernels/cross_entropy.h"
 
 #include <torch/autograd.h>
 
 #include <limits>
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "kernels/cpu_simd.h"
 #include "kernels/tensor_checks.h"
+
+#ifdef DANKA_WITH_CUDA
+#include "kernels/cuda/glue.h"
+#include "kernels/cuda/ops_glue.h"
+#endif
 
 namespace danka::kernels {
 namespace {
@@ -38,10 +44,15 @@ void checkTargetValues(const at::Tensor &targets, int64_t V, int64_t ignoreIndex
                 value = p[i];
             }
         }
-    } else {
-        // One device-to-host copy per call; the CUDA kernel will check on the device instead.
-        const at::Tensor outside = (targets != ignoreIndex) & ((targets < 0) | (targets >= V));
-        if (outside.any().item<bool>()) {
+    } else if (targets.numel() > 0) {
+        // On a device: one min/max reduction and one 2-value copy to the host per call (the kernels trust
+        // the targets they index with); the first bad entry is looked up only when there is one.
+        const at::Tensor kept = targets.masked_fill(targets == ignoreIndex, 0);  // ignored entries count as 0
+        const auto [lo, hi] = at::aminmax(kept);
+        const at::Tensor range = at::stack({lo, hi}).cpu();  // (2)
+        const int64_t *r = range.data_ptr<int64_t>();
+        if (r[0] < 0 || r[1] >= V) {
+            const at::Tensor outside = (targets != ignoreIndex) & ((targets < 0) | (targets >= V));
             bad = outside.nonzero()[0][0].item<int64_t>();
             value = targets[bad].item<int64_t>();
         }
@@ -138,6 +149,75 @@ void gradientRows(const T *logits, int64_t stride, int64_t V, const int64_t *tar
     }
 }
 
+// The CPU forward: the loss (0-d, the accumulation type), lse per row and the denominator (0-d float64).
+// weights is float64 contiguous or undefined.
+std::tuple<at::Tensor, at::Tensor, at::Tensor> forwardCpu(const cpu::Rows &x, const at::Tensor &targets,
+                                                          const at::Tensor &weights, int64_t ignoreIndex)
+{
+    const int64_t N = x.rows, V = x.cols;
+    const at::ScalarType acc = cpu::accScalarType(x.t.scalar_type());
+    at::Tensor lse = at::empty({N}, x.t.options().dtype(acc));  // (N): all the forward keeps
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.t.scalar_type(), "crossEntropy", [&] {
+        using A = AccT<scalar_t>;
+        const scalar_t *xp = x.t.data_ptr<scalar_t>();
+        const int64_t *tp = targets.data_ptr<int64_t>();
+        A *lp = lse.data_ptr<A>();
+        cpu::parallelRows(N, V, [&](auto bytes, int64_t begin, int64_t end) {
+            logSumExpRows<decltype(bytes)::value>(xp, x.rowStride, V, tp, ignoreIndex, lp, begin, end);
+        });
+    });
+
+    // The weighted mean in float64 with the weights unrounded, summed in row order (deterministic).
+    const at::Tensor lse64 = lse.to(at::kDouble);  // (N)
+    double total = 0, weightSum = 0;
+    {
+        const double *wp = weights.defined() ? weights.data_ptr<double>() : nullptr;
+        const int64_t *tp = targets.data_ptr<int64_t>();
+        const double *lp = lse64.data_ptr<double>();
+        AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.t.scalar_type(), "crossEntropySum", [&] {
+            const scalar_t *xp = x.t.data_ptr<scalar_t>();
+            for (int64_t i = 0; i < N; ++i) {
+                if (tp[i] == ignoreIndex) continue;
+                const double w = wp ? wp[i] : 1.0;
+                total += w * (lp[i] - static_cast<double>(cpu::toAcc(xp[i * x.rowStride + tp[i]])));
+                weightSum += w;
+            }
+        });
+    }
+    const double denominator = weightSum != 0 ? weightSum : 1.0;  // loss 0 when no weight at all
+    return {at::scalar_tensor(total / denominator, x.t.options().dtype(acc)), lse,
+            at::scalar_tensor(denominator, x.t.options().dtype(at::kDouble))};
+}
+
+// The CPU backward: dlogits (N, V) of the logits' dtype.
+at::Tensor backwardCpu(const at::Tensor &logits, int64_t stride, const at::Tensor &targets,
+                       const at::Tensor &weights, int64_t ignoreIndex, const at::Tensor &lse,
+                       double denominator, double dloss)
+{
+    const int64_t N = logits.size(0), V = logits.size(1);
+    at::Tensor grad = at::empty({N, V}, logits.options());  // (N, V): the only (N, V) allocation
+    AT_DISPATCH_FLOATING_TYPES_AND2(
+        at::kBFloat16, at::kHalf, logits.scalar_type(), "crossEntropyBackward", [&] {
+            using A = AccT<scalar_t>;
+            // scale_i = w_i dloss / sum w, in float64 before the one rounding to A.
+            std::vector<A> scale(static_cast<size_t>(N));
+            const double *wp = weights.defined() ? weights.data_ptr<double>() : nullptr;
+            for (int64_t i = 0; i < N; ++i)
+                scale[i] = static_cast<A>((wp ? wp[i] : 1.0) * dloss / denominator);
+            const scalar_t *xp = logits.data_ptr<scalar_t>();
+            const int64_t *tp = targets.data_ptr<int64_t>();
+            const A *lp = lse.data_ptr<A>();
+            scalar_t *gp = grad.data_ptr<scalar_t>();
+            cpu::parallelRows(N, V, [&](auto bytes, int64_t begin, int64_t end) {
+                gradientRows<decltype(bytes)::value>(xp, stride, V, tp, ignoreIndex, lp, scale.data(), gp,
+                                                     begin, end);
+            });
+        });
+    return grad;
+}
+
+// One autograd Function for every device: the checks and the saved tensors are shared, forward and backward
+// run the CPU code above or the CUDA kernels (kernels/cuda/cross_entropy.cu) by the device of the logits.
 struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunction> {
     // weights travel as an optional: autograd cannot take an undefined tensor as an input.
     static at::Tensor forward(AutogradContext *ctx, const at::Tensor &logits, const at::Tensor &targetsIn,
@@ -145,46 +225,25 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
     {
         const cpu::Rows x =
             cpu::rowsOf(logits);  // (N, V), read in place when the vocabulary dim is unit-stride
-        const int64_t N = x.rows, V = x.cols;
-        const at::Tensor targets = targetsIn.contiguous();  // (N)
-        const at::ScalarType acc = cpu::accScalarType(logits.scalar_type());
-        at::Tensor lse = at::empty({N}, logits.options().dtype(acc));  // (N): all the forward keeps
-        AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, logits.scalar_type(), "crossEntropy", [&] {
-            using A = AccT<scalar_t>;
-            const scalar_t *xp = x.t.data_ptr<scalar_t>();
-            const int64_t *tp = targets.data_ptr<int64_t>();
-            A *lp = lse.data_ptr<A>();
-            cpu::parallelRows(N, V, [&](auto bytes, int64_t begin, int64_t end) {
-                logSumExpRows<decltype(bytes)::value>(xp, x.rowStride, V, tp, ignoreIndex, lp, begin, end);
-            });
-        });
-
-        // The weighted mean in float64 with the weights unrounded, summed in row order (deterministic).
+        const at::Tensor targets = targetsIn.contiguous();                                              // (N)
         const at::Tensor weights = weightsIn ? weightsIn->to(at::kDouble).contiguous() : at::Tensor();  // (N)
-        const at::Tensor lse64 = lse.to(at::kDouble);                                                   // (N)
-        double total = 0, weightSum = 0;
+        at::Tensor loss, lse, denominator;  // (), (N), () float64
+#ifdef DANKA_WITH_CUDA
+        if (logits.is_cuda()) {
+            cuda::CrossEntropyForward r =
+                cuda::crossEntropyForward(x.t, x.rowStride, targets, weights, ignoreIndex);
+            loss = r.loss;
+            lse = r.lse;
+            denominator = r.denominator;  // stays on the device: the backward reads it there
+        } else
+#endif
         {
-            const double *wp = weights.defined() ? weights.data_ptr<double>() : nullptr;
-            const int64_t *tp = targets.data_ptr<int64_t>();
-            const double *lp = lse64.data_ptr<double>();
-            AT_DISPATCH_FLOATING_TYPES_AND2(
-                at::kBFloat16, at::kHalf, logits.scalar_type(), "crossEntropySum", [&] {
-                    const scalar_t *xp = x.t.data_ptr<scalar_t>();
-                    for (int64_t i = 0; i < N; ++i) {
-                        if (tp[i] == ignoreIndex) continue;
-                        const double w = wp ? wp[i] : 1.0;
-                        total += w * (lp[i] - static_cast<double>(cpu::toAcc(xp[i * x.rowStride + tp[i]])));
-                        weightSum += w;
-                    }
-                });
+            std::tie(loss, lse, denominator) = forwardCpu(x, targets, weights, ignoreIndex);
         }
-        const double denominator = weightSum != 0 ? weightSum : 1.0;  // loss 0 when no weight at all
-
-        ctx->save_for_backward({x.t, targets, weights, lse});
+        ctx->save_for_backward({x.t, targets, weights, lse, denominator});
         ctx->saved_data["rowStride"] = x.rowStride;
         ctx->saved_data["ignoreIndex"] = ignoreIndex;
-        ctx->saved_data["denominator"] = denominator;
-        return at::scalar_tensor(total / denominator, logits.options().dtype(acc));
+        return loss;
     }
 
     static variable_list backward(AutogradContext *ctx, variable_list grads)
@@ -193,30 +252,18 @@ struct CrossEntropyFunction : public torch::autograd::Function<CrossEntropyFunct
         if (!ctx->needs_input_grad(0)) return {at::Tensor(), at::Tensor(), at::Tensor(), at::Tensor()};
         const variable_list saved = ctx->get_saved_variables();
         const at::Tensor &logits = saved[0], &targets = saved[1], &weights = saved[2], &lse = saved[3];
+        const at::Tensor &denominator = saved[4];
         const int64_t stride = ctx->saved_data["rowStride"].toInt();
         const int64_t ignoreIndex = ctx->saved_data["ignoreIndex"].toInt();
-        const double denominator = ctx->saved_data["denominator"].toDouble();
-        const double dloss = grads[0].item<double>();
-        const int64_t N = logits.size(0), V = logits.size(1);
-
-        at::Tensor grad = at::empty({N, V}, logits.options());  // (N, V): the only (N, V) allocation
-        AT_DISPATCH_FLOATING_TYPES_AND2(
-            at::kBFloat16, at::kHalf, logits.scalar_type(), "crossEntropyBackward", [&] {
-                using A = AccT<scalar_t>;
-                // scale_i = w_i dloss / sum w, in float64 before the one rounding to A.
-                std::vector<A> scale(static_cast<size_t>(N));
-                const double *wp = weights.defined() ? weights.data_ptr<double>() : nullptr;
-                for (int64_t i = 0; i < N; ++i)
-                    scale[i] = static_cast<A>((wp ? wp[i] : 1.0) * dloss / denominator);
-                const scalar_t *xp = logits.data_ptr<scalar_t>();
-                const int64_t *tp = targets.data_ptr<int64_t>();
-                const A *lp = lse.data_ptr<A>();
-                scalar_t *gp = grad.data_ptr<scalar_t>();
-                cpu::parallelRows(N, V, [&](auto bytes, int64_t begin, int64_t end) {
-                    gradientRows<decltype(bytes)::value>(xp, stride, V, tp, ignoreIndex, lp, scale.data(), gp,
-                                                         begin, end);
-                });
-            });
+        at::Tensor grad;  // (N, V)
+#ifdef DANKA_WITH_CUDA
+        if (logits.is_cuda())
+            grad = cuda::crossEntropyBackward(logits, stride, targets, weights, ignoreIndex, lse, denominator,
+                                              grads[0]);
+        else
+#endif
+            grad = backwardCpu(logits, stride, targets, weights, ignoreIndex, lse, denominator.item<double>(),
+                               grads[0].item<double>());
         return {grad, at::Tensor(), at::Tensor(), at::Tensor()};
     }
 };
@@ -227,10 +274,17 @@ at::Tensor crossEntropy(const at::Tensor &logits, const at::Tensor &targets, con
                         int64_t ignoreIndex)
 {
     checkInputs(logits, targets, weights, ignoreIndex);
-    // CUDA (and any other device): the reference until Danka's CUDA cross-entropy kernel lands.
-    if (!logits.is_cpu()) return crossEntropyReference(logits, targets, weights, ignoreIndex);
-    return CrossEntropyFunction::apply(
-        logits, targets, weights.defined() ? std::optional<at::Tensor>(weights) : std::nullopt, ignoreIndex);
+    const auto fused = [&] {
+        return CrossEntropyFunction::apply(
+            logits, targets, weights.defined() ? std::optional<at::Tensor>(weights) : std::nullopt,
+            ignoreIndex);
+    };
+    if (logits.is_cpu()) return fused();
+#ifdef DANKA_WITH_CUDA
+    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA: the reference.
+    if (logits.is_cuda() && cuda::cudaKernelDtype(logits.scalar_type())) return fused();
+#endif
+    return crossEntropyReference(logits, targets, weights, ignoreIndex);  // float64 on CUDA, other devices
 }
 
 at::Tensor crossEntropyReference(const at::Tensor &logits, const at::Tensor &targets,

@@ -1,5 +1,5 @@
 // Token-weighted cross-entropy over a vocabulary as one fused op that never materialises log-softmax, and its
-// plain ATen reference (the test oracle, and the CUDA path for now).
+// plain ATen reference (the test oracle).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -18,6 +18,10 @@ namespace danka::kernels {
 // Returns a 0-d float32 tensor (float64 for float64 logits). Gradients flow to logits only:
 // dlogits = (softmax - onehot) w_i / sum w * dloss, one new (N, V) tensor of the logits' dtype. The forward
 // keeps only the per-row logsumexp (N values) besides references to its inputs.
+// Runs on: CPU, the fused CPU kernels (every dtype); CUDA float32/float16/bfloat16, Danka's CUDA kernels
+// (kernels/cuda/cross_entropy.cu: one pass over each row, loss and weight sums in a fixed order, so runs are
+// reproducible; the backward reads dloss on the device); CUDA float64 (and CUDA-less builds), the reference.
+// On a device the target check costs one min/max reduction and a 2-value copy to the host.
 at::Tensor crossEntropy(const at::Tensor &logits, const at::Tensor &targets, const at::Tensor &weights = {},
                         int64_t ignoreIndex = -100);
 

@@ -1,13 +1,21 @@
 // RMSNorm: input checks, the fused CPU forward and backward (rows in parallel, each row read from cache after
-// its first pass), the device dispatch and the reference (see rmsnorm.h).
+// its first pass), the autograd Function shared with the CUDA kernels, the device dispatch and the reference
+// (see rmsnorm.h).
 #include "kernels/rmsnorm.h"
 
 #include <torch/autograd.h>
 
 #include <string>
+#include <tuple>
+#include <utility>
 
 #include "kernels/cpu_simd.h"
 #include "kernels/tensor_checks.h"
+
+#ifdef DANKA_WITH_CUDA
+#include "kernels/cuda/glue.h"
+#include "kernels/cuda/ops_glue.h"
+#endif
 
 namespace danka::kernels {
 namespace {
@@ -102,25 +110,85 @@ void backwardRows(const T *x, int64_t xStride, const T *dy, int64_t dyStride, co
     }
 }
 
+// The CPU forward of the rows of x: y (x's shape) and 1/rms per row in the accumulation type.
+std::pair<at::Tensor, at::Tensor> forwardCpu(const cpu::Rows &xr, const at::Tensor &weight, double eps)
+{
+    const int64_t D = xr.cols;
+    at::Tensor y = at::empty(xr.t.sizes(), xr.t.options());  // (..., D)
+    at::Tensor rstd =
+        at::empty({xr.rows}, xr.t.options().dtype(cpu::accScalarType(xr.t.scalar_type())));  // (N)
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, xr.t.scalar_type(), "rmsNorm", [&] {
+        using A = AccT<scalar_t>;
+        const std::vector<A> w = cpu::paddedAccCopy<A>(weight);
+        const scalar_t *xp = xr.t.data_ptr<scalar_t>();
+        scalar_t *yp = y.data_ptr<scalar_t>();
+        A *rp = rstd.data_ptr<A>();
+        cpu::parallelRows(xr.rows, D, [&](auto bytes, int64_t begin, int64_t end) {
+            forwardRows<decltype(bytes)::value>(xp, xr.rowStride, w.data(), static_cast<A>(eps), D, yp, rp,
+                                                begin, end);
+        });
+    });
+    return {y, rstd};
+}
+
+// The CPU backward: dx (x's shape) and dweight (D), each undefined when not needed.
+std::pair<at::Tensor, at::Tensor> backwardCpu(const at::Tensor &x, int64_t xStride, const at::Tensor &weight,
+                                              const at::Tensor &rstd, const cpu::Rows &dy, bool needX,
+                                              bool needW)
+{
+    const int64_t rows = dy.rows, D = dy.cols;
+    at::Tensor dx = needX ? at::empty(x.sizes(), x.options()) : at::Tensor();  // (..., D)
+    at::Tensor dw;                                                             // (D)
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "rmsNormBackward", [&] {
+        using A = AccT<scalar_t>;
+        const std::vector<A> w = cpu::paddedAccCopy<A>(weight);
+        const int64_t Dp = static_cast<int64_t>(w.size());  // D rounded up to whole vectors
+        // dweight sums over rows: each of a fixed number of row blocks sums into its own partial, then
+        // the partials are added in block order, so the result does not depend on the thread count.
+        const int64_t blocks = std::max<int64_t>(1, std::min<int64_t>(rows, 64));
+        const int64_t rowsPerBlock = std::max<int64_t>(1, (rows + blocks - 1) / blocks);
+        std::vector<A> partial(needW ? blocks * Dp : 0, A(0));
+        const scalar_t *xp = x.data_ptr<scalar_t>(), *dyp = dy.t.data_ptr<scalar_t>();
+        scalar_t *dxp = needX ? dx.data_ptr<scalar_t>() : nullptr;
+        const A *rp = rstd.data_ptr<A>();
+        const int64_t grain =
+            std::max<int64_t>(1, cpu::kGrainElements / std::max<int64_t>(1, rowsPerBlock * D));
+        cpu::parallelFor(blocks, grain, [&](int64_t b0, int64_t b1) {
+            cpu::runVectorized([&](auto bytes) {
+                for (int64_t b = b0; b < b1; ++b) {
+                    const int64_t begin = b * rowsPerBlock, end = std::min(rows, begin + rowsPerBlock);
+                    if (begin >= end) continue;
+                    backwardRows<decltype(bytes)::value>(xp, xStride, dyp, dy.rowStride, w.data(), rp, D, dxp,
+                                                         needW ? partial.data() + b * Dp : nullptr, begin,
+                                                         end);
+                }
+            });
+        });
+        if (needW) {
+            at::Tensor sum = at::zeros({D}, at::kDouble);
+            double *s = sum.data_ptr<double>();
+            for (int64_t b = 0; b < blocks; ++b)
+                for (int64_t j = 0; j < D; ++j)
+                    s[j] += partial[b * Dp + j];
+            dw = sum.to(weight.scalar_type());
+        }
+    });
+    return {dx, dw};
+}
+
+// One autograd Function for every device: the checks and the saved tensors are shared, forward and backward
+// run the CPU code above or the CUDA kernels (kernels/cuda/rmsnorm.cu) by the device of x.
 struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
     static at::Tensor forward(AutogradContext *ctx, const at::Tensor &x, const at::Tensor &weight, double eps)
     {
         const cpu::Rows xr = cpu::rowsOf(x);  // (N, D) rows of x
-        const int64_t D = xr.cols;
-        at::Tensor y = at::empty(x.sizes(), x.options());  // (..., D)
-        at::Tensor rstd =
-            at::empty({xr.rows}, x.options().dtype(cpu::accScalarType(x.scalar_type())));  // (N)
-        AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "rmsNorm", [&] {
-            using A = AccT<scalar_t>;
-            const std::vector<A> w = cpu::paddedAccCopy<A>(weight);
-            const scalar_t *xp = xr.t.data_ptr<scalar_t>();
-            scalar_t *yp = y.data_ptr<scalar_t>();
-            A *rp = rstd.data_ptr<A>();
-            cpu::parallelRows(xr.rows, D, [&](auto bytes, int64_t begin, int64_t end) {
-                forwardRows<decltype(bytes)::value>(xp, xr.rowStride, w.data(), static_cast<A>(eps), D, yp,
-                                                    rp, begin, end);
-            });
-        });
+        at::Tensor y, rstd;                   // (..., D), (N)
+#ifdef DANKA_WITH_CUDA
+        if (x.is_cuda())
+            std::tie(y, rstd) = cuda::rmsNormForward(xr.t, xr.rowStride, weight, eps);
+        else
+#endif
+            std::tie(y, rstd) = forwardCpu(xr, weight, eps);
         // Only x (no copy unless its rows were not evenly strided), weight and 1/rms per row: the backward
         // recomputes xhat instead of keeping the normalised output.
         ctx->save_for_backward({xr.t, weight, rstd});
@@ -136,44 +204,14 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
         const int64_t xStride = ctx->saved_data["xRowStride"].toInt();
         const bool needX = ctx->needs_input_grad(0), needW = ctx->needs_input_grad(1);
         const cpu::Rows dy = cpu::rowsOf(grads[0]);  // (N, D)
-        const int64_t rows = dy.rows, D = dy.cols;
-
-        at::Tensor dx = needX ? at::empty(x.sizes(), x.options()) : at::Tensor();  // (..., D)
-        at::Tensor dw;                                                             // (D)
-        AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "rmsNormBackward", [&] {
-            using A = AccT<scalar_t>;
-            const std::vector<A> w = cpu::paddedAccCopy<A>(weight);
-            const int64_t Dp = static_cast<int64_t>(w.size());  // D rounded up to whole vectors
-            // dweight sums over rows: each of a fixed number of row blocks sums into its own partial, then
-            // the partials are added in block order, so the result does not depend on the thread count.
-            const int64_t blocks = std::max<int64_t>(1, std::min<int64_t>(rows, 64));
-            const int64_t rowsPerBlock = std::max<int64_t>(1, (rows + blocks - 1) / blocks);
-            std::vector<A> partial(needW ? blocks * Dp : 0, A(0));
-            const scalar_t *xp = x.data_ptr<scalar_t>(), *dyp = dy.t.data_ptr<scalar_t>();
-            scalar_t *dxp = needX ? dx.data_ptr<scalar_t>() : nullptr;
-            const A *rp = rstd.data_ptr<A>();
-            const int64_t grain =
-                std::max<int64_t>(1, cpu::kGrainElements / std::max<int64_t>(1, rowsPerBlock * D));
-            cpu::parallelFor(blocks, grain, [&](int64_t b0, int64_t b1) {
-                cpu::runVectorized([&](auto bytes) {
-                    for (int64_t b = b0; b < b1; ++b) {
-                        const int64_t begin = b * rowsPerBlock, end = std::min(rows, begin + rowsPerBlock);
-                        if (begin >= end) continue;
-                        backwardRows<decltype(bytes)::value>(xp, xStride, dyp, dy.rowStride, w.data(), rp, D,
-                                                             dxp, needW ? partial.data() + b * Dp : nullptr,
-                                                             begin, end);
-                    }
-                });
-            });
-            if (needW) {
-                at::Tensor sum = at::zeros({D}, at::kDouble);
-                double *s = sum.data_ptr<double>();
-                for (int64_t b = 0; b < blocks; ++b)
-                    for (int64_t j = 0; j < D; ++j)
-                        s[j] += partial[b * Dp + j];
-                dw = sum.to(weight.scalar_type());
-            }
-        });
+        at::Tensor dx, dw;                           // (..., D), (D)
+#ifdef DANKA_WITH_CUDA
+        if (x.is_cuda())
+            std::tie(dx, dw) =
+                cuda::rmsNormBackward(x, xStride, weight, rstd, dy.t, dy.rowStride, needX, needW);
+        else
+#endif
+            std::tie(dx, dw) = backwardCpu(x, xStride, weight, rstd, dy, needX, needW);
         return {dx, dw, at::Tensor()};
     }
 };
@@ -183,9 +221,12 @@ struct RmsNormFunction : public torch::autograd::Function<RmsNormFunction> {
 at::Tensor rmsNorm(const at::Tensor &x, const at::Tensor &weight, double eps)
 {
     checkInputs(x, weight, eps);
-    // CUDA (and any other device): the reference until Danka's CUDA RMSNorm kernel lands.
-    if (!x.is_cpu()) return rmsNormReference(x, weight, eps);
-    return RmsNormFunction::apply(x, weight, eps);
+    if (x.is_cpu()) return RmsNormFunction::apply(x, weight, eps);
+#ifdef DANKA_WITH_CUDA
+    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA: the reference.
+    if (x.is_cuda() && cuda::cudaKernelDtype(x.scalar_type())) return RmsNormFunction::apply(x, weight, eps);
+#endif
+    return rmsNormReference(x, weight, eps);  // float64 on CUDA, other devices, CPU-only builds
 }
 
 at::Tensor rmsNormReference(const at::Tensor &x, const at::Tensor &weight, double eps)

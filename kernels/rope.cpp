@@ -1,5 +1,5 @@
 // RoPE: the cos/sin tables, input checks, the fused CPU rotation (forward: +angle, backward: -angle), the
-// device dispatch and the reference (see rope.h).
+// autograd Function shared with the CUDA kernel, the device dispatch and the reference (see rope.h).
 #include "kernels/rope.h"
 
 #include <ATen/core/grad_mode.h>
@@ -7,6 +7,11 @@
 
 #include "kernels/cpu_simd.h"
 #include "kernels/tensor_checks.h"
+
+#ifdef DANKA_WITH_CUDA
+#include "kernels/cuda/glue.h"
+#include "kernels/cuda/ops_glue.h"
+#endif
 
 namespace danka::kernels {
 namespace {
@@ -72,8 +77,9 @@ void rotatePositions(const T *x, int64_t strideB, int64_t strideT, int64_t strid
     }
 }
 
-// out = rotation of x by sign * angle (see rotatePositions); tables are contiguous in the accumulation type.
-at::Tensor rotate(const at::Tensor &xIn, const at::Tensor &cos, const at::Tensor &sin, double sign)
+// out = rotation of x by sign * angle (see rotatePositions) on the CPU; tables are contiguous in the
+// accumulation type.
+at::Tensor rotateCpu(const at::Tensor &xIn, const at::Tensor &cos, const at::Tensor &sin, double sign)
 {
     const at::Tensor x = xIn.stride(3) == 1 ? xIn : xIn.contiguous();  // (B, T, H, D), unit stride in a head
     const int64_t B = x.size(0), T = x.size(1), H = x.size(2), D = x.size(3);
@@ -93,6 +99,17 @@ at::Tensor rotate(const at::Tensor &xIn, const at::Tensor &cos, const at::Tensor
     return out;
 }
 
+// The rotation on x's device: the CPU code above or the CUDA kernel (kernels/cuda/rope.cu).
+at::Tensor rotate(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &sin, double sign)
+{
+#ifdef DANKA_WITH_CUDA
+    if (x.is_cuda()) return cuda::ropeRotate(x, cos, sin, sign);
+#endif
+    return rotateCpu(x, cos, sin, sign);
+}
+
+// One autograd Function for every device: the tables are prepared and saved here, the rotation runs where x
+// lives.
 struct RopeFunction : public torch::autograd::Function<RopeFunction> {
     static at::Tensor forward(AutogradContext *ctx, const at::Tensor &x, const at::Tensor &cos,
                               const at::Tensor &sin)
@@ -133,9 +150,12 @@ std::pair<at::Tensor, at::Tensor> ropeTables(const at::Tensor &positions, int64_
 at::Tensor applyRope(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &sin)
 {
     checkInputs(x, cos, sin);
-    // CUDA (and any other device): the reference until Danka's CUDA RoPE kernel lands.
-    if (!x.is_cpu()) return applyRopeReference(x, cos, sin);
-    return RopeFunction::apply(x, cos, sin);
+    if (x.is_cpu()) return RopeFunction::apply(x, cos, sin);
+#ifdef DANKA_WITH_CUDA
+    // CUDA float32/float16/bfloat16: the fused kernel; float64 on CUDA: the reference.
+    if (x.is_cuda() && cuda::cudaKernelDtype(x.scalar_type())) return RopeFunction::apply(x, cos, sin);
+#endif
+    return applyRopeReference(x, cos, sin);  // float64 on CUDA, other devices, CPU-only builds
 }
 
 at::Tensor applyRopeReference(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &sin)

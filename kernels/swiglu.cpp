@@ -1,11 +1,19 @@
-// SwiGLU: input checks, the fused CPU forward and backward (one pass each, rows in parallel), the device
-// dispatch and the reference (see swiglu.h).
+// SwiGLU: input checks, the fused CPU forward and backward (one pass each, rows in parallel), the autograd
+// Function shared with the CUDA kernels, the device dispatch and the reference (see swiglu.h).
 #include "kernels/swiglu.h"
 
 #include <torch/autograd.h>
 
+#include <tuple>
+#include <utility>
+
 #include "kernels/cpu_simd.h"
 #include "kernels/tensor_checks.h"
+
+#ifdef DANKA_WITH_CUDA
+#include "kernels/cuda/glue.h"
+#include "kernels/cuda/ops_glue.h"
+#endif
 
 namespace danka::kernels {
 namespace {
@@ -65,19 +73,53 @@ void backwardRows(const T *gate, int64_t gateStride, const T *up, int64_t upStri
     }
 }
 
+// The CPU forward: y of gate's shape from the rows of gate and up.
+at::Tensor forwardCpu(const cpu::Rows &g, const cpu::Rows &u)
+{
+    at::Tensor y = at::empty(g.t.sizes(), g.t.options());  // gate's shape
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, g.t.scalar_type(), "swiglu", [&] {
+        const scalar_t *gp = g.t.data_ptr<scalar_t>(), *upp = u.t.data_ptr<scalar_t>();
+        scalar_t *yp = y.data_ptr<scalar_t>();
+        cpu::parallelRows(g.rows, g.cols, [&](auto bytes, int64_t begin, int64_t end) {
+            forwardRows<decltype(bytes)::value>(gp, g.rowStride, upp, u.rowStride, g.cols, yp, begin, end);
+        });
+    });
+    return y;
+}
+
+// The CPU backward: dgate and dup of gate's shape, each undefined when not needed.
+std::pair<at::Tensor, at::Tensor> backwardCpu(const at::Tensor &gate, int64_t gateStride,
+                                              const at::Tensor &up, int64_t upStride, const cpu::Rows &dy,
+                                              bool needGate, bool needUp)
+{
+    at::Tensor dgate = needGate ? at::empty(gate.sizes(), gate.options()) : at::Tensor();
+    at::Tensor dup = needUp ? at::empty(gate.sizes(), gate.options()) : at::Tensor();
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, gate.scalar_type(), "swigluBackward", [&] {
+        const scalar_t *gp = gate.data_ptr<scalar_t>(), *upp = up.data_ptr<scalar_t>();
+        const scalar_t *dyp = dy.t.data_ptr<scalar_t>();
+        scalar_t *dgp = needGate ? dgate.data_ptr<scalar_t>() : nullptr;
+        scalar_t *dup_ = needUp ? dup.data_ptr<scalar_t>() : nullptr;
+        cpu::parallelRows(dy.rows, dy.cols, [&](auto bytes, int64_t begin, int64_t end) {
+            backwardRows<decltype(bytes)::value>(gp, gateStride, upp, upStride, dyp, dy.rowStride, dy.cols,
+                                                 dgp, dup_, begin, end);
+        });
+    });
+    return {dgate, dup};
+}
+
+// One autograd Function for every device: the checks and the saved tensors are shared, forward and backward
+// run the CPU code below or the CUDA kernels (kernels/cuda/swiglu.cu) by the device of gate.
 struct SwigluFunction : public torch::autograd::Function<SwigluFunction> {
     static at::Tensor forward(AutogradContext *ctx, const at::Tensor &gate, const at::Tensor &up)
     {
         const cpu::Rows g = cpu::rowsOf(gate), u = cpu::rowsOf(up);  // (N, C) rows of each
-        at::Tensor y = at::empty(gate.sizes(), gate.options());      // gate's shape
-        AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, gate.scalar_type(), "swiglu", [&] {
-            const scalar_t *gp = g.t.data_ptr<scalar_t>(), *upp = u.t.data_ptr<scalar_t>();
-            scalar_t *yp = y.data_ptr<scalar_t>();
-            cpu::parallelRows(g.rows, g.cols, [&](auto bytes, int64_t begin, int64_t end) {
-                forwardRows<decltype(bytes)::value>(gp, g.rowStride, upp, u.rowStride, g.cols, yp, begin,
-                                                    end);
-            });
-        });
+        at::Tensor y;                                                // gate's shape
+#ifdef DANKA_WITH_CUDA
+        if (gate.is_cuda())
+            y = cuda::swigluForward(g.t, g.rowStride, u.t, u.rowStride, g.rows, g.cols);
+        else
+#endif
+            y = forwardCpu(g, u);
         // The inputs only (no copies unless their rows were not evenly strided): the backward recomputes
         // sigmoid(gate) rather than keeping silu(gate).
         ctx->save_for_backward({g.t, u.t});
@@ -95,18 +137,14 @@ struct SwigluFunction : public torch::autograd::Function<SwigluFunction> {
         const int64_t upStride = ctx->saved_data["upRowStride"].toInt();
         const bool needGate = ctx->needs_input_grad(0), needUp = ctx->needs_input_grad(1);
         const cpu::Rows dy = cpu::rowsOf(grads[0]);  // (N, C)
-        at::Tensor dgate = needGate ? at::empty(gate.sizes(), gate.options()) : at::Tensor();
-        at::Tensor dup = needUp ? at::empty(gate.sizes(), gate.options()) : at::Tensor();
-        AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, gate.scalar_type(), "swigluBackward", [&] {
-            const scalar_t *gp = gate.data_ptr<scalar_t>(), *upp = up.data_ptr<scalar_t>();
-            const scalar_t *dyp = dy.t.data_ptr<scalar_t>();
-            scalar_t *dgp = needGate ? dgate.data_ptr<scalar_t>() : nullptr;
-            scalar_t *dup_ = needUp ? dup.data_ptr<scalar_t>() : nullptr;
-            cpu::parallelRows(dy.rows, dy.cols, [&](auto bytes, int64_t begin, int64_t end) {
-                backwardRows<decltype(bytes)::value>(gp, gateStride, upp, upStride, dyp, dy.rowStride,
-                                                     dy.cols, dgp, dup_, begin, end);
-            });
-        });
+        at::Tensor dgate, dup;                       // gate's shape
+#ifdef DANKA_WITH_CUDA
+        if (gate.is_cuda())
+            std::tie(dgate, dup) = cuda::swigluBackward(gate, gateStride, up, upStride, dy.t, dy.rowStride,
+                                                        dy.rows, dy.cols, needGate, needUp);
+        else
+#endif
+            std::tie(dgate, dup) = backwardCpu(gate, gateStride, up, upStride, dy, needGate, needUp);
         return {dgate, dup};
     }
 };
@@ -116,9 +154,12 @@ struct SwigluFunction : public torch::autograd::Function<SwigluFunction> {
 at::Tensor swiglu(const at::Tensor &gate, const at::Tensor &up)
 {
     checkInputs(gate, up);
-    // CUDA (and any other device): the reference until Danka's CUDA SwiGLU kernel lands.
-    if (!gate.is_cpu()) return swigluReference(gate, up);
-    return SwigluFunction::apply(gate, up);
+    if (gate.is_cpu()) return SwigluFunction::apply(gate, up);
+#ifdef DANKA_WITH_CUDA
+    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA: the reference.
+    if (gate.is_cuda() && cuda::cudaKernelDtype(gate.scalar_type())) return SwigluFunction::apply(gate, up);
+#endif
+    return swigluReference(gate, up);  // float64 on CUDA, other devices, CPU-only builds
 }
 
 at::Tensor swigluReference(const at::Tensor &gate, const at::Tensor &up)

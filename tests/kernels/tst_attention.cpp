@@ -153,6 +153,61 @@ private Q_SLOTS:
         }
     }
 
+    // Danka's CUDA kernels against the float64 reference on the GPU (the fuller GPU checks live in
+    // core/gpu_checks.cpp): the training kernels (forward + backward) in float32 / bfloat16 / float16, and the
+    // decode kernel (no gradient, few queries) on a GQA cache and on MLA's absorbed form (values a view of keys).
+    void cudaKernelsMatchReference()
+    {
+        if (!torch::cuda::is_available())
+            QSKIP("no CUDA device: the CUDA attention kernels are checked when a GPU is present (here or by "
+                  "danka-cli's GPU checks, core/gpu_checks.cpp)");
+        const auto cuda = [](const std::vector<torch::Tensor> &in) {
+            std::vector<torch::Tensor> out;
+            for (const auto &t : in) out.push_back(t.to(torch::kCUDA));
+            return out;
+        };
+        // Training: odd sizes, GQA, Dqk != Dv, segments, a causal offset.
+        const Case training[] = {{2, 4, 2, 77, 77, 40, 24, true, true}, {1, 6, 3, 19, 50, 128, 128, true, false},
+                                 {2, 2, 1, 33, 33, 192, 128, false, false}};
+        for (const Case &c : training) {
+            const auto in = cuda(inputsFor(c));
+            for (auto [type, tolerance] : {std::pair{torch::kFloat32, 1e-5}, std::pair{torch::kBFloat16, 3e-2},
+                                           std::pair{torch::kFloat16, 5e-3}}) {
+                auto a = test::leaves(in, type);
+                auto b = test::leaves(in, torch::kFloat64);
+                const auto outA = fused({0, c.causal})(a), outB = reference({0, c.causal})(b);
+                const double forward = test::relativeError(outA, outB);
+                QVERIFY2(forward < tolerance, qPrintable(QStringLiteral("forward error %1").arg(forward)));
+                const auto up = torch::randn_like(outB);
+                outA.backward(up.to(type));
+                outB.backward(up);
+                for (int i = 0; i < 3; ++i) {
+                    const double backward = test::relativeError(a[i].grad(), b[i].grad());
+                    QVERIFY2(backward < tolerance * 2,
+                             qPrintable(QStringLiteral("gradient %1 error %2").arg(i).arg(backward)));
+                }
+            }
+        }
+        // Decode: no gradient; a GQA cache with segments, and the MLA absorbed form over a bigger cache.
+        torch::NoGradGuard noGrad;
+        const auto gqa = cuda(inputsFor({3, 8, 2, 4, 300, 64, 64, true, true}));
+        const auto cache = torch::randn({2, 400, 576}, torch::TensorOptions(torch::kFloat64).device(torch::kCUDA));
+        const auto qMla = torch::randn({2, 16, 2, 576}, cache.options());
+        // (2, 1, 257, 576) keys, a strided view of the cache; values (.., 512) a view of the keys.
+        const auto mla = [&qMla](const torch::Tensor &c) {
+            const auto keys = c.narrow(1, 0, 257).unsqueeze(1);
+            return std::vector<torch::Tensor>{qMla.to(c.scalar_type()), keys, keys.narrow(-1, 0, 512)};
+        };
+        for (auto [type, tolerance] : {std::pair{torch::kFloat32, 1e-5}, std::pair{torch::kBFloat16, 3e-2}}) {
+            std::vector<torch::Tensor> gqaLow;
+            for (const auto &t : gqa) gqaLow.push_back(t.is_floating_point() ? t.to(type) : t);
+            const double gqaError = test::relativeError(fused({0, true})(gqaLow), reference({0, true})(gqa));
+            QVERIFY2(gqaError < tolerance, qPrintable(QStringLiteral("GQA decode error %1").arg(gqaError)));
+            const double mlaError = test::relativeError(fused({0, true})(mla(cache.to(type))), reference({0, true})(mla(cache)));
+            QVERIFY2(mlaError < tolerance, qPrintable(QStringLiteral("MLA decode error %1").arg(mlaError)));
+        }
+    }
+
     void inputErrorsAreExplained_data()
     {
         QTest::addColumn<int>("index");

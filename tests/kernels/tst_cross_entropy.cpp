@@ -297,17 +297,57 @@ private Q_SLOTS:
         QCOMPARE(largeAllocationsOfLossAndGradient(fused(targets, {}), transposed, N * V * 4), int64_t{2});
     }
 
-    void cudaUsesTheReference()
+    void cudaKernelsMatchTheFloat64Reference()
     {
         if (!torch::cuda::is_available())
-            QSKIP("no CUDA device: the CUDA dispatch is exercised on a GPU machine");
-        const auto logits = torch::randn({16, 64});
-        const auto targets = randomTargets(16, 64, 0.2), weights = torch::rand({16});
-        const auto onGpu = crossEntropy(logits.cuda(), targets.cuda(), weights.cuda()).cpu();
-        QVERIFY(std::abs(onGpu.item<double>() - crossEntropy(logits, targets, weights).item<double>()) <
-                1e-5);
-        dt::expectThrowsWithMessage([&] { crossEntropy(logits.cuda(), (targets + 64).cuda()); },
+            QSKIP(
+                "no CUDA device: the CUDA kernels (kernels/cuda/cross_entropy.cu) are checked on a GPU "
+                "machine");
+        // The fused op on CUDA against the float64 reference on the CPU, weighted and not: a vocabulary that
+        // packs, an odd one (element path), one longer than a block's threads; then logits read in place from
+        // a wider tensor, ignored rows, the loss reproducible, out-of-range targets and float64.
+        const std::vector<std::pair<torch::ScalarType, double>> types = {
+            {torch::kFloat32, 1e-5}, {torch::kBFloat16, 1e-2}, {torch::kFloat16, 5e-3}};
+        for (const auto &[type, tolerance] : types) {
+            for (const auto &[N, V] :
+                 std::vector<std::pair<int64_t, int64_t>>{{64, 1000}, {9, 50257}, {5, 7}}) {
+                const auto targets = randomTargets(N, V, 0.1);
+                for (const bool weighted : {false, true}) {
+                    const auto weights = weighted ? torch::rand({N}) * 3 : torch::Tensor();
+                    const dt::TensorFn onCuda = [=](const std::vector<torch::Tensor> &v) {
+                        return crossEntropy(v[0].cuda(), targets.cuda(),
+                                            weighted ? weights.cuda() : torch::Tensor(), kIgnore)
+                            .cpu();
+                    };
+                    dt::expectCloseToFloat64Reference(
+                        onCuda, reference(targets, weights), {torch::randn({N, V}, torch::kFloat64) * 4},
+                        type, tolerance, name(std::string("cuda ") + c10::toString(type), N, V, weighted));
+                    if (QTest::currentTestFailed()) return;
+                }
+            }
+        }
+        const auto wide = torch::randn({16, 80}, torch::kCUDA) * 4;
+        const auto logits = wide.narrow(1, 8, 64);  // rows 80 apart
+        const auto targets = randomTargets(16, 64, 0.3).cuda(), weights = torch::rand({16}, torch::kCUDA);
+        std::vector<torch::Tensor> losses;
+        for (int run = 0; run < 2; ++run) {
+            const auto l = logits.detach().requires_grad_(true);
+            losses.push_back(crossEntropy(l, targets, weights));
+            losses.back().backward();
+            const auto expected =
+                crossEntropyReference(logits.cpu().to(torch::kFloat64), targets.cpu(), weights.cpu());
+            QVERIFY(std::abs(losses.back().item<double>() - expected.item<double>()) < 1e-5);
+            const auto ignored = (targets == kIgnore).nonzero().squeeze(1);
+            QVERIFY(torch::equal(l.grad().index_select(0, ignored),
+                                 torch::zeros({ignored.numel(), 64}, torch::kCUDA)));
+        }
+        QVERIFY(torch::equal(losses[0], losses[1]));
+        dt::expectThrowsWithMessage([&] { crossEntropy(logits, (targets.clamp_min(0) + 64)); },
                                     "is outside [0, 64)");
+        const auto logits64 = torch::randn({8, 32}, torch::kFloat64);
+        const auto targets64 = randomTargets(8, 32, 0.2);
+        QVERIFY(std::abs(crossEntropy(logits64.cuda(), targets64.cuda()).item<double>() -
+                         crossEntropy(logits64, targets64).item<double>()) < 1e-12);
     }
 
     void inputErrorsNameTheOpAndArgument()

@@ -202,13 +202,45 @@ private Q_SLOTS:
         QVERIFY(torch::equal(grads[0], grads[2]));
     }
 
-    void cudaUsesTheReference()
+    void cudaKernelsMatchTheFloat64Reference()
     {
         if (!torch::cuda::is_available())
-            QSKIP("no CUDA device: the CUDA dispatch is exercised on a GPU machine");
-        const auto x = torch::randn({16, 64}), w = torch::randn({64});
-        const auto y = rmsNorm(x.cuda(), w.cuda(), kEps).cpu();
-        QVERIFY(dt::relativeError(y, rmsNorm(x, w, kEps)) < 1e-5);
+            QSKIP("no CUDA device: the CUDA kernels (kernels/cuda/rmsnorm.cu) are checked on a GPU machine");
+        // The fused op on CUDA (inputs moved there inside the function, so gradients flow back to the CPU
+        // leaves) against the float64 reference on the CPU, with the CPU op's tolerances. Shapes: packed
+        // rows, rows of odd length (element path), D above the shared-memory partial (global partial).
+        const dt::TensorFn onCuda = [](const std::vector<torch::Tensor> &v) {
+            return rmsNorm(v[0].cuda(), v[1].cuda(), kEps).cpu();
+        };
+        const std::vector<std::pair<torch::ScalarType, double>> types = {
+            {torch::kFloat32, 1e-5}, {torch::kBFloat16, 1e-2}, {torch::kFloat16, 5e-3}};
+        for (const auto &[type, tolerance] : types) {
+            for (const auto &shape :
+                 std::vector<std::vector<int64_t>>{{64, 512}, {33, 100}, {7, 3}, {3, 12000}}) {
+                const auto x = torch::randn(shape, torch::kFloat64) * 2;
+                const auto w = torch::randn({shape.back()}, torch::kFloat64);
+                dt::expectCloseToFloat64Reference(onCuda, reference(), {x, w}, type, tolerance,
+                                                  name(std::string("cuda ") + c10::toString(type), shape));
+                if (QTest::currentTestFailed()) return;
+            }
+        }
+        // Rows read in place from a strided view; the weight gradient is the same on every run.
+        const auto wide = torch::randn({40, 96}, torch::kCUDA), w = torch::randn({64}, torch::kCUDA);
+        const auto x = wide.narrow(1, 8, 64), dy = torch::randn({40, 64}, torch::kCUDA);
+        std::vector<torch::Tensor> dw;
+        for (int run = 0; run < 2; ++run) {
+            const auto wr = w.clone().requires_grad_(true);
+            const auto y = rmsNorm(x, wr, kEps);
+            QVERIFY(dt::relativeError(y.cpu(), rmsNormReference(x.cpu().to(torch::kFloat64),
+                                                                w.cpu().to(torch::kFloat64), kEps)) < 1e-5);
+            y.backward(dy);
+            dw.push_back(wr.grad());
+        }
+        QVERIFY(torch::equal(dw[0], dw[1]));
+        // float64 on CUDA runs the reference.
+        const auto x64 = torch::randn({4, 16}, torch::kFloat64), w64 = torch::randn({16}, torch::kFloat64);
+        QVERIFY(dt::relativeError(rmsNorm(x64.cuda(), w64.cuda(), kEps).cpu(), rmsNorm(x64, w64, kEps)) <
+                1e-12);
     }
 
     void inputErrorsNameTheOpAndArgument()

@@ -215,14 +215,44 @@ private Q_SLOTS:
                                     "applyRope: the fused backward is first order only");
     }
 
-    void cudaUsesTheReference()
+    void cudaKernelMatchesTheFloat64Reference()
     {
         if (!torch::cuda::is_available())
-            QSKIP("no CUDA device: the CUDA dispatch is exercised on a GPU machine");
-        const auto x = torch::randn({2, 8, 4, 16});
+            QSKIP("no CUDA device: the CUDA kernel (kernels/cuda/rope.cu) is checked on a GPU machine");
+        // The fused op on CUDA against the float64 reference on the CPU: shared (T, D/2) and per-batch
+        // (B, T, D/2) tables, a head dim that packs and one that does not (D = 6), and the rope slice of MLA
+        // heads read in place.
+        const std::vector<std::pair<torch::ScalarType, double>> types = {
+            {torch::kFloat32, 1e-5}, {torch::kBFloat16, 1e-2}, {torch::kFloat16, 5e-3}};
+        for (const auto &[type, tolerance] : types) {
+            for (const auto &shape : std::vector<std::vector<int64_t>>{{2, 8, 4, 64}, {3, 5, 2, 6}}) {
+                for (const bool perBatch : {false, true}) {
+                    const auto [cos, sin] = tablesFor(shape, perBatch);
+                    const dt::TensorFn onCuda = [c = cos, s = sin](const std::vector<torch::Tensor> &v) {
+                        return applyRope(v[0].cuda(), c.cuda(), s.cuda()).cpu();
+                    };
+                    dt::expectCloseToFloat64Reference(
+                        onCuda, reference(cos, sin), {torch::randn(shape, torch::kFloat64)}, type, tolerance,
+                        name(std::string("cuda ") + c10::toString(type), shape, perBatch));
+                    if (QTest::currentTestFailed()) return;
+                }
+            }
+            const auto [cos, sin] = ropeTables(torch::arange(5), 8, 10000.0);
+            const dt::TensorFn mla = [c = cos, s = sin](const std::vector<torch::Tensor> &v) {
+                return applyRope(v[0].cuda().narrow(-1, 16, 8), c.cuda(), s.cuda()).cpu();
+            };
+            const dt::TensorFn mlaReference = [c = cos, s = sin](const std::vector<torch::Tensor> &v) {
+                return applyRopeReference(v[0].narrow(-1, 16, 8), c, s);
+            };
+            dt::expectCloseToFloat64Reference(mla, mlaReference,
+                                              {torch::randn({2, 5, 3, 24}, torch::kFloat64)}, type, tolerance,
+                                              std::string("cuda MLA rope slice ") + c10::toString(type));
+            if (QTest::currentTestFailed()) return;
+        }
+        const auto x64 = torch::randn({2, 8, 4, 16}, torch::kFloat64);
         const auto [cos, sin] = ropeTables(torch::arange(8), 16, 10000.0);
-        const auto onGpu = applyRope(x.cuda(), cos.cuda(), sin.cuda()).cpu();
-        QVERIFY(dt::relativeError(onGpu, applyRope(x, cos, sin)) < 1e-5);
+        QVERIFY(dt::relativeError(applyRope(x64.cuda(), cos.cuda(), sin.cuda()).cpu(),
+                                  applyRope(x64, cos, sin)) < 1e-12);
     }
 
     void inputErrorsNameTheOpAndArgument()

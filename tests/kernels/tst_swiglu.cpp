@@ -180,12 +180,41 @@ private Q_SLOTS:
         QVERIFY(dt::relativeError(u1.grad(), ur.grad()) < 1e-12);
     }
 
-    void cudaUsesTheReference()
+    void cudaKernelsMatchTheFloat64Reference()
     {
         if (!torch::cuda::is_available())
-            QSKIP("no CUDA device: the CUDA dispatch is exercised on a GPU machine");
-        const auto g = torch::randn({16, 64}), u = torch::randn({16, 64});
-        QVERIFY(dt::relativeError(swiglu(g.cuda(), u.cuda()).cpu(), swiglu(g, u)) < 1e-5);
+            QSKIP("no CUDA device: the CUDA kernels (kernels/cuda/swiglu.cu) are checked on a GPU machine");
+        // The fused op on CUDA against the float64 reference on the CPU: contiguous rows (packed), rows of
+        // odd length (element path), and the two halves of one fused projection read in place.
+        const std::vector<std::pair<torch::ScalarType, double>> types = {
+            {torch::kFloat32, 1e-5}, {torch::kBFloat16, 1e-2}, {torch::kFloat16, 5e-3}};
+        const dt::TensorFn onCuda = [](const std::vector<torch::Tensor> &v) {
+            return swiglu(v[0].cuda(), v[1].cuda()).cpu();
+        };
+        const dt::TensorFn halves = [](const std::vector<torch::Tensor> &v) {
+            const auto fusedProjection = v[0].cuda();  // (N, 2F)
+            const int64_t F = fusedProjection.size(1) / 2;
+            return swiglu(fusedProjection.narrow(1, 0, F), fusedProjection.narrow(1, F, F)).cpu();
+        };
+        const dt::TensorFn halvesReference = [](const std::vector<torch::Tensor> &v) {
+            const int64_t F = v[0].size(1) / 2;
+            return swigluReference(v[0].narrow(1, 0, F), v[0].narrow(1, F, F));
+        };
+        for (const auto &[type, tolerance] : types) {
+            const std::string what = std::string("cuda ") + c10::toString(type);
+            for (const auto &shape : std::vector<std::vector<int64_t>>{{64, 512}, {7, 33}, {2, 3, 200}}) {
+                const auto g = torch::randn(shape, torch::kFloat64) * 3,
+                           u = torch::randn(shape, torch::kFloat64);
+                dt::expectCloseToFloat64Reference(onCuda, kReference, {g, u}, type, tolerance,
+                                                  name(what, shape));
+                if (QTest::currentTestFailed()) return;
+            }
+            dt::expectCloseToFloat64Reference(halves, halvesReference, {torch::randn({48, 2 * 344}) * 3},
+                                              type, tolerance, what + " fused projection");
+            if (QTest::currentTestFailed()) return;
+        }
+        const auto g64 = torch::randn({4, 16}, torch::kFloat64), u64 = torch::randn({4, 16}, torch::kFloat64);
+        QVERIFY(dt::relativeError(swiglu(g64.cuda(), u64.cuda()).cpu(), swiglu(g64, u64)) < 1e-12);
     }
 
     void inputErrorsNameTheOpAndArgument()
