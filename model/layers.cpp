@@ -75,7 +75,11 @@ RMSNormImpl::RMSNormImpl(int64_t dim, double eps, KernelMode mode) : m_eps(eps),
 
 at::Tensor RMSNormImpl::forward(const at::Tensor &x)
 {
-    return m_mode == KernelMode::Fused ? kernels::rmsNorm(x, weight, m_eps) : kernels::rmsNormReference(x, weight, m_eps);
+    // Under autocast a projection's output (the input of q_norm, k_norm and MLA's latent norms) is 16-bit
+    // while the gain stays fp32; the norm works in x's dtype (the cast is differentiable, so the fp32 gain
+    // still gets its gradient).
+    const at::Tensor w = weight.scalar_type() == x.scalar_type() ? weight : weight.to(x.scalar_type());
+    return m_mode == KernelMode::Fused ? kernels::rmsNorm(x, w, m_eps) : kernels::rmsNormReference(x, w, m_eps);
 }
 
 MlpImpl::MlpImpl(int64_t hidden, int64_t ffnHidden, KernelMode mode) : m_mode(mode)

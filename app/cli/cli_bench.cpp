@@ -1,0 +1,126 @@
+// `danka-cli bench attention`: Danka's attention kernel against LibTorch's scaled_dot_product_attention on
+// the same causal shapes (core/attention_bench.h): milliseconds, TFLOP/s and the speedup, as a table or JSON.
+#include "app/cli/cli_bench.h"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <iostream>
+
+#include "app/cli/validators.h"
+#include "core/attention_bench.h"
+#include "core/job.h"
+
+namespace danka::cli {
+
+namespace {
+
+using nlohmann::json;
+
+std::string fixed(const char *format, double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+// SDPA time / Danka time: > 1 when Danka is faster; 0 when either did not run.
+double speedup(double dankaMs, double sdpaMs)
+{
+    return dankaMs > 0 && sdpaMs > 0 ? sdpaMs / dankaMs : 0;
+}
+
+json timingJson(const core::AttentionTiming &t, const core::AttentionBenchRow &row)
+{
+    if (!t.ran) return {{"ran", false}, {"note", t.note}};
+    return {
+        {"ran", true},
+        {"note", t.note},
+        {"forward_ms", t.forwardMs},
+        {"forward_backward_ms", t.forwardBackwardMs},
+        {"forward_tflops", core::teraflopsPerSecond(row.forwardFlops, t.forwardMs)},
+        {"forward_backward_tflops", core::teraflopsPerSecond(row.forwardBackwardFlops, t.forwardBackwardMs)}};
+}
+
+int benchAttention(const Options &options, const core::AttentionBenchOptions &o)
+{
+    core::AttentionBenchResult r;
+    const int code = runJob(options, "attention benchmark",
+                            [&](core::JobContext &job) { r = core::benchAttention(o, job); });
+    if (code != kExitOk) return code;
+    auto ratio = [](double v) { return v > 0 ? json(v) : json(nullptr); };
+    if (options.json) {
+        json rows = json::array();
+        for (const auto &row : r.rows)
+            rows.push_back({{"shape", row.shape},
+                            {"batch", row.batch},
+                            {"heads", row.heads},
+                            {"kv_heads", row.kvHeads},
+                            {"seq_len", row.length},
+                            {"dqk", row.dqk},
+                            {"dv", row.dv},
+                            {"forward_flops", row.forwardFlops},
+                            {"forward_backward_flops", row.forwardBackwardFlops},
+                            {"danka", timingJson(row.danka, row)},
+                            {"sdpa", timingJson(row.sdpa, row)},
+                            {"speedup_forward", ratio(speedup(row.danka.forwardMs, row.sdpa.forwardMs))},
+                            {"speedup_forward_backward",
+                             ratio(speedup(row.danka.forwardBackwardMs, row.sdpa.forwardBackwardMs))}});
+        printJson({{"device", r.device},
+                   {"device_name", r.deviceName},
+                   {"dtype", r.dtype},
+                   {"causal", true},
+                   {"flops_formula", r.flopsFormula},
+                   {"rows", rows}});
+        return kExitOk;
+    }
+    std::vector<std::vector<std::string>> rows;
+    auto ms = [](const core::AttentionTiming &t, double v) {
+        return t.ran ? fixed("%.3f", v) : std::string("n/a");
+    };
+    auto tflops = [](const core::AttentionTiming &t, double flops, double v) {
+        return t.ran ? fixed("%.3g", core::teraflopsPerSecond(flops, v)) : std::string("n/a");
+    };
+    auto times = [](double v) { return v > 0 ? fixed("%.2fx", v) : std::string("n/a"); };
+    for (const auto &row : r.rows) {
+        const auto &d = row.danka, &s = row.sdpa;
+        rows.push_back({row.shape,
+                        std::to_string(row.batch) + "x" + std::to_string(row.heads) +
+                            (row.kvHeads != row.heads ? "/" + std::to_string(row.kvHeads) : ""),
+                        std::to_string(row.length), ms(d, d.forwardMs), ms(s, s.forwardMs),
+                        times(speedup(d.forwardMs, s.forwardMs)), ms(d, d.forwardBackwardMs),
+                        ms(s, s.forwardBackwardMs), times(speedup(d.forwardBackwardMs, s.forwardBackwardMs)),
+                        tflops(d, row.forwardBackwardFlops, d.forwardBackwardMs),
+                        tflops(s, row.forwardBackwardFlops, s.forwardBackwardMs),
+                        (d.ran ? "" : "danka n/a: " + d.note + "; ") + (s.ran ? s.note : "n/a: " + s.note)});
+    }
+    std::cout << "Causal attention on " << r.device << " (" << r.deviceName << "), " << r.dtype
+              << "; milliseconds are medians; speedup = SDPA time / Danka time.\n";
+    printTable({"SHAPE", "BxH/HKV", "T", "DANKA FWD MS", "SDPA FWD MS", "FWD SPEEDUP", "DANKA F+B MS",
+                "SDPA F+B MS", "F+B SPEEDUP", "DANKA F+B TFLOP/S", "SDPA F+B TFLOP/S", "SDPA"},
+               rows);
+    std::cout << "FLOPs: " << r.flopsFormula << "." << std::endl;
+    return kExitOk;
+}
+
+}  // namespace
+
+void addAttentionBenchCommand(CLI::App &bench, const Options &options, Action &action)
+{
+    auto o = std::make_shared<core::AttentionBenchOptions>();
+    CLI::App *cmd = bench.add_subcommand(
+        "attention",
+        "Danka's attention vs LibTorch's scaled_dot_product_attention: forward and forward+backward, causal");
+    cmd->add_option("--device", o->device, "auto (cuda:0 when there is a GPU), cpu, cuda or cuda:N")
+        ->capture_default_str();
+    cmd->add_option("--dtype", o->dtype, "fp32, bf16 or fp16")
+        ->check(CLI::IsMember({"fp32", "bf16", "fp16"}))
+        ->capture_default_str();
+    cmd->add_option("--seconds", o->secondsPerMeasure, "Time budget of each median measurement")
+        ->check(greaterThan(0))
+        ->capture_default_str();
+    cmd->add_flag("--quick", o->quick,
+                  "Tiny shapes (T = 64, 128) and 0.1 s per measurement: a smoke run on a CPU");
+    cmd->callback([&, o] { action = [&, o] { return benchAttention(options, *o); }; });
+}
+
+}  // namespace danka::cli
