@@ -8,17 +8,22 @@
 
 #ifdef DANKA_WITH_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
+#include <c10/cuda/CUDAFunctions.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <cuda_runtime_api.h>
 #endif
 
 #include <atomic>
 #include <cstdio>
 #include <mutex>
+#include <string>
 
 namespace danka::kernels {
 
 namespace {
 
 std::atomic<int64_t> g_current{0}, g_peak{0}, g_count{0};
+std::atomic<int64_t> g_limit{0};  // 0 = no cap
 
 // Each block carries its size in a header in front of the data, so that the DataPtr's context is its data
 // pointer, as LibTorch's own CPU allocator does: oneDNN and other raw_allocate() users require that
@@ -37,6 +42,15 @@ class CountingAllocator final : public c10::Allocator {
 public:
     c10::DataPtr allocate(size_t n) override
     {
+        const int64_t limit = g_limit.load();
+        if (limit > 0) {
+            // Checked before allocating, as CUDA's caching allocator checks its memory fraction: the request
+            // that would cross the cap fails, nothing already allocated is touched.
+            const int64_t inUse = g_current.load();
+            TORCH_CHECK_WITH(OutOfMemoryError, inUse + static_cast<int64_t>(n) <= limit,
+                             "CPU out of memory (Danka's host memory cap): tried to allocate ", n, " bytes with ",
+                             inUse, " of the ", limit, "-byte cap in use");
+        }
         char *base = static_cast<char *>(c10::alloc_cpu(n + kHeader));  // throws on failure
         *reinterpret_cast<size_t *>(base) = n;
         void *data = base + kHeader;
@@ -82,6 +96,17 @@ void resetHostMemoryPeak()
     g_peak = g_current.load();
 }
 
+void setHostMemoryLimit(int64_t bytes)
+{
+    if (bytes > 0) enableHostMemoryTracking();
+    g_limit = bytes > 0 ? bytes : 0;
+}
+
+int64_t hostMemoryLimit()
+{
+    return g_limit.load();
+}
+
 int64_t residentBytes()
 {
     std::FILE *f = std::fopen("/proc/self/statm", "r");
@@ -106,6 +131,48 @@ DeviceMemoryStats cudaMemoryStats(int device)
     (void)device;
 #endif
     return out;
+}
+
+bool capCudaMemory(int device, int64_t bytes, std::string *error)
+{
+#ifdef DANKA_WITH_CUDA
+    if (device < 0 || device >= static_cast<int>(c10::cuda::device_count())) {
+        if (error) *error = "no CUDA device " + std::to_string(device) + " is usable";
+        return false;
+    }
+    size_t freeBytes = 0, totalBytes = 0;
+    {
+        c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
+        const cudaError_t status = cudaMemGetInfo(&freeBytes, &totalBytes);
+        if (status != cudaSuccess) {
+            if (error) *error = std::string("cudaMemGetInfo: ") + cudaGetErrorString(status);
+            cudaGetLastError();
+            return false;
+        }
+    }
+    const double fraction = bytes > 0 ? static_cast<double>(bytes) / static_cast<double>(totalBytes) : 1.0;
+    if (fraction > 1.0) {
+        if (error)
+            *error = "the cap (" + std::to_string(bytes) + " bytes) is larger than the GPU's memory (" +
+                     std::to_string(totalBytes) + " bytes)";
+        return false;
+    }
+    c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, static_cast<c10::DeviceIndex>(device));
+    return true;
+#else
+    (void)device;
+    (void)bytes;
+    if (error) *error = "this build has no CUDA support";
+    return false;
+#endif
+}
+
+void releaseCachedCudaMemory()
+{
+#ifdef DANKA_WITH_CUDA
+    if (c10::cuda::CUDACachingAllocator::get() && c10::cuda::device_count() > 0)
+        c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
 }
 
 void resetCudaPeakMemory(int device)

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 
 namespace danka::kernels {
 
@@ -18,6 +19,12 @@ void enableHostMemoryTracking();
 bool hostMemoryTrackingEnabled();
 HostMemoryStats hostMemoryStats();
 void resetHostMemoryPeak();  // peak := current
+// A cap on LibTorch's CPU allocations (installs the counting allocator): an allocation that would take the
+// alive bytes above `bytes` throws c10::OutOfMemoryError instead, as CUDA's allocator does past its memory
+// fraction, so that out-of-memory handling and small-card plans can be exercised on any machine. 0 removes
+// the cap. Allocations made before tracking was enabled are not counted.
+void setHostMemoryLimit(int64_t bytes);
+int64_t hostMemoryLimit();  // 0 = none
 // Resident set size of this process (Linux /proc/self/statm); 0 when unavailable.
 int64_t residentBytes();
 
@@ -31,5 +38,11 @@ struct DeviceMemoryStats {
 };
 DeviceMemoryStats cudaMemoryStats(int device);
 void resetCudaPeakMemory(int device);
+// Caps LibTorch's CUDA caching allocator on `device` at `bytes` (setMemoryFraction of the card's total), so a
+// bigger card behaves like a smaller one: allocations beyond it raise c10::OutOfMemoryError. bytes <= 0
+// lifts the cap. False with a reason in `error` when the card is smaller than the cap or there is no CUDA.
+bool capCudaMemory(int device, int64_t bytes, std::string *error);
+// Returns the CUDA allocator's cached, unused blocks to the driver (after an out-of-memory error).
+void releaseCachedCudaMemory();
 
 }  // namespace danka::kernels

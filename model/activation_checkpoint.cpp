@@ -15,6 +15,7 @@ namespace {
 struct AutocastState {
     bool cpu = false, cuda = false;
     at::ScalarType cpuType = at::kBFloat16, cudaType = at::kHalf;
+    bool cache = true;  // autocast's cache of weight casts (the trainer turns it off: see trainer.cpp)
 
     static AutocastState current()
     {
@@ -23,6 +24,7 @@ struct AutocastState {
         s.cuda = at::autocast::is_autocast_enabled(at::kCUDA);
         s.cpuType = at::autocast::get_autocast_dtype(at::kCPU);
         s.cudaType = at::autocast::get_autocast_dtype(at::kCUDA);
+        s.cache = at::autocast::is_autocast_cache_enabled();
         return s;
     }
     void apply() const
@@ -31,6 +33,7 @@ struct AutocastState {
         at::autocast::set_autocast_enabled(at::kCUDA, cuda);
         at::autocast::set_autocast_dtype(at::kCPU, cpuType);
         at::autocast::set_autocast_dtype(at::kCUDA, cudaType);
+        at::autocast::set_autocast_cache_enabled(cache);
     }
 };
 

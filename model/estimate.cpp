@@ -93,8 +93,18 @@ MemoryEstimate estimateTraining(const ModelConfig &c, const MemoryPlan &p)
     const double trained = adapters ? static_cast<double>(p.trainableParameters) : P;
     line("weights", 4 * P, adapters ? "fp32 frozen base weights" : "fp32 master weights");
     if (adapters) line("adapters", 4 * trained, "fp32 LoRA A and B");
-    if (p.precision != PlanPrecision::Fp32)
-        line("autocast weight copies", 2 * P, std::string(planPrecisionName(p.precision)) + " copies cached during a step");
+    if (p.precision != PlanPrecision::Fp32) {
+        // 16-bit copies of the weights that autograd keeps for backward (the trainer turns autocast's own
+        // cache off): every block's and the LM head's without checkpointing; with it only the LM head's and
+        // those of the segment being recomputed.
+        const double block = static_cast<double>(c.blockParameterCount());
+        const double head = V * d;
+        const double blocks = p.checkpointEvery > 0 ? static_cast<double>(std::min(p.checkpointEvery, c.nLayers)) : L;
+        line("autocast weight copies", 2 * (blocks * block + head),
+             std::string(planPrecisionName(p.precision)) + " copies kept for backward: " +
+                 (p.checkpointEvery > 0 ? std::to_string(static_cast<int64_t>(blocks)) + " recomputed" : std::string("all")) +
+                 " blocks and the LM head");
+    }
     line("gradients", 4 * trained, adapters ? "fp32, adapters only" : "fp32");
     if (p.optimizerOnCpu) e.hostBytes = 8 * trained;
     else line("optimizer states", 8 * trained, "AdamW first and second moments, fp32");
@@ -144,10 +154,12 @@ const PlanOption *recommendPlan(const std::vector<PlanOption> &options)
 {
     const PlanOption *best = nullptr;
     auto cost = [](const MemoryPlan &p) {
-        // Lower is better: offloading first, then recomputation (every 1 block costs most), then batch, then
-        // fp32 (slower than bf16 autocast on current GPUs).
+        // Lower is better: offloading first (PCIe traffic every step), then fp32 on a GPU (tensor cores run
+        // bf16 several times faster than fp32, more than any recomputation costs), then recomputation (every
+        // 1 block costs most), then batch, then fp32 on the CPU.
         const int recompute = p.checkpointEvery == 0 ? 0 : static_cast<int>(8 / p.checkpointEvery);
-        return std::make_tuple(p.optimizerOnCpu ? 1 : 0, recompute, -p.microBatch, p.precision == PlanPrecision::Fp32 ? 1 : 0);
+        const int fp32 = p.precision == PlanPrecision::Fp32 ? 1 : 0;
+        return std::make_tuple(p.optimizerOnCpu ? 1 : 0, p.gpu ? fp32 : 0, recompute, -p.microBatch, fp32);
     };
     for (const PlanOption &o : options)
         if (o.fits && (!best || cost(o.plan) < cost(best->plan))) best = &o;

@@ -59,8 +59,8 @@ struct PlanOption {
 };
 std::vector<PlanOption> enumeratePlans(const ModelConfig &config, int64_t seqLen, double budgetBytes, bool gpu,
                                        int64_t trainableParameters = -1);
-// The plan to recommend among those that fit: the least recomputation and offloading, then the largest
-// micro-batch, then bf16 over fp32. nullptr when none fits.
+// The plan to recommend among those that fit: no offloading if possible, then (on a GPU) bf16 over fp32,
+// then the least recomputation, then the largest micro-batch, then bf16 over fp32. nullptr when none fits.
 const PlanOption *recommendPlan(const std::vector<PlanOption> &options);
 
 }  // namespace danka::model

@@ -590,6 +590,10 @@ Use File &gt; Open Workspace to choose one.</source>
         <source>; no plan fits: use a smaller model, a shorter sequence or a larger card</source>
         <translation>；没有可行的方案：请使用更小的模型、更短的序列或显存更大的显卡</translation>
     </message>
+    <message>
+        <source>AdamW moments in CPU memory</source>
+        <translation>AdamW 动量放在 CPU 内存</translation>
+    </message>
 </context>
 <context>
     <name>danka::ui::ConversationListModel</name>

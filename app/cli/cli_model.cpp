@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/cli/cli_bench.h"
 #include "app/cli/commands.h"
 #include "app/cli/config_source.h"
 #include "app/cli/validators.h"
@@ -240,16 +241,12 @@ int estimate(const Options &options, const EstimateArgs &a)
     const model::MemoryPlan &plan = r.plan;
     const model::MemoryEstimate &e = r.estimate;
     const model::PlanOption *best = r.recommendedIndex ? &r.plans[*r.recommendedIndex] : nullptr;
-    // Plans that fit only with AdamW on the CPU are listed but never recommended: the trainer cannot run them.
-    const bool onlyOffloadedFit =
-        !best && std::any_of(r.plans.begin(), r.plans.end(), [](const model::PlanOption &o) { return o.fits; });
     if (options.json) {
         json plans = json::array();
         for (const auto &o : r.plans)
             plans.push_back({{"plan", planText(o.plan)}, {"micro_batch", o.plan.microBatch},
                              {"precision", model::planPrecisionName(o.plan.precision)},
                              {"checkpoint_every", o.plan.checkpointEvery}, {"optimizer_on_cpu", o.plan.optimizerOnCpu},
-                             {"trainable", core::trainerCanRun(o.plan)},
                              {"total_bytes", wholeBytes(o.estimate.total())}, {"fits", o.fits}});
         printJson({{"parameters", e.parameters},
                    {"model_from", r.modelFromCheckpoint ? json(config->stage.baseCheckpoint) : json("config")},
@@ -282,14 +279,11 @@ int estimate(const Options &options, const EstimateArgs &a)
     for (const auto &o : r.plans) {
         if (o.plan.microBatch != 1 && o.plan.microBatch != 8 && !o.fits) continue;  // keep the table short
         planRows.push_back({planText(o.plan), core::formatBytes(o.estimate.total()), o.fits ? "fits" : "-",
-                            best == &o                        ? "<- recommended"
-                            : !core::trainerCanRun(o.plan) ? "(the trainer cannot offload AdamW)"
-                                                              : ""});
+                            best == &o ? "<- recommended" : ""});
     }
     printTable({"PLAN", "DEVICE MEMORY", "FITS", ""}, planRows);
-    if (onlyOffloadedFit)
-        std::cout << "No plan the trainer can run fits (only with AdamW on the CPU, which it does not offload): "
-                     "use a smaller model, a shorter sequence or a larger card.\n";
+    if (best && best->plan.optimizerOnCpu)
+        std::cout << "Only plans with AdamW on the CPU fit: set runtime.offload_optimizer (slower steps).\n";
     else if (!best)
         std::cout << "No plan fits: use a smaller model, a shorter sequence or a larger card.\n";
     std::cout.flush();
@@ -349,6 +343,7 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
     benchModelCmd->add_option("--device", b->options.device, "cpu or cuda:N")->capture_default_str();
     benchModelCmd->add_flag("--reference", b->options.referenceKernels, "Use the plain LibTorch composition (the baseline)");
     benchModelCmd->callback([&, b] { action = [&, b] { return benchModel(options, *b); }; });
+    addAttentionBenchCommand(*bench, options, action);  // bench attention (cli_bench.cpp)
 
     auto e = std::make_shared<EstimateArgs>();
     CLI::App *estimateCmd = app.add_subcommand("estimate", "Memory needed to train a config, and the plans that fit a budget");

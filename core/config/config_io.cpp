@@ -226,6 +226,12 @@ void visitConfig(RunConfig &c, Visitor &v)
         v.field("max_skipped_steps", r.maxSkippedSteps, {"Consecutive skipped updates that stop the run",
                                                           Range::positive()});
         v.field("memory_budget_gib", r.memoryBudgetGib, {"GPU memory the plan must fit, GiB", Range::positive()});
+        v.field("memory_cap", r.memoryCap,
+                {"Cap the memory allocator at memory_budget_gib, so that a bigger card behaves like one of the "
+                 "budget (on the CPU: LibTorch's allocations); past it the run stops with advice"});
+        v.field("offload_optimizer", r.offloadOptimizer,
+                {"Keep AdamW's moments in pinned CPU memory, streamed through the GPU each step: frees 8 bytes per "
+                 "trained parameter of GPU memory for a slower step"});
     });
 }
 

@@ -60,7 +60,7 @@ model::MemoryPlan planFor(const RunConfig &config, const model::ModelConfig &tra
             break;
     }
     plan.checkpointEvery = config.runtime.activationCheckpointing;
-    plan.optimizerOnCpu = false;
+    plan.optimizerOnCpu = config.runtime.offloadOptimizer;
     plan.gpu = config.runtime.device != Device::Cpu;
     plan.dropout = trained.dropout;
     if (config.stage.kind == StageKind::Lora) {
@@ -81,11 +81,6 @@ model::MemoryPlan memoryPlanOf(const RunConfig &config)
     return planFor(config, trainedModelOf(config));
 }
 
-bool trainerCanRun(const model::MemoryPlan &plan)
-{
-    return !plan.optimizerOnCpu;
-}
-
 ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes)
 {
     ConfigEstimate result;
@@ -97,20 +92,49 @@ ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes)
     result.plans = model::enumeratePlans(result.model, result.plan.seqLen, budgetBytes, result.plan.gpu,
                                          result.plan.trainableParameters);
 
-    std::vector<model::PlanOption> runnable;
-    std::vector<size_t> indexOf;
-    for (size_t i = 0; i < result.plans.size(); ++i)
-        if (trainerCanRun(result.plans[i].plan)) {
-            runnable.push_back(result.plans[i]);
-            indexOf.push_back(i);
-        }
-    if (const model::PlanOption *best = model::recommendPlan(runnable)) {
-        const size_t i = indexOf[static_cast<size_t>(best - runnable.data())];
+    if (const model::PlanOption *best = model::recommendPlan(result.plans)) {
+        const auto i = static_cast<size_t>(best - result.plans.data());
         result.recommendedIndex = i;
-        result.recommended = result.plans[i].plan;
-        result.recommendedEstimate = result.plans[i].estimate;
+        result.recommended = best->plan;
+        result.recommendedEstimate = best->estimate;
     }
     return result;
+}
+
+std::string outOfMemoryAdvice(const RunConfig &config, double budgetBytes)
+{
+    const ConfigEstimate e = estimateConfigMemory(config, budgetBytes);
+    std::string s = "The memory estimator puts this plan at " + formatBytes(e.estimate.total()) + " for " +
+                    formatBytes(budgetBytes) + ". ";
+    if (!e.recommended) {
+        return s + "No plan fits " + formatBytes(budgetBytes) + " at data.seq_len " + std::to_string(config.data.seqLen) +
+               " (even micro-batch 1 with activation checkpointing on every block and AdamW offloaded): shorten "
+               "data.seq_len or train a smaller model.";
+    }
+    const model::MemoryPlan &r = *e.recommended;
+    const int64_t sequences = config.data.microBatchSize * config.optim.gradAccumSteps;
+    std::vector<std::string> changes;
+    if (r.microBatch != config.data.microBatchSize) {
+        const int64_t accum = std::max<int64_t>(1, (sequences + r.microBatch - 1) / r.microBatch);
+        changes.push_back("data.micro_batch_size " + std::to_string(r.microBatch) + " with optim.grad_accum_steps " +
+                          std::to_string(accum) + " (" + std::to_string(r.microBatch * accum) +
+                          " sequences per step, as now " + std::to_string(sequences) + ")");
+    }
+    if (r.checkpointEvery != config.runtime.activationCheckpointing)
+        changes.push_back("runtime.activation_checkpointing " + std::to_string(r.checkpointEvery));
+    const char *precision = model::planPrecisionName(r.precision);
+    if (r.precision != e.plan.precision) changes.push_back(std::string("runtime.precision ") + precision);
+    if (r.optimizerOnCpu != config.runtime.offloadOptimizer)
+        changes.push_back(std::string("runtime.offload_optimizer ") + (r.optimizerOnCpu ? "true" : "false"));
+    s += "A plan that fits (" + formatBytes(e.recommendedEstimate->total()) + "): ";
+    if (changes.empty()) {
+        s += "this one by the estimate, so the peak came from elsewhere (another process on the GPU, memory "
+             "fragmentation): lower data.micro_batch_size or turn on runtime.activation_checkpointing.";
+    } else {
+        for (size_t i = 0; i < changes.size(); ++i) s += (i ? ", " : "") + changes[i];
+        s += ".";
+    }
+    return s;
 }
 
 }  // namespace danka::core

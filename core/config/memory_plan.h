@@ -25,13 +25,10 @@ std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelC
 // `fromCheckpoint` tells which.
 model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint = nullptr);
 
-// Micro-batch, sequence length, precision, activation checkpointing and dropout of `config`, AdamW on the
-// device; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU. Stage "lora" trains
+// Micro-batch, sequence length, precision, activation checkpointing, dropout and AdamW offloading
+// (runtime.offload_optimizer) of `config`; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU. Stage "lora" trains
 // only its adapters (their parameter count as trainableParameters).
 model::MemoryPlan memoryPlanOf(const RunConfig &config);
-
-// Whether the trainer can run `plan`: it has no optimizer offloading, so plans with AdamW on the CPU are out.
-bool trainerCanRun(const model::MemoryPlan &plan);
 
 struct ConfigEstimate {
     model::ModelConfig model;           // trainedModelOf(config): what is estimated
@@ -40,10 +37,10 @@ struct ConfigEstimate {
     model::MemoryEstimate estimate;     // of `plan`
     double budgetBytes = 0;
     bool fits = false;                  // estimate.total() <= budgetBytes
-    // Every candidate plan for the budget (model::enumeratePlans), those the trainer cannot run included.
+    // Every candidate plan for the budget (model::enumeratePlans).
     std::vector<model::PlanOption> plans;
-    // The plan to suggest among those that fit and the trainer can run (an index into `plans`, and the
-    // plan and its estimate); nullopt when none does.
+    // The plan to suggest among those that fit (model::recommendPlan: an index into `plans`, and the plan
+    // and its estimate); nullopt when none does.
     std::optional<size_t> recommendedIndex;
     std::optional<model::MemoryPlan> recommended;
     std::optional<model::MemoryEstimate> recommendedEstimate;
@@ -52,5 +49,11 @@ struct ConfigEstimate {
 // The estimate of memoryPlanOf(config) for trainedModelOf(config) against `budgetBytes`, and the plans for
 // that budget at the config's sequence length on the same kind of device.
 ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes);
+
+// What to change when a run of `config` ran out of memory on a device of `budgetBytes`: the estimate of its
+// plan, and the estimator's recommended plan as config settings (micro_batch_size with grad_accum_steps
+// keeping the sequences per optimizer step, activation_checkpointing, precision, offload_optimizer), or
+// that no plan fits. One paragraph for the run's error message.
+std::string outOfMemoryAdvice(const RunConfig &config, double budgetBytes);
 
 }  // namespace danka::core

@@ -95,6 +95,9 @@ struct RuntimeConfig {
                                       // deviations above the recent steps; 0 = only NaN/Inf are skipped
     int64_t maxSkippedSteps = 10;     // consecutive skipped updates that stop the run
     double memoryBudgetGib = 24.0;    // GPU memory the plan must fit (the estimator checks it)
+    bool memoryCap = false;           // cap the allocator at memory_budget_gib: a bigger card behaves like
+                                      // one of the budget (on the CPU: LibTorch's allocations)
+    bool offloadOptimizer = false;    // AdamW moments in pinned host memory, streamed through the GPU per step
 };
 
 struct RunConfig {

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "core/error.h"
+#include "kernels/copy_stream.h"
 
 namespace danka::core::train {
 
@@ -133,12 +134,35 @@ std::vector<std::string> AdamW::undecayedNames() const
     return namesWhere([](const Param &p) { return !p.decay; });
 }
 
+namespace {
+
+// One AdamW update of p (in place) from its gradient g and moments m, v (in place); any matching views.
+void adamUpdate(at::Tensor &p, const at::Tensor &g, at::Tensor &m, at::Tensor &v, bool decay, double lr,
+                const AdamWOptions &o, double biasCorrection1, double biasCorrection2)
+{
+    // Decoupled decay (Loshchilov & Hutter, Alg. 2 line 12): shrinks the weights directly, independent of the
+    // gradient's scale, instead of adding wd * p to the gradient as L2 regularisation would.
+    if (decay && o.weightDecay != 0) p.mul_(1 - lr * o.weightDecay);
+    m.mul_(o.beta1).add_(g, 1 - o.beta1);           // m = b1 m + (1 - b1) g
+    v.mul_(o.beta2).addcmul_(g, g, 1 - o.beta2);    // v = b2 v + (1 - b2) g^2
+    // sqrt(v_hat) + eps with v_hat = v / bc2, in the order torch uses (eps is added after the correction).
+    const at::Tensor denom = (v.sqrt() / std::sqrt(biasCorrection2)).add_(o.eps);
+    p.addcdiv_(m, denom, -lr / biasCorrection1);   // p -= lr / bc1 * m / denom
+}
+
+}  // namespace
+
+at::TensorOptions AdamW::momentOptions(const Param &p) const
+{
+    return p.tensor.options().dtype(momentDtype(p.tensor.scalar_type()));
+}
+
 void AdamW::step(double lr)
 {
     if (!std::isfinite(lr) || lr < 0)
         throw Error("AdamW: the learning rate must be finite and >= 0, got " + c10::str(lr));
     at::NoGradGuard noGrad;  // the parameters are autograd leaves: in-place updates must not be recorded
-    const double beta1 = m_options.beta1, beta2 = m_options.beta2;
+    std::vector<Param *> stepping;
     for (Param &p : m_params) {
         const at::Tensor &grad = p.tensor.grad();
         if (!grad.defined()) continue;
@@ -147,25 +171,90 @@ void AdamW::step(double lr)
         TORCH_CHECK(grad.sizes() == p.tensor.sizes(), "AdamW: the gradient of '", p.name, "' has shape ",
                     grad.sizes(), ", the parameter ", p.tensor.sizes());
         if (!p.expAvg.defined()) {
-            const auto opts = p.tensor.options().dtype(momentDtype(p.tensor.scalar_type()));
-            p.expAvg = at::zeros(p.tensor.sizes(), opts);
-            p.expAvgSq = at::zeros(p.tensor.sizes(), opts);
+            if (m_options.offloadMoments) {
+                p.expAvg = kernels::pinnedHostEmpty(p.tensor.sizes(), momentDtype(p.tensor.scalar_type())).zero_();
+                p.expAvgSq = kernels::pinnedHostEmpty(p.tensor.sizes(), momentDtype(p.tensor.scalar_type())).zero_();
+            } else {
+                p.expAvg = at::zeros(p.tensor.sizes(), momentOptions(p));
+                p.expAvgSq = at::zeros(p.tensor.sizes(), momentOptions(p));
+            }
         }
         ++p.step;
-        const double biasCorrection1 = 1 - std::pow(beta1, static_cast<double>(p.step));
-        const double biasCorrection2 = 1 - std::pow(beta2, static_cast<double>(p.step));
-
-        // Decoupled decay (Loshchilov & Hutter, Alg. 2 line 12): shrinks the weights directly, independent
-        // of the gradient's scale, instead of adding wd * p to the gradient as L2 regularisation would.
-        if (p.decay && m_options.weightDecay != 0) p.tensor.mul_(1 - lr * m_options.weightDecay);
-        p.expAvg.mul_(beta1).add_(grad, 1 - beta1);              // m = b1 m + (1 - b1) g
-        p.expAvgSq.mul_(beta2).addcmul_(grad, grad, 1 - beta2);  // v = b2 v + (1 - b2) g^2
-        // sqrt(v_hat) + eps with v_hat = v / bc2, in the order torch uses (eps is added after the
-        // correction).
-        const at::Tensor denom = (p.expAvgSq.sqrt() / std::sqrt(biasCorrection2)).add_(m_options.eps);
-        p.tensor.addcdiv_(p.expAvg, denom, -lr / biasCorrection1);  // p -= lr / bc1 * m / denom
+        stepping.push_back(&p);
+    }
+    if (m_options.offloadMoments) {
+        offloadedStep(stepping, lr);
+    } else {
+        for (Param *p : stepping) {
+            const double bc1 = 1 - std::pow(m_options.beta1, static_cast<double>(p->step));
+            const double bc2 = 1 - std::pow(m_options.beta2, static_cast<double>(p->step));
+            at::Tensor grad = p->tensor.grad();
+            adamUpdate(p->tensor, grad, p->expAvg, p->expAvgSq, p->decay, lr, m_options, bc1, bc2);
+        }
     }
     ++m_steps;
+}
+
+// The moments live on the host. Every parameter is cut into chunks; chunk k's moments are copied into
+// staging buffer k % 2 on the device, updated there with the parameter's chunk, and copied back. On a GPU the
+// copies run on a side stream: while chunk k is updated, chunk k + 1 is loading, and chunk k - 1 storing.
+// Order on the copy stream: load 0, load 1, store 0, load 2, store 1, ... so load k + 2 (which reuses chunk
+// k's buffer) always comes after store k, which itself waits for chunk k's update.
+void AdamW::offloadedStep(std::vector<Param *> &params, double lr)
+{
+    if (params.empty()) return;
+    struct Chunk {
+        Param *p;
+        int64_t offset, count;
+    };
+    const int64_t chunkSize = std::max<int64_t>(1, m_options.offloadChunkElements);
+    std::vector<Chunk> chunks;
+    int64_t largest = 0;
+    for (Param *p : params) {
+        if (!p->tensor.is_contiguous())
+            throw Error("AdamW: parameter '" + p->name + "' is not contiguous (offloaded moments need flat views)");
+        const int64_t n = p->tensor.numel();
+        for (int64_t offset = 0; offset < n; offset += chunkSize)
+            chunks.push_back({p, offset, std::min(chunkSize, n - offset)});
+        largest = std::max(largest, std::min(chunkSize, n));
+    }
+    const at::Device device = params.front()->tensor.device();
+    const auto stagingOptions = params.front()->tensor.options().dtype(momentDtype(params.front()->tensor.scalar_type()));
+    if (m_staging.size() != 4 || m_staging[0].numel() < largest || m_staging[0].device() != device ||
+        m_staging[0].scalar_type() != stagingOptions.dtype().toScalarType())
+        m_staging = {at::empty({largest}, stagingOptions), at::empty({largest}, stagingOptions),
+                     at::empty({largest}, stagingOptions), at::empty({largest}, stagingOptions)};
+    kernels::CopyStream copies(device);
+    std::vector<int> loaded(chunks.size(), -1);
+    auto staged = [&](size_t k, int which) { return m_staging[2 * (k % 2) + which].narrow(0, 0, chunks[k].count); };
+    auto hostSlice = [&](size_t k, const at::Tensor &moment) {
+        return moment.view({-1}).narrow(0, chunks[k].offset, chunks[k].count);
+    };
+    auto load = [&](size_t k) {
+        at::Tensor m = staged(k, 0), v = staged(k, 1);
+        copies.copy(m, hostSlice(k, chunks[k].p->expAvg));
+        copies.copy(v, hostSlice(k, chunks[k].p->expAvgSq));
+        loaded[k] = copies.markCopies();
+    };
+    load(0);
+    for (size_t k = 0; k < chunks.size(); ++k) {
+        if (k + 1 < chunks.size()) load(k + 1);
+        copies.computeWaitsFor(loaded[k]);
+        Param &p = *chunks[k].p;
+        const double bc1 = 1 - std::pow(m_options.beta1, static_cast<double>(p.step));
+        const double bc2 = 1 - std::pow(m_options.beta2, static_cast<double>(p.step));
+        at::Tensor weights = p.tensor.view({-1}).narrow(0, chunks[k].offset, chunks[k].count);
+        const at::Tensor grad = p.tensor.grad().reshape({-1}).narrow(0, chunks[k].offset, chunks[k].count);
+        at::Tensor m = staged(k, 0), v = staged(k, 1);
+        if (m.scalar_type() != momentDtype(p.tensor.scalar_type()))
+            throw Error("AdamW: offloaded parameters must share one dtype ('" + p.name + "' differs)");
+        adamUpdate(weights, grad, m, v, p.decay, lr, m_options, bc1, bc2);
+        copies.copiesWaitFor(copies.markCompute());
+        at::Tensor hostM = hostSlice(k, p.expAvg), hostV = hostSlice(k, p.expAvgSq);
+        copies.copy(hostM, m);
+        copies.copy(hostV, v);
+    }
+    copies.synchronize();  // the host moments are current (checkpoints read them) and the buffers free
 }
 
 double AdamW::gradNorm() const
@@ -287,10 +376,12 @@ void AdamW::loadState(const std::map<std::string, at::Tensor> &tensors)
             p.step = 0;
             continue;
         }
-        const auto opts = p.tensor.options().dtype(momentDtype(p.tensor.scalar_type()));
-        p.expAvg = at::empty(p.tensor.sizes(), opts);
+        const at::ScalarType dtype = momentDtype(p.tensor.scalar_type());
+        p.expAvg = m_options.offloadMoments ? kernels::pinnedHostEmpty(p.tensor.sizes(), dtype)
+                                            : at::empty(p.tensor.sizes(), momentOptions(p));
         p.expAvg.copy_(loaded[i].expAvg);
-        p.expAvgSq = at::empty(p.tensor.sizes(), opts);
+        p.expAvgSq = m_options.offloadMoments ? kernels::pinnedHostEmpty(p.tensor.sizes(), dtype)
+                                              : at::empty(p.tensor.sizes(), momentOptions(p));
         p.expAvgSq.copy_(loaded[i].expAvgSq);
         p.step = loaded[i].step;
     }

@@ -22,6 +22,12 @@ struct AdamWOptions {
     double eps = 1e-8;                     // added to sqrt(v_hat): bounds the step where v is ~0
     double weightDecay = 0.1;              // decoupled: p *= 1 - lr * weightDecay, for decayed tensors only
     bool decayNormsAndEmbeddings = false;  // also decay 1-D tensors (norms, biases) and embeddings
+    // Keep the moments in (pinned) host memory instead of on the parameters' device; each step streams them
+    // through the device in chunks of `offloadChunkElements`, two chunks in flight so the copies of one
+    // overlap the update of the other. The update is the same elementwise arithmetic, so the results equal
+    // the on-device optimizer's. Parameters must be contiguous.
+    bool offloadMoments = false;
+    int64_t offloadChunkElements = int64_t(1) << 24;
 };
 
 // The grouping rule: a tensor decays when it has dim >= 2 and is not an embedding (its name contains
@@ -69,7 +75,8 @@ public:
     void zeroGrad();
 
     // The state of every parameter that has taken a step, in parameter order: "exp_avg.<name>" and
-    // "exp_avg_sq.<name>" (the moments themselves, not copies: write them out before the next step()),
+    // "exp_avg_sq.<name>" (the moments themselves, not copies: write them out before the next step(); on
+    // the host with offloadMoments),
     // "step.<name>" (1-element int64 on the CPU), then "steps" (1-element int64: steps()).
     std::vector<std::pair<std::string, at::Tensor>> stateTensors() const;
     // Replaces the whole state with `tensors` as written by stateTensors(): parameters not named there start
@@ -89,18 +96,22 @@ private:
         std::string name;
         at::Tensor tensor;
         bool decay = false;
-        at::Tensor expAvg;    // m, momentDtype, on the parameter's device; undefined before the first step
+        at::Tensor expAvg;    // m, momentDtype, on the parameter's device (host with offloadMoments);
+                              // undefined before the first step
         at::Tensor expAvgSq;  // v, like m
         int64_t step = 0;     // steps this parameter has taken (t)
     };
 
     const Param &param(const std::string &name) const;
+    at::TensorOptions momentOptions(const Param &p) const;
+    void offloadedStep(std::vector<Param *> &params, double lr);
     std::vector<std::string> namesWhere(const std::function<bool(const Param &)> &keep) const;
 
     AdamWOptions m_options;
     std::vector<Param> m_params;
     std::unordered_map<std::string, size_t> m_index;  // name -> position in m_params
     int64_t m_steps = 0;
+    std::vector<at::Tensor> m_staging;  // offloadMoments: two chunks of m and v on the device
 };
 
 }  // namespace danka::core::train

@@ -45,6 +45,10 @@ double now()
 }
 
 // Autocast for one step (forward and loss; backward runs outside, as autocast requires), restored after.
+// Autocast's cache of weight casts is off: a transformer uses each weight once per forward, so the cache
+// saves no casts, but it would keep a 16-bit copy of every weight alive for the whole step. Without it a
+// copy lives only as long as autograd keeps it for backward, which activation checkpointing limits to the
+// segment being recomputed (the 24 GB plan of gpt-1.3b-24gb depends on it; model/estimate.cpp counts it).
 class AutocastScope {
 public:
     AutocastScope(at::DeviceType device, bool enabled, at::ScalarType dtype) : m_device(device), m_enabled(enabled)
@@ -52,15 +56,18 @@ public:
         if (!enabled) return;
         m_previous = at::autocast::is_autocast_enabled(device);
         m_previousType = at::autocast::get_autocast_dtype(device);
+        m_previousCache = at::autocast::is_autocast_cache_enabled();
         at::autocast::set_autocast_dtype(device, dtype);
         at::autocast::set_autocast_enabled(device, true);
+        at::autocast::set_autocast_cache_enabled(false);
     }
     ~AutocastScope()
     {
         if (!m_enabled) return;
         at::autocast::set_autocast_enabled(m_device, m_previous);
         at::autocast::set_autocast_dtype(m_device, m_previousType);
-        at::autocast::clear_cache();  // the weight copies cast for this step
+        at::autocast::set_autocast_cache_enabled(m_previousCache);
+        at::autocast::clear_cache();
     }
     AutocastScope(const AutocastScope &) = delete;
     AutocastScope &operator=(const AutocastScope &) = delete;
@@ -70,6 +77,7 @@ private:
     bool m_enabled;
     bool m_previous = false;
     at::ScalarType m_previousType = at::kBFloat16;
+    bool m_previousCache = true;
 };
 
 // The parameters the optimizer updates: every one that requires a gradient (LoRA: only the adapters).
@@ -449,6 +457,7 @@ Trainer::Trainer(model::Transformer model, TrainingStage &stage, TrainerOptions 
     a.eps = t.c.optim.eps;
     a.weightDecay = t.c.optim.weightDecay;
     a.decayNormsAndEmbeddings = t.c.optim.decayNormsAndEmbeddings;
+    a.offloadMoments = t.c.runtime.offloadOptimizer;
     t.optimizer = std::make_unique<AdamW>(trainableParameters(*t.model), a);
     t.flopsPerToken = trainingFlopsPerToken(t.c.model, stage.sequenceLength());
     fs::create_directories(t.o.runDir);
@@ -496,7 +505,8 @@ TrainerResult Trainer::run(JobContext &job)
                                     ", " + (t.autocast ? (t.autocastType == at::kHalf ? "fp16" : "bf16") : "fp32") +
                                     ", " + std::to_string(maxSteps) + " steps of " +
                                     std::to_string(c.data.microBatchSize * c.optim.gradAccumSteps) + " x " +
-                                    std::to_string(t.stage.sequenceLength()) + " tokens");
+                                    std::to_string(t.stage.sequenceLength()) + " tokens" +
+                                    (c.runtime.offloadOptimizer ? ", AdamW moments in host memory" : ""));
     t.model->train();
     if (t.device.is_cuda()) kernels::resetCudaPeakMemory(t.device.index());
 

@@ -18,6 +18,7 @@
 #include "core/train/pretrain_stage.h"
 #include "core/train/sft_stage.h"
 #include "core/train/trainer.h"
+#include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
 #include "model/lora.h"
 
@@ -93,6 +94,67 @@ void warnIfOverBudget(const RunConfig &effective, const std::string &device, Job
                                  : std::string("; no plan fits: shorten data.seq_len")));
 }
 
+// runtime.memory_cap for the duration of a run: LibTorch's allocator on the run's device is capped at
+// runtime.memory_budget_gib (on a GPU less what the CUDA context takes outside the allocator), lifted after.
+class MemoryCap {
+public:
+    // What the process takes outside LibTorch's allocator: on a GPU the CUDA context, cuBLAS workspaces and
+    // kernel images (0.3-0.5 GiB on current cards), on the CPU the libraries and the heap. The estimator's
+    // "framework" line counts 0.5 GiB on the CPU and 0.75 GiB (with allocator slack) on a GPU.
+    static constexpr double kOutsideAllocatorBytes = 0.5 * kBytesPerGib;
+
+    MemoryCap(const RuntimeConfig &r, const std::string &device, JobContext &job)
+    {
+        if (!r.memoryCap) return;
+        const double budget = r.memoryBudgetGib * kBytesPerGib;
+        const double allocator = std::max(budget - kOutsideAllocatorBytes, 1.0);
+        if (device == "cpu") {
+            kernels::setHostMemoryLimit(static_cast<int64_t>(allocator));
+            m_host = true;
+            job.event(EventLevel::Info, "runtime.memory_cap: LibTorch's CPU allocations are capped at " +
+                                            formatBytes(allocator) + " (" + formatBytes(budget) + " less " +
+                                            formatBytes(kOutsideAllocatorBytes) + " for the process)");
+            return;
+        }
+        const int index = std::max<int>(0, at::Device(device).index());
+        std::string error;
+        if (kernels::capCudaMemory(index, static_cast<int64_t>(allocator), &error)) {
+            m_cudaDevice = index;
+            job.event(EventLevel::Info, "runtime.memory_cap: the CUDA allocator on " + device + " is capped at " +
+                                            formatBytes(allocator) + " (" + formatBytes(budget) + " less " +
+                                            formatBytes(kOutsideAllocatorBytes) + " for the CUDA context)");
+        } else {
+            job.event(EventLevel::Warning, "runtime.memory_cap is not applied: " + error);
+        }
+    }
+    ~MemoryCap()
+    {
+        if (m_host) kernels::setHostMemoryLimit(0);
+        if (m_cudaDevice >= 0) kernels::capCudaMemory(m_cudaDevice, 0, nullptr);
+    }
+    MemoryCap(const MemoryCap &) = delete;
+    MemoryCap &operator=(const MemoryCap &) = delete;
+
+private:
+    bool m_host = false;
+    int m_cudaDevice = -1;
+};
+
+// The memory the run had: the budget when capped, else on a GPU the smaller of the budget and the card.
+double deviceMemoryOf(const RuntimeConfig &r, const std::string &device)
+{
+    const double budget = r.memoryBudgetGib * kBytesPerGib;
+    if (r.memoryCap || device == "cpu") return budget;
+    const kernels::RuntimeInfo rt = kernels::runtimeInfo();
+    const int index = std::max<int>(0, at::Device(device).index());
+    for (const kernels::GpuInfo &g : rt.gpus)
+        if (g.index == index) return std::min(budget, static_cast<double>(g.totalMemoryBytes));
+    return budget;
+}
+
+TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const std::string &device, JobContext &job,
+                        const TrainingHooks &hooks);
+
 }  // namespace
 
 bool stageIsTrainable(StageKind kind)
@@ -167,14 +229,35 @@ PreparedTraining prepareTraining(const Workspace &ws, const TrainRequest &reques
 
 TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobContext &job, const TrainingHooks &hooks)
 {
-    const auto start = std::chrono::steady_clock::now();
     const RunConfig &c = p.config;
     if (c.runtime.threads > 0) kernels::setThreadCount(static_cast<int>(c.runtime.threads));
-    const StageKind kind = c.stage.kind;
-    if (!stageIsTrainable(kind))
-        throw Error(std::string("stage.kind ") + stageKindName(kind) +
+    if (!stageIsTrainable(c.stage.kind))
+        throw Error(std::string("stage.kind ") + stageKindName(c.stage.kind) +
                     ": this build trains the pretrain, sft, lora and distill stages; the others are not available yet");
     const std::string device = resolveDevice(c);
+    MemoryCap cap(c.runtime, device, job);
+    try {
+        return trainOn(ws, p, device, job, hooks);
+    } catch (const c10::OutOfMemoryError &e) {
+        // The model, optimizer and batches are gone with trainOn's frame; hand the cached blocks back too, so
+        // the studio (which stays up) and the next run start from a clean device.
+        kernels::releaseCachedCudaMemory();
+        std::string what = e.what_without_backtrace();
+        what = what.substr(0, what.find('\n'));
+        throw Error("out of memory on " + device + (c.runtime.memoryCap ? " (runtime.memory_cap)" : "") + ": " + what +
+                    "\n" + outOfMemoryAdvice(c, deviceMemoryOf(c.runtime, device)) +
+                    " Checkpoints written before are kept.");
+    }
+}
+
+namespace {
+
+TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const std::string &device, JobContext &job,
+                        const TrainingHooks &hooks)
+{
+    const auto start = std::chrono::steady_clock::now();
+    const RunConfig &c = p.config;
+    const StageKind kind = c.stage.kind;
     job.setProgress(0, "loading");
 
     // The tokenizer: the base checkpoint's, else the one the dataset was prepared with.
@@ -278,5 +361,7 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return s;
 }
+
+}  // namespace
 
 }  // namespace danka::core::train

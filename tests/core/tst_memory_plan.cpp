@@ -96,7 +96,15 @@ private Q_SLOTS:
         c.runtime.precision = Precision::Bf16;
         e = estimateConfigMemory(c, 24 * kBytesPerGib);
         QCOMPARE(line(e.estimate, "framework"), 0.75 * kBytesPerGib);  // a CUDA context
-        QCOMPARE(line(e.estimate, "autocast weight copies"), 2 * P);
+        // 16-bit copies autograd keeps for backward: every block's and the LM head's (no checkpointing).
+        const double copies = 2.0 * static_cast<double>(c.model.nLayers * c.model.blockParameterCount() +
+                                                        c.model.vocabSize * c.model.hiddenSize);
+        QCOMPARE(line(e.estimate, "autocast weight copies"), copies);
+        // With checkpointing only the segment being recomputed keeps its copies, besides the LM head's.
+        c.runtime.activationCheckpointing = 1;
+        QCOMPARE(line(estimateConfigMemory(c, 24 * kBytesPerGib).estimate, "autocast weight copies"),
+                 2.0 * static_cast<double>(c.model.blockParameterCount() + c.model.vocabSize * c.model.hiddenSize));
+        c.runtime.activationCheckpointing = 0;
 
         // Dropout masks are kept: more activation memory than without.
         const double without = estimateConfigMemory(c, 24 * kBytesPerGib).estimate.activationsPerLayer;
@@ -150,16 +158,11 @@ private Q_SLOTS:
         QVERIFY(!none.recommendedIndex && !none.recommended && !none.recommendedEstimate);
     }
 
-    void neverRecommendsAdamWOnTheCpu()
+    void recommendsOffloadingOnlyWhenNothingElseFits()
     {
-        QVERIFY(trainerCanRun(model::MemoryPlan{}));
-        model::MemoryPlan offloaded;
-        offloaded.optimizerOnCpu = true;
-        QVERIFY(!trainerCanRun(offloaded));
-
         // A budget between the smallest offloaded plan and the smallest plan with AdamW on the device: only
-        // offloaded plans fit, and none is recommended.
-        const RunConfig c = preset("gpt-1.3b-24gb");
+        // offloaded plans fit, and the recommendation is one of them.
+        RunConfig c = preset("gpt-1.3b-24gb");
         const ConfigEstimate all = estimateConfigMemory(c, 0);
         double smallestOnDevice = 1e300, smallestOffloaded = 1e300;
         for (const auto &o : all.plans) {
@@ -169,18 +172,59 @@ private Q_SLOTS:
         QVERIFY(smallestOffloaded < smallestOnDevice);
         const double budget = (smallestOffloaded + smallestOnDevice) / 2;
         const ConfigEstimate e = estimateConfigMemory(c, budget);
-        QVERIFY(std::any_of(e.plans.begin(), e.plans.end(), [](const auto &o) { return o.fits; }));
         for (const auto &o : e.plans)
             if (o.fits) QVERIFY(o.plan.optimizerOnCpu);
-        QVERIFY(model::recommendPlan(e.plans) != nullptr);  // the estimator alone would offer one
-        QVERIFY(!e.recommendedIndex);
-        QVERIFY(!e.recommended);
+        QVERIFY(e.recommended);
+        QVERIFY(e.recommended->optimizerOnCpu);
 
         // At the smallest plan with AdamW on the device, that one is recommended, not an offloaded one.
         const ConfigEstimate tight = estimateConfigMemory(c, smallestOnDevice);
         QVERIFY(tight.recommended);
         QVERIFY(!tight.recommended->optimizerOnCpu);
         QCOMPARE(tight.recommendedEstimate->total(), smallestOnDevice);
+
+        // runtime.offload_optimizer is the config's plan: the moments leave the device for host memory.
+        const double onDevice = estimateConfigMemory(c, 24 * kBytesPerGib).estimate.total();
+        c.runtime.offloadOptimizer = true;
+        const ConfigEstimate offloaded = estimateConfigMemory(c, 24 * kBytesPerGib);
+        QVERIFY(offloaded.plan.optimizerOnCpu);
+        QCOMPARE(offloaded.estimate.hostBytes, 8.0 * offloaded.estimate.parameters);
+        QCOMPARE(onDevice - offloaded.estimate.total(), 8.0 * offloaded.estimate.parameters);
+    }
+
+    void outOfMemoryAdviceNamesTheSettings()
+    {
+        // gpt-1.3b-24gb at micro-batch 8 without checkpointing in fp32 cannot fit 24 GiB; the advice is the
+        // recommended plan (bf16, micro-batch 1, checkpointing every 4 blocks) as config settings, with the
+        // accumulation raised to keep 8 x 64 = 512 sequences per step.
+        RunConfig c = preset("gpt-1.3b-24gb");
+        c.data.microBatchSize = 8;
+        c.runtime.activationCheckpointing = 0;
+        c.runtime.precision = Precision::Fp32;
+        const std::string advice = outOfMemoryAdvice(c, 24 * kBytesPerGib);
+        qInfo("%s", advice.c_str());
+        for (const char *part : {"The memory estimator puts this plan at 154.9 GiB for 24.0 GiB.",
+                                 "data.micro_batch_size 1 with optim.grad_accum_steps 512 (512 sequences per step, as "
+                                 "now 512)",
+                                 "runtime.activation_checkpointing 4", "runtime.precision bf16"})
+            QVERIFY2(advice.find(part) != std::string::npos, part);
+        QVERIFY(advice.find("offload_optimizer") == std::string::npos);
+
+        // Nothing fits 1 GiB at this length.
+        const std::string none = outOfMemoryAdvice(c, 1 * kBytesPerGib);
+        QVERIFY2(none.find("No plan fits 1.0 GiB at data.seq_len 4096") != std::string::npos, none.c_str());
+    }
+
+    void the24GbPresetFitsItsCardInBf16()
+    {
+        // The preset's own plan (bf16, micro-batch 1, checkpointing every block) fits 24 GiB, and on a GPU the
+        // recommendation is a bf16 plan with AdamW on the device.
+        const RunConfig c = preset("gpt-1.3b-24gb");
+        const ConfigEstimate e = estimateConfigMemory(c, 24 * kBytesPerGib);
+        QVERIFY2(e.fits, qPrintable(QString::number(e.estimate.total() / kBytesPerGib)));
+        QVERIFY(e.recommended);
+        QCOMPARE(e.recommended->precision, model::PlanPrecision::Bf16);
+        QVERIFY(!e.recommended->optimizerOnCpu);
     }
 };
 

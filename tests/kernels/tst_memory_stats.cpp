@@ -51,6 +51,40 @@ private Q_SLOTS:
         QCOMPARE(hostMemoryStats().currentBytes, before);
     }
 
+    void hostCapRaisesOutOfMemoryAndKeepsWhatExists()
+    {
+        const auto kept = torch::ones({1000}, torch::kFloat32);  // allocated before the cap: untouched
+        const int64_t inUse = hostMemoryStats().currentBytes;
+        setHostMemoryLimit(inUse + 1000000);
+        QCOMPARE(hostMemoryLimit(), inUse + 1000000);
+        bool raised = false;
+        try {
+            const auto big = torch::empty({300000}, torch::kFloat32);  // 1.2 MB: over the cap
+        } catch (const c10::OutOfMemoryError &e) {
+            raised = true;
+            const std::string message = e.what_without_backtrace();
+            QVERIFY2(message.find("out of memory") != std::string::npos, message.c_str());
+            QVERIFY2(message.find("1200000 bytes") != std::string::npos, message.c_str());
+        }
+        QVERIFY(raised);
+        const auto small = torch::empty({200000}, torch::kFloat32);  // 0.8 MB: under the cap
+        QCOMPARE(small.numel(), int64_t(200000));
+        QCOMPARE(kept.sum().item<double>(), 1000.0);
+        setHostMemoryLimit(0);
+        QCOMPARE(hostMemoryLimit(), int64_t(0));
+        const auto big = torch::empty({300000}, torch::kFloat32);
+        QCOMPARE(big.numel(), int64_t(300000));
+    }
+
+    void cudaCapWithoutGpuSaysWhy()
+    {
+        if (torch::cuda::is_available()) QSKIP("a GPU is present: the cap is checked by packaging/gpu_check.sh");
+        std::string error;
+        QVERIFY(!capCudaMemory(0, int64_t(24) << 30, &error));
+        QVERIFY2(!error.empty(), "no reason given");
+        releaseCachedCudaMemory();  // harmless without a GPU
+    }
+
     void bf16MatmulIsRightWhileCounting()
     {
         torch::manual_seed(0);

@@ -79,6 +79,7 @@ bool affectsEstimate(const std::string &path)
                                                "runtime.precision",
                                                "runtime.activation_checkpointing",
                                                "runtime.memory_budget_gib",
+                                               "runtime.offload_optimizer",
                                                ""};
     if (path.rfind("model.", 0) == 0) return true;
     return keys.count(path) > 0;
@@ -108,6 +109,7 @@ QString planText(const model::MemoryPlan &plan)
         parts << ConfigPage::tr("activation checkpointing every block");
     else
         parts << ConfigPage::tr("activation checkpointing every %1 blocks").arg(plan.checkpointEvery);
+    if (plan.optimizerOnCpu) parts << ConfigPage::tr("AdamW moments in CPU memory");
     return parts.join(QStringLiteral(", "));
 }
 
@@ -660,6 +662,7 @@ void ConfigPage::updateEstimate()
             planned.data.microBatchSize = e.recommended->microBatch;
             planned.runtime.precision = precisionOf(e.recommended->precision);
             planned.runtime.activationCheckpointing = e.recommended->checkpointEvery;
+            planned.runtime.offloadOptimizer = e.recommended->optimizerOnCpu;
             if (sequencesPerStep % e.recommended->microBatch == 0)
                 planned.optim.gradAccumSteps =
                     std::max<int64_t>(1, sequencesPerStep / e.recommended->microBatch);
@@ -678,7 +681,7 @@ void ConfigPage::applyRecommendedPlan()
     if (!m_recommended) return;
     const json planned = core::toJson(*m_recommended);
     for (const char *path : {"data.micro_batch_size", "optim.grad_accum_steps", "runtime.precision",
-                             "runtime.activation_checkpointing"}) {
+                             "runtime.activation_checkpointing", "runtime.offload_optimizer"}) {
         const json *v = &planned;
         for (const QString &part : QString::fromLatin1(path).split(QLatin1Char('.')))
             v = &v->at(part.toStdString());

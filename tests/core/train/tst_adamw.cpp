@@ -166,6 +166,55 @@ private Q_SLOTS:
         }
     }
 
+    void offloadedMomentsGiveTheSameSteps()
+    {
+        // The offloaded optimizer streams the moments through staging buffers in chunks (7 elements here, so
+        // parameters span several chunks and end in partial ones, and the two buffers alternate); the oracle
+        // is the on-device optimizer, which must agree bit for bit: the same elementwise arithmetic.
+        for (const torch::ScalarType dtype : {torch::kFloat32, torch::kFloat64}) {
+            const NamedParams onDevice = makeParams(dtype);
+            const NamedParams offloaded = copyParams(onDevice);
+            AdamW reference(onDevice, options());
+            AdamWOptions o = options();
+            o.offloadMoments = true;
+            o.offloadChunkElements = 7;
+            AdamW streamed(offloaded, o);
+            for (int step = 0; step < 6; ++step) {
+                setGrads(onDevice, step);
+                setGrads(offloaded, step);
+                reference.step(lrFor(step));
+                streamed.step(lrFor(step));
+            }
+            for (size_t i = 0; i < onDevice.size(); ++i)
+                QVERIFY2(torch::equal(onDevice[i].second, offloaded[i].second), onDevice[i].first.c_str());
+            const auto want = stateMap(reference), got = stateMap(streamed);
+            QCOMPARE(got.size(), want.size());
+            for (const auto &[name, t] : want) {
+                QVERIFY2(torch::equal(got.at(name), t), name.c_str());
+                QVERIFY2(got.at(name).device().is_cpu(), name.c_str());
+            }
+
+            // Its state resumes the on-device optimizer and the other way round.
+            const NamedParams resumed = copyParams(offloaded);
+            AdamW back(resumed, options());
+            back.loadState(got);
+            o.offloadChunkElements = 5;
+            const NamedParams resumedOffloaded = copyParams(offloaded);
+            AdamW again(resumedOffloaded, o);
+            again.loadState(want);
+            setGrads(onDevice, 6);
+            setGrads(resumed, 6);
+            setGrads(resumedOffloaded, 6);
+            reference.step(lrFor(6));
+            back.step(lrFor(6));
+            again.step(lrFor(6));
+            for (size_t i = 0; i < onDevice.size(); ++i) {
+                QVERIFY2(torch::equal(onDevice[i].second, resumed[i].second), onDevice[i].first.c_str());
+                QVERIFY2(torch::equal(onDevice[i].second, resumedOffloaded[i].second), onDevice[i].first.c_str());
+            }
+        }
+    }
+
     void firstStepByHand()
     {
         // At t = 1: m = (1 - b1) g, v = (1 - b2) g^2, so m / bc1 = g and sqrt(v / bc2) = |g|; the update is

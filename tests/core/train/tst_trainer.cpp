@@ -21,6 +21,7 @@
 #include "core/train/trainer.h"
 #include "core/train/training_run.h"
 #include "core/workspace.h"
+#include "kernels/memory_stats.h"
 #include "tests/support/test_support.h"
 
 using namespace danka;
@@ -267,6 +268,38 @@ private Q_SLOTS:
         QCOMPARE(r.state, JobState::Completed);
         QVERIFY2(r.summary.lastLoss < 0.5, qPrintable(QString::number(r.summary.lastLoss)));
         QVERIFY(r.losses.begin()->second > 5.0);
+    }
+
+    void outOfMemoryFailsCleanlyWithAdvice()
+    {
+        // runtime.memory_cap on the CPU caps LibTorch's allocations at the budget less the 0.5 GiB the
+        // estimator counts for the process: 2 MiB here, which the tiny model's weights fit but not a step.
+        RunConfig c = tinyConfig(m_dataset);
+        c.schedule.maxSteps = 5;
+        c.schedule.warmupSteps = 1;
+        c.runtime.memoryCap = true;
+        c.runtime.memoryBudgetGib = 0.5 + 2.0 / 1024;
+        const Workspace ws = Workspace::open((m_dir.path() + QStringLiteral("/ws-oom")).toStdString());
+        train::TrainRequest request;
+        request.config = c;
+        const train::PreparedTraining p = train::prepareTraining(ws, request);
+        const Recorded r = runRecorded(ws, p);
+        QCOMPARE(r.state, JobState::Failed);
+        qInfo("%s", r.error.c_str());
+        QVERIFY2(r.error.find("out of memory on cpu (runtime.memory_cap)") != std::string::npos, r.error.c_str());
+        QVERIFY2(r.error.find("The memory estimator puts this plan at") != std::string::npos, r.error.c_str());
+        QVERIFY2(anyEventContains(r, "runtime.memory_cap: LibTorch's CPU allocations are capped at 2.0 MiB"),
+                 "no cap event");
+        ExperimentStore store(ws.databasePath());
+        QCOMPARE(store.run(p.runId)->status, RunStatus::Failed);
+        QVERIFY(store.run(p.runId)->error.find("out of memory") != std::string::npos);
+        QCOMPARE(danka::kernels::hostMemoryLimit(), int64_t(0));  // lifted after the run
+
+        // The process goes on: the same run without the cap trains.
+        c.runtime.memoryCap = false;
+        request.config = c;
+        const Recorded again = runRecorded(ws, train::prepareTraining(ws, request));
+        QCOMPARE(again.state, JobState::Completed);
     }
 
     void nanAndSpikesAreSkipped()
