@@ -4,7 +4,6 @@
 // rounding of its inputs.
 #include "core/kernel_checks.h"
 
-#include <ATen/autocast_mode.h>
 #include <torch/cuda.h>
 #include <torch/torch.h>
 
@@ -17,6 +16,7 @@
 #include <stdexcept>
 
 #include "core/job.h"
+#include "core/train/autocast_scope.h"
 #include "kernels/attention.h"
 #include "kernels/cross_entropy.h"
 #include "kernels/rmsnorm.h"
@@ -420,34 +420,6 @@ model::ModelConfig smallConfig(bool mla)
     return c;
 }
 
-// Autocast for a forward (not the backward, as autocast requires), restored after (as the trainer does).
-class AutocastScope {
-public:
-    AutocastScope(at::DeviceType device, bool enabled) : m_device(device), m_enabled(enabled)
-    {
-        if (!enabled) return;
-        m_previous = at::autocast::is_autocast_enabled(device);
-        m_previousType = at::autocast::get_autocast_dtype(device);
-        at::autocast::set_autocast_dtype(device, at::kBFloat16);
-        at::autocast::set_autocast_enabled(device, true);
-    }
-    ~AutocastScope()
-    {
-        if (!m_enabled) return;
-        at::autocast::set_autocast_enabled(m_device, m_previous);
-        at::autocast::set_autocast_dtype(m_device, m_previousType);
-        at::autocast::clear_cache();
-    }
-    AutocastScope(const AutocastScope &) = delete;
-    AutocastScope &operator=(const AutocastScope &) = delete;
-
-private:
-    at::DeviceType m_device;
-    bool m_enabled;
-    bool m_previous = false;
-    at::ScalarType m_previousType = at::kBFloat16;
-};
-
 // Loss and every parameter gradient of one training step (B = 2 sequences of T tokens; packed documents for
 // the dense model, no loss across a document boundary) in KernelMode::Fused on the device (float32, or
 // bfloat16 autocast) vs the same weights in KernelMode::Reference in float64 on the CPU.
@@ -480,7 +452,7 @@ Measurement modelGradientCheck(bool mla, int64_t T, bool autocast, const at::Dev
         if (segments.defined()) o.segments = segments.to(dev);
         at::Tensor loss;
         {
-            AutocastScope scope(dev.type(), amp);
+            train::AutocastScope scope(dev.type(), amp, at::kBFloat16);  // as the trainer runs it
             loss = m.loss(m.hidden(inputs.to(dev), o), targets.to(dev));
         }
         return loss;
