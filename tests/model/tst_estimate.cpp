@@ -1,5 +1,7 @@
 // The memory estimator against measurements: activation bytes of a training forward pass counted by the
 // allocator, KV-cache bytes of a real cache, and the planner's choices for the 24 GB preset.
+#include <ATen/autocast_mode.h>
+
 #include <QtTest>
 
 #include "kernels/memory_stats.h"
@@ -66,6 +68,44 @@ private Q_SLOTS:
         const double expected = static_cast<double>(c.nLayers) * perLayer + static_cast<double>(B * T) * (2.0 * c.hiddenSize * 4 + 4);
         QVERIFY2(std::abs(measured - expected) <= 0.03 * expected,
                  qPrintable(QStringLiteral("measured %1 bytes, estimated %2").arg(measured).arg(expected)));
+    }
+
+    void checkpointedAutocastKeepsNoWeightCopies()
+    {
+        // What the estimator's "autocast weight copies" line rests on: with autocast's weight cache off (as the
+        // trainer runs it), a forward through checkpointed blocks keeps no 16-bit copy of their weights; with
+        // the cache on it keeps one (2 bytes) for every projection weight until the cache is cleared. Oracle:
+        // the projection shapes, counted by hand below.
+        const ModelConfig c = config(AttentionKind::Gqa);
+        double projectionWeights = 0;
+        for (const ProjectionShape &p : projectionShapes(c))
+            if (p.name != "lm_head") projectionWeights += static_cast<double>(p.in * p.out);
+        Transformer model(c);
+        model->train();
+        model->setActivationCheckpointing(1);
+        const auto ids = torch::randint(c.vocabSize, {2, 64}, torch::kLong);
+        auto keptAfterForward = [&](bool cache) {
+            const bool wasEnabled = at::autocast::is_autocast_enabled(at::kCPU);
+            const bool wasCaching = at::autocast::is_autocast_cache_enabled();
+            at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+            at::autocast::set_autocast_enabled(at::kCPU, true);
+            at::autocast::set_autocast_cache_enabled(cache);
+            const auto before = kernels::hostMemoryStats().currentBytes;
+            double kept;
+            {
+                const auto hidden = model->hidden(ids);
+                kept = static_cast<double>(kernels::hostMemoryStats().currentBytes - before);
+            }
+            at::autocast::set_autocast_enabled(at::kCPU, wasEnabled);
+            at::autocast::set_autocast_cache_enabled(wasCaching);
+            at::autocast::clear_cache();
+            return kept;
+        };
+        const double withCache = keptAfterForward(true), withoutCache = keptAfterForward(false);
+        const double copies = 2 * projectionWeights;
+        QVERIFY2(std::abs((withCache - withoutCache) - copies) <= 0.01 * copies,
+                 qPrintable(QStringLiteral("with cache %1, without %2, projection copies %3")
+                                .arg(withCache).arg(withoutCache).arg(copies)));
     }
 
     void kvCacheBytesMatchARealCache()
