@@ -255,6 +255,63 @@ private Q_SLOTS:
             QCOMPARE(cli({QStringLiteral("check"), QStringLiteral("--require-gpu"), QStringLiteral("--seconds"),
                           QStringLiteral("0.05")}).exitCode, 1);
     }
+
+    void kernelChecksRunOnTheCpuAndSkipWithoutAGpu()
+    {
+        // The harness against the CPU kernels: fp32 op checks only, to stay quick; each item carries its
+        // measured error and tolerance, and the error is within the tolerance exactly when it passes.
+        const CliResult r = cli({QStringLiteral("--json"), QStringLiteral("check"), QStringLiteral("--seconds"),
+                              QStringLiteral("0.05"), QStringLiteral("--kernels"), QStringLiteral("--device"),
+                              QStringLiteral("cpu"), QStringLiteral("--dtypes"), QStringLiteral("fp32"),
+                              QStringLiteral("--groups"), QStringLiteral("op")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonObject report = r.json();
+        const QJsonArray items = report[QStringLiteral("kernel_checks")].toArray();
+        QVERIFY(items.size() >= 10);
+        for (const QJsonValue &v : items) {
+            const QJsonObject c = v.toObject();
+            QCOMPARE(c[QStringLiteral("status")].toString(), QStringLiteral("pass"));
+            QCOMPARE(c[QStringLiteral("dtype")].toString(), QStringLiteral("fp32"));
+            QVERIFY(c[QStringLiteral("value")].toDouble() <= c[QStringLiteral("tolerance")].toDouble());
+        }
+        QCOMPARE(report[QStringLiteral("kernel_summary")].toObject()[QStringLiteral("pass")].toInt(), int(items.size()));
+
+        if (report[QStringLiteral("cuda_available")].toBool()) return;
+        // No GPU: the CUDA checks are skipped with the reason, and --require-gpu turns that into a failure.
+        const CliResult gpu = cli({QStringLiteral("--json"), QStringLiteral("check"), QStringLiteral("--seconds"),
+                                QStringLiteral("0.05"), QStringLiteral("--kernels"), QStringLiteral("--groups"),
+                                QStringLiteral("op")});
+        QCOMPARE(gpu.exitCode, 0);
+        for (const QJsonValue &v : gpu.json()[QStringLiteral("kernel_checks")].toArray()) {
+            QCOMPARE(v.toObject()[QStringLiteral("status")].toString(), QStringLiteral("skip"));
+            QVERIFY(v.toObject()[QStringLiteral("detail")].toString().contains(QStringLiteral("gpu_check.sh")));
+        }
+        QCOMPARE(cli({QStringLiteral("check"), QStringLiteral("--seconds"), QStringLiteral("0.05"),
+                      QStringLiteral("--kernels"), QStringLiteral("--groups"), QStringLiteral("op"),
+                      QStringLiteral("--require-gpu")})
+                     .exitCode,
+                 1);
+    }
+
+    void attentionBenchmarkSmokeRun()
+    {
+        // --quick on the CPU: every shape has a row timed for both Danka and SDPA (timings are benchmarks,
+        // not asserted), with the FLOP counts of the stated formula.
+        const CliResult r = cli({QStringLiteral("--json"), QStringLiteral("bench"), QStringLiteral("attention"),
+                              QStringLiteral("--device"), QStringLiteral("cpu"), QStringLiteral("--dtype"),
+                              QStringLiteral("fp32"), QStringLiteral("--quick")});
+        QCOMPARE(r.exitCode, 0);
+        const QJsonArray rows = r.json()[QStringLiteral("rows")].toArray();
+        QVERIFY(!rows.isEmpty());
+        for (const QJsonValue &v : rows) {
+            const QJsonObject row = v.toObject();
+            QVERIFY(row[QStringLiteral("danka")].toObject()[QStringLiteral("ran")].toBool());
+            const double B = row[QStringLiteral("batch")].toDouble(), H = row[QStringLiteral("heads")].toDouble();
+            const double T = row[QStringLiteral("seq_len")].toDouble();
+            const double D = row[QStringLiteral("dqk")].toDouble() + row[QStringLiteral("dv")].toDouble();
+            QCOMPARE(row[QStringLiteral("forward_flops")].toDouble(), 2 * B * H * D * T * T / 2);
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCli)
