@@ -211,8 +211,12 @@ void AdamW::offloadedStep(std::vector<Param *> &params, double lr)
     std::vector<Chunk> chunks;
     int64_t largest = 0;
     for (Param *p : params) {
+        // Checked before any chunk changes, so a refused step leaves every parameter as it was.
         if (!p->tensor.is_contiguous())
             throw Error("AdamW: parameter '" + p->name + "' is not contiguous (offloaded moments need flat views)");
+        if (p->tensor.scalar_type() != params.front()->tensor.scalar_type())
+            throw Error("AdamW: offloaded parameters must share one dtype ('" + p->name + "' differs from '" +
+                        params.front()->name + "')");
         const int64_t n = p->tensor.numel();
         for (int64_t offset = 0; offset < n; offset += chunkSize)
             chunks.push_back({p, offset, std::min(chunkSize, n - offset)});
@@ -246,8 +250,6 @@ void AdamW::offloadedStep(std::vector<Param *> &params, double lr)
         at::Tensor weights = p.tensor.view({-1}).narrow(0, chunks[k].offset, chunks[k].count);
         const at::Tensor grad = p.tensor.grad().reshape({-1}).narrow(0, chunks[k].offset, chunks[k].count);
         at::Tensor m = staged(k, 0), v = staged(k, 1);
-        if (m.scalar_type() != momentDtype(p.tensor.scalar_type()))
-            throw Error("AdamW: offloaded parameters must share one dtype ('" + p.name + "' differs)");
         adamUpdate(weights, grad, m, v, p.decay, lr, m_options, bc1, bc2);
         copies.copiesWaitFor(copies.markCompute());
         at::Tensor hostM = hostSlice(k, p.expAvg), hostV = hostSlice(k, p.expAvgSq);
