@@ -6,10 +6,37 @@
 #include <QLocale>
 #include <QTranslator>
 
+#include "core/translate.h"
+
 namespace danka::ui {
+
+namespace {
+
+std::string translateForCore(const char *context, const char *source)
+{
+    return QCoreApplication::translate(context, source).toStdString();
+}
+
+}  // namespace
+
+void installCoreTranslator()
+{
+    core::setTranslator(&translateForCore);
+}
+
+QString storedText(const std::string &english)
+{
+    return QString::fromStdString(core::translateStored(english));
+}
+
+QString storedText(const QString &english)
+{
+    return storedText(english.toStdString());
+}
 
 QString installTranslations(QCoreApplication &app, const QString &language)
 {
+    installCoreTranslator();
     const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
     auto *danka = new QTranslator(&app);
     if (!danka->load(locale, QStringLiteral("danka"), QStringLiteral("_"), QStringLiteral(":/i18n"))) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QString>
+#include <string>
 
 class QCoreApplication;
 
@@ -10,5 +11,13 @@ namespace danka::ui {
 // Installs the translators for `language` ("zh_CN", "en"; empty = the system's). Returns the language
 // actually loaded ("en" when Danka has no translation for it: English is the source language).
 QString installTranslations(QCoreApplication &app, const QString &language);
+
+// Makes core's messages translatable (core/translate.h): core::translate goes through
+// QCoreApplication::translate. installTranslations calls it; tests that load a translator themselves too.
+void installCoreTranslator();
+
+// Text that core stored in English (run events and errors, progress lines) in the interface language.
+QString storedText(const std::string &english);
+QString storedText(const QString &english);
 
 }  // namespace danka::ui

@@ -17,6 +17,7 @@
 
 #include "core/config/presets.h"
 #include "core/text_util.h"
+#include "core/translate.h"
 
 namespace danka::core {
 
@@ -98,140 +99,236 @@ constexpr double kMaxVocab = 1 << 24;  // token ids are stored as uint16 or uint
 
 void visitConfig(RunConfig &c, Visitor &v)
 {
-    v.field("name", c.name, {"Run name shown in the studio; empty = stage and start time"});
+    v.field("name", c.name,
+            {translateNoop("danka::core", "Run name shown in the studio; empty = stage and start time")});
 
     v.section("model", [&] {
         model::ModelConfig &m = c.model;
-        v.field("vocab_size", m.vocabSize, {"Vocabulary size; must match the tokenizer", Range::closed(1, kMaxVocab)});
-        v.field("hidden_size", m.hiddenSize, {"Model width d", Range::positive()});
-        v.field("n_layers", m.nLayers, {"Transformer blocks", Range::positive()});
-        v.field("n_heads", m.nHeads, {"Query heads", Range::positive()});
-        v.field("n_kv_heads", m.nKvHeads, {"Key/value heads for gqa (divides n_heads); 0 = n_heads",
-                                           Range::nonNegative()});
-        v.field("head_dim", m.headDim, {"Per-head dims for mha/gqa; 0 = hidden_size / n_heads", Range::nonNegative()});
-        v.field("ffn_hidden_size", m.ffnHiddenSize, {"SwiGLU inner width", Range::positive()});
+        v.field("vocab_size", m.vocabSize,
+                {translateNoop("danka::core", "Vocabulary size; must match the tokenizer"),
+                 Range::closed(1, kMaxVocab)});
+        v.field("hidden_size", m.hiddenSize,
+                {translateNoop("danka::core", "Model width d"), Range::positive()});
+        v.field("n_layers", m.nLayers,
+                {translateNoop("danka::core", "Transformer blocks"), Range::positive()});
+        v.field("n_heads", m.nHeads, {translateNoop("danka::core", "Query heads"), Range::positive()});
+        v.field("n_kv_heads", m.nKvHeads,
+                {translateNoop("danka::core", "Key/value heads for gqa (divides n_heads); 0 = n_heads"),
+                 Range::nonNegative()});
+        v.field("head_dim", m.headDim,
+                {translateNoop("danka::core", "Per-head dims for mha/gqa; 0 = hidden_size / n_heads"),
+                 Range::nonNegative()});
+        v.field("ffn_hidden_size", m.ffnHiddenSize,
+                {translateNoop("danka::core", "SwiGLU inner width"), Range::positive()});
         choice(v, "attention", m.attention, kAttentionNames,
-               "Attention: mha (multi-head), gqa (grouped-query), mla (multi-head latent, DeepSeek-V2)");
+               translateNoop(
+                   "danka::core",
+                   "Attention: mha (multi-head), gqa (grouped-query), mla (multi-head latent, DeepSeek-V2)"));
         v.section("mla", [&] {
             model::MlaConfig &a = m.mla;
-            v.field("q_lora_rank", a.qLoraRank, {"Query compression rank; 0 = no query compression",
-                                                 Range::nonNegative()});
-            v.field("kv_lora_rank", a.kvLoraRank, {"Key/value latent rank (what the KV cache stores)",
-                                                   Range::positive()});
-            v.field("qk_nope_head_dim", a.qkNopeHeadDim, {"Per-head query/key dims without RoPE", Range::positive()});
-            v.field("qk_rope_head_dim", a.qkRopeHeadDim, {"Decoupled RoPE dims (one shared key head)",
-                                                          Range::positive()});
-            v.field("v_head_dim", a.vHeadDim, {"Per-head value dims", Range::positive()});
+            v.field("q_lora_rank", a.qLoraRank,
+                    {translateNoop("danka::core", "Query compression rank; 0 = no query compression"),
+                     Range::nonNegative()});
+            v.field("kv_lora_rank", a.kvLoraRank,
+                    {translateNoop("danka::core", "Key/value latent rank (what the KV cache stores)"),
+                     Range::positive()});
+            v.field(
+                "qk_nope_head_dim", a.qkNopeHeadDim,
+                {translateNoop("danka::core", "Per-head query/key dims without RoPE"), Range::positive()});
+            v.field("qk_rope_head_dim", a.qkRopeHeadDim,
+                    {translateNoop("danka::core", "Decoupled RoPE dims (one shared key head)"),
+                     Range::positive()});
+            v.field("v_head_dim", a.vHeadDim,
+                    {translateNoop("danka::core", "Per-head value dims"), Range::positive()});
         });
-        v.field("max_seq_len", m.maxSeqLen, {"Longest context (RoPE tables, KV cache)", Range::positive()});
-        v.field("rope_theta", m.ropeTheta, {"RoPE base frequency", Range::positive()});
-        v.field("rms_norm_eps", m.rmsNormEps, {"Epsilon inside RMSNorm", Range::open(0, 1)});
-        v.field("tie_embeddings", m.tieEmbeddings, {"The LM head shares the token embedding matrix"});
-        v.field("qk_norm", m.qkNorm, {"RMSNorm on queries and keys before RoPE"});
-        v.field("dropout", m.dropout, {"Dropout probability during training", Range::halfOpen(0, 1)});
-        v.field("init_std", m.initStd, {"Standard deviation of the initial weights", Range::positive()});
+        v.field("max_seq_len", m.maxSeqLen,
+                {translateNoop("danka::core", "Longest context (RoPE tables, KV cache)"), Range::positive()});
+        v.field("rope_theta", m.ropeTheta,
+                {translateNoop("danka::core", "RoPE base frequency"), Range::positive()});
+        v.field("rms_norm_eps", m.rmsNormEps,
+                {translateNoop("danka::core", "Epsilon inside RMSNorm"), Range::open(0, 1)});
+        v.field("tie_embeddings", m.tieEmbeddings,
+                {translateNoop("danka::core", "The LM head shares the token embedding matrix")});
+        v.field("qk_norm", m.qkNorm,
+                {translateNoop("danka::core", "RMSNorm on queries and keys before RoPE")});
+        v.field("dropout", m.dropout,
+                {translateNoop("danka::core", "Dropout probability during training"), Range::halfOpen(0, 1)});
+        v.field(
+            "init_std", m.initStd,
+            {translateNoop("danka::core", "Standard deviation of the initial weights"), Range::positive()});
     });
 
     v.section("data", [&] {
         DataConfig &d = c.data;
-        v.field("dataset", d.dataset, {"Prepared dataset folder (danka-cli data prepare)"});
-        v.field("val_dataset", d.valDataset, {"Separate validation dataset; empty = split from dataset"});
-        v.field("val_fraction", d.valFraction, {"Share held out for validation", Range::halfOpen(0, 1)});
-        v.field("seq_len", d.seqLen, {"Tokens per training sequence", Range::positive()});
-        v.field("micro_batch_size", d.microBatchSize, {"Sequences per forward/backward pass", Range::positive()});
-        v.field("pad_to_multiple", d.padToMultiple, {"SFT: pad each batch's length to a multiple of this", Range::positive()});
-        v.field("shuffle", d.shuffle, {"Shuffle the sequence order (seeded)"});
+        v.field("dataset", d.dataset,
+                {translateNoop("danka::core", "Prepared dataset folder (danka-cli data prepare)")});
+        v.field("val_dataset", d.valDataset,
+                {translateNoop("danka::core", "Separate validation dataset; empty = split from dataset")});
+        v.field("val_fraction", d.valFraction,
+                {translateNoop("danka::core", "Share held out for validation"), Range::halfOpen(0, 1)});
+        v.field("seq_len", d.seqLen,
+                {translateNoop("danka::core", "Tokens per training sequence"), Range::positive()});
+        v.field("micro_batch_size", d.microBatchSize,
+                {translateNoop("danka::core", "Sequences per forward/backward pass"), Range::positive()});
+        v.field("pad_to_multiple", d.padToMultiple,
+                {translateNoop("danka::core", "SFT: pad each batch's length to a multiple of this"),
+                 Range::positive()});
+        v.field("shuffle", d.shuffle, {translateNoop("danka::core", "Shuffle the sequence order (seeded)")});
         choice(v, "overlong", d.overlong, kOverlongNames,
-               "SFT: conversations longer than seq_len + 1 tokens are truncated (the last reply loses its end "
-               "marker; the run reports how many) or dropped");
+               translateNoop("danka::core",
+                             "SFT: conversations longer than seq_len + 1 tokens are truncated (the last "
+                             "reply loses its end "
+                             "marker; the run reports how many) or dropped"));
     });
 
     v.section("optim", [&] {
         OptimConfig &o = c.optim;
-        v.field("learning_rate", o.learningRate, {"Peak learning rate after warmup", Range::positive()});
-        v.field("beta1", o.beta1, {"AdamW first-moment decay", Range::halfOpen(0, 1)});
-        v.field("beta2", o.beta2, {"AdamW second-moment decay", Range::halfOpen(0, 1)});
-        v.field("eps", o.eps, {"AdamW epsilon", Range::positive()});
-        v.field("weight_decay", o.weightDecay, {"Decoupled weight decay on weight matrices", Range::nonNegative()});
+        v.field("learning_rate", o.learningRate,
+                {translateNoop("danka::core", "Peak learning rate after warmup"), Range::positive()});
+        v.field("beta1", o.beta1,
+                {translateNoop("danka::core", "AdamW first-moment decay"), Range::halfOpen(0, 1)});
+        v.field("beta2", o.beta2,
+                {translateNoop("danka::core", "AdamW second-moment decay"), Range::halfOpen(0, 1)});
+        v.field("eps", o.eps, {translateNoop("danka::core", "AdamW epsilon"), Range::positive()});
+        v.field("weight_decay", o.weightDecay,
+                {translateNoop("danka::core", "Decoupled weight decay on weight matrices"),
+                 Range::nonNegative()});
         v.field("decay_norms_and_embeddings", o.decayNormsAndEmbeddings,
-                {"Also apply weight decay to norms, biases and embeddings"});
-        v.field("grad_clip", o.gradClip, {"Clip the global gradient norm to this; 0 = off", Range::nonNegative()});
-        v.field("grad_accum_steps", o.gradAccumSteps, {"Micro-batches per optimizer step", Range::positive()});
+                {translateNoop("danka::core", "Also apply weight decay to norms, biases and embeddings")});
+        v.field("grad_clip", o.gradClip,
+                {translateNoop("danka::core", "Clip the global gradient norm to this; 0 = off"),
+                 Range::nonNegative()});
+        v.field("grad_accum_steps", o.gradAccumSteps,
+                {translateNoop("danka::core", "Micro-batches per optimizer step"), Range::positive()});
     });
 
     v.section("schedule", [&] {
         ScheduleConfig &s = c.schedule;
-        v.field("max_steps", s.maxSteps, {"Optimizer steps of the run", Range::positive()});
-        v.field("warmup_steps", s.warmupSteps, {"Linear warmup steps", Range::nonNegative()});
-        choice(v, "decay", s.decay, kDecayNames, "Learning-rate shape after warmup: cosine, linear or constant");
-        v.field("min_lr_ratio", s.minLrRatio, {"Final learning rate as a fraction of the peak", Range::closed(0, 1)});
+        v.field("max_steps", s.maxSteps,
+                {translateNoop("danka::core", "Optimizer steps of the run"), Range::positive()});
+        v.field("warmup_steps", s.warmupSteps,
+                {translateNoop("danka::core", "Linear warmup steps"), Range::nonNegative()});
+        choice(v, "decay", s.decay, kDecayNames,
+               translateNoop("danka::core", "Learning-rate shape after warmup: cosine, linear or constant"));
+        v.field("min_lr_ratio", s.minLrRatio,
+                {translateNoop("danka::core", "Final learning rate as a fraction of the peak"),
+                 Range::closed(0, 1)});
     });
 
     v.section("stage", [&] {
         StageConfig &s = c.stage;
-        choice(v, "kind", s.kind, kStageNames, "Training stage: pretrain, sft, lora, distill, reward, dpo, ppo, grpo");
-        v.field("base_checkpoint", s.baseCheckpoint, {"Checkpoint folder to start from; empty = random init"});
-        v.field("fim_rate", s.fimRate, {"Pretraining: share of documents in fill-in-the-middle form",
-                                        Range::closed(0, 1)});
-        v.field("document_mask", s.documentMask, {"Pretraining: attention stays within each document"});
+        choice(v, "kind", s.kind, kStageNames,
+               translateNoop("danka::core",
+                             "Training stage: pretrain, sft, lora, distill, reward, dpo, ppo, grpo"));
+        v.field("base_checkpoint", s.baseCheckpoint,
+                {translateNoop("danka::core", "Checkpoint folder to start from; empty = random init")});
+        v.field("fim_rate", s.fimRate,
+                {translateNoop("danka::core", "Pretraining: share of documents in fill-in-the-middle form"),
+                 Range::closed(0, 1)});
+        v.field("document_mask", s.documentMask,
+                {translateNoop("danka::core", "Pretraining: attention stays within each document")});
         v.section("lora", [&] {
             LoraConfig &l = s.lora;
-            v.field("rank", l.rank, {"LoRA: inner dimension r of each adapter", Range::closed(1, 4096)});
-            v.field("alpha", l.alpha, {"LoRA: the adapter's update is scaled by alpha / rank", Range::positive()});
-            v.field("dropout", l.dropout, {"LoRA: dropout on the adapter input in training", Range::halfOpen(0, 1)});
+            v.field("rank", l.rank,
+                    {translateNoop("danka::core", "LoRA: inner dimension r of each adapter"),
+                     Range::closed(1, 4096)});
+            v.field("alpha", l.alpha,
+                    {translateNoop("danka::core", "LoRA: the adapter's update is scaled by alpha / rank"),
+                     Range::positive()});
+            v.field("dropout", l.dropout,
+                    {translateNoop("danka::core", "LoRA: dropout on the adapter input in training"),
+                     Range::halfOpen(0, 1)});
             v.field("target_modules", l.targetModules,
-                    {"LoRA: projections with adapters: comma-separated module names as PEFT matches them "
-                     "(q_proj,v_proj,mlp.down_proj; MLA: q_a_proj,q_b_proj,kv_a_proj_with_mqa,kv_b_proj), "
-                     "all-linear, or re:REGEX"});
+                    {translateNoop(
+                        "danka::core",
+                        "LoRA: projections with adapters: comma-separated module names as PEFT matches them "
+                        "(q_proj,v_proj,mlp.down_proj; MLA: q_a_proj,q_b_proj,kv_a_proj_with_mqa,kv_b_proj), "
+                        "all-linear, or re:REGEX")});
         });
         v.section("distill", [&] {
             DistillConfig &d = s.distill;
-            v.field("markers", d.markers, {"Distill: comma-separated marker tokens that get marker_weight"});
-            v.field("marker_weight", d.markerWeight, {"Distill: loss weight of marker tokens", Range::nonNegative()});
+            v.field("markers", d.markers,
+                    {translateNoop("danka::core",
+                                   "Distill: comma-separated marker tokens that get marker_weight")});
+            v.field("marker_weight", d.markerWeight,
+                    {translateNoop("danka::core", "Distill: loss weight of marker tokens"),
+                     Range::nonNegative()});
             v.field("answer_weight", d.answerWeight,
-                    {"Distill: loss weight of the reply after </think> (the answer)", Range::nonNegative()});
+                    {translateNoop("danka::core",
+                                   "Distill: loss weight of the reply after </think> (the answer)"),
+                     Range::nonNegative()});
             v.field("teacher_checkpoint", d.teacherCheckpoint,
-                    {"Distill: teacher checkpoint for white-box distillation (same tokenizer); empty = R1-style "
-                     "only"});
-            v.field("kl_weight", d.klWeight, {"Distill: share of the KL term in the loss", Range::closed(0, 1)});
-            v.field("temperature", d.temperature, {"Distill: softening temperature of both distributions",
-                                                   Range::positive()});
+                    {translateNoop("danka::core",
+                                   "Distill: teacher checkpoint for white-box distillation (same tokenizer); "
+                                   "empty = R1-style "
+                                   "only")});
+            v.field("kl_weight", d.klWeight,
+                    {translateNoop("danka::core", "Distill: share of the KL term in the loss"),
+                     Range::closed(0, 1)});
+            v.field("temperature", d.temperature,
+                    {translateNoop("danka::core", "Distill: softening temperature of both distributions"),
+                     Range::positive()});
         });
     });
 
     v.section("runtime", [&] {
         RuntimeConfig &r = c.runtime;
-        choice(v, "device", r.device, kDeviceNames, "Device: auto (CUDA when available), cpu or cuda");
+        choice(v, "device", r.device, kDeviceNames,
+               translateNoop("danka::core", "Device: auto (CUDA when available), cpu or cuda"));
         choice(v, "precision", r.precision, kPrecisionNames,
-               "Arithmetic: fp32, bf16 autocast, or fp16 with loss scaling (CUDA only)");
-        v.field("threads", r.threads, {"LibTorch intra-op threads; 0 = all cores", Range::nonNegative()});
-        v.field("seed", r.seed, {"Seed of weights, data order, dropout and sampling", Range::nonNegative()});
+               translateNoop("danka::core",
+                             "Arithmetic: fp32, bf16 autocast, or fp16 with loss scaling (CUDA only)"));
+        v.field(
+            "threads", r.threads,
+            {translateNoop("danka::core", "LibTorch intra-op threads; 0 = all cores"), Range::nonNegative()});
+        v.field("seed", r.seed,
+                {translateNoop("danka::core", "Seed of weights, data order, dropout and sampling"),
+                 Range::nonNegative()});
         v.field("activation_checkpointing", r.activationCheckpointing,
-                {"Recompute every k-th block in backward; 0 = off", Range::nonNegative()});
-        v.field("log_every", r.logEvery, {"Steps between metric points", Range::positive()});
-        v.field("eval_every", r.evalEvery, {"Steps between validation passes; 0 = at the end only",
-                                            Range::nonNegative()});
-        v.field("eval_batches", r.evalBatches, {"Micro-batches per validation pass", Range::positive()});
-        v.field("checkpoint_every", r.checkpointEvery, {"Steps between checkpoints; 0 = at the end only",
-                                                        Range::nonNegative()});
-        v.field("keep_checkpoints", r.keepCheckpoints, {"Most recent checkpoints kept (plus the best)",
-                                                        Range::positive()});
-        v.field("sample_every", r.sampleEvery, {"Steps between sample generations; 0 = off", Range::nonNegative()});
-        v.field("sample_prompt", r.samplePrompt,
-                {"Prompt of the sample generations; empty = the first tokens of three validation documents"});
-        v.field("sample_tokens", r.sampleTokens, {"Tokens generated per sample", Range::closed(1, 4096)});
+                {translateNoop("danka::core", "Recompute every k-th block in backward; 0 = off"),
+                 Range::nonNegative()});
+        v.field("log_every", r.logEvery,
+                {translateNoop("danka::core", "Steps between metric points"), Range::positive()});
+        v.field("eval_every", r.evalEvery,
+                {translateNoop("danka::core", "Steps between validation passes; 0 = at the end only"),
+                 Range::nonNegative()});
+        v.field("eval_batches", r.evalBatches,
+                {translateNoop("danka::core", "Micro-batches per validation pass"), Range::positive()});
+        v.field("checkpoint_every", r.checkpointEvery,
+                {translateNoop("danka::core", "Steps between checkpoints; 0 = at the end only"),
+                 Range::nonNegative()});
+        v.field("keep_checkpoints", r.keepCheckpoints,
+                {translateNoop("danka::core", "Most recent checkpoints kept (plus the best)"),
+                 Range::positive()});
+        v.field("sample_every", r.sampleEvery,
+                {translateNoop("danka::core", "Steps between sample generations; 0 = off"),
+                 Range::nonNegative()});
+        v.field(
+            "sample_prompt", r.samplePrompt,
+            {translateNoop(
+                "danka::core",
+                "Prompt of the sample generations; empty = the first tokens of three validation documents")});
+        v.field("sample_tokens", r.sampleTokens,
+                {translateNoop("danka::core", "Tokens generated per sample"), Range::closed(1, 4096)});
         v.field("skip_z_score", r.skipZScore,
-                {"Skip an update whose loss or gradient norm lies this many standard deviations above the last "
-                 "128 steps; 0 = skip only NaN/Inf", Range::nonNegative()});
-        v.field("max_skipped_steps", r.maxSkippedSteps, {"Consecutive skipped updates that stop the run",
-                                                          Range::positive()});
-        v.field("memory_budget_gib", r.memoryBudgetGib, {"GPU memory the plan must fit, GiB", Range::positive()});
+                {translateNoop("danka::core",
+                               "Skip an update whose loss or gradient norm lies this many standard "
+                               "deviations above the last 128 steps; 0 = skip only NaN/Inf"),
+                 Range::nonNegative()});
+        v.field("max_skipped_steps", r.maxSkippedSteps,
+                {translateNoop("danka::core", "Consecutive skipped updates that stop the run"),
+                 Range::positive()});
+        v.field("memory_budget_gib", r.memoryBudgetGib,
+                {translateNoop("danka::core", "GPU memory the plan must fit, GiB"), Range::positive()});
         v.field("memory_cap", r.memoryCap,
-                {"Cap the memory allocator at memory_budget_gib, so that a bigger card behaves like one of the "
-                 "budget (on the CPU: LibTorch's allocations); past it the run stops with advice"});
+                {translateNoop("danka::core",
+                               "Cap the memory allocator at memory_budget_gib, so that a bigger card behaves "
+                               "like one of the budget (on the CPU: LibTorch's allocations); past it the run "
+                               "stops with advice")});
         v.field("offload_optimizer", r.offloadOptimizer,
-                {"Keep AdamW's moments in pinned CPU memory, streamed through the GPU each step: frees 8 bytes per "
-                 "trained parameter of GPU memory for a slower step"});
+                {translateNoop("danka::core",
+                               "Keep AdamW's moments in pinned CPU memory, streamed through the GPU each "
+                               "step: frees 8 bytes per trained parameter of GPU memory for a slower step")});
     });
 }
 
@@ -333,7 +430,9 @@ std::string unknownKeyMessage(const std::string &section, const std::string &key
             }
         }
     }
-    return suggestion.empty() ? "unknown key" : "unknown key, did you mean " + suggestion + "?";
+    return suggestion.empty()
+               ? translate("danka::core", "unknown key")
+               : formatMessage(translate("danka::core", "unknown key, did you mean %1?"), suggestion);
 }
 
 std::string describe(const json &j)
@@ -341,9 +440,12 @@ std::string describe(const json &j)
     switch (j.type()) {
     case json::value_t::null: return "null";
     case json::value_t::boolean: return j.get<bool>() ? "true" : "false";
-    case json::value_t::string: return "string " + j.dump();
-    case json::value_t::object: return "an object";
-    case json::value_t::array: return "an array";
+    case json::value_t::string:
+        return formatMessage(translate("danka::core", "string %1"), j.dump());
+    case json::value_t::object:
+        return translate("danka::core", "an object");
+    case json::value_t::array:
+        return translate("danka::core", "an array");
     default: return j.dump();
     }
 }
@@ -387,7 +489,8 @@ public:
         const json *j = lookup(key);
         const std::string path = joinPath(m_stack.back().path, key);
         if (j && !j->is_object()) {
-            m_problems.push_back({path, "expected an object, got " + describe(*j)});
+            m_problems.push_back(
+                {path, formatMessage(translate("danka::core", "expected an object, got %1"), describe(*j))});
             j = nullptr;
         }
         m_stack.push_back({j, path, {}});
@@ -403,13 +506,14 @@ public:
         if (j->is_number_integer()) {
             value = j->get<int64_t>();
         } else if (j->is_number_unsigned()) {
-            problem(key, "must be at most " + std::to_string(std::numeric_limits<int64_t>::max()) + ", got " +
-                             j->dump());
+            problem(key, formatMessage(translate("danka::core", "must be at most %1, got %2"),
+                                       std::numeric_limits<int64_t>::max(), j->dump()));
         } else if (j->is_number_float() && std::floor(j->get<double>()) == j->get<double>() &&
                    std::fabs(j->get<double>()) < 9e15) {
             value = static_cast<int64_t>(j->get<double>());  // 1e5 is a fine way to write 100000
         } else {
-            problem(key, "expected an integer, got " + describe(*j));
+            problem(key,
+                    formatMessage(translate("danka::core", "expected an integer, got %1"), describe(*j)));
         }
     }
     void field(const char *key, double &value, const Meta &) override
@@ -419,7 +523,7 @@ public:
         if (j->is_number())
             value = j->get<double>();
         else
-            problem(key, "expected a number, got " + describe(*j));
+            problem(key, formatMessage(translate("danka::core", "expected a number, got %1"), describe(*j)));
     }
     void field(const char *key, bool &value, const Meta &) override
     {
@@ -428,7 +532,8 @@ public:
         if (j->is_boolean())
             value = j->get<bool>();
         else
-            problem(key, "expected true or false, got " + describe(*j));
+            problem(key,
+                    formatMessage(translate("danka::core", "expected true or false, got %1"), describe(*j)));
     }
     void field(const char *key, std::string &value, const Meta &) override
     {
@@ -439,7 +544,7 @@ public:
         else if (j->is_null())
             value.clear();
         else
-            problem(key, "expected a string, got " + describe(*j));
+            problem(key, formatMessage(translate("danka::core", "expected a string, got %1"), describe(*j)));
     }
     void choice(const char *key, int &index, const std::vector<std::string> &names, const Meta &) override
     {
@@ -448,7 +553,8 @@ public:
         std::string list;
         for (const std::string &n : names) list += (list.empty() ? "\"" : ", \"") + n + "\"";
         if (!j->is_string()) {
-            problem(key, "expected one of " + list + ", got " + describe(*j));
+            problem(key, formatMessage(translate("danka::core", "expected one of %1, got %2"), list,
+                                       describe(*j)));
             return;
         }
         const std::string text = j->get<std::string>();
@@ -459,8 +565,12 @@ public:
             }
         }
         const std::string close = closestMatch(text, names);
-        problem(key, "expected one of " + list + ", got \"" + text + "\"" +
-                         (close.empty() ? "" : "; did you mean \"" + close + "\"?"));
+        problem(key,
+                close.empty()
+                    ? formatMessage(translate("danka::core", "expected one of %1, got \"%2\""), list, text)
+                    : formatMessage(
+                          translate("danka::core", "expected one of %1, got \"%2\"; did you mean \"%3\"?"),
+                          list, text, close));
     }
 
 private:
@@ -496,6 +606,16 @@ private:
 
 // --- Range checks ------------------------------------------------------------------------------------------
 
+// "must be > 0, got -1", "must be in [0, 1), got 2", in the interface language.
+std::string rangeProblem(const Range &range, double v)
+{
+    const std::string text = range.text();
+    if (text.rfind("in ", 0) == 0)
+        return formatMessage(translate("danka::core", "must be in %1, got %2"), text.substr(3),
+                             formatNumber(v));
+    return formatMessage(translate("danka::core", "must be %1, got %2"), text, formatNumber(v));
+}
+
 class RangeChecker : public Visitor {
 public:
     explicit RangeChecker(std::vector<ConfigProblem> &problems) : m_problems(problems) {}
@@ -510,7 +630,9 @@ public:
     void field(const char *key, double &v, const Meta &meta) override
     {
         if (!std::isfinite(v))
-            m_problems.push_back({joinPath(m_stack.back(), key), "must be a finite number, got " + formatNumber(v)});
+            m_problems.push_back({joinPath(m_stack.back(), key),
+                                  formatMessage(translate("danka::core", "must be a finite number, got %1"),
+                                                formatNumber(v))});
         else
             check(key, v, meta);
     }
@@ -522,8 +644,7 @@ private:
     void check(const char *key, double v, const Meta &meta)
     {
         if (meta.range.bounded() && !meta.range.contains(v))
-            m_problems.push_back(
-                {joinPath(m_stack.back(), key), "must be " + meta.range.text() + ", got " + formatNumber(v)});
+            m_problems.push_back({joinPath(m_stack.back(), key), rangeProblem(meta.range, v)});
     }
     std::vector<ConfigProblem> &m_problems;
     std::vector<std::string> m_stack{""};
@@ -579,44 +700,61 @@ void checkCrossFields(const RunConfig &c, std::vector<ConfigProblem> &problems)
 
     if (m.attention != model::AttentionKind::Mla && m.nHeads > 0 && m.hiddenSize > 0) {
         if (m.headDim == 0 && m.hiddenSize % m.nHeads != 0)
-            add("model.n_heads", "hidden_size " + std::to_string(m.hiddenSize) + " is not divisible by " +
-                                     std::to_string(m.nHeads));
+            add("model.n_heads",
+                formatMessage(translate("danka::core", "hidden_size %1 is not divisible by %2"), m.hiddenSize,
+                              m.nHeads));
         else if (m.resolvedHeadDim() % 2 != 0)
-            add("model.head_dim", "RoPE needs an even head dimension, got " + std::to_string(m.resolvedHeadDim()) +
-                                      (m.headDim == 0 ? " (hidden_size / n_heads)" : ""));
+            add("model.head_dim",
+                formatMessage(
+                    m.headDim == 0
+                        ? translate("danka::core",
+                                    "RoPE needs an even head dimension, got %1 (hidden_size / n_heads)")
+                        : translate("danka::core", "RoPE needs an even head dimension, got %1"),
+                    m.resolvedHeadDim()));
     }
     if (m.attention == model::AttentionKind::Mha && m.nKvHeads != 0 && m.nKvHeads != m.nHeads)
-        add("model.n_kv_heads", "attention \"mha\" needs n_kv_heads equal to n_heads (" + std::to_string(m.nHeads) +
-                                    "), got " + std::to_string(m.nKvHeads) +
-                                    "; set attention to \"gqa\" for grouped-query attention");
+        add("model.n_kv_heads",
+            formatMessage(translate("danka::core",
+                                    "attention \"mha\" needs n_kv_heads equal to n_heads (%1), got %2; set "
+                                    "attention to \"gqa\" for grouped-query attention"),
+                          m.nHeads, m.nKvHeads));
     if (m.attention == model::AttentionKind::Gqa && m.nKvHeads > 0 && m.nHeads > 0 && m.nHeads % m.nKvHeads != 0)
-        add("model.n_kv_heads", "n_heads " + std::to_string(m.nHeads) + " is not divisible by n_kv_heads " +
-                                    std::to_string(m.nKvHeads));
+        add("model.n_kv_heads",
+            formatMessage(translate("danka::core", "n_heads %1 is not divisible by n_kv_heads %2"), m.nHeads,
+                          m.nKvHeads));
     if (m.attention == model::AttentionKind::Mla && m.mla.qkRopeHeadDim % 2 != 0)
         add("model.mla.qk_rope_head_dim",
-            "RoPE needs an even number of dims, got " + std::to_string(m.mla.qkRopeHeadDim));
+            formatMessage(translate("danka::core", "RoPE needs an even number of dims, got %1"),
+                          m.mla.qkRopeHeadDim));
 
     if (c.data.seqLen > m.maxSeqLen && m.maxSeqLen > 0)
-        add("data.seq_len", "must be <= model.max_seq_len (" + std::to_string(m.maxSeqLen) + "), got " +
-                                std::to_string(c.data.seqLen));
+        add("data.seq_len",
+            formatMessage(translate("danka::core", "must be <= model.max_seq_len (%1), got %2"), m.maxSeqLen,
+                          c.data.seqLen));
     if (c.schedule.warmupSteps > c.schedule.maxSteps && c.schedule.maxSteps > 0)
-        add("schedule.warmup_steps", "must be <= schedule.max_steps (" + std::to_string(c.schedule.maxSteps) +
-                                         "), got " + std::to_string(c.schedule.warmupSteps));
+        add("schedule.warmup_steps",
+            formatMessage(translate("danka::core", "must be <= schedule.max_steps (%1), got %2"),
+                          c.schedule.maxSteps, c.schedule.warmupSteps));
     if (c.runtime.precision == Precision::Fp16 && c.runtime.device == Device::Cpu)
-        add("runtime.precision", "fp16 needs runtime.device \"cuda\" (loss scaling runs on CUDA only); use \"bf16\" "
-                                 "on the CPU");
+        add("runtime.precision", translate("danka::core",
+                                           "fp16 needs runtime.device \"cuda\" (loss scaling runs on CUDA "
+                                           "only); use \"bf16\" on the CPU"));
     if (c.runtime.activationCheckpointing > m.nLayers && m.nLayers > 0)
-        add("runtime.activation_checkpointing", "must be <= model.n_layers (" + std::to_string(m.nLayers) +
-                                                    "), got " + std::to_string(c.runtime.activationCheckpointing));
+        add("runtime.activation_checkpointing",
+            formatMessage(translate("danka::core", "must be <= model.n_layers (%1), got %2"), m.nLayers,
+                          c.runtime.activationCheckpointing));
     const bool needsBase = c.stage.kind == StageKind::Sft || c.stage.kind == StageKind::Lora ||
                            c.stage.kind == StageKind::Distill || c.stage.kind == StageKind::Reward || c.stage.kind == StageKind::Dpo ||
                            c.stage.kind == StageKind::Ppo || c.stage.kind == StageKind::Grpo;
     if (c.stage.kind == StageKind::Lora && c.stage.lora.targetModules.find_first_not_of(" ,") == std::string::npos)
-        add("stage.lora.target_modules", "names no projection: list module names (q_proj,v_proj...), all-linear or "
-                                         "re:REGEX");
+        add("stage.lora.target_modules", translate("danka::core",
+                                                   "names no projection: list module names "
+                                                   "(q_proj,v_proj...), all-linear or re:REGEX"));
     if (needsBase && c.stage.baseCheckpoint.empty())
-        add("stage.base_checkpoint", std::string("stage \"") + stageKindName(c.stage.kind) +
-                                         "\" starts from a trained model: set the checkpoint folder");
+        add("stage.base_checkpoint",
+            formatMessage(translate("danka::core",
+                                    "stage \"%1\" starts from a trained model: set the checkpoint folder"),
+                          stageKindName(c.stage.kind)));
 }
 
 }  // namespace
@@ -645,7 +783,9 @@ ConfigLoadResult fromJson(const json &j)
 {
     ConfigLoadResult result;
     if (!j.is_object()) {
-        result.problems.push_back({"", "a config must be a JSON object, got " + describe(j)});
+        result.problems.push_back(
+            {"",
+             formatMessage(translate("danka::core", "a config must be a JSON object, got %1"), describe(j))});
         return result;
     }
     if (auto it = j.find("preset"); it != j.end()) {
@@ -661,10 +801,14 @@ ConfigLoadResult fromJson(const json &j)
             }
             const std::string given = it->is_string() ? it->get<std::string>() : std::string();
             const std::string close = it->is_string() ? closestMatch(given, names) : std::string();
-            result.problems.push_back(
-                {"preset", (it->is_string() ? "unknown preset \"" + given + "\"" : "expected a string, got " +
-                                                                                       describe(*it)) +
-                               (close.empty() ? "; presets: " + list : "; did you mean \"" + close + "\"?")});
+            const std::string what =
+                it->is_string()
+                    ? formatMessage(translate("danka::core", "unknown preset \"%1\""), given)
+                    : formatMessage(translate("danka::core", "expected a string, got %1"), describe(*it));
+            const std::string hint =
+                close.empty() ? formatMessage(translate("danka::core", "; presets: %1"), list)
+                              : formatMessage(translate("danka::core", "; did you mean \"%1\"?"), close);
+            result.problems.push_back({"preset", what + hint});
         }
     }
     Reader reader(j, result.problems);
@@ -697,8 +841,9 @@ ConfigLoadResult parseConfigText(const std::string &text)
         if (const auto colon = message.find(": "); message.rfind("[json.exception", 0) == 0 && colon != std::string::npos)
             message = message.substr(colon + 2);  // drop "[json.exception.parse_error.101] parse error at ...: "
         ConfigLoadResult result;
-        result.problems.push_back({"", "invalid JSON at line " + std::to_string(line) + ", column " +
-                                           std::to_string(column) + ": " + message});
+        result.problems.push_back(
+            {"", formatMessage(translate("danka::core", "invalid JSON at line %1, column %2: %3"), line,
+                               column, message)});
         return result;
     }
     return fromJson(j);
@@ -709,12 +854,25 @@ ConfigLoadResult loadConfigFile(const std::string &path)
     std::ifstream in(path, std::ios::binary);
     if (!in) {
         ConfigLoadResult result;
-        result.problems.push_back({"", "cannot read " + path + ": " + std::strerror(errno)});
+        result.problems.push_back(
+            {"", formatMessage(translate("danka::core", "cannot read %1: %2"), path, std::strerror(errno))});
         return result;
     }
     std::ostringstream text;
     text << in.rdbuf();
     return parseConfigText(text.str());
+}
+
+std::string fieldHelpText(const FieldDescriptor &field)
+{
+    return translate("danka::core", field.help.c_str());
+}
+
+std::string fieldRangeText(const FieldDescriptor &field)
+{
+    if (field.rangeText.rfind("in ", 0) == 0)
+        return formatMessage(translate("danka::core", "in %1"), field.rangeText.substr(3));
+    return field.rangeText;
 }
 
 const std::vector<FieldDescriptor> &configSchema()

@@ -2,6 +2,8 @@
 // ../shared/seeds/000 (the 24 GB plan); each choice is commented where it is not obvious.
 #include "core/config/presets.h"
 
+#include "core/translate.h"
+
 namespace danka::core {
 
 namespace {
@@ -118,11 +120,23 @@ RunConfig gpt13bPreset()
 const std::vector<Preset> &presets()
 {
     static const std::vector<Preset> list = {
-        {"demo", "Tiny GQA model for the shipped demo corpus; pretrains on a laptop CPU in minutes", demoPreset()},
-        {"minimind-26m", "MiniMind2-small size: 26M parameters, GQA 8/2 heads, vocab 6400", minimindPreset()},
-        {"gpt-1.3b-24gb", "1.3B MLA model, context 4096, vocab 64000, planned for one 24 GB GPU", gpt13bPreset()},
+        {"demo",
+         translateNoop("danka::core",
+                       "Tiny GQA model for the shipped demo corpus; pretrains on a laptop CPU in minutes"),
+         demoPreset()},
+        {"minimind-26m",
+         translateNoop("danka::core", "MiniMind2-small size: 26M parameters, GQA 8/2 heads, vocab 6400"),
+         minimindPreset()},
+        {"gpt-1.3b-24gb",
+         translateNoop("danka::core", "1.3B MLA model, context 4096, vocab 64000, planned for one 24 GB GPU"),
+         gpt13bPreset()},
     };
     return list;
+}
+
+std::string presetDescription(const Preset &preset)
+{
+    return translate("danka::core", preset.description.c_str());
 }
 
 const Preset *findPreset(const std::string &name)

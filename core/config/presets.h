@@ -11,11 +11,13 @@ namespace danka::core {
 
 struct Preset {
     std::string name;
-    std::string description;
+    std::string description;  // English
     RunConfig config;
 };
 
 const std::vector<Preset> &presets();
 const Preset *findPreset(const std::string &name);  // nullptr when unknown
+// The description in the interface language (core/translate.h); Preset::description stays English.
+std::string presetDescription(const Preset &preset);
 
 }  // namespace danka::core
