@@ -6,10 +6,58 @@
 #include <set>
 
 #include "core/text_util.h"
+#include "core/translate.h"
 #include "model/hf_config.h"
 #include "model/lora_targets.h"
 
 namespace danka::core {
+
+namespace {
+
+// The estimator's detail lines (model/estimate.cpp writes them in English), recognised and translated for
+// display by memoryDetailText().
+const StoredMessage kDetailMasterWeights = storedMessage("danka::core", "fp32 master weights");
+const StoredMessage kDetailFrozenWeights = storedMessage("danka::core", "fp32 frozen base weights");
+const StoredMessage kDetailAdapters = storedMessage("danka::core", "fp32 LoRA A and B");
+const StoredMessage kDetailCopiesAll =
+    storedMessage("danka::core", "%1 copies kept for backward: all blocks and the LM head");
+const StoredMessage kDetailCopiesRecomputed =
+    storedMessage("danka::core", "%1 copies kept for backward: %2 recomputed blocks and the LM head");
+const StoredMessage kDetailAdapterGradients = storedMessage("danka::core", "fp32, adapters only");
+const StoredMessage kDetailMoments = storedMessage("danka::core", "AdamW first and second moments, fp32");
+const StoredMessage kDetailCheckpointed =
+    storedMessage("danka::core", "checkpoint every %1 blocks: %2 saved inputs + %3 blocks recomputed");
+const StoredMessage kDetailBlocksKept = storedMessage("danka::core", "%1 blocks kept");
+const StoredMessage kDetailLogits = storedMessage("danka::core", "%1 tokens x %2 vocab, and their gradient");
+const StoredMessage kDetailCuda = storedMessage("danka::core", "CUDA context, kernels, allocator slack");
+const StoredMessage kDetailProcess = storedMessage("danka::core", "LibTorch process");
+
+// outOfMemoryAdvice: part of a run's error, stored in English and translated when shown.
+const StoredMessage kAdviceNoPlan = storedMessage(
+    "danka::core",
+    "The memory estimator puts this plan at %1 for %2. No plan fits %3 at data.seq_len %4 (even micro-batch 1 "
+    "with activation checkpointing on every block and AdamW offloaded): shorten data.seq_len or train a "
+    "smaller model.");
+const StoredMessage kAdvicePlan = storedMessage(
+    "danka::core", "The memory estimator puts this plan at %1 for %2. A plan that fits (%3): %4.");
+const StoredMessage kAdviceSamePlan = storedMessage(
+    "danka::core",
+    "The memory estimator puts this plan at %1 for %2. A plan that fits (%3): this one by the estimate, so the "
+    "peak came from elsewhere (another process on the GPU, memory fragmentation): lower "
+    "data.micro_batch_size or turn on runtime.activation_checkpointing.");
+const StoredMessage kChangeBatch = storedMessage(
+    "danka::core",
+    "data.micro_batch_size %1 with optim.grad_accum_steps %2 (%3 sequences per step, as now %4)");
+const StoredMessage kChangeCheckpointing = storedMessage("danka::core", "runtime.activation_checkpointing %1");
+const StoredMessage kChangePrecision = storedMessage("danka::core", "runtime.precision %1");
+const StoredMessage kChangeOffload = storedMessage("danka::core", "runtime.offload_optimizer %1");
+
+}  // namespace
+
+std::string memoryDetailText(const std::string &detail)
+{
+    return translateStored(detail);
+}
 
 std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelConfig &model)
 {
@@ -104,37 +152,26 @@ ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes)
 std::string outOfMemoryAdvice(const RunConfig &config, double budgetBytes)
 {
     const ConfigEstimate e = estimateConfigMemory(config, budgetBytes);
-    std::string s = "The memory estimator puts this plan at " + formatBytes(e.estimate.total()) + " for " +
-                    formatBytes(budgetBytes) + ". ";
-    if (!e.recommended) {
-        return s + "No plan fits " + formatBytes(budgetBytes) + " at data.seq_len " + std::to_string(config.data.seqLen) +
-               " (even micro-batch 1 with activation checkpointing on every block and AdamW offloaded): shorten "
-               "data.seq_len or train a smaller model.";
-    }
+    const std::string estimate = formatBytes(e.estimate.total()), budget = formatBytes(budgetBytes);
+    if (!e.recommended) return kAdviceNoPlan(estimate, budget, budget, config.data.seqLen);
     const model::MemoryPlan &r = *e.recommended;
     const int64_t sequences = config.data.microBatchSize * config.optim.gradAccumSteps;
     std::vector<std::string> changes;
     if (r.microBatch != config.data.microBatchSize) {
         const int64_t accum = std::max<int64_t>(1, (sequences + r.microBatch - 1) / r.microBatch);
-        changes.push_back("data.micro_batch_size " + std::to_string(r.microBatch) + " with optim.grad_accum_steps " +
-                          std::to_string(accum) + " (" + std::to_string(r.microBatch * accum) +
-                          " sequences per step, as now " + std::to_string(sequences) + ")");
+        changes.push_back(kChangeBatch(r.microBatch, accum, r.microBatch * accum, sequences));
     }
     if (r.checkpointEvery != config.runtime.activationCheckpointing)
-        changes.push_back("runtime.activation_checkpointing " + std::to_string(r.checkpointEvery));
+        changes.push_back(kChangeCheckpointing(r.checkpointEvery));
     const char *precision = model::planPrecisionName(r.precision);
-    if (r.precision != e.plan.precision) changes.push_back(std::string("runtime.precision ") + precision);
+    if (r.precision != e.plan.precision) changes.push_back(kChangePrecision(precision));
     if (r.optimizerOnCpu != config.runtime.offloadOptimizer)
-        changes.push_back(std::string("runtime.offload_optimizer ") + (r.optimizerOnCpu ? "true" : "false"));
-    s += "A plan that fits (" + formatBytes(e.recommendedEstimate->total()) + "): ";
-    if (changes.empty()) {
-        s += "this one by the estimate, so the peak came from elsewhere (another process on the GPU, memory "
-             "fragmentation): lower data.micro_batch_size or turn on runtime.activation_checkpointing.";
-    } else {
-        for (size_t i = 0; i < changes.size(); ++i) s += (i ? ", " : "") + changes[i];
-        s += ".";
-    }
-    return s;
+        changes.push_back(kChangeOffload(r.optimizerOnCpu ? "true" : "false"));
+    const std::string fits = formatBytes(e.recommendedEstimate->total());
+    if (changes.empty()) return kAdviceSamePlan(estimate, budget, fits);
+    std::string list;
+    for (size_t i = 0; i < changes.size(); ++i) list += (i ? ", " : "") + changes[i];
+    return kAdvicePlan(estimate, budget, fits, list);
 }
 
 }  // namespace danka::core

@@ -56,4 +56,7 @@ ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes)
 // that no plan fits. One paragraph for the run's error message.
 std::string outOfMemoryAdvice(const RunConfig &config, double budgetBytes);
 
+// A detail line of the estimate (model::MemoryLine::detail, English) in the interface language.
+std::string memoryDetailText(const std::string &detail);
+
 }  // namespace danka::core
