@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/job.h"
 #include "kernels/attention.h"
+#include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
 
 namespace danka::core {
@@ -101,6 +102,23 @@ struct Timer {
         return times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
     }
 
+    // Bytes alive at the peak of one `call` above those alive before it.
+    int64_t peakBytes(const std::function<void()> &call) const
+    {
+        if (device.is_cuda()) {
+            sync();
+            const int64_t before = kernels::cudaMemoryStats(device.index()).allocatedBytes;
+            kernels::resetCudaPeakMemory(device.index());
+            call();
+            sync();
+            return kernels::cudaMemoryStats(device.index()).peakAllocatedBytes - before;
+        }
+        const int64_t before = kernels::hostMemoryStats().currentBytes;
+        kernels::resetHostMemoryPeak();
+        call();
+        return kernels::hostMemoryStats().peakBytes - before;
+    }
+
     // Forward (no autograd, as inference runs it) and forward+backward (gradients of q, k, v for one
     // upstream gradient, returned by autograd::grad so nothing accumulates between calls).
     AttentionTiming time(const AttendFn &attend, const at::Tensor &q, const at::Tensor &k,
@@ -114,10 +132,12 @@ struct Timer {
             }
             const at::Tensor qg = q.detach().requires_grad_(true), kg = k.detach().requires_grad_(true),
                              vg = v.detach().requires_grad_(true);
-            t.forwardBackwardMs = medianMs([&] {
+            auto forwardBackward = [&] {
                 const at::Tensor out = attend(qg, kg, vg);
                 torch::autograd::grad({out}, {qg, kg, vg}, {dout});
-            });
+            };
+            t.forwardBackwardMs = medianMs(forwardBackward);
+            t.forwardBackwardPeakBytes = peakBytes(forwardBackward);
             t.ran = true;
         } catch (const JobCancelled &) {
             throw;
@@ -177,8 +197,12 @@ AttentionBenchResult benchAttention(const AttentionBenchOptions &o, JobContext &
     const int64_t H = o.quick ? 4 : 16;
     const std::vector<Shape> shapes = {
         {"d64 mha", H, H, 64, 64}, {"d128 gqa", H, H / 4, 128, 128}, {"mla 192/128", H, H, 192, 128}};
-    const std::vector<int64_t> lengths =
-        o.quick ? std::vector<int64_t>{64, 128} : std::vector<int64_t>{512, 1024, 2048, 4096};
+    const std::vector<int64_t> lengths = !o.lengths.empty() ? o.lengths
+                                         : o.quick           ? std::vector<int64_t>{64, 128}
+                                                             : std::vector<int64_t>{512, 1024, 2048, 4096};
+    for (const int64_t T : lengths)
+        if (T < 1) throw Error("bench attention: sequence lengths must be positive (got " + std::to_string(T) + ")");
+    if (dev.is_cpu()) kernels::enableHostMemoryTracking();  // before q, k, v exist, so they count as alive
     const Timer timer{dev, o.quick ? std::min(o.secondsPerMeasure, 0.1) : o.secondsPerMeasure, job};
     const auto options = at::TensorOptions().dtype(type).device(dev);
 

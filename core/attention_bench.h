@@ -1,6 +1,7 @@
 // `danka-cli bench attention`: Danka's attention kernel (kernels::attention) against LibTorch's own
 // at::scaled_dot_product_attention on the same causal shapes: forward and forward+backward milliseconds
-// (median) and TFLOP/s, head dims 64 (MHA), 128 (GQA 16/4) and MLA 192/128, T = 512..4096. Torch-free header.
+// (median), TFLOP/s and the peak memory of forward+backward, head dims 64 (MHA), 128 (GQA 16/4) and MLA
+// 192/128, T = 512..4096. Torch-free header.
 #pragma once
 
 #include <cstdint>
@@ -16,6 +17,7 @@ struct AttentionBenchOptions {
     std::string dtype = "bf16";      // fp32, bf16 or fp16
     double secondsPerMeasure = 0.5;  // time budget of each median (at least 3 timed calls after 2 warm-ups)
     bool quick = false;              // tiny shapes (T = 64, 128; B = 1, H = 4): a CPU smoke run
+    std::vector<int64_t> lengths;    // sequence lengths to run; empty = 512, 1024, 2048, 4096 (quick: 64, 128)
 };
 
 // One timed implementation on one shape. Milliseconds are medians; 0 when it did not run.
@@ -24,6 +26,9 @@ struct AttentionTiming {
     std::string note;  // why it did not run (the error), or how it ran (SDPA backend, repeated K/V)
     double forwardMs = 0;
     double forwardBackwardMs = 0;
+    // Bytes alive at the peak of one forward+backward above q, k, v and the upstream gradient: LibTorch's host
+    // allocations on a CPU (kernels/memory_stats), the CUDA caching allocator's peak on a GPU.
+    int64_t forwardBackwardPeakBytes = 0;
 };
 
 struct AttentionBenchRow {

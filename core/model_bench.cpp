@@ -7,33 +7,25 @@
 
 #include "core/error.h"
 #include "core/job.h"
+#include "core/peak_flops.h"
+#include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
+#include "model/flops.h"
 #include "model/generation.h"
 #include "model/kv_cache.h"
 #include "model/transformer.h"
 
 namespace danka::core {
 
-double trainingFlopsPerToken(const model::ModelConfig &c, int64_t seqLen)
-{
-    // Matmul parameters: every projection and the LM head (the embedding lookup costs nothing; a tied
-    // embedding is used once, as the head). Norm weights are negligible.
-    const double embed = static_cast<double>(c.vocabSize * c.hiddenSize);
-    const double matmul = static_cast<double>(c.parameterCount()) - (c.tieEmbeddings ? 0 : embed);
-    // Attention scores and weighted sum per query: 2 (Dqk + Dv) per visible key and head; causal queries see
-    // (T + 1) / 2 keys on average.
-    double dqk, dv;
-    if (c.attention == model::AttentionKind::Mla) {
-        dqk = static_cast<double>(c.mla.qkNopeHeadDim + c.mla.qkRopeHeadDim);
-        dv = static_cast<double>(c.mla.vHeadDim);
-    } else {
-        dqk = dv = static_cast<double>(c.resolvedHeadDim());
-    }
-    const double attention = static_cast<double>(c.nLayers * c.nHeads) * 2 * (dqk + dv) * (static_cast<double>(seqLen) + 1) / 2;
-    return 3 * (2 * matmul + attention);  // forward, and backward at twice the forward
-}
-
 namespace {
+
+model::KernelMode kernelModeOf(const std::string &kernels)
+{
+    if (kernels == "danka") return model::KernelMode::Fused;
+    if (kernels == "aten") return model::KernelMode::Aten;
+    if (kernels == "reference") return model::KernelMode::Reference;
+    throw Error("bench: unknown kernels \"" + kernels + "\" (danka, aten or reference)");
+}
 
 double seconds(std::chrono::steady_clock::time_point start)
 {
@@ -66,13 +58,18 @@ ModelBenchResult benchModel(const ModelBenchOptions &o, JobContext &job)
         throw Error("bench: sequence length " + std::to_string(o.seqLen) + " exceeds max_seq_len " + std::to_string(c.maxSeqLen));
     const at::ScalarType dtype = o.dtype == "bf16" ? at::kBFloat16 : at::kFloat;
     const torch::Device device(o.device);
+    const model::KernelMode mode = kernelModeOf(o.kernels);
+    if (device.is_cpu()) kernels::enableHostMemoryTracking();
     torch::manual_seed(0);
-    model::Transformer m(c, o.referenceKernels ? model::KernelMode::Reference : model::KernelMode::Fused);
+    model::Transformer m(c, mode);
     m->to(device, dtype);
     r.parameters = c.parameterCount();
 
-    job.setProgress(0.05, "measuring the matmul peak");
-    r.peakFlops = kernels::measureMatmulFlops(o.device, o.dtype == "bf16" ? "bf16" : "fp32", 1024, 1.0);
+    job.setProgress(0.05, "finding the peak FLOP/s");
+    const PeakFlops peak = mfuPeakFlops(o.device, o.dtype == "bf16" ? "bf16" : "fp32", 1.0);
+    r.peakFlops = peak.flops;
+    r.peakRated = peak.rated;
+    r.peakBasis = peak.basis;
 
     // Training: forward + loss + backward, no optimizer (that is the trainer's business).
     m->train();
@@ -83,6 +80,22 @@ ModelBenchResult benchModel(const ModelBenchOptions &o, JobContext &job)
         m->zero_grad();
     };
     step();  // warm-up
+    {
+        // Peak memory of one step, above what was alive before it.
+        if (device.is_cuda()) {
+            torch::cuda::synchronize(device.index());
+            const int64_t before = kernels::cudaMemoryStats(device.index()).allocatedBytes;
+            kernels::resetCudaPeakMemory(device.index());
+            step();
+            torch::cuda::synchronize(device.index());
+            r.trainPeakBytes = kernels::cudaMemoryStats(device.index()).peakAllocatedBytes - before;
+        } else {
+            const int64_t before = kernels::hostMemoryStats().currentBytes;
+            kernels::resetHostMemoryPeak();
+            step();
+            r.trainPeakBytes = kernels::hostMemoryStats().peakBytes - before;
+        }
+    }
     std::vector<double> stepSeconds;  // the median step is the result: robust to a neighbour's burst
     for (int s = 0; s < o.steps; ++s) {
         job.checkpoint();
@@ -96,7 +109,7 @@ ModelBenchResult benchModel(const ModelBenchOptions &o, JobContext &job)
     const size_t mid = stepSeconds.size() / 2;
     r.stepSeconds = stepSeconds.size() % 2 ? stepSeconds[mid] : (stepSeconds[mid - 1] + stepSeconds[mid]) / 2;
     r.trainTokensPerSecond = static_cast<double>(o.batch * o.seqLen) / r.stepSeconds;
-    r.trainFlopsPerToken = trainingFlopsPerToken(c, o.seqLen);
+    r.trainFlopsPerToken = model::trainingFlopsPerToken(c, model::causalContext(static_cast<double>(o.seqLen)));
     r.achievedFlops = r.trainTokensPerSecond * r.trainFlopsPerToken;
     r.mfu = r.peakFlops > 0 ? r.achievedFlops / r.peakFlops : 0;
 

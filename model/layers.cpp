@@ -79,7 +79,12 @@ at::Tensor RMSNormImpl::forward(const at::Tensor &x)
     // while the gain stays fp32; the norm works in x's dtype (the cast is differentiable, so the fp32 gain
     // still gets its gradient).
     const at::Tensor w = weight.scalar_type() == x.scalar_type() ? weight : weight.to(x.scalar_type());
-    return m_mode == KernelMode::Fused ? kernels::rmsNorm(x, w, m_eps) : kernels::rmsNormReference(x, w, m_eps);
+    switch (m_mode) {
+        case KernelMode::Fused: return kernels::rmsNorm(x, w, m_eps);
+        case KernelMode::Reference: return kernels::rmsNormReference(x, w, m_eps);
+        case KernelMode::Aten: break;
+    }
+    return at::rms_norm(x, {x.size(-1)}, w, m_eps);
 }
 
 MlpImpl::MlpImpl(int64_t hidden, int64_t ffnHidden, KernelMode mode) : m_mode(mode)
@@ -92,7 +97,12 @@ MlpImpl::MlpImpl(int64_t hidden, int64_t ffnHidden, KernelMode mode) : m_mode(mo
 at::Tensor MlpImpl::forward(const at::Tensor &x)
 {
     const at::Tensor g = gate_proj(x), u = up_proj(x);  // (B, T, ffn)
-    return down_proj(m_mode == KernelMode::Fused ? kernels::swiglu(g, u) : kernels::swigluReference(g, u));
+    switch (m_mode) {
+        case KernelMode::Fused: return down_proj(kernels::swiglu(g, u));
+        case KernelMode::Reference: return down_proj(kernels::swigluReference(g, u));
+        case KernelMode::Aten: break;
+    }
+    return down_proj(at::silu(g) * u);
 }
 
 }  // namespace danka::model

@@ -1,13 +1,17 @@
 // Building blocks shared by every attention variant: RMSNorm and the SwiGLU feed-forward network, on
-// Danka's fused kernels or on their plain LibTorch references (KernelMode::Reference: the oracle of the
-// model tests and the "plain LibTorch" baseline of the benchmarks).
+// Danka's fused kernels, on their plain references (KernelMode::Reference: the oracle of the model tests), or
+// on LibTorch's own ops as a LibTorch user writes the model (KernelMode::Aten: the benchmarks' baseline).
 #pragma once
 
 #include <torch/torch.h>
 
 namespace danka::model {
 
-enum class KernelMode { Fused, Reference };
+// Fused: Danka's kernels (kernels/). Reference: their plain compositions (the test oracles: scores, mask,
+// softmax, matmul with repeated K/V; float upcasts). Aten: what a LibTorch user writes: at::scaled_dot_product_
+// attention (its fused CPU/CUDA paths, enable_gqa), at::rms_norm, silu(g) * u, rotate_half RoPE with tables in
+// the activation dtype, at::cross_entropy_loss.
+enum class KernelMode { Fused, Reference, Aten };
 
 // RMSNorm (Zhang & Sennrich 2019): x / rms(x) * weight.
 class RMSNormImpl : public torch::nn::Module {

@@ -172,7 +172,15 @@ at::Tensor TransformerImpl::loss(const at::Tensor &h, const at::Tensor &targets,
     const at::Tensor flat = logits(h).reshape({-1, m_config.vocabSize});  // (B*T, V)
     const at::Tensor t = targets.reshape({-1});
     const at::Tensor w = weights.defined() ? weights.reshape({-1}) : weights;
-    return m_mode == KernelMode::Fused ? kernels::crossEntropy(flat, t, w) : kernels::crossEntropyReference(flat, t, w);
+    switch (m_mode) {
+        case KernelMode::Fused: return kernels::crossEntropy(flat, t, w);
+        case KernelMode::Reference: return kernels::crossEntropyReference(flat, t, w);
+        case KernelMode::Aten: break;
+    }
+    if (!w.defined()) return at::cross_entropy_loss(flat, t, {}, at::Reduction::Mean, -100);
+    const at::Tensor perToken = at::cross_entropy_loss(flat, t, {}, at::Reduction::None, -100);  // 0 where ignored
+    const at::Tensor weights = w.to(perToken.scalar_type()).masked_fill(t == -100, 0);
+    return (perToken * weights).sum() / weights.sum().clamp_min(1e-12);
 }
 
 }  // namespace danka::model

@@ -37,6 +37,7 @@ json timingJson(const core::AttentionTiming &t, const core::AttentionBenchRow &r
         {"note", t.note},
         {"forward_ms", t.forwardMs},
         {"forward_backward_ms", t.forwardBackwardMs},
+        {"forward_backward_peak_bytes", t.forwardBackwardPeakBytes},
         {"forward_tflops", core::teraflopsPerSecond(row.forwardFlops, t.forwardMs)},
         {"forward_backward_tflops", core::teraflopsPerSecond(row.forwardBackwardFlops, t.forwardBackwardMs)}};
 }
@@ -81,6 +82,10 @@ int benchAttention(const Options &options, const core::AttentionBenchOptions &o)
         return t.ran ? fixed("%.3g", core::teraflopsPerSecond(flops, v)) : std::string("n/a");
     };
     auto times = [](double v) { return v > 0 ? fixed("%.2fx", v) : std::string("n/a"); };
+    auto mib = [](const core::AttentionTiming &t) {
+        return t.ran ? fixed("%.1f", static_cast<double>(t.forwardBackwardPeakBytes) / (1024.0 * 1024.0))
+                     : std::string("n/a");
+    };
     for (const auto &row : r.rows) {
         const auto &d = row.danka, &s = row.sdpa;
         rows.push_back({row.shape,
@@ -90,15 +95,18 @@ int benchAttention(const Options &options, const core::AttentionBenchOptions &o)
                         times(speedup(d.forwardMs, s.forwardMs)), ms(d, d.forwardBackwardMs),
                         ms(s, s.forwardBackwardMs), times(speedup(d.forwardBackwardMs, s.forwardBackwardMs)),
                         tflops(d, row.forwardBackwardFlops, d.forwardBackwardMs),
-                        tflops(s, row.forwardBackwardFlops, s.forwardBackwardMs),
+                        tflops(s, row.forwardBackwardFlops, s.forwardBackwardMs), mib(d), mib(s),
                         (d.ran ? "" : "danka n/a: " + d.note + "; ") + (s.ran ? s.note : "n/a: " + s.note)});
     }
     std::cout << "Causal attention on " << r.device << " (" << r.deviceName << "), " << r.dtype
               << "; milliseconds are medians; speedup = SDPA time / Danka time.\n";
     printTable({"SHAPE", "BxH/HKV", "T", "DANKA FWD MS", "SDPA FWD MS", "FWD SPEEDUP", "DANKA F+B MS",
-                "SDPA F+B MS", "F+B SPEEDUP", "DANKA F+B TFLOP/S", "SDPA F+B TFLOP/S", "SDPA"},
+                "SDPA F+B MS", "F+B SPEEDUP", "DANKA F+B TFLOP/S", "SDPA F+B TFLOP/S", "DANKA F+B MIB",
+                "SDPA F+B MIB", "SDPA"},
                rows);
-    std::cout << "FLOPs: " << r.flopsFormula << "." << std::endl;
+    std::cout << "FLOPs: " << r.flopsFormula << ".\nF+B MIB: peak memory of one forward+backward above q, k, v "
+                 "and the upstream gradient."
+              << std::endl;
     return kExitOk;
 }
 
@@ -120,6 +128,9 @@ void addAttentionBenchCommand(CLI::App &bench, const Options &options, Action &a
         ->capture_default_str();
     cmd->add_flag("--quick", o->quick,
                   "Tiny shapes (T = 64, 128) and 0.1 s per measurement: a smoke run on a CPU");
+    cmd->add_option("--lengths", o->lengths, "Sequence lengths to run, e.g. 512,2048 (default 512 to 4096)")
+        ->delimiter(',')
+        ->check(CLI::PositiveNumber);
     cmd->callback([&, o] { action = [&, o] { return benchAttention(options, *o); }; });
 }
 

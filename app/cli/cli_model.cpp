@@ -128,7 +128,15 @@ int mergeAdapter(const Options &options, const MergeArgs &a)
 struct BenchArgs {
     ConfigSource source;
     core::ModelBenchOptions options;
+    bool reference = false;  // --reference: --kernels reference
 };
+
+const char *kernelsDescription(const std::string &kernels)
+{
+    if (kernels == "aten") return "LibTorch ops as a LibTorch user writes them (scaled_dot_product_attention...)";
+    if (kernels == "reference") return "Danka's test oracles (plain compositions)";
+    return "Danka's fused kernels";
+}
 
 int benchModel(const Options &options, BenchArgs &a)
 {
@@ -136,12 +144,13 @@ int benchModel(const Options &options, BenchArgs &a)
     const auto config = loadConfig(options, a.source, code);
     if (!config) return code;
     a.options.config = config->model;
+    if (a.reference) a.options.kernels = "reference";
     core::ModelBenchResult r;
     code = runJob(options, "model benchmark", [&](core::JobContext &job) { r = core::benchModel(a.options, job); });
     if (code != kExitOk) return code;
     if (options.json) {
         printJson({{"parameters", r.parameters},
-                   {"kernels", a.options.referenceKernels ? "reference" : "fused"},
+                   {"kernels", a.options.kernels},
                    {"dtype", a.options.dtype},
                    {"batch", a.options.batch},
                    {"seq_len", a.options.seqLen},
@@ -150,7 +159,10 @@ int benchModel(const Options &options, BenchArgs &a)
                    {"train_flops_per_token", r.trainFlopsPerToken},
                    {"achieved_flops", r.achievedFlops},
                    {"peak_flops", r.peakFlops},
+                   {"peak_flops_rated", r.peakRated},
+                   {"peak_flops_basis", r.peakBasis},
                    {"mfu", r.mfu},
+                   {"train_peak_bytes", r.trainPeakBytes},
                    {"decode_tokens_per_s_batch1", r.decodeTokensPerSecondB1},
                    {"decode_tokens_per_s_batch8", r.decodeTokensPerSecondB8},
                    {"kv_cache_bytes_per_token", r.kvCacheBytesPerToken}});
@@ -163,12 +175,13 @@ int benchModel(const Options &options, BenchArgs &a)
     };
     printTable({"MEASURE", "VALUE"},
                {{"parameters", core::formatCount(static_cast<double>(r.parameters))},
-                {"kernels", a.options.referenceKernels ? "plain LibTorch (reference)" : "Danka fused"},
+                {"kernels", kernelsDescription(a.options.kernels)},
                 {"training (forward + backward)", fmt("%.0f tokens/s", r.trainTokensPerSecond) + " (batch " +
                                                       std::to_string(a.options.batch) + " x " +
                                                       std::to_string(a.options.seqLen) + ", " + a.options.dtype + ")"},
-                {"model FLOPs utilisation", fmt("%.1f%%", 100 * r.mfu) + " of " + fmt("%.3f", r.peakFlops / 1e12) +
-                                                " TFLOP/s measured matmul peak"},
+                {"model FLOPs utilisation", fmt("%.1f%%", 100 * r.mfu) + " of " + r.peakBasis},
+                {"training step peak memory", core::formatBytes(static_cast<double>(r.trainPeakBytes)) +
+                                                  " above the weights (activations, logits, gradients)"},
                 {"decoding, batch 1", fmt("%.1f tokens/s", r.decodeTokensPerSecondB1)},
                 {"decoding, batch 8", fmt("%.1f tokens/s", r.decodeTokensPerSecondB8)},
                 {"KV cache per token", core::formatBytes(static_cast<double>(r.kvCacheBytesPerToken))}});
@@ -341,7 +354,13 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
     benchModelCmd->add_option("--steps", b->options.steps, "Timed training steps (the median counts)")->check(atLeast(1))->capture_default_str();
     benchModelCmd->add_option("--dtype", b->options.dtype, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
     benchModelCmd->add_option("--device", b->options.device, "cpu or cuda:N")->capture_default_str();
-    benchModelCmd->add_flag("--reference", b->options.referenceKernels, "Use the plain LibTorch composition (the baseline)");
+    benchModelCmd->add_option("--kernels", b->options.kernels,
+                              "danka (Danka's fused kernels), aten (LibTorch's own ops as a user writes the model: "
+                              "scaled_dot_product_attention, rms_norm, cross_entropy; the baseline) or reference "
+                              "(Danka's test oracles)")
+        ->check(CLI::IsMember({"danka", "aten", "reference"}))
+        ->capture_default_str();
+    benchModelCmd->add_flag("--reference", b->reference, "Same as --kernels reference");
     benchModelCmd->callback([&, b] { action = [&, b] { return benchModel(options, *b); }; });
     addAttentionBenchCommand(*bench, options, action);  // bench attention (cli_bench.cpp)
 

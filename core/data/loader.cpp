@@ -205,6 +205,7 @@ Batch SftLoader::next()
     for (int64_t r = 0; r < b.rows; ++r) {
         const auto [s, e] = m_split.segment(m_order[begin + static_cast<uint32_t>(r)]);
         const int64_t n = std::min(e - s, b.length);
+        b.rowTokens.push_back(n);
         m_split.readTokens(s, n, b.tokens.data() + r * b.length);
         m_split.readMask(s, n, mask.data());
         for (int64_t t = 0; t + 1 < n; ++t) b.targetMask[static_cast<size_t>(r * inputs + t)] = mask[static_cast<size_t>(t + 1)];

@@ -33,6 +33,8 @@ struct Batch {
     std::vector<uint8_t> targetMask;  // (B, L-1): 1 where predicting the target counts in the loss
     std::vector<int32_t> segments;    // (B, L-1): document index of each input position within its row
                                       // (0, 1, 2...), for document-masked attention; empty when not asked
+    std::vector<int64_t> rowTokens;   // (B): tokens of each row before its padding (SFT; empty for
+                                      // pretraining windows, which have no padding)
     uint64_t epoch = 0;
 };
 

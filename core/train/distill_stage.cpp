@@ -5,6 +5,7 @@
 #include "core/model_io.h"
 #include "core/text_util.h"
 #include "core/tokenizer/chat_template.h"
+#include "model/flops.h"
 
 namespace danka::core::train {
 
@@ -69,6 +70,11 @@ std::vector<float> DistillStage::weightsOf(const data::Batch &b, const MarkerWei
         }
     }
     return out;
+}
+
+double DistillStage::flopsPerToken(const model::TransformerImpl &model, double context) const
+{
+    return model::distillationFlopsPerToken(model.config(), m_teacher ? &m_teacher->config() : nullptr, context);
 }
 
 at::Tensor DistillStage::softenedKl(const at::Tensor &student, const at::Tensor &teacher, double temperature)

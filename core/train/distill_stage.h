@@ -29,6 +29,9 @@ public:
     DistillStage(const RunConfig &config, const tokenizer::Tokenizer &tokenizer, const at::Device &device);
 
     bool hasTeacher() const { return static_cast<bool>(m_teacher); }
+    // The student's training, and with a teacher its forward and the student's LM head run again for the KL
+    // term (model/flops.h distillationFlopsPerToken).
+    double flopsPerToken(const model::TransformerImpl &model, double context) const override;
     const MarkerWeights &markerWeights() const { return m_weights; }
 
     // The loss weight of every target of `batch` ((B, L-1), row-major): 0 where the mask has no loss, else

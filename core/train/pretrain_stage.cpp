@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "model/flops.h"
 
 namespace danka::core::train {
 
@@ -33,6 +34,12 @@ std::unique_ptr<data::Dataset> openStageDataset(const std::string &dir, const st
     if (d->kind() != kind)
         throw Error(std::string(field) + ": " + dir + " is a " + data::datasetKindName(d->kind()) + " dataset; " + need);
     return d;
+}
+
+double sequenceFlops(const TrainingStage &stage, const model::TransformerImpl &model, int64_t tokens)
+{
+    const double n = static_cast<double>(tokens);
+    return n * stage.flopsPerToken(model, model::causalContext(n));
 }
 
 PretrainStage::PretrainStage(const RunConfig &config, const tokenizer::Tokenizer &tok, const at::Device &device)
@@ -106,8 +113,14 @@ MicroBatchLoss PretrainStage::trainLoss(model::TransformerImpl &model)
     const uint64_t fimSeed = mix(static_cast<uint64_t>(m_config.runtime.seed) ^ mix(m_train->state().position + 1));
     MicroBatchLoss out;
     out.loss = batchLoss(model, m_train->next(), fimSeed, nullptr);
-    out.tokens = m_config.data.microBatchSize * m_seqLen;
+    out.tokens = m_config.data.microBatchSize * m_seqLen;  // windows have no padding
+    out.flops = static_cast<double>(m_config.data.microBatchSize) * sequenceFlops(*this, model, m_seqLen);
     return out;
+}
+
+double PretrainStage::flopsPerToken(const model::TransformerImpl &model, double context) const
+{
+    return model::trainingFlopsPerToken(model.config(), context);
 }
 
 std::optional<ValidationResult> PretrainStage::validate(model::TransformerImpl &model, int64_t batches)

@@ -26,6 +26,9 @@ public:
     std::optional<ValidationResult> validate(model::TransformerImpl &model, int64_t batches) override;
     std::vector<std::pair<std::string, std::vector<int32_t>>> samplePrompts() const override;
     int64_t sequenceLength() const override { return m_seqLen; }
+    // Every weight trains (model/flops.h trainingFlopsPerToken). Causal attention over the whole window, as
+    // the kernel computes it, also with document masking.
+    double flopsPerToken(const model::TransformerImpl &model, double context) const override;
     nlohmann::json state() const override;
     void setState(const nlohmann::json &state) override;
 

@@ -2,9 +2,12 @@
 #include "core/train/sft_stage.h"
 
 #include <algorithm>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/tokenizer/chat_template.h"
+#include "model/flops.h"
+#include "model/lora.h"
 
 namespace danka::core::train {
 
@@ -86,8 +89,30 @@ MicroBatchLoss SftStage::trainLoss(model::TransformerImpl &model)
     const data::Batch b = m_train->next();
     MicroBatchLoss out;
     out.loss = trainingLoss(model, b);
-    out.tokens = b.rows * (b.length - 1);
+    std::tie(out.tokens, out.flops) = batchWork(model, b);
     return out;
+}
+
+std::pair<int64_t, double> SftStage::batchWork(const model::TransformerImpl &model, const data::Batch &b) const
+{
+    int64_t tokens = 0;
+    double flops = 0;
+    for (int64_t r = 0; r < b.rows; ++r) {
+        // Input positions are the row's first L - 1 tokens; those past the conversation are padding.
+        const int64_t real = std::min(b.rowTokens.at(static_cast<size_t>(r)), b.length - 1);
+        tokens += real;
+        flops += sequenceFlops(*this, model, real);
+    }
+    return {tokens, flops};
+}
+
+double SftStage::flopsPerToken(const model::TransformerImpl &model, double context) const
+{
+    if (const model::LoraSettings *lora = model.loraSettings()) {
+        const model::LoraFlops adapters{lora->targetModules, lora->rank};
+        return model::trainingFlopsPerToken(model.config(), context, &adapters);
+    }
+    return model::trainingFlopsPerToken(model.config(), context);
 }
 
 std::optional<ValidationResult> SftStage::validate(model::TransformerImpl &model, int64_t batches)

@@ -28,6 +28,11 @@ public:
     // runtime.sample_prompt as a user turn.
     std::vector<std::pair<std::string, std::vector<int32_t>>> samplePrompts() const override;
     int64_t sequenceLength() const override { return m_seqLen; }
+    // Every weight trains, or (stage "lora") the adapters the model carries on its frozen base (model/flops.h).
+    double flopsPerToken(const model::TransformerImpl &model, double context) const override;
+    // The real (non-padding) input positions of `batch` and the model FLOPs of training on them: each row is
+    // a causal sequence of its own length (trainLoss's tokens and flops).
+    std::pair<int64_t, double> batchWork(const model::TransformerImpl &model, const data::Batch &batch) const;
     nlohmann::json state() const override;
     void setState(const nlohmann::json &state) override;
 

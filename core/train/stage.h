@@ -16,7 +16,8 @@ namespace danka::core::train {
 
 struct MicroBatchLoss {
     at::Tensor loss;      // scalar, mean over the targets that count; graph attached
-    int64_t tokens = 0;   // input positions processed (throughput)
+    int64_t tokens = 0;   // real input positions processed, padding excluded (tokens/s)
+    double flops = 0;     // model FLOPs of training on them (sequenceFlops of each sequence): MFU's numerator
 };
 
 struct ValidationResult {
@@ -35,12 +36,20 @@ public:
     virtual std::optional<ValidationResult> validate(model::TransformerImpl &model, int64_t batches) = 0;
     // Prompts (token ids) for sample generations, with their text for the record.
     virtual std::vector<std::pair<std::string, std::vector<int32_t>>> samplePrompts() const = 0;
-    // Sequence length of training batches (FLOPs per token).
+    // Sequence length of training batches.
     virtual int64_t sequenceLength() const = 0;
+    // Model FLOPs (model/flops.h: forward and backward matmuls and causal attention, no recomputation) of
+    // training `model` on one token whose attention sees `context` keys, as this stage trains it: all weights,
+    // LoRA adapters on a frozen base, a student beside its teacher.
+    virtual double flopsPerToken(const model::TransformerImpl &model, double context) const = 0;
     // Data position and any other state an exact resume needs.
     virtual nlohmann::json state() const = 0;
     virtual void setState(const nlohmann::json &state) = 0;
 };
+
+// Model FLOPs of training `stage` on one causal sequence of `tokens` real tokens (its queries see
+// (tokens + 1) / 2 keys on average).
+double sequenceFlops(const TrainingStage &stage, const model::TransformerImpl &model, int64_t tokens);
 
 // Opens the dataset a stage trains on: it must be of `kind` and tokenized by the tokenizer with `checksum`.
 // Throws core::Error "<field>: <dir> is a <kind> dataset; <need>" otherwise.

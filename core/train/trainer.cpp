@@ -13,8 +13,8 @@
 
 #include "core/config/config_io.h"
 #include "core/error.h"
-#include "core/model_bench.h"
 #include "core/model_io.h"
+#include "core/peak_flops.h"
 #include "core/staging_dir.h"
 #include "core/store/experiment_store.h"
 #include "core/text_util.h"
@@ -96,8 +96,7 @@ struct Trainer::Impl {
         std::optional<double> valLoss;
     };
     std::vector<Kept> kept;  // this run's checkpoints on disk, oldest first
-    double peakFlops = 0;
-    double flopsPerToken = 0;
+    PeakFlops peak;  // MFU's denominator
 
     Impl(model::Transformer m, TrainingStage &s, TrainerOptions options)
         : model(std::move(m)), stage(s), o(std::move(options)), c(o.config),
@@ -339,6 +338,7 @@ struct Trainer::Impl {
         double gradNorm = NAN;
         bool applied = false;
         int64_t tokens = 0;
+        double flops = 0;  // model FLOPs of the step's micro-batches (the stage's formula)
         std::string skipReason;
     };
 
@@ -355,6 +355,7 @@ struct Trainer::Impl {
                 MicroBatchLoss m = stage.trainLoss(*model);
                 loss = m.loss;
                 s.tokens += m.tokens;
+                s.flops += m.flops;
             }
             const at::Tensor value = loss.detach().to(at::kDouble);
             lossSum = lossSum.defined() ? lossSum + value : value;
@@ -424,7 +425,6 @@ Trainer::Trainer(model::Transformer model, TrainingStage &stage, TrainerOptions 
     a.decayNormsAndEmbeddings = t.c.optim.decayNormsAndEmbeddings;
     a.offloadMoments = t.c.runtime.offloadOptimizer;
     t.optimizer = std::make_unique<AdamW>(trainableParameters(*t.model), a);
-    t.flopsPerToken = trainingFlopsPerToken(t.c.model, stage.sequenceLength());
     fs::create_directories(t.o.runDir);
     if (!t.o.resumeFrom.empty()) {
         t.readState(t.o.resumeFrom);
@@ -454,11 +454,12 @@ TrainerResult Trainer::run(JobContext &job)
     schedule.decay = c.schedule.decay;
     schedule.minRatio = c.schedule.minLrRatio;
 
-    t.peakFlops = t.o.peakFlops;
-    if (t.peakFlops <= 0) {
-        job.setProgress(0, "measuring the matmul peak for MFU");
+    if (t.o.peakFlops > 0) {
+        t.peak = givenPeakFlops(t.o.peakFlops);
+    } else {
+        job.setProgress(0, "finding the peak FLOP/s for MFU");
         const char *dtype = !t.autocast ? "fp32" : t.autocastType == at::kHalf ? "fp16" : "bf16";
-        t.peakFlops = kernels::measureMatmulFlops(t.device.str(), dtype, 1024, 0.5);
+        t.peak = mfuPeakFlops(t.device.str(), dtype, 0.5);
     }
     int64_t trainable = 0;
     for (const at::Tensor &p : t.model->parameters())
@@ -472,6 +473,16 @@ TrainerResult Trainer::run(JobContext &job)
                                     std::to_string(c.data.microBatchSize * c.optim.gradAccumSteps) + " x " +
                                     std::to_string(t.stage.sequenceLength()) + " tokens" +
                                     (c.runtime.offloadOptimizer ? ", AdamW moments in host memory" : ""));
+    {
+        // What train/mfu means for this run: the stage's model FLOPs over the peak, and which peak.
+        const double perToken = sequenceFlops(t.stage, *t.model, t.stage.sequenceLength()) /
+                                static_cast<double>(std::max<int64_t>(1, t.stage.sequenceLength()));
+        char flops[64];
+        std::snprintf(flops, sizeof flops, "%.4g", perToken / 1e9);
+        job.event(EventLevel::Info, "MFU (train/mfu) is the " + t.stage.name() + " stage's model FLOPs (" + flops +
+                                        " GFLOP per token of a full " + std::to_string(t.stage.sequenceLength()) +
+                                        "-token sequence; padding not counted) per second over " + t.peak.basis);
+    }
     t.model->train();
     if (t.device.is_cuda()) kernels::resetCudaPeakMemory(t.device.index());
 
@@ -479,6 +490,7 @@ TrainerResult Trainer::run(JobContext &job)
     // The window of steps between two metric points.
     double windowLoss = 0, windowNorm = 0, windowSeconds = 0;
     int64_t windowApplied = 0, windowSteps = 0, windowTokens = 0;
+    double windowFlops = 0;
     try {
         while (t.step < maxSteps) {
             job.checkpoint();  // pause blocks here; cancel throws (a checkpoint is written below)
@@ -490,6 +502,7 @@ TrainerResult Trainer::run(JobContext &job)
             ++t.step;
             t.tokens += s.tokens;
             windowTokens += s.tokens;
+            windowFlops += s.flops;
             ++windowSteps;
             if (s.applied) {
                 t.consecutiveSkips = 0;
@@ -519,7 +532,8 @@ TrainerResult Trainer::run(JobContext &job)
                 }
                 job.metric("train/lr", t.step, lr);
                 job.metric("train/tokens_per_s", t.step, tps);
-                job.metric("train/mfu", t.step, t.peakFlops > 0 ? tps * t.flopsPerToken / t.peakFlops : 0);
+                job.metric("train/mfu", t.step,
+                           t.peak.flops > 0 && windowSeconds > 0 ? windowFlops / windowSeconds / t.peak.flops : 0);
                 job.metric("train/tokens", t.step, static_cast<double>(t.tokens));
                 job.metric("train/skipped_steps", t.step, static_cast<double>(t.skipped));
                 if (t.scaler.enabled()) job.metric("train/loss_scale", t.step, t.scaler.scale());
@@ -532,6 +546,7 @@ TrainerResult Trainer::run(JobContext &job)
                 }
                 windowLoss = windowNorm = windowSeconds = 0;
                 windowApplied = windowSteps = windowTokens = 0;
+                windowFlops = 0;
             }
             job.setProgress(static_cast<double>(t.step) / static_cast<double>(maxSteps),
                             "step " + std::to_string(t.step) + "/" + std::to_string(maxSteps) +
