@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/staging_dir.h"
 #include "core/store/records.h"
+#include "core/store/workspace_paths.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/version.h"
 #include "model/checkpoint.h"
@@ -115,8 +116,10 @@ void writeAdapterFiles(model::TransformerImpl &m, const tokenizer::Tokenizer &to
     } catch (const std::exception &e) {
         throw Error("cannot write the adapter " + folder + ": " + e.what());
     }
+    // The base relative to the adapter when both are in one workspace, so the workspace can move whole
+    // (adapter_config.json keeps the absolute path PEFT loads).
     writeTokenizerAndMeta(m, tok, folder, meta, "float32",
-                          {{"adapter", true}, {"base_checkpoint", fs::absolute(baseCheckpoint).lexically_normal().string()}});
+                          {{"adapter", true}, {"base_checkpoint", portablePath(baseCheckpoint, folder)}});
 }
 
 bool isAdapterCheckpoint(const std::string &dir)
@@ -127,7 +130,7 @@ bool isAdapterCheckpoint(const std::string &dir)
 std::string adapterBaseCheckpoint(const std::string &dir)
 {
     const nlohmann::json danka = readDankaJson(dir);
-    std::string base = danka.value("base_checkpoint", std::string());
+    std::string base = resolvePortablePath(danka.value("base_checkpoint", std::string()), dir);
     if (base.empty()) {
         try {
             base = model::readAdapterConfig(dir).baseModelNameOrPath;

@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "core/store/workspace_paths.h"
 
 namespace fs = std::filesystem;
 
@@ -368,9 +369,14 @@ Dataset Dataset::open(const std::string &dir, const std::string &expectedTokeniz
     Dataset d;
     d.m_dir = dir;
     d.m_info = nlohmann::json::parse(in, nullptr, false);
-    const nlohmann::json &info = d.m_info;
     auto bad = [&](const std::string &what) { return Error(meta.string() + ": " + what); };
-    if (info.is_discarded() || !info.is_object()) throw bad("invalid JSON");
+    if (d.m_info.is_discarded() || !d.m_info.is_object()) throw bad("invalid JSON");
+    // A tokenizer of the same workspace is recorded relative to the dataset folder (workspace_paths.h):
+    // readers of info() get the folder it means.
+    if (auto t = d.m_info.find("tokenizer"); t != d.m_info.end() && t->is_object())
+        if (auto tokDir = t->find("dir"); tokDir != t->end() && tokDir->is_string())
+            *tokDir = resolvePortablePath(tokDir->get<std::string>(), dir);
+    const nlohmann::json &info = d.m_info;
     if (info.value("format", std::string()) != "danka-dataset") throw bad("not a Danka dataset (format)");
     if (info.value("version", 0) != 1)
         throw bad("dataset version " + info.value("version", nlohmann::json()).dump() + ", this Danka reads 1");

@@ -128,7 +128,8 @@ public:
 
     DatasetKind kind() const { return m_kind; }
     const std::string &dir() const { return m_dir; }
-    const nlohmann::json &info() const { return m_info; }  // dataset.json
+    // dataset.json, with tokenizer.dir resolved (the file may record it relative to the dataset folder).
+    const nlohmann::json &info() const { return m_info; }
     int tokenBytes() const { return m_tokenBytes; }
     int32_t padId() const { return m_padId; }
     int32_t eosId() const { return m_eosId; }

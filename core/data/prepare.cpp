@@ -19,6 +19,7 @@
 #include "core/staging_dir.h"
 #include "core/store/records.h"
 #include "core/store/experiment_store.h"
+#include "core/store/workspace_paths.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/utf8.h"
@@ -398,7 +399,8 @@ PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
         {"kind", datasetKindName(result.kind)},
         {"name", o.name.empty() ? fs::absolute(o.outDir).filename().string() : o.name},
         {"token_dtype", tokenBytes == 2 ? "uint16" : "uint32"},
-        {"tokenizer", {{"dir", fs::absolute(o.tokenizerDir).string()}, {"checksum", tok.checksum()},
+        // Relative to the dataset folder when both are in one workspace, so the workspace can move.
+        {"tokenizer", {{"dir", portablePath(o.tokenizerDir, o.outDir)}, {"checksum", tok.checksum()},
                        {"vocab_size", tok.vocabSize()}, {"eos_id", tok.eosId()}, {"pad_id", tok.padId()}}},
         {"records", {{"train", result.trainRecords}, {"val", result.valRecords}}},
         {"tokens", {{"train", result.trainTokens}, {"val", result.valTokens}}},
@@ -431,15 +433,19 @@ int64_t recordDataset(const std::string &databasePath, const PrepareResult &r, c
     ExperimentStore store(databasePath);
     const auto tok = tokenizer::Tokenizer::load(tokenizerDir);
     TokenizerRecord t;
-    t.name = fs::path(fs::absolute(tokenizerDir)).filename().string();
-    t.path = fs::absolute(tokenizerDir).lexically_normal().string();
+    t.path = cleanAbsolutePath(tokenizerDir);
+    t.name = fs::path(t.path).filename().string();
     t.vocabSize = tok.vocabSize();
     t.checksum = tok.checksum();
     DatasetRecord d;
     d.name = r.info.value("name", std::string());
     d.path = r.dir;
     d.kind = datasetKindName(r.kind);
-    d.tokenizerId = store.registerTokenizer(t);
+    // A tokenizer the workspace knows as it is keeps its record (its name and figures); an unknown or
+    // changed one is registered.
+    for (const TokenizerRecord &known : store.tokenizers())
+        if (known.path == t.path && known.checksum == t.checksum) d.tokenizerId = known.id;
+    if (!d.tokenizerId) d.tokenizerId = store.registerTokenizer(t);
     d.records = r.trainRecords + r.valRecords;
     d.tokens = r.trainTokens + r.valTokens;
     d.infoJson = nlohmann::json{{"records", r.info["records"]}, {"tokens", r.info["tokens"]}, {"inputs", r.info["inputs"]}}.dump();

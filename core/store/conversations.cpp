@@ -73,7 +73,7 @@ int64_t ConversationStore::create(const std::string &title, const std::string &c
         "INSERT INTO conversations (title, checkpoint_path, system_prompt, settings_json, created_at, "
         "updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?)");
-    s.bindAll(title, checkpointPath, systemPrompt, settingsJson, now, now);
+    s.bindAll(title, m_store.storedPath(checkpointPath), systemPrompt, settingsJson, now, now);
     s.run();
     return db.lastInsertId();
 }
@@ -83,8 +83,10 @@ std::vector<Conversation> ConversationStore::list() const
     auto s = m_store.database().prepare(std::string("SELECT ") + kConversationColumns +
                                         " FROM conversations c ORDER BY c.updated_at DESC, c.id DESC");
     std::vector<Conversation> out;
-    while (s.step())
+    while (s.step()) {
         out.push_back(readConversation(s));
+        out.back().checkpointPath = m_store.resolvedPath(out.back().checkpointPath);
+    }
     return out;
 }
 
@@ -96,6 +98,7 @@ std::optional<Conversation> ConversationStore::get(int64_t conversationId) const
     s.bind(1, conversationId);
     if (!s.step()) return std::nullopt;
     Conversation c = readConversation(s);
+    c.checkpointPath = m_store.resolvedPath(c.checkpointPath);
     auto m = db.prepare(
         "SELECT id, conversation_id, position, role, content, stats_json, created_at FROM messages "
         "WHERE conversation_id = ? ORDER BY position");
@@ -152,7 +155,7 @@ void ConversationStore::updateSettings(int64_t conversationId, const std::string
     auto s = db.prepare(
         "UPDATE conversations SET checkpoint_path = ?, system_prompt = ?, settings_json = ?, updated_at = ? "
         "WHERE id = ?");
-    s.bindAll(checkpointPath, systemPrompt, settingsJson, nowSeconds(), conversationId);
+    s.bindAll(m_store.storedPath(checkpointPath), systemPrompt, settingsJson, nowSeconds(), conversationId);
     s.run();
     if (db.changes() == 0) noSuchConversation(conversationId);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/store/migrations.h"
+#include "core/store/workspace_paths.h"
 
 namespace danka::core {
 
@@ -62,14 +63,14 @@ namespace {
 const char *kRunColumns =
     "id, name, stage, status, config, parent_run_id, created_at, updated_at, started_at, finished_at, error";
 
-RunRecord readRun(const sqlite::Statement &s)
+RunRecord readRun(const sqlite::Statement &s, const std::string &root)
 {
     RunRecord r;
     r.id = s.columnInt(0);
     r.name = s.columnText(1);
     r.stage = s.columnText(2);
     r.status = parseRunStatus(s.columnText(3)).value_or(RunStatus::Failed);
-    r.configJson = s.columnText(4);
+    r.configJson = configWithPaths(s.columnText(4), root, false);
     r.parentRunId = s.columnOptionalInt(5);
     r.createdAt = s.columnDouble(6);
     r.updatedAt = s.columnDouble(7);
@@ -86,7 +87,8 @@ double valueOrNan(const sqlite::Statement &s, int column)
 
 }  // namespace
 
-ExperimentStore::ExperimentStore(const std::string &databasePath) : m_db(databasePath)
+ExperimentStore::ExperimentStore(const std::string &databasePath)
+    : m_db(databasePath), m_root(databaseFolder(databasePath))
 {
     // WAL: readers (the studio) never block the writer (a training job) and a killed writer loses at most
     // its uncommitted transaction. synchronous=NORMAL is durable against process crashes in WAL mode.
@@ -95,6 +97,16 @@ ExperimentStore::ExperimentStore(const std::string &databasePath) : m_db(databas
         throw Error(databasePath + ": cannot switch the database to WAL mode (got \"" + mode + "\")");
     m_db.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;");
     store::migrate(m_db);
+}
+
+std::string ExperimentStore::storedPath(const std::string &path) const
+{
+    return core::storedPath(path, m_root);
+}
+
+std::string ExperimentStore::resolvedPath(const std::string &stored) const
+{
+    return core::resolvedPath(stored, m_root);
 }
 
 int64_t ExperimentStore::dataVersion() const
@@ -109,7 +121,7 @@ int64_t ExperimentStore::createRun(const std::string &name, const std::string &s
     auto s = m_db.prepare(
         "INSERT INTO runs (name, stage, status, config, parent_run_id, created_at, updated_at) "
         "VALUES (?, ?, 'created', ?, ?, ?, ?)");
-    s.bindAll(name, stage, configJson, parentRunId, now, now);
+    s.bindAll(name, stage, configWithPaths(configJson, m_root, true), parentRunId, now, now);
     s.run();
     return m_db.lastInsertId();
 }
@@ -141,14 +153,14 @@ std::optional<RunRecord> ExperimentStore::run(int64_t runId) const
     auto s = m_db.prepare(std::string("SELECT ") + kRunColumns + " FROM runs WHERE id = ?");
     s.bind(1, runId);
     if (!s.step()) return std::nullopt;
-    return readRun(s);
+    return readRun(s, m_root);
 }
 
 std::vector<RunRecord> ExperimentStore::runs() const
 {
     auto s = m_db.prepare(std::string("SELECT ") + kRunColumns + " FROM runs ORDER BY id DESC");
     std::vector<RunRecord> out;
-    while (s.step()) out.push_back(readRun(s));
+    while (s.step()) out.push_back(readRun(s, m_root));
     return out;
 }
 
@@ -250,10 +262,11 @@ int64_t ExperimentStore::addCheckpoint(int64_t runId, int64_t step, const std::s
         "INSERT INTO checkpoints (run_id, step, path, metrics, created_at) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (run_id, path) DO UPDATE SET step = excluded.step, metrics = excluded.metrics, "
         "created_at = excluded.created_at");
-    s.bindAll(runId, step, path, metricsJson, nowSeconds());
+    const std::string stored = storedPath(path);
+    s.bindAll(runId, step, stored, metricsJson, nowSeconds());
     s.run();
     auto id = m_db.prepare("SELECT id FROM checkpoints WHERE run_id = ? AND path = ?");
-    id.bindAll(runId, path);
+    id.bindAll(runId, stored);
     id.step();
     return id.columnInt(0);
 }
@@ -272,8 +285,8 @@ std::vector<CheckpointRecord> ExperimentStore::checkpoints(int64_t runId) const
     s.bind(1, runId);
     std::vector<CheckpointRecord> out;
     while (s.step())
-        out.push_back({s.columnInt(0), s.columnInt(1), s.columnInt(2), s.columnText(3), s.columnText(4),
-                       s.columnDouble(5)});
+        out.push_back({s.columnInt(0), s.columnInt(1), s.columnInt(2), resolvedPath(s.columnText(3)),
+                       s.columnText(4), s.columnDouble(5)});
     return out;
 }
 
@@ -304,12 +317,20 @@ int64_t ExperimentStore::registerTokenizer(const TokenizerRecord &r)
     auto s = m_db.prepare(
         "INSERT INTO tokenizers (name, path, vocab_size, checksum, info, created_at) VALUES (?, ?, ?, ?, ?, ?) "
         "ON CONFLICT (path) DO UPDATE SET name = excluded.name, vocab_size = excluded.vocab_size, "
-        "checksum = excluded.checksum, info = excluded.info, created_at = excluded.created_at");
-    s.bindAll(r.name, r.path, r.vocabSize, r.checksum, r.infoJson, r.createdAt > 0 ? r.createdAt : nowSeconds());
+        "checksum = excluded.checksum, info = json_patch(tokenizers.info, excluded.info), "
+        "created_at = excluded.created_at");
+    const std::string stored = storedPath(r.path);
+    s.bindAll(r.name, stored, r.vocabSize, r.checksum, r.infoJson.empty() ? std::string("{}") : r.infoJson,
+              r.createdAt > 0 ? r.createdAt : nowSeconds());
     s.run();
+    return *tokenizerIdByPath(r.path);
+}
+
+std::optional<int64_t> ExperimentStore::tokenizerIdByPath(const std::string &path) const
+{
     auto id = m_db.prepare("SELECT id FROM tokenizers WHERE path = ?");
-    id.bind(1, r.path);
-    id.step();
+    id.bind(1, storedPath(path));
+    if (!id.step()) return std::nullopt;
     return id.columnInt(0);
 }
 
@@ -319,8 +340,8 @@ std::vector<TokenizerRecord> ExperimentStore::tokenizers() const
         "SELECT id, name, path, vocab_size, checksum, info, created_at FROM tokenizers ORDER BY id DESC");
     std::vector<TokenizerRecord> out;
     while (s.step())
-        out.push_back({s.columnInt(0), s.columnText(1), s.columnText(2), s.columnInt(3), s.columnText(4),
-                       s.columnText(5), s.columnDouble(6)});
+        out.push_back({s.columnInt(0), s.columnText(1), resolvedPath(s.columnText(2)), s.columnInt(3),
+                       s.columnText(4), s.columnText(5), s.columnDouble(6)});
     return out;
 }
 
@@ -332,11 +353,12 @@ int64_t ExperimentStore::registerDataset(const DatasetRecord &r)
         "ON CONFLICT (path) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
         "tokenizer_id = excluded.tokenizer_id, records = excluded.records, tokens = excluded.tokens, "
         "info = excluded.info, created_at = excluded.created_at");
-    s.bindAll(r.name, r.path, r.kind, r.tokenizerId, r.records, r.tokens, r.infoJson,
+    const std::string stored = storedPath(r.path);
+    s.bindAll(r.name, stored, r.kind, r.tokenizerId, r.records, r.tokens, r.infoJson,
               r.createdAt > 0 ? r.createdAt : nowSeconds());
     s.run();
     auto id = m_db.prepare("SELECT id FROM datasets WHERE path = ?");
-    id.bind(1, r.path);
+    id.bind(1, stored);
     id.step();
     return id.columnInt(0);
 }
@@ -348,8 +370,9 @@ std::vector<DatasetRecord> ExperimentStore::datasets() const
         "ORDER BY id DESC");
     std::vector<DatasetRecord> out;
     while (s.step())
-        out.push_back({s.columnInt(0), s.columnText(1), s.columnText(2), s.columnText(3), s.columnOptionalInt(4),
-                       s.columnOptionalInt(5), s.columnOptionalInt(6), s.columnText(7), s.columnDouble(8)});
+        out.push_back({s.columnInt(0), s.columnText(1), resolvedPath(s.columnText(2)), s.columnText(3),
+                       s.columnOptionalInt(4), s.columnOptionalInt(5), s.columnOptionalInt(6), s.columnText(7),
+                       s.columnDouble(8)});
     return out;
 }
 

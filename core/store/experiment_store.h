@@ -1,6 +1,8 @@
 // The experiment store: every run, metric, checkpoint, event, dataset and tokenizer of a workspace, in one
 // SQLite file (WAL mode, foreign keys, ordered migrations). One ExperimentStore per thread; several
-// processes may use the same file at once (a CLI training while the studio watches).
+// processes may use the same file at once (a CLI training while the studio watches). Paths inside the
+// workspace (the database's folder) are stored relative to it and read back absolute, so a workspace can be
+// moved or copied whole (workspace_paths.h).
 #pragma once
 
 #include <map>
@@ -18,6 +20,11 @@ public:
     explicit ExperimentStore(const std::string &databasePath);
 
     const std::string &path() const { return m_db.path(); }
+    // The workspace folder: the database's folder (empty for an in-memory database).
+    const std::string &root() const { return m_root; }
+    // A path as the store keeps it (relative when inside root()) and back (absolute).
+    std::string storedPath(const std::string &path) const;
+    std::string resolvedPath(const std::string &stored) const;
     sqlite::Database &database() { return m_db; }
     int schemaVersion() const { return m_db.userVersion(); }
     // Changes whenever another connection commits (PRAGMA data_version): cheap polling for the GUI.
@@ -55,13 +62,17 @@ public:
     std::vector<EventRecord> events(int64_t runId, int limit = 0) const;
 
     // --- assets
-    int64_t registerTokenizer(const TokenizerRecord &record);  // replaces a record with the same path
+    // Replaces the name, vocabulary and checksum of a record with the same path; its info JSON is merged
+    // (the new keys win, the others stay), so registering a tokenizer again never loses its figures.
+    int64_t registerTokenizer(const TokenizerRecord &record);
+    std::optional<int64_t> tokenizerIdByPath(const std::string &path) const;
     std::vector<TokenizerRecord> tokenizers() const;
     int64_t registerDataset(const DatasetRecord &record);      // replaces a record with the same path
     std::vector<DatasetRecord> datasets() const;
 
 private:
     sqlite::Database m_db;
+    std::string m_root;
 };
 
 }  // namespace danka::core

@@ -1,10 +1,20 @@
 // Schema history of danka.sqlite. Never edit a released migration: add a new one at the end.
 #include "core/store/migrations.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <tuple>
+#include <vector>
 
 #include "core/error.h"
 #include "core/store/sqlite.h"
+#include "core/store/workspace_paths.h"
+
+namespace fs = std::filesystem;
 
 namespace danka::core::store {
 
@@ -162,6 +172,161 @@ CREATE TABLE messages (
 );
 )sql";
 
+// --- migration 5: paths relative to the workspace folder ----------------------------------------------------
+
+// The folders this workspace was in before it was moved, as its checkpoints name them: the trainer writes
+// them to <workspace>/runs/<run id>/checkpoints/<name>, so a checkpoint of run 7 at /old/ws/runs/7/
+// checkpoints/step-100 says the workspace was /old/ws.
+std::vector<std::string> formerFolders(sqlite::Database &db, const std::string &root)
+{
+    std::vector<std::string> out;
+    auto s = db.prepare("SELECT run_id, path FROM checkpoints");
+    while (s.step()) {
+        const fs::path p(s.columnText(1));
+        if (!p.is_absolute()) continue;
+        const std::vector<fs::path> parts(p.begin(), p.end());
+        const size_t n = parts.size();
+        if (n < 5 || parts[n - 4] != "runs" || parts[n - 3] != std::to_string(s.columnInt(0)) ||
+            parts[n - 2] != "checkpoints")
+            continue;
+        fs::path folder;
+        for (size_t i = 0; i + 4 < n; ++i) folder /= parts[i];
+        const std::string f = cleanAbsolutePath(folder.string());
+        if (f != root && std::find(out.begin(), out.end(), f) == out.end()) out.push_back(f);
+    }
+    return out;
+}
+
+// Rewrites `column` of every row of `table` to convert(value). Rows that would collide with another row's
+// (unique) value keep theirs; rows already inside the workspace's folder go first, so they win.
+void rewriteColumn(sqlite::Database &db, const std::string &table, const std::string &column,
+                   const std::function<std::string(const std::string &)> &convert,
+                   const std::function<bool(const std::string &)> &fromCurrentFolder)
+{
+    std::vector<std::tuple<bool, int64_t, std::string>> updates;  // (from a former folder, id, new value)
+    auto s = db.prepare("SELECT id, " + column + " FROM " + table);
+    while (s.step()) {
+        const std::string old = s.columnText(1);
+        const std::string converted = convert(old);
+        if (converted != old) updates.emplace_back(!fromCurrentFolder(old), s.columnInt(0), converted);
+    }
+    std::stable_sort(updates.begin(), updates.end(),
+                     [](const auto &a, const auto &b) { return std::get<0>(a) < std::get<0>(b); });
+    auto u = db.prepare("UPDATE OR IGNORE " + table + " SET " + column + " = ? WHERE id = ?");
+    for (const auto &[former, id, value] : updates) {
+        u.bindAll(value, id);
+        u.run();
+        u.reset();
+    }
+}
+
+// Rewrites the JSON file `file` with `edit` (which returns false to leave it alone), through a temporary
+// file and a rename. An unreadable file is left as it is: the migration must not fail on a damaged folder.
+void editJsonFile(const fs::path &file, const std::function<bool(nlohmann::ordered_json &)> &edit)
+{
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) return;
+    nlohmann::ordered_json j;
+    {
+        std::ifstream in(file);
+        j = nlohmann::ordered_json::parse(in, nullptr, false);
+    }
+    if (!j.is_object() || !edit(j)) return;
+    const fs::path temp = file.string() + ".tmp";
+    {
+        std::ofstream out(temp);
+        out << j.dump(2) << '\n';
+        if (!out) return;
+    }
+    fs::rename(temp, file, ec);
+    if (ec) fs::remove(temp, ec);
+}
+
+void relativePaths(sqlite::Database &db)
+{
+    const std::string root = databaseFolder(db.path());
+    if (root.empty()) return;
+    const std::vector<std::string> former = formerFolders(db, root);
+    // A path of a former folder means the same file in this folder.
+    auto here = [&](const std::string &path) {
+        if (path.empty() || !fs::path(path).is_absolute()) return path;
+        for (const std::string &f : former) {
+            const std::string rel = storedPath(path, f);
+            if (!fs::path(rel).is_absolute()) return resolvedPath(rel, root);
+        }
+        return cleanAbsolutePath(path);
+    };
+    auto stored = [&](const std::string &path) {
+        return path.empty() || !fs::path(path).is_absolute() ? path : storedPath(here(path), root);
+    };
+    auto current = [&](const std::string &path) { return !fs::path(storedPath(path, root)).is_absolute(); };
+
+    rewriteColumn(db, "checkpoints", "path", stored, current);
+    rewriteColumn(db, "tokenizers", "path", stored, current);
+    rewriteColumn(db, "datasets", "path", stored, current);
+    rewriteColumn(db, "conversations", "checkpoint_path", stored, current);
+    rewriteColumn(db, "eval_results", "checkpoint_path", stored, current);
+    rewriteColumn(db, "runs", "config", [&](const std::string &config) { return mapConfigPaths(config, stored); },
+                  [](const std::string &) { return true; });
+
+    // The workspace's own files that name other files of it: a dataset's tokenizer, an adapter's base.
+    auto portable = [&](nlohmann::ordered_json &object, const char *key, const fs::path &folder) {
+        if (!object.is_object() || !object.contains(key) || !object[key].is_string()) return false;
+        const std::string value = object[key].get<std::string>();
+        if (value.empty() || !fs::path(value).is_absolute()) return false;
+        const std::string converted = portablePath(here(value), folder.string());
+        if (converted == value) return false;
+        object[key] = converted;
+        return true;
+    };
+    auto datasets = db.prepare("SELECT path FROM datasets");
+    while (datasets.step()) {
+        const fs::path folder = resolvedPath(datasets.columnText(0), root);
+        if (!current(folder.string())) continue;
+        editJsonFile(folder / "dataset.json", [&](nlohmann::ordered_json &j) {
+            return j.contains("tokenizer") && portable(j["tokenizer"], "dir", folder);
+        });
+    }
+    auto checkpoints = db.prepare("SELECT path FROM checkpoints");
+    while (checkpoints.step()) {
+        const fs::path folder = resolvedPath(checkpoints.columnText(0), root);
+        if (!current(folder.string())) continue;
+        editJsonFile(folder / "danka.json", [&](nlohmann::ordered_json &j) {
+            return j.value("adapter", false) && portable(j, "base_checkpoint", folder);
+        });
+    }
+}
+
+// --- migration 6: tokenizer figures ---------------------------------------------------------------------------
+
+// Registering a dataset registered its tokenizer again with an empty info, which erased the held-out
+// figures the Tokenizer page lists (chars per token, byte fallback). They are still in the tokenizer's
+// folder (danka_tokenizer.json, "stats"): take them back from there.
+void restoreTokenizerFigures(sqlite::Database &db)
+{
+    const std::string root = databaseFolder(db.path());
+    const char *keys[] = {"chars_per_token_zh", "chars_per_token_en", "byte_fallback_share"};
+    std::vector<std::pair<int64_t, std::string>> updates;
+    auto s = db.prepare("SELECT id, path, info FROM tokenizers");
+    while (s.step()) {
+        nlohmann::json info = nlohmann::json::parse(s.columnText(2), nullptr, false);
+        if (!info.is_object() || info.contains(keys[0])) continue;
+        std::ifstream in(fs::path(resolvedPath(s.columnText(1), root)) / "danka_tokenizer.json");
+        const nlohmann::json meta = nlohmann::json::parse(in, nullptr, false);
+        const nlohmann::json stats = meta.is_object() ? meta.value("stats", nlohmann::json()) : nlohmann::json();
+        if (!stats.is_object()) continue;
+        for (const char *key : keys)
+            if (stats.contains(key) && stats[key].is_number()) info[key] = stats[key];
+        updates.emplace_back(s.columnInt(0), info.dump());
+    }
+    auto u = db.prepare("UPDATE tokenizers SET info = ? WHERE id = ?");
+    for (const auto &[id, info] : updates) {
+        u.bindAll(info, id);
+        u.run();
+        u.reset();
+    }
+}
+
 }  // namespace
 
 const std::vector<Migration> &migrations()
@@ -171,6 +336,8 @@ const std::vector<Migration> &migrations()
         {2, "tokenizers and datasets", kAssetsSchema},
         {3, "preference pairs, chats, evaluation results", kAlignmentSchema},
         {4, "conversations and messages of the chat (replacing chats)", kConversationsSchema},
+        {5, "paths inside the workspace relative to its folder", "", relativePaths},
+        {6, "tokenizer figures restored from the tokenizer folders", "", restoreTokenizerFigures},
     };
     return list;
 }
@@ -194,6 +361,7 @@ void migrate(sqlite::Database &db, int targetVersion)
         sqlite::Transaction tx(db);
         try {
             db.exec(m.sql);
+            if (m.apply) m.apply(db);
         } catch (const Error &e) {
             throw Error(db.path() + ": schema migration " + std::to_string(m.version) + " (" + m.description +
                         ") failed: " + e.what());

@@ -14,6 +14,8 @@ struct Migration {
     int version;              // 1, 2, 3... (user_version after it ran)
     const char *description;  // what it adds
     const char *sql;
+    // A data migration that SQL cannot express, run after `sql` in the same transaction (may be null).
+    void (*apply)(sqlite::Database &db) = nullptr;
 };
 
 const std::vector<Migration> &migrations();

@@ -183,7 +183,10 @@ struct Trainer::Impl {
         tokens = j.value("tokens", int64_t(0));
         if (j.contains("last_val_loss") && j["last_val_loss"].is_number()) lastVal = j["last_val_loss"].get<double>();
         if (j.contains("best_val_loss") && j["best_val_loss"].is_number()) bestVal = j["best_val_loss"].get<double>();
+        // One of this run's checkpoints, found by its folder name: the recorded path may name the folder the
+        // workspace was in before it was moved.
         bestCheckpoint = j.value("best_checkpoint", std::string());
+        if (!bestCheckpoint.empty()) bestCheckpoint = (checkpointsDir() / fs::path(bestCheckpoint).filename()).string();
     }
 
     // --- checkpoints -------------------------------------------------------------------------------------

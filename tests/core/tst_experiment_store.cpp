@@ -7,10 +7,34 @@
 #include "core/store/experiment_store.h"
 #include "core/store/metric_buffer.h"
 #include "core/store/migrations.h"
+#include "core/store/workspace_paths.h"
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 using namespace danka::core;
+namespace fs = std::filesystem;
 
 namespace {
+
+// A column's value as SQLite holds it (what a moved workspace will read).
+std::string rawText(ExperimentStore &store, const std::string &sql)
+{
+    return store.database().queryText(sql);
+}
+
+void writeJson(const fs::path &file, const nlohmann::json &j)
+{
+    fs::create_directories(file.parent_path());
+    std::ofstream(file) << j.dump(2);
+}
+
+nlohmann::json readJson(const fs::path &file)
+{
+    std::ifstream in(file);
+    return nlohmann::json::parse(in);
+}
 
 // Every table, index and its SQL: two databases with equal schemas give equal strings.
 std::string schemaOf(const sqlite::Database &db)
@@ -318,6 +342,173 @@ private Q_SLOTS:
         QCOMPARE(store.datasets()[0].tokens, std::optional<int64_t>(123456));
         d.kind = "bogus";
         QVERIFY_THROWS_EXCEPTION(Error, store.registerDataset(d));
+    }
+
+    void registeringATokenizerAgainKeepsItsFigures()
+    {
+        // Preparing a dataset registers its tokenizer again without figures: the held-out figures the
+        // tokenizer was registered with must survive (the Tokenizer page lists them).
+        ExperimentStore store(freshPath());
+        TokenizerRecord t;
+        t.name = "bpe";
+        t.path = "/w/tokenizers/bpe";
+        t.vocabSize = 6400;
+        t.infoJson = R"({"chars_per_token_zh": 1.1, "chars_per_token_en": 2.88, "byte_fallback_share": 0.01})";
+        const int64_t id = store.registerTokenizer(t);
+        t.infoJson = "{}";
+        QCOMPARE(store.registerTokenizer(t), id);
+        QCOMPARE(nlohmann::json::parse(store.tokenizers()[0].infoJson),
+                 nlohmann::json::parse(R"({"chars_per_token_zh": 1.1, "chars_per_token_en": 2.88,
+                                           "byte_fallback_share": 0.01})"));
+        t.infoJson = R"({"chars_per_token_en": 3.0})";  // new keys win, the others stay
+        store.registerTokenizer(t);
+        QCOMPARE(nlohmann::json::parse(store.tokenizers()[0].infoJson)["chars_per_token_en"].get<double>(), 3.0);
+        QCOMPARE(nlohmann::json::parse(store.tokenizers()[0].infoJson)["chars_per_token_zh"].get<double>(), 1.1);
+    }
+
+    void pathsInsideTheWorkspaceAreStoredRelative()
+    {
+        QTemporaryDir dir;
+        const std::string root = dir.filePath(QStringLiteral("ws")).toStdString();
+        fs::create_directories(root);
+        const std::string inside = root + "/runs/1/checkpoints/step-00000010";
+        const std::string outside = dir.filePath(QStringLiteral("elsewhere/base")).toStdString();
+        int64_t run = 0;
+        {
+            ExperimentStore store(root + "/danka.sqlite");
+            QCOMPARE(store.root(), root);
+            run = store.createRun("r", "sft",
+                                  nlohmann::json{{"data", {{"dataset", root + "/datasets/d"}, {"val_dataset", ""}}},
+                                                 {"stage", {{"base_checkpoint", outside},
+                                                            {"distill", {{"teacher_checkpoint", root + "/runs/9/x/"}}}}}}
+                                      .dump(2));
+            store.addCheckpoint(run, 10, inside);
+            store.addCheckpoint(run, 20, outside);
+            TokenizerRecord t;
+            t.name = "bpe";
+            t.path = root + "/tokenizers/./bpe";
+            t.vocabSize = 100;
+            store.registerTokenizer(t);
+            DatasetRecord d;
+            d.name = "d";
+            d.path = root + "/datasets/d";
+            d.kind = "sft";
+            store.registerDataset(d);
+            // Oracle: what SQLite holds, written out by hand.
+            QCOMPARE(rawText(store, "SELECT path FROM checkpoints WHERE step = 10"), std::string("runs/1/checkpoints/step-00000010"));
+            QCOMPARE(rawText(store, "SELECT path FROM checkpoints WHERE step = 20"), outside);
+            QCOMPARE(rawText(store, "SELECT path FROM tokenizers"), std::string("tokenizers/bpe"));
+            QCOMPARE(rawText(store, "SELECT path FROM datasets"), std::string("datasets/d"));
+            const nlohmann::json raw = nlohmann::json::parse(rawText(store, "SELECT config FROM runs"));
+            QCOMPARE(raw["data"]["dataset"].get<std::string>(), std::string("datasets/d"));
+            QCOMPARE(raw["data"]["val_dataset"].get<std::string>(), std::string(""));
+            QCOMPARE(raw["stage"]["base_checkpoint"].get<std::string>(), outside);
+            QCOMPARE(raw["stage"]["distill"]["teacher_checkpoint"].get<std::string>(), std::string("runs/9/x"));
+            // Read back absolute.
+            QCOMPARE(store.checkpoints(run)[0].path, inside);
+            QCOMPARE(store.tokenizers()[0].path, root + "/tokenizers/bpe");
+            QVERIFY(store.tokenizerIdByPath(root + "/tokenizers/bpe").has_value());
+        }
+        // The workspace moves: everything inside it is found in the new place, the outside path stays.
+        const std::string moved = dir.filePath(QStringLiteral("moved/ws")).toStdString();
+        fs::create_directories(fs::path(moved).parent_path());
+        fs::rename(root, moved);
+        ExperimentStore store(moved + "/danka.sqlite");
+        QCOMPARE(store.checkpoints(run)[0].path, moved + "/runs/1/checkpoints/step-00000010");
+        QCOMPARE(store.checkpoints(run)[1].path, outside);
+        QCOMPARE(store.tokenizers()[0].path, moved + "/tokenizers/bpe");
+        QCOMPARE(store.datasets()[0].path, moved + "/datasets/d");
+        const nlohmann::json config = nlohmann::json::parse(store.run(run)->configJson);
+        QCOMPARE(config["data"]["dataset"].get<std::string>(), moved + "/datasets/d");
+        QCOMPARE(config["stage"]["base_checkpoint"].get<std::string>(), outside);
+        QCOMPARE(config["stage"]["distill"]["teacher_checkpoint"].get<std::string>(), moved + "/runs/9/x");
+        QCOMPARE(store.runs()[0].configJson, store.run(run)->configJson);
+    }
+
+    void aVersion4WorkspaceMigratesToRelativePaths()
+    {
+        // A workspace written by the previous schema (absolute paths everywhere, as Danka wrote them), copied
+        // to a new folder before this Danka opened it: the checkpoints name the old folder (<old>/runs/<id>/
+        // checkpoints/...), so its paths are taken as the same files in the new folder.
+        QTemporaryDir dir;
+        const fs::path here = dir.filePath(QStringLiteral("here")).toStdString();
+        const std::string old = "/nowhere/old-ws";  // gone: only its name is in the database
+        fs::create_directories(here);
+        {
+            sqlite::Database db((here / "danka.sqlite").string());
+            db.exec("PRAGMA foreign_keys = ON");
+            store::migrate(db, 4);
+            auto run = [&](int id, const std::string &config) {
+                auto s = db.prepare("INSERT INTO runs (id, name, stage, config, created_at, updated_at) "
+                                    "VALUES (?, 'r', 'sft', ?, 1, 1)");
+                s.bindAll(int64_t(id), config);
+                s.run();
+            };
+            run(1, "{}");
+            run(2, nlohmann::json{{"data", {{"dataset", old + "/datasets/sft"}}},
+                                  {"stage", {{"base_checkpoint", old + "/runs/1/checkpoints/step-00000030"}}}}
+                       .dump());
+            db.exec("INSERT INTO checkpoints (run_id, step, path, created_at) VALUES "
+                    "(1, 30, '" + old + "/runs/1/checkpoints/step-00000030', 1), "
+                    "(2, 10, '" + here.string() + "/runs/2/checkpoints/step-00000010', 1)");
+            db.exec("INSERT INTO tokenizers (name, path, vocab_size, created_at) VALUES ('t', '" + old +
+                    "/tokenizers/t', 10, 1), ('ext', '/opt/tok', 10, 1)");
+            db.exec("INSERT INTO datasets (name, path, kind, created_at) VALUES ('sft', '" + old +
+                    "/datasets/sft', 'sft', 1)");
+            db.exec("INSERT INTO conversations (title, checkpoint_path, created_at, updated_at) VALUES ('c', '" +
+                    here.string() + "/runs/2/checkpoints/step-00000010', 1, 1)");
+        }
+        // The files of the copy that name other files by the old absolute paths.
+        writeJson(here / "datasets/sft/dataset.json",
+                  {{"format", "danka-dataset"}, {"tokenizer", {{"dir", old + "/tokenizers/t"}, {"checksum", "c"}}}});
+        writeJson(here / "runs/2/checkpoints/step-00000010/danka.json",
+                  {{"adapter", true}, {"base_checkpoint", old + "/runs/1/checkpoints/step-00000030"}});
+
+        ExperimentStore store((here / "danka.sqlite").string());
+        QCOMPARE(store.schemaVersion(), store::latestSchemaVersion());
+        QCOMPARE(rawText(store, "SELECT path FROM checkpoints WHERE run_id = 1"),
+                 std::string("runs/1/checkpoints/step-00000030"));
+        QCOMPARE(rawText(store, "SELECT path FROM checkpoints WHERE run_id = 2"),
+                 std::string("runs/2/checkpoints/step-00000010"));
+        QCOMPARE(rawText(store, "SELECT path FROM tokenizers WHERE name = 't'"), std::string("tokenizers/t"));
+        QCOMPARE(rawText(store, "SELECT path FROM tokenizers WHERE name = 'ext'"), std::string("/opt/tok"));
+        QCOMPARE(rawText(store, "SELECT path FROM datasets"), std::string("datasets/sft"));
+        QCOMPARE(rawText(store, "SELECT checkpoint_path FROM conversations"),
+                 std::string("runs/2/checkpoints/step-00000010"));
+        const nlohmann::json config = nlohmann::json::parse(rawText(store, "SELECT config FROM runs WHERE id = 2"));
+        QCOMPARE(config["data"]["dataset"].get<std::string>(), std::string("datasets/sft"));
+        QCOMPARE(config["stage"]["base_checkpoint"].get<std::string>(), std::string("runs/1/checkpoints/step-00000030"));
+        QCOMPARE(store.datasets()[0].path, (here / "datasets/sft").string());
+        // The files: relative to the folder that records them.
+        QCOMPARE(readJson(here / "datasets/sft/dataset.json")["tokenizer"]["dir"].get<std::string>(),
+                 std::string("../../tokenizers/t"));
+        QCOMPARE(readJson(here / "runs/2/checkpoints/step-00000010/danka.json")["base_checkpoint"].get<std::string>(),
+                 std::string("../../../1/checkpoints/step-00000030"));
+        QCOMPARE(resolvePortablePath("../../../1/checkpoints/step-00000030",
+                                     (here / "runs/2/checkpoints/step-00000010").string()),
+                 (here / "runs/1/checkpoints/step-00000030").string());
+    }
+
+    void aVersion5WorkspaceGetsItsTokenizerFiguresBack()
+    {
+        // Before version 6, preparing a dataset erased the figures of its tokenizer's record; the tokenizer's
+        // folder still has them.
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        {
+            sqlite::Database db((root / "danka.sqlite").string());
+            store::migrate(db, 5);
+            db.exec("INSERT INTO tokenizers (name, path, vocab_size, info, created_at) VALUES "
+                    "('t', 'tokenizers/t', 10, '{}', 1), ('kept', 'tokenizers/k', 10, '{\"chars_per_token_zh\": 1.5}', 1)");
+        }
+        writeJson(root / "tokenizers/t/danka_tokenizer.json",
+                  {{"stats", {{"chars_per_token_zh", 1.1}, {"chars_per_token_en", 2.88}, {"byte_fallback_share", 0.02},
+                              {"held_out_lines_zh", 7}}}});
+        ExperimentStore store((root / "danka.sqlite").string());
+        const nlohmann::json t = nlohmann::json::parse(rawText(store, "SELECT info FROM tokenizers WHERE name = 't'"));
+        QCOMPARE(t, nlohmann::json::parse(R"({"chars_per_token_zh": 1.1, "chars_per_token_en": 2.88,
+                                               "byte_fallback_share": 0.02})"));
+        QCOMPARE(rawText(store, "SELECT info FROM tokenizers WHERE name = 'kept'"), std::string(R"({"chars_per_token_zh": 1.5})"));
     }
 
     void dataVersionSeesOtherConnections()
