@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #ifdef DANKA_WITH_CUDA
+#include <ATen/Context.h>
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #include <c10/cuda/CUDAGuard.h>
@@ -117,10 +118,35 @@ int64_t residentBytes()
     return n == 2 ? resident * static_cast<int64_t>(sysconf(_SC_PAGESIZE)) : 0;
 }
 
+#ifdef DANKA_WITH_CUDA
+namespace {
+
+// LibTorch's CUDA caching allocator keeps its per-device state in a table that only the CUDA lazy
+// initialisation fills (CUDAHooks::init, run by the first CUDA tensor or by torch.cuda.init() in Python).
+// Before it, setMemoryFraction, getDeviceStats and resetPeakStats fail ("Allocator not initialized" / "did you
+// call init?"), so a cap set at the very start of a process, before any tensor exists, never took.
+bool cudaAllocatorInitialised()
+{
+    c10::cuda::CUDACachingAllocator::CUDAAllocator *allocator = c10::cuda::CUDACachingAllocator::get();
+    return allocator && allocator->initialized();
+}
+
+// Whether `device` is a GPU whose allocator state exists: the allocator is initialised and sized for it.
+bool allocatorCovers(int device)
+{
+    return cudaAllocatorInitialised() && device >= 0 && device < static_cast<int>(c10::cuda::device_count());
+}
+
+}  // namespace
+#endif
+
 DeviceMemoryStats cudaMemoryStats(int device)
 {
     DeviceMemoryStats out;
 #ifdef DANKA_WITH_CUDA
+    // Before LibTorch's first use of the GPU nothing is allocated there: zeros, as promised, not the
+    // allocator's "did you call init?" error.
+    if (!allocatorCovers(device)) return out;
     using namespace c10::CachingAllocator;
     const c10::CachingDeviceAllocator::DeviceStats stats = c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
     const auto aggregate = static_cast<size_t>(StatType::AGGREGATE);
@@ -131,6 +157,19 @@ DeviceMemoryStats cudaMemoryStats(int device)
     (void)device;
 #endif
     return out;
+}
+
+bool ensureCudaAllocator()
+{
+#ifdef DANKA_WITH_CUDA
+    if (c10::cuda::device_count() <= 0) return false;
+    // What torch.cuda.init() does: LibTorch's CUDA lazy initialisation, which sizes the caching allocator for
+    // every visible device (no CUDA context is created by it). Idempotent (call_once inside LibTorch).
+    at::globalContext().lazyInitDevice(c10::DeviceType::CUDA);
+    return cudaAllocatorInitialised();
+#else
+    return false;
+#endif
 }
 
 bool capCudaMemory(int device, int64_t bytes, std::string *error)
@@ -157,6 +196,12 @@ bool capCudaMemory(int device, int64_t bytes, std::string *error)
                      std::to_string(totalBytes) + " bytes)";
         return false;
     }
+    // In a fresh process nothing has touched LibTorch's CUDA side yet: initialise its allocator first, or
+    // setMemoryFraction fails with "Allocator not initialized for device 0".
+    if (!ensureCudaAllocator()) {
+        if (error) *error = "LibTorch's CUDA caching allocator could not be initialised";
+        return false;
+    }
     c10::cuda::CUDACachingAllocator::setMemoryFraction(fraction, static_cast<c10::DeviceIndex>(device));
     return true;
 #else
@@ -170,14 +215,14 @@ bool capCudaMemory(int device, int64_t bytes, std::string *error)
 void releaseCachedCudaMemory()
 {
 #ifdef DANKA_WITH_CUDA
-    if (c10::cuda::CUDACachingAllocator::get() && c10::cuda::device_count() > 0)
-        c10::cuda::CUDACachingAllocator::emptyCache();
+    if (cudaAllocatorInitialised() && c10::cuda::device_count() > 0) c10::cuda::CUDACachingAllocator::emptyCache();
 #endif
 }
 
 void resetCudaPeakMemory(int device)
 {
 #ifdef DANKA_WITH_CUDA
+    if (!allocatorCovers(device)) return;  // nothing allocated yet: the peak is 0 already
     c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
 #else
     (void)device;

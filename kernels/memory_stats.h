@@ -29,18 +29,23 @@ int64_t hostMemoryLimit();  // 0 = none
 int64_t residentBytes();
 
 // LibTorch's CUDA caching allocator on one GPU: what tensors hold, what the allocator has reserved from the
-// driver, and the peak of the former since the last reset. All zero in a build without CUDA support or
-// before the GPU was used.
+// driver, and the peak of the former since the last reset. All zero in a build without CUDA support, on a
+// machine without that GPU, or before LibTorch first used the GPU (its allocator is then not initialised:
+// nothing is allocated, and nothing throws).
 struct DeviceMemoryStats {
     int64_t allocatedBytes = 0;
     int64_t reservedBytes = 0;
     int64_t peakAllocatedBytes = 0;
 };
 DeviceMemoryStats cudaMemoryStats(int device);
-void resetCudaPeakMemory(int device);
+void resetCudaPeakMemory(int device);  // does nothing where cudaMemoryStats reports zeros
+// Initialises LibTorch's CUDA caching allocator for every visible GPU, as torch.cuda.init() does (creates no
+// CUDA context). True when it is ready; false without a GPU or CUDA support. Idempotent.
+bool ensureCudaAllocator();
 // Caps LibTorch's CUDA caching allocator on `device` at `bytes` (setMemoryFraction of the card's total), so a
 // bigger card behaves like a smaller one: allocations beyond it raise c10::OutOfMemoryError. bytes <= 0
-// lifts the cap. False with a reason in `error` when the card is smaller than the cap or there is no CUDA.
+// lifts the cap. Works in a fresh process (the allocator is initialised first). False with a reason in
+// `error` when the card is smaller than the cap or there is no CUDA.
 bool capCudaMemory(int device, int64_t bytes, std::string *error);
 // Returns the CUDA allocator's cached, unused blocks to the driver (after an out-of-memory error).
 void releaseCachedCudaMemory();

@@ -85,6 +85,30 @@ private Q_SLOTS:
         releaseCachedCudaMemory();  // harmless without a GPU
     }
 
+    void cudaStatsBeforeAnyGpuUseAreZero()
+    {
+        // The header promises zeros before the GPU was used (and without one); LibTorch's allocator throws
+        // "did you call init?" there, which cudaMemoryStats and resetCudaPeakMemory must not pass on. This
+        // process has made no CUDA tensor, so on a GPU machine too the allocator is still uninitialised here.
+        for (const int device : {0, 1, 7}) {
+            resetCudaPeakMemory(device);
+            const DeviceMemoryStats s = cudaMemoryStats(device);
+            QCOMPARE(s.allocatedBytes, int64_t(0));
+            QCOMPARE(s.reservedBytes, int64_t(0));
+            QCOMPARE(s.peakAllocatedBytes, int64_t(0));
+        }
+        // Initialising the allocator needs a GPU; without one it says no and the stats stay zeros.
+        if (!torch::cuda::is_available()) {
+            QVERIFY(!ensureCudaAllocator());
+            QCOMPARE(cudaMemoryStats(0).reservedBytes, int64_t(0));
+        } else {
+            QVERIFY(ensureCudaAllocator());
+            QVERIFY(ensureCudaAllocator());  // idempotent
+            const auto t = torch::empty({1 << 20}, torch::TensorOptions().device(torch::kCUDA));
+            QVERIFY(cudaMemoryStats(0).allocatedBytes >= int64_t(4) << 20);
+        }
+    }
+
     void bf16MatmulIsRightWhileCounting()
     {
         torch::manual_seed(0);
