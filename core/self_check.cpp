@@ -78,6 +78,15 @@ SelfCheckReport runSelfCheck(JobContext &job, const SelfCheckOptions &options)
         });
         steps.push_back([&, prefix] {
             std::string error;
+            if (!gpu.dankaKernels) {
+                // No image for this GPU (a T4 or V100 against the default sm_80+ build): training still runs,
+                // on the reference ops, so this is said, not failed.
+                std::string why;
+                kernels::dankaCudaKernelsRunOn(gpu.index, &why);
+                report.items.push_back({prefix + " danka kernels", CheckStatus::Skip,
+                                        why.empty() ? "no kernel image for this GPU" : why, 0, ""});
+                return;
+            }
             const int arch = kernels::probeDankaKernel(gpu.index, &error);
             if (arch > 0)
                 report.items.push_back({prefix + " danka kernels", CheckStatus::Pass,
@@ -86,6 +95,14 @@ SelfCheckReport runSelfCheck(JobContext &job, const SelfCheckOptions &options)
                                         static_cast<double>(arch), "arch"});
             else
                 report.items.push_back({prefix + " danka kernels", CheckStatus::Fail, error, 0, ""});
+        });
+        const size_t slot = static_cast<size_t>(&gpu - rt.gpus.data());
+        steps.push_back([&, slot] {
+            // Free memory needs a CUDA context on the GPU, which the probe above has just created: read here,
+            // never by runtimeInfo() (which would create one on every visible GPU at each start).
+            kernels::GpuInfo &info = report.system.runtime.gpus[slot];
+            std::string error;
+            info.freeMemoryBytes = kernels::gpuFreeMemory(info.index, &error);
         });
         const std::string device = "cuda:" + std::to_string(gpu.index);
         steps.push_back([&, prefix, device] {

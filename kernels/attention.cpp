@@ -15,6 +15,7 @@
 
 #include "kernels/cpu_blas.h"
 #include "kernels/cpu_simd.h"
+#include "kernels/tensor_checks.h"
 
 #include <ATen/Parallel.h>
 #include <torch/torch.h>
@@ -352,6 +353,9 @@ public:
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext *ctx,
                                                    torch::autograd::variable_list grads)
     {
+        // The CPU and CUDA backward kernels compute the gradients outside autograd: with create_graph they
+        // would come back without a graph, and a gradient penalty would silently miss this op's part.
+        checkFirstOrderBackward("attention");
         const auto saved = ctx->get_saved_variables();
         const at::Tensor &q = saved[0], &k = saved[1], &v = saved[2], &out = saved[3], &lse = saved[4];
         const at::Tensor &qSeg = saved[5], &kSeg = saved[6];
@@ -385,7 +389,7 @@ at::Tensor attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor 
 {
     const Geometry g = checkInputs("attention", q, k, v, options, qSegments, kSegments);
 #ifdef DANKA_WITH_CUDA
-    if (q.is_cuda() && cuda::cudaKernelDtype(q.scalar_type())) {
+    if (q.is_cuda() && cuda::cudaKernelDtype(q.scalar_type()) && cuda::kernelsRunOn(q)) {
         // Inference (no gradient wanted) with few queries: split-KV decoding over the cache.
         const bool wantsGrad =
             at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
@@ -396,7 +400,8 @@ at::Tensor attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor 
                                             g.causal);
     }
 #endif
-    // float64 (and head dims beyond the kernels) on CUDA, other devices, float16 on the CPU: the reference.
+    // float64 (and head dims beyond the kernels) on CUDA, GPUs the kernels have no image for (older than sm_80
+    // in the default build), other devices, float16 on the CPU: the reference.
     if (!q.device().is_cpu() || q.scalar_type() == at::kHalf)
         return attentionReference(q, k, v, options, qSegments, kSegments);
     return AttentionFunction::apply(q, k, v, segmentArgument(qSegments), segmentArgument(kSegments), g.scale, g.causal);

@@ -28,7 +28,8 @@ struct AttentionOptions {
 //     same autograd Function as the CPU (LSE saved in float32; dQ summed with atomicAdd, so the float
 //     rounding of dQ may differ between runs);
 //   - larger head dims, and float64: attentionReference.
-// - Other devices: attentionReference.
+// - GPUs Danka's kernels have no image for (older than sm_80 by default; see dankaCudaKernelsRunOn in
+//   runtime.h), and other devices: attentionReference.
 at::Tensor attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const AttentionOptions &options = {},
                      const at::Tensor &qSegments = at::Tensor(), const at::Tensor &kSegments = at::Tensor());
 

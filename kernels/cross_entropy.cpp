@@ -281,8 +281,10 @@ at::Tensor crossEntropy(const at::Tensor &logits, const at::Tensor &targets, con
     };
     if (logits.is_cpu()) return fused();
 #ifdef DANKA_WITH_CUDA
-    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA: the reference.
-    if (logits.is_cuda() && cuda::cudaKernelDtype(logits.scalar_type())) return fused();
+    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA, and GPUs the kernels have no image
+    // for (older than sm_80 in the default build): the reference.
+    if (logits.is_cuda() && cuda::cudaKernelDtype(logits.scalar_type()) && cuda::kernelsRunOn(logits))
+        return fused();
 #endif
     return crossEntropyReference(logits, targets, weights, ignoreIndex);  // float64 on CUDA, other devices
 }

@@ -20,7 +20,8 @@ namespace danka::kernels {
 // keeps only the per-row logsumexp (N values) besides references to its inputs.
 // Runs on: CPU, the fused CPU kernels (every dtype); CUDA float32/float16/bfloat16, Danka's CUDA kernels
 // (kernels/cuda/cross_entropy.cu: one pass over each row, loss and weight sums in a fixed order, so runs are
-// reproducible; the backward reads dloss on the device); CUDA float64 (and CUDA-less builds), the reference.
+// reproducible; the backward reads dloss on the device); CUDA float64, GPUs the kernels have no image for (older
+// than sm_80 by default; see dankaCudaKernelsRunOn in runtime.h) and CUDA-less builds, the reference.
 // On a device the target check costs one min/max reduction and a 2-value copy to the host.
 at::Tensor crossEntropy(const at::Tensor &logits, const at::Tensor &targets, const at::Tensor &weights = {},
                         int64_t ignoreIndex = -100);

@@ -223,8 +223,10 @@ at::Tensor rmsNorm(const at::Tensor &x, const at::Tensor &weight, double eps)
     checkInputs(x, weight, eps);
     if (x.is_cpu()) return RmsNormFunction::apply(x, weight, eps);
 #ifdef DANKA_WITH_CUDA
-    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA: the reference.
-    if (x.is_cuda() && cuda::cudaKernelDtype(x.scalar_type())) return RmsNormFunction::apply(x, weight, eps);
+    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA, and GPUs the kernels have no image
+    // for (older than sm_80 in the default build): the reference.
+    if (x.is_cuda() && cuda::cudaKernelDtype(x.scalar_type()) && cuda::kernelsRunOn(x))
+        return RmsNormFunction::apply(x, weight, eps);
 #endif
     return rmsNormReference(x, weight, eps);  // float64 on CUDA, other devices, CPU-only builds
 }

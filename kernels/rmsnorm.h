@@ -12,7 +12,8 @@ namespace danka::kernels {
 // float64) and rounds once. Gradients flow to x and weight (first order only).
 // Runs on: CPU, the fused CPU kernels (every dtype); CUDA float32/float16/bfloat16, Danka's CUDA kernels
 // (kernels/cuda/rmsnorm.cu, one block per row; the weight gradient is summed in a fixed order, so it is the
-// same on every run); CUDA float64 (and CUDA-less builds), the reference below.
+// same on every run); CUDA float64, GPUs the kernels have no image for (older
+// than sm_80 by default; see dankaCudaKernelsRunOn in runtime.h) and CUDA-less builds, the reference below.
 at::Tensor rmsNorm(const at::Tensor &x, const at::Tensor &weight, double eps);
 
 // The same function from plain ATen ops in float (double for float64), differentiated by autograd.

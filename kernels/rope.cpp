@@ -152,8 +152,10 @@ at::Tensor applyRope(const at::Tensor &x, const at::Tensor &cos, const at::Tenso
     checkInputs(x, cos, sin);
     if (x.is_cpu()) return RopeFunction::apply(x, cos, sin);
 #ifdef DANKA_WITH_CUDA
-    // CUDA float32/float16/bfloat16: the fused kernel; float64 on CUDA: the reference.
-    if (x.is_cuda() && cuda::cudaKernelDtype(x.scalar_type())) return RopeFunction::apply(x, cos, sin);
+    // CUDA float32/float16/bfloat16: the fused kernel; float64 on CUDA, and GPUs the kernel has no image for
+    // (older than sm_80 in the default build): the reference.
+    if (x.is_cuda() && cuda::cudaKernelDtype(x.scalar_type()) && cuda::kernelsRunOn(x))
+        return RopeFunction::apply(x, cos, sin);
 #endif
     return applyRopeReference(x, cos, sin);  // float64 on CUDA, other devices, CPU-only builds
 }

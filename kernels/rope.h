@@ -22,7 +22,8 @@ std::pair<at::Tensor, at::Tensor> ropeTables(const at::Tensor &positions, int64_
 // (double for float64). The backward is the rotation by -angle. cos and sin are constants: no gradient
 // flows to them, and they must not require grad.
 // Runs on: CPU, the fused CPU kernel (every dtype); CUDA float32/float16/bfloat16, Danka's CUDA kernel
-// (kernels/cuda/rope.cu, x read through its strides); CUDA float64 (and CUDA-less builds), the reference.
+// (kernels/cuda/rope.cu, x read through its strides); CUDA float64, GPUs the kernels have no image for (older
+// than sm_80 by default; see dankaCudaKernelsRunOn in runtime.h) and CUDA-less builds, the reference.
 at::Tensor applyRope(const at::Tensor &x, const at::Tensor &cos, const at::Tensor &sin);
 
 // The same function from plain ATen ops (narrow, mul, cat) in float (double for float64), differentiated

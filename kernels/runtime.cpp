@@ -8,7 +8,13 @@
 #include <torch/version.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <mutex>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -79,7 +85,9 @@ RuntimeInfo runtimeInfo()
     if (!driver) error = "no NVIDIA driver (libcuda.so.1 not found)";
     for (int i = 0; i < count; ++i) {
         GpuInfo gpu;
-        if (cuda::deviceProperties(i, gpu, &error)) info.gpus.push_back(gpu);
+        if (!cuda::deviceProperties(i, gpu, &error)) continue;
+        gpu.dankaKernels = cudaArchListRuns(DANKA_CUDA_ARCHS, gpu.computeMajor, gpu.computeMinor);
+        info.gpus.push_back(gpu);
     }
     info.cudaAvailable = count > 0 && torch::cuda::is_available();
     if (!info.cudaAvailable)
@@ -92,6 +100,90 @@ RuntimeInfo runtimeInfo()
                                                                    : "no NVIDIA driver (libcuda.so.1 not found)";
 #endif
     return info;
+}
+
+long long gpuFreeMemory(int index, std::string *error)
+{
+#ifdef DANKA_WITH_CUDA
+    return cuda::freeMemory(index, error);
+#else
+    (void)index;
+    if (error) *error = "this build has no CUDA support";
+    return -1;
+#endif
+}
+
+bool cudaArchListRuns(const std::string &archs, int major, int minor)
+{
+    std::string list = archs;
+    std::replace(list.begin(), list.end(), ';', ' ');
+    std::istringstream entries(list);
+    std::string entry;
+    const int device = 10 * major + minor;
+    bool runs = false;
+    while (entries >> entry) {
+        bool ptx = false;
+        const auto plus = entry.find("+PTX");
+        if (plus != std::string::npos) {
+            ptx = true;
+            entry.resize(plus);
+        }
+        // "X.Y" with an optional suffix letter: 'a' (arch-specific), 'f' (family: same major, as plain).
+        // Anything else (an architecture name such as "Ampere") makes the list unreadable: trusted.
+        const auto dot = entry.find('.');
+        if (dot == std::string::npos || dot == 0 || dot + 1 >= entry.size()) return true;
+        char *end = nullptr;
+        const long x = std::strtol(entry.c_str(), &end, 10);
+        if (end != entry.c_str() + dot) return true;
+        const char *minorText = entry.c_str() + dot + 1;
+        const long y = std::strtol(minorText, &end, 10);
+        if (end == minorText) return true;
+        const std::string suffix(end);
+        if (!(suffix.empty() || suffix == "a" || suffix == "f") || x <= 0 || y < 0) return true;
+        const int built = static_cast<int>(10 * x + y);
+        if (suffix == "a") runs = runs || device == built;  // arch-specific code (SASS and PTX): that GPU only
+        else if (major == x && minor >= y) runs = true;     // SASS: binary compatible within a major version
+        else if (ptx && device >= built) runs = true;       // PTX: compiled by the driver for newer GPUs
+    }
+    return runs || list.find_first_not_of(' ') == std::string::npos;  // an empty list is trusted too
+}
+
+bool dankaCudaKernelsRunOn(int index, std::string *why)
+{
+#ifdef DANKA_WITH_CUDA
+    // Per device: 0 unknown, 1 runs, 2 falls back. Checked on every fused op call, so lock-free after the first.
+    static std::array<std::atomic<int>, 64> known{};
+    static std::mutex mutex;
+    const bool cacheable = index >= 0 && index < static_cast<int>(known.size());
+    auto explain = [index](int major, int minor) {
+        return "GPU " + std::to_string(index) + " has compute capability " + std::to_string(major) + "." +
+               std::to_string(minor) + ", and Danka's CUDA kernels were compiled for " + DANKA_CUDA_ARCHS +
+               ", none of which runs on it: the fused ops (attention, RMSNorm, SwiGLU, RoPE, cross-entropy) fall "
+               "back to LibTorch reference compositions on it, which are slower and take more memory";
+    };
+    if (cacheable) {
+        const int state = known[index].load(std::memory_order_acquire);
+        if (state == 1) return true;
+        if (state == 2 && !why) return false;
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    int major = 0, minor = 0;
+    std::string error;
+    // A capability that cannot be read (no such device) is not a reason to fall back: the op's own checks
+    // and launches report the real problem.
+    const bool runs =
+        !cuda::capability(index, &major, &minor, &error) || cudaArchListRuns(DANKA_CUDA_ARCHS, major, minor);
+    if (!runs && why) *why = explain(major, minor);
+    if (cacheable) {
+        const int previous = known[index].exchange(runs ? 1 : 2);
+        if (!runs && previous != 2) std::fprintf(stderr, "danka: %s\n", explain(major, minor).c_str());
+    }
+    return runs;
+#else
+    (void)index;
+    if (why) *why = "this build has no Danka CUDA kernels";
+    return false;
+#endif
 }
 
 int probeDankaKernel(int index, std::string *error)

@@ -14,7 +14,12 @@ struct GpuInfo {
     int computeMinor = 0;
     int multiProcessors = 0;
     long long totalMemoryBytes = 0;
-    long long freeMemoryBytes = 0;
+    // -1 = not queried: reading it (gpuFreeMemory) creates a CUDA context on the GPU, which runtimeInfo()
+    // must not do on every visible GPU at each start.
+    long long freeMemoryBytes = -1;
+    // Danka's CUDA kernels carry an image that runs on this GPU (cudaArchListRuns); when false, the fused ops
+    // fall back to the reference compositions on it.
+    bool dankaKernels = false;
 };
 
 struct RuntimeInfo {
@@ -48,6 +53,26 @@ double measureMatmulFlops(const std::string &device, const std::string &dtype, i
 int probeDankaKernel(int index, std::string *error);
 
 // Queries the runtime. Cheap except for the first CUDA query, which initialises the driver when present.
+// Creates no CUDA context (device properties come from the driver's device attributes).
 RuntimeInfo runtimeInfo();
+
+// Free memory of GPU `index` (cudaMemGetInfo). Creates a CUDA context on that GPU when it has none, so it is
+// only called when asked (danka-cli check). -1 with a reason in `error` when it cannot be read.
+long long gpuFreeMemory(int index, std::string *error);
+
+// Whether a binary whose CUDA kernels were compiled for `archs` (TORCH_CUDA_ARCH_LIST's form, entries
+// separated by ';' or spaces: "8.0;8.9;9.0+PTX") carries an image that runs on a GPU of compute capability
+// major.minor. An entry "X.Y" is device code (SASS) for sm_XY: it runs on X.z for every z >= Y (same major);
+// "X.Y+PTX" adds PTX for compute_XY, which the driver compiles for any GPU of capability >= X.Y; "X.Ya" is
+// arch-specific and runs on X.Y only. A list it cannot read entirely (architecture names such as "Ampere"),
+// or an empty one, is trusted (true): the kernels' own launches then report what does not run.
+bool cudaArchListRuns(const std::string &archs, int major, int minor);
+
+// Whether Danka's CUDA kernels run on CUDA device `index`: its compute capability (read once per device from
+// the driver, no context, then cached) against the architectures they were compiled for. False in a build
+// without them. The first time a device says no, one line on stderr explains that the fused ops (attention,
+// RMSNorm, SwiGLU, RoPE, cross-entropy) fall back to the reference compositions there. `why` receives that
+// explanation when false.
+bool dankaCudaKernelsRunOn(int index, std::string *why = nullptr);
 
 }  // namespace danka::kernels

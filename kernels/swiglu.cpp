@@ -156,8 +156,10 @@ at::Tensor swiglu(const at::Tensor &gate, const at::Tensor &up)
     checkInputs(gate, up);
     if (gate.is_cpu()) return SwigluFunction::apply(gate, up);
 #ifdef DANKA_WITH_CUDA
-    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA: the reference.
-    if (gate.is_cuda() && cuda::cudaKernelDtype(gate.scalar_type())) return SwigluFunction::apply(gate, up);
+    // CUDA float32/float16/bfloat16: the fused kernels; float64 on CUDA, and GPUs the kernels have no image
+    // for (older than sm_80 in the default build): the reference.
+    if (gate.is_cuda() && cuda::cudaKernelDtype(gate.scalar_type()) && cuda::kernelsRunOn(gate))
+        return SwigluFunction::apply(gate, up);
 #endif
     return swigluReference(gate, up);  // float64 on CUDA, other devices, CPU-only builds
 }

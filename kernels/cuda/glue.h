@@ -7,6 +7,7 @@
 #include <cuda_runtime_api.h>
 
 #include "kernels/cuda/kernel_types.h"
+#include "kernels/runtime.h"
 
 namespace danka::kernels::cuda {
 
@@ -31,6 +32,14 @@ inline DType dtypeOf(const at::Tensor &t)
 inline bool cudaKernelDtype(at::ScalarType type)
 {
     return type == at::kFloat || type == at::kHalf || type == at::kBFloat16;
+}
+
+// Whether Danka's kernels have an image for t's GPU (capability checked once per device, see
+// dankaCudaKernelsRunOn). The dispatchers send everything else to the reference ops: on a T4 or V100 (sm_75,
+// sm_70) the fused ops would otherwise all fail with "no kernel image is available".
+inline bool kernelsRunOn(const at::Tensor &t)
+{
+    return dankaCudaKernelsRunOn(t.get_device());
 }
 
 // Throws a c10::Error naming `op` when a launch (or the kernel before it) failed.

@@ -33,6 +33,10 @@ int deviceCount(std::string *error)
 
 bool deviceProperties(int index, GpuInfo &out, std::string *error)
 {
+    // cudaGetDeviceProperties reads device attributes from the driver and needs no context. What it must
+    // not be followed by is cudaSetDevice + cudaMemGetInfo: since CUDA 12 cudaSetDevice initialises the
+    // device's primary context (300-500 MiB of GPU memory and ~0.1-1 s each), which runtimeInfo() did on every
+    // visible GPU at each start. Free memory is only read when asked (freeMemory below).
     cudaDeviceProp prop{};
     if (!ok(cudaGetDeviceProperties(&prop, index), error, "cudaGetDeviceProperties")) return false;
     out.index = index;
@@ -41,15 +45,28 @@ bool deviceProperties(int index, GpuInfo &out, std::string *error)
     out.computeMinor = prop.minor;
     out.multiProcessors = prop.multiProcessorCount;
     out.totalMemoryBytes = static_cast<long long>(prop.totalGlobalMem);
-    size_t freeBytes = 0, totalBytes = 0;
-    int previous = 0;
-    if (ok(cudaGetDevice(&previous), error, "cudaGetDevice") &&
-        ok(cudaSetDevice(index), error, "cudaSetDevice")) {
-        if (ok(cudaMemGetInfo(&freeBytes, &totalBytes), error, "cudaMemGetInfo"))
-            out.freeMemoryBytes = static_cast<long long>(freeBytes);
-        cudaSetDevice(previous);
-    }
+    out.freeMemoryBytes = -1;  // not queried
     return true;
+}
+
+long long freeMemory(int index, std::string *error)
+{
+    int previous = 0;
+    if (!ok(cudaGetDevice(&previous), error, "cudaGetDevice")) return -1;
+    if (!ok(cudaSetDevice(index), error, "cudaSetDevice")) return -1;
+    size_t freeBytes = 0, totalBytes = 0;
+    const bool got = ok(cudaMemGetInfo(&freeBytes, &totalBytes), error, "cudaMemGetInfo");
+    cudaSetDevice(previous);
+    return got ? static_cast<long long>(freeBytes) : -1;
+}
+
+bool capability(int index, int *major, int *minor, std::string *error)
+{
+    // Device attributes: answered by the driver without a context.
+    return ok(cudaDeviceGetAttribute(major, cudaDevAttrComputeCapabilityMajor, index), error,
+              "cudaDeviceGetAttribute") &&
+           ok(cudaDeviceGetAttribute(minor, cudaDevAttrComputeCapabilityMinor, index), error,
+              "cudaDeviceGetAttribute");
 }
 
 int probeKernelArch(int index, std::string *error)

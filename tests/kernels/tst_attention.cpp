@@ -208,6 +208,23 @@ private Q_SLOTS:
         }
     }
 
+    void doubleBackwardIsRefused()
+    {
+        // The backward kernels compute dq, dk, dv outside autograd: a create_graph backward (a gradient
+        // penalty) would get gradients without a graph and silently drop attention's second-order part. The
+        // CPU and CUDA paths share the autograd Function, so the CPU shows the refusal for both.
+        const auto q = torch::randn({1, 2, 5, 8}, torch::kFloat64).requires_grad_(true);
+        const auto k = torch::randn({1, 2, 5, 8}, torch::kFloat64).requires_grad_(true);
+        const auto v = torch::randn({1, 2, 5, 8}, torch::kFloat64).requires_grad_(true);
+        const auto out = kernels::attention(q, k, v);
+        test::expectThrowsWithMessage(
+            [&] { torch::autograd::grad({out.sum()}, {q, k, v}, {}, /*retain_graph=*/true, /*create_graph=*/true); },
+            "attention: the fused backward is first order only");
+        const auto grads = torch::autograd::grad({out.sum()}, {q, k, v});  // first order still works
+        QCOMPARE(grads.size(), size_t(3));
+        for (const auto &g : grads) QVERIFY(g.defined());
+    }
+
     void inputErrorsAreExplained_data()
     {
         QTest::addColumn<int>("index");
