@@ -1,23 +1,62 @@
 // Side-stream copies (see copy_stream.h): c10 CUDA streams and ATen CUDA events when the build has CUDA.
 #include "kernels/copy_stream.h"
 
+#include <c10/util/accumulate.h>
 #include <torch/cuda.h>
 
+#include <atomic>
 #include <optional>
 #include <vector>
 
 #ifdef DANKA_WITH_CUDA
 #include <ATen/cuda/CUDAEvent.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
+#include <cuda_runtime_api.h>
 #endif
 
 namespace danka::kernels {
 
+namespace {
+std::atomic<int64_t> g_pinnedBytes{0};
+constexpr int64_t kPageBytes = 4096;
+}  // namespace
+
+int64_t pinnedBlockBytes(int64_t bytes)
+{
+    return (bytes + kPageBytes - 1) / kPageBytes * kPageBytes;
+}
+
+int64_t pinnedHostBytes()
+{
+    return g_pinnedBytes.load();
+}
+
 at::Tensor pinnedHostEmpty(at::IntArrayRef sizes, at::ScalarType dtype)
 {
-    at::TensorOptions options = at::TensorOptions().dtype(dtype).device(at::kCPU);
-    if (torch::cuda::is_available()) options = options.pinned_memory(true);
+    const at::TensorOptions options = at::TensorOptions().dtype(dtype).device(at::kCPU);
+#ifdef DANKA_WITH_CUDA
+    const int64_t bytes = c10::multiply_integers(sizes) * static_cast<int64_t>(c10::elementSize(dtype));
+    if (bytes > 0 && torch::cuda::is_available()) {
+        void *data = nullptr;
+        const cudaError_t status = cudaHostAlloc(&data, static_cast<size_t>(bytes), cudaHostAllocDefault);
+        if (status != cudaSuccess) {
+            cudaGetLastError();  // clear the error state before throwing
+            TORCH_CHECK_WITH(OutOfMemoryError, false, "cannot lock ", bytes,
+                             " bytes of host memory for the GPU (cudaHostAlloc: ", cudaGetErrorString(status), ")");
+        }
+        const int64_t locked = pinnedBlockBytes(bytes);
+        g_pinnedBytes += locked;
+        return at::from_blob(
+            data, sizes,
+            [locked](void *p) {
+                cudaFreeHost(p);
+                g_pinnedBytes -= locked;
+            },
+            options);
+    }
+#endif
     return at::empty(sizes, options);
 }
 
@@ -69,6 +108,16 @@ void CopyStream::copy(at::Tensor &dst, const at::Tensor &src)
     }
 #endif
     dst.copy_(src);
+}
+
+void CopyStream::recordUse(const at::Tensor &t)
+{
+#ifdef DANKA_WITH_CUDA
+    if (d->copies && t.defined() && t.is_cuda())
+        c10::cuda::CUDACachingAllocator::recordStream(t.storage().data_ptr(), *d->copies);
+#else
+    (void)t;
+#endif
 }
 
 int CopyStream::markCopies()

@@ -25,7 +25,9 @@ struct AdamWOptions {
     // Keep the moments in (pinned) host memory instead of on the parameters' device; each step streams them
     // through the device in chunks of `offloadChunkElements`, two chunks in flight so the copies of one
     // overlap the update of the other. The update is the same elementwise arithmetic, so the results equal
-    // the on-device optimizer's. Parameters must be contiguous.
+    // the on-device optimizer's. Parameters must be contiguous. The host memory is two flat buffers per
+    // moment dtype (m and v of every parameter, views into them; see offloadLayout()): exactly the 8 bytes
+    // per float32 parameter the memory estimator counts, locked in whole pages.
     bool offloadMoments = false;
     int64_t offloadChunkElements = int64_t(1) << 24;
 };
@@ -86,6 +88,19 @@ public:
     // largest per-parameter step count.
     void loadState(const std::map<std::string, at::Tensor> &tensors);
 
+    // offloadMoments: the host buffers that hold the moments, one m buffer and one v buffer per moment dtype
+    // (normally one dtype: two buffers), with the elements of every parameter in construction order, no
+    // padding. Fixed at construction; the buffers themselves are allocated (and zeroed) at the first step or
+    // loadState(). Empty without offloadMoments.
+    struct OffloadBuffer {
+        at::ScalarType dtype;
+        int64_t elements = 0;  // of m (and of v)
+    };
+    std::vector<OffloadBuffer> offloadLayout() const;
+    // Host bytes of the moments with offloadMoments: sum over offloadLayout() of 2 x elements x element size
+    // (what is locked once they exist, each buffer rounded up to whole pages); 0 without.
+    int64_t offloadHostBytes() const;
+
     // Moment dtype for a parameter dtype: float32 for float32 and lower precision (bf16/fp16 moments would
     // lose the small (1 - beta2) * g^2 increments), float64 for float64 parameters (tests, exact
     // comparisons).
@@ -100,17 +115,26 @@ private:
                               // undefined before the first step
         at::Tensor expAvgSq;  // v, like m
         int64_t step = 0;     // steps this parameter has taken (t)
+        int hostBuffer = -1;     // offloadMoments: index of its buffers in m_host
+        int64_t hostOffset = 0;  // and the element where its moments start there
+    };
+    struct HostBuffer {
+        OffloadBuffer layout;
+        at::Tensor m, v;  // (elements) pinned host tensors; undefined until first needed
     };
 
     const Param &param(const std::string &name) const;
     at::TensorOptions momentOptions(const Param &p) const;
     void offloadedStep(std::vector<Param *> &params, double lr);
+    void allocateHostBuffers();                              // offloadMoments: the flat buffers, zeroed
+    at::Tensor hostView(const Param &p, bool second) const;  // p's m (or v) inside the flat buffers
     std::vector<std::string> namesWhere(const std::function<bool(const Param &)> &keep) const;
 
     AdamWOptions m_options;
     std::vector<Param> m_params;
     std::unordered_map<std::string, size_t> m_index;  // name -> position in m_params
     int64_t m_steps = 0;
+    std::vector<HostBuffer> m_host;     // offloadMoments: the flat host buffers of the moments
     std::vector<at::Tensor> m_staging;  // offloadMoments: two chunks of m and v on the device
 };
 

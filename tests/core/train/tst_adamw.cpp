@@ -8,7 +8,12 @@
 #include <map>
 #include <set>
 
+#include "core/config/presets.h"
 #include "core/train/adamw.h"
+#include "kernels/copy_stream.h"
+#include "kernels/memory_stats.h"
+#include "model/estimate.h"
+#include "model/transformer.h"
 #include "train_test_util.h"
 
 using danka::core::train::AdamW;
@@ -211,6 +216,110 @@ private Q_SLOTS:
             for (size_t i = 0; i < onDevice.size(); ++i) {
                 QVERIFY2(torch::equal(onDevice[i].second, resumed[i].second), onDevice[i].first.c_str());
                 QVERIFY2(torch::equal(onDevice[i].second, resumedOffloaded[i].second), onDevice[i].first.c_str());
+            }
+        }
+    }
+
+    void offloadedMomentsLiveInTwoFlatBuffers()
+    {
+        // One block per parameter made LibTorch's pinned allocator round each up to a power of two (~13 GiB
+        // locked for gpt-1.3b-24gb's 9.6 GiB of moments). The moments are now views into one flat m and one
+        // flat v buffer, parameters in construction order, no padding: written out by hand from kModel.
+        const std::vector<int64_t> numel = {66, 6, 36, 6, 4, 4, 3, 48, 6, 66};  // kModel's shapes
+        const int64_t total = 245;
+        const NamedParams params = makeParams(torch::kFloat32);
+        AdamWOptions o = options();
+        o.offloadMoments = true;
+        o.offloadChunkElements = 7;
+        AdamW opt(params, o);
+        const auto layout = opt.offloadLayout();
+        QCOMPARE(layout.size(), size_t(1));
+        QCOMPARE(layout[0].dtype, torch::kFloat32);
+        QCOMPARE(layout[0].elements, total);
+        QCOMPARE(opt.offloadHostBytes(), int64_t(2 * total * 4));
+        for (int step = 0; step < 3; ++step) {
+            setGrads(params, step);
+            opt.step(lrFor(step));
+        }
+        const auto state = stateMap(opt);
+        const void *m0 = state.at("exp_avg." + std::string(kModel[0].name)).data_ptr();
+        const void *v0 = state.at("exp_avg_sq." + std::string(kModel[0].name)).data_ptr();
+        int64_t offset = 0;
+        for (size_t i = 0; i < kModel.size(); ++i) {
+            const std::string name = kModel[i].name;
+            if (name != kNeverGrad) {  // a parameter without a step has no state, only its slot
+                const torch::Tensor m = state.at("exp_avg." + name), v = state.at("exp_avg_sq." + name);
+                QCOMPARE(m.numel(), numel[i]);
+                QVERIFY2(m.storage().is_alias_of(state.at("exp_avg." + std::string(kModel[0].name)).storage()),
+                         name.c_str());
+                QCOMPARE(static_cast<const char *>(m.data_ptr()) - static_cast<const char *>(m0), 4 * offset);
+                QCOMPARE(static_cast<const char *>(v.data_ptr()) - static_cast<const char *>(v0), 4 * offset);
+                QVERIFY2(m.sizes() == params[i].second.sizes(), name.c_str());
+            }
+            offset += numel[i];
+        }
+        QCOMPARE(offset, total);
+        // Without offloading there is no host layout.
+        QVERIFY(AdamW(copyParams(params), options()).offloadLayout().empty());
+        QCOMPARE(AdamW(copyParams(params), options()).offloadHostBytes(), int64_t(0));
+        // What is locked per buffer: whole 4 KiB pages (980 bytes -> one page), never a power of two.
+        QCOMPARE(danka::kernels::pinnedBlockBytes(980), int64_t(4096));
+        QCOMPARE(danka::kernels::pinnedBlockBytes(4096), int64_t(4096));
+        QCOMPARE(danka::kernels::pinnedBlockBytes((int64_t(4800) << 20) + 1), (int64_t(4800) << 20) + 4096);
+    }
+
+    void offloadedHostBytesAreTheEstimatorsOffloadTerm()
+    {
+        // The estimator counts 8 bytes per trained parameter in host memory for offloaded AdamW
+        // (model/estimate.cpp). Measured here with the counting CPU allocator (on the CPU pinnedHostEmpty is an
+        // ordinary allocation of the same bytes): the first offloaded step allocates exactly the flat buffers,
+        // plus the four device staging chunks (here on the CPU device too), for the demo preset (tied
+        // embeddings, GQA) and an untied MLA model.
+        danka::kernels::enableHostMemoryTracking();
+        danka::model::ModelConfig mla = danka::core::findPreset("demo")->config.model;
+        mla.attention = danka::model::AttentionKind::Mla;
+        mla.tieEmbeddings = false;
+        mla.mla.qLoraRank = 32;
+        mla.mla.kvLoraRank = 32;
+        mla.mla.qkNopeHeadDim = 16;
+        mla.mla.qkRopeHeadDim = 8;
+        mla.mla.vHeadDim = 16;
+        for (const danka::model::ModelConfig &c : {danka::core::findPreset("demo")->config.model, mla}) {
+            torch::manual_seed(3);
+            danka::model::Transformer model(c);
+            NamedParams params;
+            int64_t largest = 0;
+            for (const auto &item : model->named_parameters()) {
+                params.emplace_back(item.key(), item.value());
+                largest = std::max(largest, item.value().numel());
+            }
+            danka::model::MemoryPlan plan;
+            plan.optimizerOnCpu = true;
+            const double estimated = danka::model::estimateTraining(c, plan).hostBytes;
+            AdamWOptions o = options();
+            o.offloadMoments = true;
+            AdamW opt(params, o);
+            QCOMPARE(static_cast<double>(opt.offloadHostBytes()), estimated);
+            QCOMPARE(estimated, 8.0 * c.parameterCount());
+            for (auto &[name, t] : params)
+                t.mutable_grad() = torch::full_like(t, 1e-3);
+            const int64_t before = danka::kernels::hostMemoryStats().currentBytes;
+            const int64_t pinnedBefore = danka::kernels::pinnedHostBytes();
+            opt.step(1e-3);
+            const int64_t staging = 4 * 4 * std::min(o.offloadChunkElements, largest);
+            const int64_t allocated = danka::kernels::hostMemoryStats().currentBytes - before;
+            const int64_t pinned = danka::kernels::pinnedHostBytes() - pinnedBefore;
+            if (torch::cuda::is_available()) {
+                // Locked by cudaHostAlloc (not LibTorch's CPU allocator): each flat buffer in whole pages.
+                int64_t pages = 0;
+                for (const AdamW::OffloadBuffer &b : opt.offloadLayout())
+                    pages += 2 * danka::kernels::pinnedBlockBytes(4 * b.elements);
+                QCOMPARE(pinned, pages);
+                QVERIFY(pinned - opt.offloadHostBytes() < 2 * 4096);
+                QCOMPARE(allocated, staging);
+            } else {
+                QCOMPARE(pinned, int64_t(0));  // nothing is locked without CUDA
+                QCOMPARE(allocated, opt.offloadHostBytes() + staging);
             }
         }
     }
