@@ -1,18 +1,23 @@
 // MetricChart: EMA against a hand computation, log and NaN filtering, min/max thinning that keeps spikes,
-// appends equal to one setSeries, exact CSV, PNG export of the widget's size, hover values, dark palettes.
+// appends equal to one setSeries, exact CSV, PNG export of the widget's size, hover values and the readout
+// that stays while the pointer is over the plot, dark palettes; round axis ticks against hand-computed lists
+// (linear, log, durations), at least two labels on every axis, and a y title drawn whole.
 #include <QChart>
 #include <QChartView>
+#include <QFontMetricsF>
 #include <QImage>
 #include <QTemporaryDir>
-#include <QToolTip>
 #include <QtTest>
 #include <cmath>
 #include <limits>
 
+#include "ui/common/chart_format.h"
 #include "ui/common/metric_chart.h"
 #include "ui_test_util.h"
 
 using danka::ui::MetricChart;
+namespace chart = danka::ui::chart;
+using Ticks = QVector<double>;
 
 namespace {
 
@@ -237,9 +242,138 @@ private Q_SLOTS:
         const QPoint middle =
             view->mapFromScene(view->chart()->mapToScene(view->chart()->plotArea().center()));
         QTest::mouseMove(view->viewport(), middle);
-        QTRY_VERIFY(QToolTip::isVisible());
-        QVERIFY2(QToolTip::text().startsWith(QStringLiteral("Step: ")), qPrintable(QToolTip::text()));
-        QVERIFY(QToolTip::text().contains(QStringLiteral("run a: ")));
+        QTRY_VERIFY(chart.hoverGuideVisible());
+        QVERIFY2(chart.hoverReadout().startsWith(QStringLiteral("Step: ")), qPrintable(chart.hoverReadout()));
+        QVERIFY(chart.hoverReadout().contains(QStringLiteral("run a: ")));
+        // The readout is part of the chart, not a tooltip that expires: it stays with its guide line, also
+        // while live points arrive, until the pointer leaves.
+        QTest::qWait(1500);
+        chart.appendPoints(QStringLiteral("a"), {{100, 2.5}});
+        QTest::qWait(50);
+        QVERIFY(chart.hoverGuideVisible());
+        QVERIFY(chart.hoverReadout().contains(QStringLiteral("run a: ")));
+        QEvent leave(QEvent::Leave);
+        QCoreApplication::sendEvent(view->viewport(), &leave);
+        QVERIFY(!chart.hoverGuideVisible());
+        QCOMPARE(chart.hoverReadout(), QString());
+    }
+
+    // Hand-computed ticks: 1-2-5 steps, at least two ticks (the step shrinks), exact decimals.
+    void linearTicksAreRoundAndAtLeastTwo()
+    {
+        double step = 0;
+        QCOMPARE(chart::niceTicks(0, 1, 5, 0, &step), (Ticks{0, 0.2, 0.4, 0.6, 0.8, 1}));
+        QCOMPARE(step, 0.2);
+        // Steps 1..47 on a narrow chart (2 ticks wanted): 23.5 rounds up to 50, which has no multiple in
+        // range; 20 has two.
+        QCOMPARE(chart::niceTicks(1, 47, 2, 1, &step), (Ticks{20, 40}));
+        QCOMPARE(step, 20.0);
+        QCOMPARE(chart::niceTicks(1, 150, 3, 1), (Ticks{50, 100, 150}));
+        QCOMPARE(chart::niceTicks(4.21, 4.39, 4, 0, &step), (Ticks{4.25, 4.3, 4.35}));
+        QCOMPARE(chart::valueTickLabels({4.25, 4.3, 4.35}, step), (QStringList{"4.25", "4.30", "4.35"}));
+        QCOMPARE(chart::niceTicks(-0.3, 0.25, 3), (Ticks{-0.2, 0, 0.2}));
+        QCOMPARE(chart::valueTickLabels({0.0005, 0.001, 0.0015, 0.002}, 0.0005),
+                 (QStringList{"0.0005", "0.0010", "0.0015", "0.0020"}));
+        // Whole steps only for steps and tokens: one step in [0.5, 1.5].
+        QCOMPARE(chart::niceTicks(0.5, 1.5, 4, 1), (Ticks{1}));
+        QCOMPARE(chart::niceTicks(2, 2, 4), Ticks{});
+        // Huge values: labels in %g with the digits that keep them apart.
+        QCOMPARE(chart::valueTickLabels({1000000, 1000500, 1001000}, 500),
+                 (QStringList{"1000000", "1000500", "1001000"}));
+        QCOMPARE(chart::valueTickLabels({2e7, 4e7}, 2e7), (QStringList{"2e+07", "4e+07"}));
+    }
+
+    void logTicksAreDecadesWithSubTicksWhenTheRangeIsSmall()
+    {
+        QCOMPARE(chart::logTicks(0.01, 100, 8), (Ticks{0.01, 0.1, 1, 10, 100}));
+        // Thirteen decades, four ticks wanted: every fourth power of ten.
+        QCOMPARE(chart::logTicks(1e-6, 1e6, 4), (Ticks{1e-4, 1, 1e4}));
+        // One decade inside: 2 and 5 join it.
+        QCOMPARE(chart::logTicks(3, 40, 6), (Ticks{5, 10, 20}));
+        // A loss between 4.4 and 9.2 (Compare's log scale): no decade and one 1-2-5 value: every integer.
+        QCOMPARE(chart::logTicks(4.4, 9.2, 6), (Ticks{5, 6, 7, 8, 9}));
+        // Narrower still: round linear ticks.
+        QCOMPARE(chart::logTicks(4.42, 4.48, 4), (Ticks{4.42, 4.44, 4.46, 4.48}));
+        QCOMPARE(chart::logTickLabels({0.01, 0.1, 1, 10, 100}), (QStringList{"0.01", "0.1", "1", "10", "100"}));
+        QCOMPARE(chart::logTickLabels({1e-4, 1, 1e4}), (QStringList{"0.0001", "1", "10000"}));
+        QCOMPARE(chart::logTickLabels({1e-6, 1e6}), (QStringList{"1e-06", "1e+06"}));
+    }
+
+    void durationTicksReadAsTimes()
+    {
+        double step = 0;
+        QCOMPARE(chart::durationTicks(0, 3600, 4, &step), (Ticks{0, 900, 1800, 2700, 3600}));
+        QStringList labels;
+        for (double t : chart::durationTicks(0, 3600, 4))
+            labels << chart::durationLabel(t, step);
+        QCOMPARE(labels, (QStringList{"0s", "15m", "30m", "45m", "1h"}));
+        // 100 s on a narrow axis: 50 s would give one tick, so 30 s.
+        QCOMPARE(chart::durationTicks(5, 105, 2), (Ticks{30, 60, 90}));
+    }
+
+    // The axes of a live chart at step 47 of 150 (what the Runs page showed with no x label at all), and
+    // Compare's log scale over a loss from 4.5 to 9 (one y label before).
+    void axesAlwaysCarryAtLeastTwoRoundTicks()
+    {
+        MetricChart live;
+        live.resize(300, 300);
+        live.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&live));
+        for (int step = 1; step <= 47; ++step)
+            live.appendPoints(QStringLiteral("train/loss"), {QPointF(step, 8.0 / (1 + step * 0.02))});
+        QTRY_COMPARE(live.xTicks(), (Ticks{20, 40}));
+        QCOMPARE(live.xTickLabels(), (QStringList{"20", "40"}));
+        QVERIFY(live.yTicks().size() >= 2);
+        for (double t : live.yTicks())  // multiples of a 1-2-5 step
+            QVERIFY2(std::fabs(t - std::round(t * 2) / 2) < 1e-12, qPrintable(QString::number(t)));
+
+        MetricChart compare;
+        compare.resize(450, 300);
+        compare.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&compare));
+        compare.setLogY(true);
+        QVector<QPointF> loss;
+        for (int i = 0; i <= 100; ++i)
+            loss.append(QPointF(i, 4.5 + 4.5 * std::exp(-i / 20.0)));  // 9 down to ~4.53
+        compare.setSeries(QStringLiteral("1"), QStringLiteral("#1"), loss);
+        QTRY_COMPARE(compare.yTicks(), (Ticks{5, 6, 7, 8, 9}));
+        QCOMPARE(compare.yTickLabels(), (QStringList{"5", "6", "7", "8", "9"}));
+        QCOMPARE(compare.xTicks(), (Ticks{0, 50, 100}));
+    }
+
+    // The y title is drawn whole at every size, in Chinese too ("损失", "梯度范数" were elided to "⋮"
+    // because the axis labels were narrower than Qt Charts' "..." placeholder).
+    void yTitleIsNeverElided_data()
+    {
+        QTest::addColumn<QString>("title");
+        QTest::addColumn<int>("height");
+        QTest::newRow("loss zh") << QStringLiteral("损失") << 300;
+        QTest::newRow("grad norm zh") << QStringLiteral("梯度范数") << 240;
+        QTest::newRow("learning rate en") << QStringLiteral("learning rate") << 200;
+    }
+
+    void yTitleIsNeverElided()
+    {
+        QFETCH(QString, title);
+        QFETCH(int, height);
+        MetricChart chart;
+        chart.setAxisTitles(QStringLiteral("step"), title);
+        chart.resize(300, height);
+        chart.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&chart));
+        for (int step = 1; step <= 47; ++step)  // one-digit y labels, the case Qt Charts elided
+            chart.appendPoints(QStringLiteral("loss"), {QPointF(step, 8.0 / (1 + step * 0.02))});
+        QTRY_VERIFY(!chart.yTicks().isEmpty());
+        QCOMPARE(chart.yTitle(), title);
+        const QRectF rect = chart.yTitleRect();
+        const QFontMetricsF metrics(chart.font());
+        QVERIFY2(rect.height() >= metrics.horizontalAdvance(title) * 0.9,
+                 qPrintable(QStringLiteral("%1 < %2").arg(rect.height()).arg(metrics.horizontalAdvance(title))));
+        QVERIFY2(QRectF(chart.rect()).contains(rect), qPrintable(QStringLiteral("%1,%2 %3x%4")
+                                                                     .arg(rect.x())
+                                                                     .arg(rect.y())
+                                                                     .arg(rect.width())
+                                                                     .arg(rect.height())));
     }
 
     void seriesAreReplacedRemovedAndStyled()

@@ -8,6 +8,12 @@
 
 namespace danka::ui::chart {
 
+namespace {
+// The ladder of niceDurationStep, in seconds.
+const double kDurationSteps[] = {1,   2,    5,    10,   15,    30,    60,    120,   300,   600,
+                                 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800};
+}  // namespace
+
 // 1, 2 or 5 times a power of ten, at least `rough`.
 double niceStep(double rough)
 {
@@ -22,9 +28,7 @@ double niceStep(double rough)
 double niceDurationStep(double rough)
 {
     if (rough < 1) return niceStep(rough);
-    static const double steps[] = {1,   2,    5,    10,   15,    30,    60,    120,   300,   600,
-                                   900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800};
-    for (double s : steps)
+    for (double s : kDurationSteps)
         if (s >= rough) return s;
     return niceStep(rough / 86400) * 86400;
 }
@@ -32,6 +36,176 @@ double niceDurationStep(double rough)
 int decimalsFor(double step)
 {
     return step >= 1 ? 0 : std::min(12, static_cast<int>(std::ceil(-std::log10(step) - 1e-9)));
+}
+
+namespace {
+
+// The 1-2-5 step below `step` (5 -> 2 -> 1 -> 0.5...).
+double smallerNiceStep(double step)
+{
+    const double magnitude = std::pow(10.0, std::floor(std::log10(step) + 1e-9));
+    const double m = step / magnitude;
+    if (m > 4.5) return 2 * magnitude;
+    if (m > 1.5) return magnitude;
+    return 0.5 * magnitude;
+}
+
+// The duration step below `step` on the ladder of niceDurationStep.
+double smallerDurationStep(double step)
+{
+    if (step <= 1) return smallerNiceStep(step);
+    double below = 0.5;
+    for (double s : kDurationSteps)
+        if (s < step * (1 - 1e-9)) below = s;
+    return below;
+}
+
+// m x 10^e written so that decimal ticks come out exact (0.3, not 0.30000000000000004).
+double scaled(double m, int e)
+{
+    return e >= 0 ? m * std::pow(10.0, e) : m / std::pow(10.0, -e);
+}
+
+constexpr int kMaxTicks = 200;
+
+}  // namespace
+
+QVector<double> ticksWithStep(double lo, double hi, double step)
+{
+    QVector<double> ticks;
+    if (!(step > 0) || !std::isfinite(lo) || !std::isfinite(hi) || hi < lo) return ticks;
+    // step = m x 10^e with a whole m where it can be (1-2-5 steps and whole durations), for exact multiples.
+    int e = static_cast<int>(std::floor(std::log10(step) + 1e-9));
+    double m = std::round(step / std::pow(10.0, e) * 1000) / 1000;
+    while (m != std::round(m) && e > -300) {
+        m *= 10;
+        --e;
+    }
+    const double first = std::ceil(lo / step - 1e-9), last = std::floor(hi / step + 1e-9);
+    if (last - first >= kMaxTicks) return ticks;
+    for (double k = first; k <= last; ++k) {
+        const double v = scaled(k * m, e);
+        ticks.append(v == 0 ? 0.0 : v);  // no "-0"
+    }
+    return ticks;
+}
+
+QVector<double> niceTicks(double lo, double hi, int target, double minStep, double *stepOut)
+{
+    if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return {};
+    double step = std::max(niceStep((hi - lo) / std::max(target, 1)), minStep);
+    QVector<double> ticks = ticksWithStep(lo, hi, step);
+    for (int i = 0; ticks.size() < 2 && i < 60; ++i) {
+        const double smaller = smallerNiceStep(step);
+        if (minStep > 0 && smaller < minStep * (1 - 1e-9)) break;
+        step = smaller;
+        ticks = ticksWithStep(lo, hi, step);
+    }
+    if (stepOut) *stepOut = step;
+    return ticks;
+}
+
+QVector<double> durationTicks(double lo, double hi, int target, double *stepOut)
+{
+    if (!(hi > lo) || !std::isfinite(lo) || !std::isfinite(hi)) return {};
+    double step = niceDurationStep((hi - lo) / std::max(target, 1));
+    QVector<double> ticks = ticksWithStep(lo, hi, step);
+    for (int i = 0; ticks.size() < 2 && i < 60; ++i) {
+        step = smallerDurationStep(step);
+        ticks = ticksWithStep(lo, hi, step);
+    }
+    if (stepOut) *stepOut = step;
+    return ticks;
+}
+
+QVector<double> logTicks(double lo, double hi, int target)
+{
+    if (!(lo > 0) || !(hi > lo) || !std::isfinite(hi)) return {};
+    const int e0 = static_cast<int>(std::floor(std::log10(lo))) - 1;
+    const int e1 = static_cast<int>(std::ceil(std::log10(hi))) + 1;
+    auto inRange = [&](double v) { return v >= lo * (1 - 1e-12) && v <= hi * (1 + 1e-12); };
+    auto withMantissas = [&](std::initializer_list<int> mantissas) {
+        QVector<double> ticks;
+        for (int e = e0; e <= e1; ++e)
+            for (int m : mantissas) {
+                const double v = scaled(m, e);
+                if (inRange(v)) ticks.append(v);
+            }
+        return ticks;
+    };
+    QVector<double> decades = withMantissas({1});
+    if (decades.size() >= 2) {
+        // Many decades: every k-th power of ten (the exponents divisible by k), still at least two.
+        const int count = static_cast<int>(decades.size());
+        for (int k = (count + std::max(target, 2) - 1) / std::max(target, 2); k > 1; --k) {
+            QVector<double> every;
+            for (double v : decades)
+                if (static_cast<int>(std::lround(std::log10(v))) % k == 0) every.append(v);
+            if (every.size() >= 2) return every;
+        }
+        return decades;
+    }
+    QVector<double> ticks = withMantissas({1, 2, 5});
+    if (ticks.size() >= 2) return ticks;
+    ticks = withMantissas({1, 2, 3, 4, 5, 6, 7, 8, 9});
+    if (ticks.size() >= 2) return ticks;
+    return niceTicks(lo, hi, target);
+}
+
+namespace {
+
+// %g labels with the fewest significant digits (from `digits` on) that keep every label distinct.
+QStringList distinctGeneralLabels(const QVector<double> &ticks, int digits)
+{
+    QStringList labels;
+    for (int p = digits; p <= 17; ++p) {
+        labels.clear();
+        for (double v : ticks)
+            labels << QString::number(v, 'g', p);
+        QStringList unique = labels;
+        if (unique.removeDuplicates() == 0) break;
+    }
+    return labels;
+}
+
+}  // namespace
+
+QStringList valueTickLabels(const QVector<double> &ticks, double step)
+{
+    double magnitude = 0;
+    for (double v : ticks)
+        magnitude = std::max(magnitude, std::fabs(v));
+    auto fixed = [&](int decimals) {
+        QStringList labels;
+        for (double v : ticks)
+            labels << QString::number(v, 'f', decimals);
+        return labels;
+    };
+    if (step >= 1e-4 && magnitude < 1e6) return fixed(decimalsFor(step));
+    QStringList general;
+    for (double v : ticks)
+        general << QString::number(v, 'g', 3);
+    QStringList unique = general;
+    if (unique.removeDuplicates() == 0) return general;
+    // Whole numbers that three digits cannot tell apart (1000000, 1000500...): written out.
+    if (step >= 1 && magnitude < 1e12) return fixed(0);
+    return distinctGeneralLabels(ticks, 4);
+}
+
+QStringList logTickLabels(const QVector<double> &ticks)
+{
+    // Plain decimals between 0.0001 and a million ("0.02", "5", "300"), exponents beyond ("1e-06", "2e+08").
+    for (double v : ticks)
+        if (std::fabs(v) < 1e-4 || std::fabs(v) >= 1e6) return distinctGeneralLabels(ticks, 1);
+    QStringList labels;
+    for (double v : ticks) {
+        QString text = QString::number(v, 'f', 6);
+        while (text.endsWith(QLatin1Char('0')))
+            text.chop(1);
+        if (text.endsWith(QLatin1Char('.'))) text.chop(1);
+        labels << text;
+    }
+    return labels;
 }
 
 QString durationLabel(double t, double step)

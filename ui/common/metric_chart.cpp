@@ -6,19 +6,17 @@
 #include <QChartView>
 #include <QEvent>
 #include <QGraphicsLineItem>
+#include <QGraphicsRectItem>
 #include <QGraphicsSimpleTextItem>
 #include <QImage>
 #include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
-#include <QLogValueAxis>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QSaveFile>
 #include <QTimer>
-#include <QToolTip>
 #include <QVBoxLayout>
-#include <QValueAxis>
 #include <algorithm>
 #include <cmath>
 
@@ -45,6 +43,26 @@ const QColor kPalette[] = {
     QColor(0xa0, 0x78, 0x5a),  // brown
 };
 
+constexpr int kMargin = 4;  // around the chart, in pixels
+
+// Replaces the categories of `axis` by one per tick, labelled; the axis spans [min, max]. Category labels
+// must be unique: a zero-width space keeps an (unlikely) repeat apart.
+void setTicks(QCategoryAxis *axis, const QVector<double> &ticks, const QStringList &labels, double min, double max)
+{
+    for (const QString &label : axis->categoriesLabels())
+        axis->remove(label);
+    axis->setRange(min, max);
+    axis->setStartValue(min);
+    QStringList used;
+    for (int i = 0; i < ticks.size(); ++i) {
+        QString label = labels.value(i);
+        while (used.contains(label))
+            label += QChar(0x200B);
+        used << label;
+        axis->append(label, ticks[i]);
+    }
+}
+
 }  // namespace
 
 struct MetricChart::Series {
@@ -69,31 +87,43 @@ MetricChart::MetricChart(QWidget *parent)
       m_view(new QChartView(this)),
       m_chart(new QChart),
       m_xAxis(new QCategoryAxis(this)),
-      m_yLinear(new QValueAxis(this)),
-      m_yLog(new QLogValueAxis(this)),
+      m_yAxis(new QCategoryAxis(this)),
       m_updateTimer(new QTimer(this))
 {
     m_chart->setBackgroundRoundness(0);
-    m_chart->setMargins(QMargins(4, 4, 4, 4));
+    m_chart->setMargins(QMargins(kMargin, kMargin, kMargin, kMargin));
     m_chart->legend()->setAlignment(Qt::AlignBottom);
     m_chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);
     m_chart->setAnimationOptions(QChart::NoAnimation);  // live charts repaint 30 times a second
 
-    m_xAxis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-    m_yLinear->setTickType(QValueAxis::TicksDynamic);
-    m_yLog->setLabelFormat(QStringLiteral("%g"));
+    // Labels sit on the tick values (the category boundaries), so each label is one tick.
+    for (QCategoryAxis *axis : {m_xAxis, m_yAxis}) {
+        axis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+        axis->setTruncateLabels(false);
+    }
+    m_yAxis->setTitleVisible(false);  // drawn by m_yTitleItem, which Qt Charts cannot elide
     m_chart->addAxis(m_xAxis, Qt::AlignBottom);
-    m_chart->addAxis(m_yLinear, Qt::AlignLeft);
+    m_chart->addAxis(m_yAxis, Qt::AlignLeft);
 
     m_guide = new QGraphicsLineItem(m_chart);
     m_guide->setZValue(1000);
     m_guide->hide();
+    m_readout = new QGraphicsRectItem(m_chart);
+    m_readout->setZValue(1001);
+    m_readout->hide();
+    m_readoutText = new QGraphicsSimpleTextItem(m_readout);
+    m_yTitleItem = new QGraphicsSimpleTextItem(m_chart);
+    m_yTitleItem->setRotation(-90);
+    QFont titleFont = m_yTitleItem->font();
+    titleFont.setBold(true);
+    m_yTitleItem->setFont(titleFont);
     m_placeholder = new QGraphicsSimpleTextItem(m_chart);
     m_placeholder->setZValue(1000);
     m_placeholder->hide();
     connect(m_chart, &QChart::plotAreaChanged, this, [this](const QRectF &plot) {
         const QRectF text = m_placeholder->boundingRect();
         m_placeholder->setPos(plot.center() - QPointF(text.width() / 2, text.height() / 2));
+        placeYTitle();
     });
 
     m_view->setChart(m_chart);  // the view owns the chart
@@ -131,9 +161,55 @@ void MetricChart::setTitle(const QString &title)
 void MetricChart::setAxisTitles(const QString &x, const QString &y)
 {
     m_xTitle = x;
+    m_yTitle = y;
     m_xAxis->setTitleText(x);
-    m_yLinear->setTitleText(y);
-    m_yLog->setTitleText(y);
+    m_yTitleItem->setText(y);
+    updateMargins();
+    placeYTitle();
+}
+
+// The left margin holds the y title; the right one half of the last x label, which sits on the plot's edge.
+void MetricChart::updateMargins()
+{
+    const QFontMetrics titleMetrics(m_yTitleItem->font());
+    const int left = kMargin + (m_yTitle.isEmpty() ? 0 : titleMetrics.height() + kMargin);
+    const QFontMetrics labelMetrics(m_xAxis->labelsFont());
+    const int right = std::max(kMargin, m_xLabels.isEmpty()
+                                            ? kMargin
+                                            : labelMetrics.horizontalAdvance(m_xLabels.last()) / 2 + 2);
+    const QMargins margins(left, kMargin, right, kMargin);
+    if (m_chart->margins() != margins) m_chart->setMargins(margins);
+}
+
+// The y title, rotated, centred on the plot's height in the left margin; elided only when even the whole
+// chart height is too short for it.
+void MetricChart::placeYTitle()
+{
+    const QRectF plot = m_chart->plotArea();
+    const QFontMetricsF metrics(m_yTitleItem->font());
+    const double room = std::max(0.0, m_chart->size().height() - 2.0 * kMargin);
+    const QString text = metrics.horizontalAdvance(m_yTitle) <= room
+                             ? m_yTitle
+                             : metrics.elidedText(m_yTitle, Qt::ElideRight, room);
+    m_yTitleItem->setText(text);
+    const double width = metrics.horizontalAdvance(text);
+    double centre = plot.center().y();
+    centre = std::clamp(centre, kMargin + width / 2, m_chart->size().height() - kMargin - width / 2);
+    // Rotated by -90 degrees about its origin: the text runs upwards from (x, y).
+    m_yTitleItem->setPos(kMargin, centre + width / 2);
+    m_yTitleItem->setVisible(!m_yTitle.isEmpty());
+}
+
+QString MetricChart::yTitle() const
+{
+    return m_yTitleItem->isVisible() ? m_yTitleItem->text() : QString();
+}
+
+QRectF MetricChart::yTitleRect() const
+{
+    const QRectF scene = m_yTitleItem->sceneBoundingRect();
+    return QRectF(m_view->mapToParent(m_view->mapFromScene(scene.topLeft())),
+                  m_view->mapToParent(m_view->mapFromScene(scene.bottomRight())));
 }
 
 void MetricChart::setXKind(XKind kind)
@@ -169,11 +245,10 @@ MetricChart::Series *MetricChart::create(const QString &key, const QString &labe
     s->line = new QLineSeries;
     s->faint->setName(label);
     s->line->setName(label);
-    QAbstractAxis *y = m_logY ? static_cast<QAbstractAxis *>(m_yLog) : m_yLinear;
     for (QLineSeries *series : {s->faint, s->line}) {  // faint first: drawn below
         m_chart->addSeries(series);
         series->attachAxis(m_xAxis);
-        series->attachAxis(y);
+        series->attachAxis(m_yAxis);
     }
     s->faint->setVisible(m_smoothing > 0);
     applyPen(*s);
@@ -344,7 +419,6 @@ void MetricChart::setLogY(bool on)
 {
     if (on == m_logY) return;
     m_logY = on;
-    attachYAxis();
     for (const auto &s : m_series)
         rebuild(*s);
     scheduleUpdate();
@@ -355,22 +429,16 @@ bool MetricChart::logY() const
     return m_logY;
 }
 
-void MetricChart::attachYAxis()
+// A log axis is a linear axis over log10(y): the series are drawn in that space, the ticks labelled in data
+// units.
+QVector<QPointF> MetricChart::drawn(const QVector<QPointF> &points) const
 {
-    QAbstractAxis *from = m_logY ? static_cast<QAbstractAxis *>(m_yLinear) : m_yLog;
-    QAbstractAxis *to = m_logY ? static_cast<QAbstractAxis *>(m_yLog) : m_yLinear;
-    for (const auto &s : m_series) {
-        s->line->detachAxis(from);
-        s->faint->detachAxis(from);
-    }
-    m_chart->removeAxis(from);
-    from->setParent(this);  // removeAxis hands ownership back
-    m_chart->addAxis(to, Qt::AlignLeft);
-    for (const auto &s : m_series) {
-        s->line->attachAxis(to);
-        s->faint->attachAxis(to);
-    }
-    applyPalette();
+    if (!m_logY) return points;
+    QVector<QPointF> out;
+    out.reserve(points.size());
+    for (const QPointF &p : points)
+        out.append(QPointF(p.x(), std::log10(p.y())));  // only positive values reach a log axis
+    return out;
 }
 
 QVector<QPointF> MetricChart::ema(const QVector<QPointF> &points, double weight)
@@ -407,12 +475,12 @@ void MetricChart::flush()
         if (!s->dirty) continue;
         s->dirty = false;
         const QVector<QPointF> main = m_smoothing > 0 ? s->smoothThin.points() : s->rawThin.points();
-        s->line->replace(main);
+        s->line->replace(drawn(main));
         s->bounds = Bounds();
         s->bounds.add(main);
         if (m_smoothing > 0) {
             const QVector<QPointF> raw = s->rawThin.points();
-            s->faint->replace(raw);
+            s->faint->replace(drawn(raw));
             s->bounds.add(raw);  // the faint curve must fit too
         } else if (s->faint->count() > 0) {
             s->faint->clear();
@@ -435,84 +503,92 @@ void MetricChart::updateAxes()
     }
     updateXTicks(xMin, xMax);
 
+    double lo = all.valid ? all.minY : (m_logY ? 1 : 0), hi = all.valid ? all.maxY : (m_logY ? 10 : 1);
+    updateYTicks(lo, hi);
+    updateMargins();
+}
+
+void MetricChart::updateYTicks(double lo, double hi)
+{
+    const int target = std::clamp(m_view->height() / 55, 2, 8);
+    QVector<double> ticks;
+    QStringList labels;
+    double axisLo, axisHi;  // in drawn units
     if (m_logY) {
-        double lo = all.valid ? all.minY : 1, hi = all.valid ? all.maxY : 10;
-        const double pad = std::max(1.05, std::pow(hi / lo, 0.05));
-        lo /= pad;
-        hi *= pad;
-        // Labels sit only on powers of the base: base 10 for wide ranges, else base 2; either way the range
-        // is widened to hold at least two labelled ticks.
-        const double base = hi / lo >= 100 ? 10.0 : 2.0;
-        const double kLo = std::floor(std::log(lo) / std::log(base) + 1e-9);
-        const double kHi = std::ceil(std::log(hi) / std::log(base) - 1e-9);
-        if (kHi - kLo < 2) {
-            lo = std::min(lo, std::pow(base, kLo));
-            hi = std::max(hi, std::pow(base, kHi));
-        }
-        m_yLog->setBase(base);
-        m_yLog->setMinorTickCount(base == 10 ? 8 : 0);
-        m_yLog->setRange(lo, hi);
+        // 5% of the decades on either side; a single value gets a factor of 1.2.
+        double a = std::log10(lo), b = std::log10(hi);
+        const double pad = b > a ? (b - a) * 0.05 : std::log10(1.2);
+        a -= pad;
+        b += pad;
+        ticks = logTicks(std::pow(10.0, a), std::pow(10.0, b), target);
+        labels = logTickLabels(ticks);
+        axisLo = a;
+        axisHi = b;
     } else {
-        double lo = all.valid ? all.minY : 0, hi = all.valid ? all.maxY : 1;
         const double span = hi - lo;
         const double pad = span > 0 ? span * 0.05 : std::max(std::fabs(hi) * 0.05, 1e-3);
-        lo -= pad;
-        hi += pad;
-        const int targetTicks = std::clamp(m_view->height() / 60, 3, 10);
-        const double step = niceStep((hi - lo) / targetTicks);
-        // Qt Charts lays out (max - min) / interval ticks after each of these calls: change them in the order
-        // that never asks for more than the final count (a learning rate growing 1000x during warmup would
-        // otherwise make it create millions of tick items with the old interval).
-        const double anchor = std::floor(lo / step) * step;
-        if (step > m_yLinear->tickInterval()) {
-            m_yLinear->setTickInterval(step);
-            m_yLinear->setTickAnchor(anchor);
-            m_yLinear->setRange(lo, hi);
-        } else {
-            m_yLinear->setRange(lo, hi);
-            m_yLinear->setTickAnchor(anchor);
-            m_yLinear->setTickInterval(step);
-        }
-        const double magnitude = std::max(std::fabs(lo), std::fabs(hi));
-        m_yLinear->setLabelFormat(step >= 1e-4 && magnitude < 1e6
-                                      ? QStringLiteral("%.%1f").arg(decimalsFor(step))
-                                      : QStringLiteral("%.3g"));
+        axisLo = lo - pad;
+        axisHi = hi + pad;
+        double step = 1;
+        ticks = niceTicks(axisLo, axisHi, target, 0, &step);
+        labels = valueTickLabels(ticks, step);
     }
+    if (ticks == m_yTicks && labels == m_yLabels && m_yAxis->count() == ticks.size()) {
+        m_yAxis->setRange(axisLo, axisHi);
+        m_yAxis->setStartValue(axisLo);
+        return;
+    }
+    m_yTicks = ticks;
+    m_yLabels = labels;
+    QVector<double> positions = ticks;
+    if (m_logY)
+        for (double &p : positions)
+            p = std::log10(p);
+    setTicks(m_yAxis, positions, labels, axisLo, axisHi);
 }
 
 void MetricChart::updateXTicks(double min, double max)
 {
     m_xMin = min;
     m_xMax = max;
-    const int targetTicks = std::clamp(m_view->width() / 110, 2, 10);
-    const double rough = (max - min) / targetTicks;
-    double step = m_xKind == XKind::Seconds ? niceDurationStep(rough) : niceStep(rough);
-    if (m_xKind != XKind::Seconds) step = std::max(step, 1.0);  // steps and tokens are whole numbers
-    QVector<double> ticks;
-    for (double k = std::ceil(min / step - 1e-9); k * step <= max + step * 1e-9 && ticks.size() < 50; ++k)
-        ticks.append(k * step);
-
+    const int target = std::clamp(m_view->width() / 110, 2, 10);
+    double step = 1;
+    // Steps and tokens are whole numbers: a step of at least 1.
+    const QVector<double> ticks = m_xKind == XKind::Seconds ? durationTicks(min, max, target, &step)
+                                                            : niceTicks(min, max, target, 1, &step);
     m_xAxis->setRange(min, max);
-    if (ticks == m_xTicks && m_xAxis->count() > 0) {
+    if (ticks == m_xTicks && m_xAxis->count() == ticks.size()) {
         m_xAxis->setStartValue(min);
         return;
     }
     m_xTicks = ticks;
-    for (const QString &label : m_xAxis->categoriesLabels())
-        m_xAxis->remove(label);
-    m_xAxis->setStartValue(min);
     const double scale = std::max(std::fabs(min), std::fabs(max));
-    QStringList used;
-    for (double t : ticks) {
-        QString label = m_xKind == XKind::Seconds  ? durationLabel(t, step)
-                        : m_xKind == XKind::Tokens ? countLabel(t, step, scale)
-                                                   : QString::number(t, 'f', 0);
-        // Category labels must be unique; a zero-width space keeps an (unlikely) repeat apart.
-        while (used.contains(label))
-            label += QChar(0x200B);
-        used << label;
-        m_xAxis->append(label, t);
-    }
+    m_xLabels.clear();
+    for (double t : ticks)
+        m_xLabels << (m_xKind == XKind::Seconds  ? durationLabel(t, step)
+                      : m_xKind == XKind::Tokens ? countLabel(t, step, scale)
+                                                 : QString::number(t, 'f', 0));
+    setTicks(m_xAxis, ticks, m_xLabels, min, max);
+}
+
+QVector<double> MetricChart::xTicks() const
+{
+    return m_xTicks;
+}
+
+QStringList MetricChart::xTickLabels() const
+{
+    return m_xLabels;
+}
+
+QVector<double> MetricChart::yTicks() const
+{
+    return m_yTicks;
+}
+
+QStringList MetricChart::yTickLabels() const
+{
+    return m_yLabels;
 }
 
 QString MetricChart::formatX(double x) const
@@ -611,9 +687,7 @@ void MetricChart::applyPalette()
     m_chart->setTitleBrush(text);
     m_chart->legend()->setLabelColor(text);
     m_view->setBackgroundBrush(background);
-    for (QAbstractAxis *axis :
-         {static_cast<QAbstractAxis *>(m_xAxis), static_cast<QAbstractAxis *>(m_yLinear),
-          static_cast<QAbstractAxis *>(m_yLog)}) {
+    for (QCategoryAxis *axis : {m_xAxis, m_yAxis}) {
         axis->setLabelsBrush(text);
         axis->setTitleBrush(text);
         axis->setGridLineColor(grid);
@@ -623,6 +697,14 @@ void MetricChart::applyPalette()
     QPen guidePen(guide, 1, Qt::DashLine);
     guidePen.setCosmetic(true);
     m_guide->setPen(guidePen);
+    QColor box = pal.color(QPalette::ToolTipBase);
+    box.setAlpha(235);
+    m_readout->setBrush(box);
+    QPen boxPen(axisLine, 1);
+    boxPen.setCosmetic(true);
+    m_readout->setPen(boxPen);
+    m_readoutText->setBrush(pal.color(QPalette::ToolTipText));
+    m_yTitleItem->setBrush(text);
     m_placeholder->setBrush(hint);
 }
 
@@ -665,14 +747,36 @@ void MetricChart::showHover(const QPoint &viewportPos)
     }
     m_guide->setLine(at.x(), plot.top(), at.x(), plot.bottom());
     m_guide->show();
-    QToolTip::showText(m_view->viewport()->mapToGlobal(viewportPos) + QPoint(16, 16), text,
-                       m_view->viewport());
+    // The readout is part of the chart, not a tooltip: it stays as long as the guide does, and follows the
+    // pointer on the side of the guide where it fits.
+    m_readoutText->setText(text);
+    const QRectF textRect = m_readoutText->boundingRect();
+    constexpr double kPad = 4, kOffset = 12;
+    const QSizeF box(textRect.width() + 2 * kPad, textRect.height() + 2 * kPad);
+    m_readout->setRect(QRectF(QPointF(0, 0), box));
+    m_readoutText->setPos(kPad, kPad);
+    double left = at.x() + kOffset;
+    if (left + box.width() > plot.right()) left = at.x() - kOffset - box.width();
+    double top = at.y() + kOffset;
+    if (top + box.height() > plot.bottom()) top = at.y() - kOffset - box.height();
+    m_readout->setPos(std::max(left, 0.0), std::max(top, 0.0));
+    m_readout->show();
 }
 
 void MetricChart::hideHover()
 {
     m_guide->hide();
-    QToolTip::hideText();
+    m_readout->hide();
+}
+
+QString MetricChart::hoverReadout() const
+{
+    return m_readout->isVisible() ? m_readoutText->text() : QString();
+}
+
+bool MetricChart::hoverGuideVisible() const
+{
+    return m_guide->isVisible();
 }
 
 }  // namespace danka::ui

@@ -1,11 +1,15 @@
 // The chart widget of every page that plots metrics (live run charts, Compare): named line series with EMA
 // smoothing drawn over the faint raw curve, log-y, step / tokens / duration x axes, min/max thinning so that
-// 100k-point series stay smooth without hiding a spike, a hover tooltip with a vertical guide, PNG and CSV
-// export. Colours come from the widget palette, so the chart reads well in light and dark themes.
+// 100k-point series stay smooth without hiding a spike, a hover readout with a vertical guide, PNG and CSV
+// export. Both axes carry round ticks computed here (chart_format.h: 1-2-5 steps, decades with 2/5 sub-ticks
+// on a log axis, at least two per axis) on Qt Charts category axes, whose labels are exactly those ticks; the
+// y title is drawn by the widget, so that no axis title is ever elided. Colours come from the widget
+// palette, so the chart reads well in light and dark themes.
 #pragma once
 
 #include <QColor>
 #include <QPointF>
+#include <QRectF>
 #include <QStringList>
 #include <QVector>
 #include <QWidget>
@@ -18,10 +22,8 @@ QT_BEGIN_NAMESPACE
 class QChart;
 class QChartView;
 class QCategoryAxis;
-class QValueAxis;
-class QLogValueAxis;
-class QAbstractAxis;
 class QGraphicsLineItem;
+class QGraphicsRectItem;
 class QGraphicsSimpleTextItem;
 QT_END_NAMESPACE
 
@@ -68,7 +70,20 @@ public:
     bool exportPng(const QString &path, QString *error = nullptr);
     bool exportCsv(const QString &path,
                    QString *error = nullptr) const;  // x, then one column per series (raw values)
-    QString hoverText(double x) const;  // what the hover tooltip shows at x: each series' value nearest x
+    QString hoverText(double x) const;  // what the hover readout shows at x: each series' value nearest x
+    // The readout shown now, with its guide line (empty when the pointer is not over the plot). It stays
+    // until the pointer leaves the plot.
+    QString hoverReadout() const;
+    bool hoverGuideVisible() const;
+
+    // The axes as shown (after the pending repaint): tick values in data units (on a log axis too) and their
+    // labels; the y title and where it is drawn (widget coordinates).
+    QVector<double> xTicks() const;
+    QStringList xTickLabels() const;
+    QVector<double> yTicks() const;
+    QStringList yTickLabels() const;
+    QString yTitle() const;
+    QRectF yTitleRect() const;
     static QVector<QPointF> ema(const QVector<QPointF> &points,
                                 double weight);  // TensorBoard-style, debiased
 
@@ -100,18 +115,23 @@ private:
     void flush();  // pushes pending points to the chart and re-ranges the axes
     void updateAxes();
     void updateXTicks(double min, double max);
+    void updateYTicks(double lo, double hi);  // data units; log10 of them on a log axis
+    void updateMargins();
+    void placeYTitle();
     void applyPen(Series &s);
     void applyPalette();
-    void attachYAxis();
+    QVector<QPointF> drawn(const QVector<QPointF> &points) const;  // log10(y) on a log axis
     void showHover(const QPoint &viewportPos);
     void hideHover();
 
     QChartView *m_view;
     QChart *m_chart;
     QCategoryAxis *m_xAxis;
-    QValueAxis *m_yLinear;
-    QLogValueAxis *m_yLog;
+    QCategoryAxis *m_yAxis;
     QGraphicsLineItem *m_guide;
+    QGraphicsRectItem *m_readout;  // the hover readout: a box with the text
+    QGraphicsSimpleTextItem *m_readoutText;
+    QGraphicsSimpleTextItem *m_yTitleItem;
     QGraphicsSimpleTextItem *m_placeholder;
     QTimer *m_updateTimer;
     std::vector<std::unique_ptr<Series>> m_series;
@@ -120,8 +140,12 @@ private:
     bool m_logY = false;
     int m_nextColor = 0;
     QString m_xTitle;
+    QString m_yTitle;
     QString m_placeholderText;
     QVector<double> m_xTicks;       // the ticks the x axis shows now (re-ticked only when they change)
+    QStringList m_xLabels;
+    QVector<double> m_yTicks;       // data units
+    QStringList m_yLabels;
     double m_xMin = 0, m_xMax = 1;  // current x range
 };
 
