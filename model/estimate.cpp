@@ -106,6 +106,8 @@ MemoryEstimate estimateTraining(const ModelConfig &c, const MemoryPlan &p)
                  " blocks and the LM head");
     }
     line("gradients", 4 * trained, adapters ? "fp32, adapters only" : "fp32");
+    // Offloaded: m and v in fp32 in host memory, exactly what offloaded AdamW locks (two flat pinned buffers,
+    // core/train/adamw.h; whole pages, so at most 8 KiB more).
     if (p.optimizerOnCpu) e.hostBytes = 8 * trained;
     else line("optimizer states", 8 * trained, "AdamW first and second moments, fp32");
 
