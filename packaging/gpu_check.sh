@@ -97,7 +97,8 @@ problems = []
 if run.get("status") != "completed": problems.append(f"status {run.get('status')}: {run.get('error')}")
 if not isinstance(value("train/loss"), (int, float)) or not math.isfinite(value("train/loss")): problems.append("no finite loss")
 if value("train/loss_scale") is None: problems.append("no loss scale recorded (fp16 scaler not active?)")
-if "memory_cap is not applied" in events: problems.append("the memory cap was not applied")
+if "the CUDA allocator on" not in events: problems.append("the memory cap was not applied (no cap event)")
+if "AdamW moments in host memory" not in events: problems.append("AdamW was not offloaded")
 print("fp16 + offload run:", "; ".join(problems) if problems else
       f"completed, loss {value('train/loss'):.4f}, loss scale {value('train/loss_scale')}")
 sys.exit(1 if problems else 0)
