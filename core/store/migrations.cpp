@@ -294,6 +294,18 @@ void relativePaths(sqlite::Database &db)
         editJsonFile(folder / "danka.json", [&](nlohmann::ordered_json &j) {
             return j.value("adapter", false) && portable(j, "base_checkpoint", folder);
         });
+        // The run config a training state must match on resume (its paths portable for the run's folder).
+        const fs::path runDir = folder.parent_path().parent_path();
+        editJsonFile(folder / "training_state.json", [&](nlohmann::ordered_json &j) {
+            if (!j.contains("identity") || !j["identity"].is_object()) return false;
+            const std::string before = j["identity"].dump();
+            const std::string after = mapConfigPaths(before, [&](const std::string &value) {
+                return fs::path(value).is_absolute() ? portablePath(here(value), runDir.string()) : value;
+            });
+            if (after == before) return false;
+            j["identity"] = nlohmann::ordered_json::parse(after);
+            return true;
+        });
     }
 }
 

@@ -99,6 +99,11 @@ std::string configWithPaths(const std::string &configJson, const std::string &ro
     });
 }
 
+std::string portableConfigPaths(const std::string &configJson, const std::string &fromDir)
+{
+    return mapConfigPaths(configJson, [&](const std::string &value) { return portablePath(value, fromDir); });
+}
+
 std::string mapConfigPaths(const std::string &configJson, const std::function<std::string(const std::string &)> &convert)
 {
     nlohmann::ordered_json config = nlohmann::ordered_json::parse(configJson, nullptr, false);

@@ -38,5 +38,8 @@ const std::vector<std::string> &configPathKeys();
 std::string mapConfigPaths(const std::string &configJson, const std::function<std::string(const std::string &)> &convert);
 // The same with the store's form of the paths (storedPaths = true) or the resolved paths.
 std::string configWithPaths(const std::string &configJson, const std::string &root, bool storedPaths);
+// The same with every path in portablePath()'s form for the folder `fromDir`: what a file in that folder
+// records about a run config (a checkpoint's training state), unchanged when the workspace moves.
+std::string portableConfigPaths(const std::string &configJson, const std::string &fromDir);
 
 }  // namespace danka::core

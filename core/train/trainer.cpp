@@ -17,6 +17,7 @@
 #include "core/peak_flops.h"
 #include "core/staging_dir.h"
 #include "core/store/experiment_store.h"
+#include "core/store/workspace_paths.h"
 #include "core/text_util.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/train/adamw.h"
@@ -62,13 +63,14 @@ std::string formatFloat(double v, int digits)
 }
 
 // The part of a run's config that must not change when it is resumed: the model and data it trains on.
-nlohmann::json resumeIdentity(const RunConfig &c)
+// The paths in it are in the portable form for the run's folder, so a moved workspace still resumes.
+nlohmann::json resumeIdentity(const RunConfig &c, const std::string &runDir)
 {
     RunConfig copy = c;
     copy.runtime = RuntimeConfig();
     copy.schedule = ScheduleConfig();
     copy.name.clear();
-    return toJson(copy);
+    return nlohmann::json::parse(portableConfigPaths(toJson(copy).dump(), runDir));
 }
 
 }  // namespace
@@ -136,7 +138,7 @@ struct Trainer::Impl {
             {"last_val_loss", lastVal ? nlohmann::json(*lastVal) : nlohmann::json(nullptr)},
             {"best_val_loss", bestVal ? nlohmann::json(*bestVal) : nlohmann::json(nullptr)},
             {"best_checkpoint", bestCheckpoint},
-            {"identity", resumeIdentity(c)},
+            {"identity", resumeIdentity(c, o.runDir)},
         };
         model::writeJsonFile((folder / kStateJson).string(), j);
     }
@@ -152,7 +154,7 @@ struct Trainer::Impl {
             throw Error(jsonPath.string() + ": not a Danka training state");
         if (j.value("stage", "") != stage.name())
             throw Error(jsonPath.string() + ": saved by a " + j.value("stage", "?") + " run, cannot resume as " + stage.name());
-        if (j.contains("identity") && j["identity"] != nlohmann::json(resumeIdentity(c)))
+        if (j.contains("identity") && j["identity"] != resumeIdentity(c, o.runDir))
             throw Error("cannot resume from " + folder.string() +
                         ": the model, data, optimizer or stage settings differ from the run's (only runtime and "
                         "schedule settings may change on resume)");

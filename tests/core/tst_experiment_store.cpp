@@ -463,6 +463,10 @@ private Q_SLOTS:
                   {{"format", "danka-dataset"}, {"tokenizer", {{"dir", old + "/tokenizers/t"}, {"checksum", "c"}}}});
         writeJson(here / "runs/2/checkpoints/step-00000010/danka.json",
                   {{"adapter", true}, {"base_checkpoint", old + "/runs/1/checkpoints/step-00000030"}});
+        writeJson(here / "runs/2/checkpoints/step-00000010/training_state.json",
+                  {{"format", "danka-training-state"},
+                   {"identity", {{"data", {{"dataset", old + "/datasets/sft"}, {"val_dataset", ""}}},
+                                 {"stage", {{"base_checkpoint", old + "/runs/1/checkpoints/step-00000030"}}}}}});
 
         ExperimentStore store((here / "danka.sqlite").string());
         QCOMPARE(store.schemaVersion(), store::latestSchemaVersion());
@@ -484,6 +488,12 @@ private Q_SLOTS:
                  std::string("../../tokenizers/t"));
         QCOMPARE(readJson(here / "runs/2/checkpoints/step-00000010/danka.json")["base_checkpoint"].get<std::string>(),
                  std::string("../../../1/checkpoints/step-00000030"));
+        // A training state's identity: portable for its run's folder, as the trainer now writes it.
+        const nlohmann::json identity =
+            readJson(here / "runs/2/checkpoints/step-00000010/training_state.json")["identity"];
+        QCOMPARE(identity["data"]["dataset"].get<std::string>(), std::string("../../datasets/sft"));
+        QCOMPARE(identity["data"]["val_dataset"].get<std::string>(), std::string(""));
+        QCOMPARE(identity["stage"]["base_checkpoint"].get<std::string>(), std::string("../1/checkpoints/step-00000030"));
         QCOMPARE(resolvePortablePath("../../../1/checkpoints/step-00000030",
                                      (here / "runs/2/checkpoints/step-00000010").string()),
                  (here / "runs/1/checkpoints/step-00000030").string());
