@@ -44,8 +44,14 @@ struct Walk {
         return outGrad;
     }
 
-    // Causal attention of one layer: forward, and backward at twice the forward when q, k or v needs it.
-    void attend(double forward, bool needsGrad) { flops += forward * (needsGrad ? 3 : 1); }
+    // Attention of one layer, `scores` = the FLOPs of S = Q K^T and `weighted` those of P V. Backward: dQ = dS K
+    // and dK = dS^T Q cost a `scores` each when q or k needs its gradient, dP = dO V^T a `weighted` when q or k
+    // does, dV = P^T dO a `weighted` when v does (all of them: twice the forward).
+    void attend(double scores, double weighted, bool q, bool k, bool v)
+    {
+        flops += scores + weighted;
+        flops += (q ? scores : 0) + (k ? scores : 0) + (q || k ? weighted : 0) + (v ? weighted : 0);
+    }
 };
 
 }  // namespace
@@ -80,12 +86,13 @@ double trainingFlopsPerToken(const ModelConfig &c, double context, const LoraFlo
     w.lora = lora;
     w.baseTrained = lora == nullptr;
     const int64_t d = c.hiddenSize, H = c.nHeads, F = c.ffnHiddenSize;
-    const double attention = attentionForwardFlopsPerToken(c, context) / static_cast<double>(c.nLayers);
+    const auto [dqk, dv] = attentionHeadDims(c);
+    const double scores = static_cast<double>(H) * 2 * dqk * context, weighted = static_cast<double>(H) * 2 * dv * context;
     bool stream = w.baseTrained;  // the embedding's output needs a gradient when the embedding trains
     for (int64_t layer = 0; layer < c.nLayers; ++layer) {
         const std::string attn = "model.layers." + std::to_string(layer) + ".self_attn.";
         const std::string mlp = "model.layers." + std::to_string(layer) + ".mlp.";
-        bool attentionGrad, o;
+        bool attentionGrad, o;  // q, k or v needs a gradient; o_proj's output does
         if (c.attention == AttentionKind::Mla) {
             const MlaConfig &m = c.mla;
             const int64_t qkHead = m.qkNopeHeadDim + m.qkRopeHeadDim;
@@ -98,8 +105,9 @@ double trainingFlopsPerToken(const ModelConfig &c, double context, const LoraFlo
             }
             const bool kva = w.project(attn + "kv_a_proj_with_mqa", d, m.kvLoraRank + m.qkRopeHeadDim, stream);
             const bool kvb = w.project(attn + "kv_b_proj", m.kvLoraRank, H * (m.qkNopeHeadDim + m.vHeadDim), kva);
-            attentionGrad = q || kva || kvb;  // k holds kv_a's RoPE part and kv_b's; v is kv_b's
-            w.attend(attention, attentionGrad);
+            // k holds kv_a's RoPE part and kv_b's no-RoPE part; v is kv_b's.
+            attentionGrad = q || kva || kvb;
+            w.attend(scores, weighted, q, kva || kvb, kvb);
             o = w.project(attn + "o_proj", H * m.vHeadDim, d, attentionGrad);
         } else {
             const int64_t hd = c.resolvedHeadDim(), kv = c.resolvedKvHeads() * hd;
@@ -107,7 +115,7 @@ double trainingFlopsPerToken(const ModelConfig &c, double context, const LoraFlo
             const bool k = w.project(attn + "k_proj", d, kv, stream);
             const bool v = w.project(attn + "v_proj", d, kv, stream);
             attentionGrad = q || k || v;
-            w.attend(attention, attentionGrad);
+            w.attend(scores, weighted, q, k, v);
             o = w.project(attn + "o_proj", H * hd, d, attentionGrad);
         }
         const bool h = stream || o;  // the residual after attention

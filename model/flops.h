@@ -36,10 +36,10 @@ struct LoraFlops {
 //   gradients of every product, attention backward at twice its forward: 3 x forwardFlopsPerToken.
 // - With `lora` (stage "lora"): the frozen base products run forward, and backward only for the input
 //   gradient, and only where something below them trains (a projection whose input depends on no adapter,
-//   e.g. layer 0's q/k/v, has no backward at all; nor has the attention of a layer none of whose q, k, v
-//   depends on an adapter); each adapter x A^T B^T costs 2 r (in + out) forward, as much for the
+//   e.g. layer 0's q/k/v, has no backward at all); attention's backward computes dQ, dK (and dP) and dV
+//   only for what needs them; each adapter x A^T B^T costs 2 r (in + out) forward, as much for the
 //   gradients of A and B, 2 r out for the gradient into A's output and 2 r in for the input gradient
-//   where that is needed.
+//   where that is needed. This is what autograd runs (tests/model/tst_flops.cpp counts it).
 double trainingFlopsPerToken(const ModelConfig &config, double context, const LoraFlops *lora = nullptr);
 
 // White-box distillation (core/train/distill_stage.h) on top of the student's training: the teacher's
