@@ -1,7 +1,8 @@
 // MetricChart: EMA against a hand computation, log and NaN filtering, min/max thinning that keeps spikes,
 // appends equal to one setSeries, exact CSV, PNG export of the widget's size, hover values and the readout
 // that stays while the pointer is over the plot, dark palettes; round axis ticks against hand-computed lists
-// (linear, log, durations), at least two labels on every axis, and a y title drawn whole.
+// (linear, log, durations), at least two labels on every axis, and a y title drawn whole; the data page's
+// length histogram with whole round count ticks and bucket labels that fit.
 #include <QChart>
 #include <QChartView>
 #include <QFontMetricsF>
@@ -13,6 +14,7 @@
 
 #include "ui/common/chart_format.h"
 #include "ui/common/metric_chart.h"
+#include "ui/data/histogram_view.h"
 #include "ui_test_util.h"
 
 using danka::ui::MetricChart;
@@ -374,6 +376,42 @@ private Q_SLOTS:
                                                                      .arg(rect.y())
                                                                      .arg(rect.width())
                                                                      .arg(rect.height())));
+    }
+
+    // The histogram's count axis: 0 and whole 1-2-5 steps up to the first tick above the highest bar (Qt's
+    // five even ticks gave 0, 270, 541, 811, 1081, or 0, 1, 1, 2, 2 for small counts).
+    void histogramCountTicksAreWholeAndRound()
+    {
+        danka::ui::HistogramView view;
+        view.resize(440, 280);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        danka::ui::LengthHistogram h;
+        for (int i = 0; i < 230; ++i) h.add(20);
+        for (int i = 0; i < 1081; ++i) h.add(40);
+        for (int i = 0; i < 280; ++i) h.add(100);
+        view.setHistogram(h, QStringLiteral("lengths"), QStringLiteral("词元"), QStringLiteral("记录"));
+        QCOMPARE(view.counts(), (QVector<qint64>{0, 230, 1081, 280}));
+        // 1081 x 1.05 = 1135 over 4 ticks: 284 rounds up to 500; the axis ends at 1500.
+        QCOMPARE(view.countTicks(), (Ticks{0, 500, 1000, 1500}));
+        QCOMPARE(view.barLabels(), (QStringList{"0", "16", "32", "64"}));
+        QCOMPARE(view.categories(), (QStringList{"0-15", "16-31", "32-63", "64-127"}));
+        QCOMPARE(view.countTitle(), QStringLiteral("记录"));  // drawn whole, not "⋮"
+
+        danka::ui::LengthHistogram few;
+        for (int length : {3, 5, 5000, 5000, 200000})
+            few.add(length);
+        view.setHistogram(few, QStringLiteral("lengths"), QStringLiteral("tokens"), QStringLiteral("records"));
+        QCOMPARE(view.countTicks(), (Ticks{0, 1, 2, 3}));
+        // Fifteen buckets in 440 pixels: every other bucket start is labelled; none is cut.
+        QTRY_COMPARE(view.barLabels(), (QStringList{"0", "", "32", "", "128", "", "512", "", "2K", "", "8K", "",
+                                                    "32K", "", ""}));
+        QCOMPARE(danka::ui::HistogramView::edgeLabel(1024), QStringLiteral("1K"));
+        QCOMPARE(danka::ui::HistogramView::edgeLabel(131072), QStringLiteral("128K"));
+        QCOMPARE(danka::ui::HistogramView::edgeLabel(1536), QStringLiteral("1536"));
+        view.resize(1000, 280);
+        QTRY_COMPARE(view.barLabels().count(QString()), 0);  // wide enough for all
+        QCOMPARE(view.barLabels().last(), QStringLiteral("128K"));
     }
 
     void seriesAreReplacedRemovedAndStyled()

@@ -21,6 +21,7 @@
 #include <cmath>
 
 #include "core/text_util.h"
+#include "ui/common/axis_title.h"
 #include "ui/common/chart_format.h"
 #include "ui/common/chart_series_math.h"
 
@@ -112,18 +113,14 @@ MetricChart::MetricChart(QWidget *parent)
     m_readout->setZValue(1001);
     m_readout->hide();
     m_readoutText = new QGraphicsSimpleTextItem(m_readout);
-    m_yTitleItem = new QGraphicsSimpleTextItem(m_chart);
-    m_yTitleItem->setRotation(-90);
-    QFont titleFont = m_yTitleItem->font();
-    titleFont.setBold(true);
-    m_yTitleItem->setFont(titleFont);
+    m_yTitleItem = std::make_unique<VerticalAxisTitle>(m_chart);
     m_placeholder = new QGraphicsSimpleTextItem(m_chart);
     m_placeholder->setZValue(1000);
     m_placeholder->hide();
     connect(m_chart, &QChart::plotAreaChanged, this, [this](const QRectF &plot) {
         const QRectF text = m_placeholder->boundingRect();
         m_placeholder->setPos(plot.center() - QPointF(text.width() / 2, text.height() / 2));
-        placeYTitle();
+        m_yTitleItem->place(kMargin);
     });
 
     m_view->setChart(m_chart);  // the view owns the chart
@@ -161,18 +158,16 @@ void MetricChart::setTitle(const QString &title)
 void MetricChart::setAxisTitles(const QString &x, const QString &y)
 {
     m_xTitle = x;
-    m_yTitle = y;
     m_xAxis->setTitleText(x);
     m_yTitleItem->setText(y);
     updateMargins();
-    placeYTitle();
+    m_yTitleItem->place(kMargin);
 }
 
 // The left margin holds the y title; the right one half of the last x label, which sits on the plot's edge.
 void MetricChart::updateMargins()
 {
-    const QFontMetrics titleMetrics(m_yTitleItem->font());
-    const int left = kMargin + (m_yTitle.isEmpty() ? 0 : titleMetrics.height() + kMargin);
+    const int left = kMargin + m_yTitleItem->marginWidth();
     const QFontMetrics labelMetrics(m_xAxis->labelsFont());
     const int right = std::max(kMargin, m_xLabels.isEmpty()
                                             ? kMargin
@@ -181,33 +176,14 @@ void MetricChart::updateMargins()
     if (m_chart->margins() != margins) m_chart->setMargins(margins);
 }
 
-// The y title, rotated, centred on the plot's height in the left margin; elided only when even the whole
-// chart height is too short for it.
-void MetricChart::placeYTitle()
-{
-    const QRectF plot = m_chart->plotArea();
-    const QFontMetricsF metrics(m_yTitleItem->font());
-    const double room = std::max(0.0, m_chart->size().height() - 2.0 * kMargin);
-    const QString text = metrics.horizontalAdvance(m_yTitle) <= room
-                             ? m_yTitle
-                             : metrics.elidedText(m_yTitle, Qt::ElideRight, room);
-    m_yTitleItem->setText(text);
-    const double width = metrics.horizontalAdvance(text);
-    double centre = plot.center().y();
-    centre = std::clamp(centre, kMargin + width / 2, m_chart->size().height() - kMargin - width / 2);
-    // Rotated by -90 degrees about its origin: the text runs upwards from (x, y).
-    m_yTitleItem->setPos(kMargin, centre + width / 2);
-    m_yTitleItem->setVisible(!m_yTitle.isEmpty());
-}
-
 QString MetricChart::yTitle() const
 {
-    return m_yTitleItem->isVisible() ? m_yTitleItem->text() : QString();
+    return m_yTitleItem->shownText();
 }
 
 QRectF MetricChart::yTitleRect() const
 {
-    const QRectF scene = m_yTitleItem->sceneBoundingRect();
+    const QRectF scene = m_yTitleItem->sceneRect();
     return QRectF(m_view->mapToParent(m_view->mapFromScene(scene.topLeft())),
                   m_view->mapToParent(m_view->mapFromScene(scene.bottomRight())));
 }

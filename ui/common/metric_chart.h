@@ -29,6 +29,8 @@ QT_END_NAMESPACE
 
 namespace danka::ui {
 
+class VerticalAxisTitle;
+
 class MetricChart : public QWidget {
     Q_OBJECT
 public:
@@ -117,7 +119,6 @@ private:
     void updateXTicks(double min, double max);
     void updateYTicks(double lo, double hi);  // data units; log10 of them on a log axis
     void updateMargins();
-    void placeYTitle();
     void applyPen(Series &s);
     void applyPalette();
     QVector<QPointF> drawn(const QVector<QPointF> &points) const;  // log10(y) on a log axis
@@ -131,7 +132,7 @@ private:
     QGraphicsLineItem *m_guide;
     QGraphicsRectItem *m_readout;  // the hover readout: a box with the text
     QGraphicsSimpleTextItem *m_readoutText;
-    QGraphicsSimpleTextItem *m_yTitleItem;
+    std::unique_ptr<VerticalAxisTitle> m_yTitleItem;
     QGraphicsSimpleTextItem *m_placeholder;
     QTimer *m_updateTimer;
     std::vector<std::unique_ptr<Series>> m_series;
@@ -140,7 +141,6 @@ private:
     bool m_logY = false;
     int m_nextColor = 0;
     QString m_xTitle;
-    QString m_yTitle;
     QString m_placeholderText;
     QVector<double> m_xTicks;       // the ticks the x axis shows now (re-ticked only when they change)
     QStringList m_xLabels;
