@@ -15,9 +15,9 @@
 #      recommends, on the demo corpus: its peak VRAM and whether it trains;
 # then prints a summary table (also written to $OUT/summary.md for docs/gpu-results.md).
 #
-# Budget: 10 minutes on one H100. Estimated (not yet measured; build and check times measured on other
-# machines scale by cores): build 3-4 min on 16 cores (attention.cu ~27 s of nvcc per architecture, three
-# architectures, in parallel with the rest); check --kernels ~60-90 s (~170 checks, each a float64 CPU
+# Budget: 10 minutes on one H100. Estimated, not yet measured on one: build 3-4 min on 16 cores (the
+# headless targets; the longest single file, attention.cu, takes ~27 s of nvcc for its three architectures
+# on the 2-core VM, docs/benchmarks.md, and compiles beside the rest); check --kernels ~60-90 s (~110 checks, each with a float64 CPU
 # oracle; the two T=2048/1024 attention cases and D=12288 RMSNorm dominate); fp16 + offload run ~20 s
 # (tokenizer and dataset ~15 s on the demo corpus, shared with step 6); bench attention ~2 x 30 s; bench
 # model ~4 x 20 s; gpt-1.3b-24gb 12 steps ~90 s (model init and 12 x 2 micro-batches of 4096 tokens).
