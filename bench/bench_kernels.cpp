@@ -6,7 +6,9 @@
 //   bench_kernels [--threads N] [--seconds S] [--only OP]   (N = 0, the default: every hardware thread)
 //
 // "aten" is the plain composition a model would otherwise run in the input dtype (Hugging Face style), where
-// it differs from the reference (which upcasts bfloat16 to float once, like the fused kernels).
+// it differs from the reference (which upcasts bfloat16 to float once, like the fused kernels); for attention
+// it is at::scaled_dot_product_attention (LibTorch's fused CPU kernel), and "fused" is Danka's own flash kernel
+// (cpuSdpa off: kernels::attention's default runs SDPA for these inputs, attention.h).
 #include <ATen/Version.h>
 #include <torch/torch.h>
 
@@ -106,15 +108,24 @@ torch::Tensor rotateHalf(const torch::Tensor &x)
     return torch::cat({-x.narrow(-1, half, half), x.narrow(-1, 0, half)}, -1);
 }
 
-// Peak LibTorch CPU bytes allocated on top of the inputs while running attention forward + backward once.
-int64_t attentionPeakBytes(bool fused, const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v)
+const AttentionOptions kDankaOwn{0, true, false};  // Danka's flash kernel, never SDPA
+
+torch::Tensor sdpa(const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v)
+{
+    return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, std::nullopt, k.size(1) != q.size(1));
+}
+
+// Peak LibTorch CPU bytes allocated on top of the inputs while running attention forward + backward once:
+// `which` 0 Danka's flash kernel, 1 SDPA, 2 the unfused reference.
+int64_t attentionPeakBytes(int which, const torch::Tensor &q, const torch::Tensor &k, const torch::Tensor &v)
 {
     auto ql = q.detach().requires_grad_(true), kl = k.detach().requires_grad_(true),
          vl = v.detach().requires_grad_(true);
     const int64_t before = hostMemoryStats().currentBytes;
     resetHostMemoryPeak();
     {
-        const auto out = fused ? attention(ql, kl, vl) : attentionReference(ql, kl, vl);
+        const auto out = which == 0 ? attention(ql, kl, vl, kDankaOwn) : which == 1 ? sdpa(ql, kl, vl)
+                                                                                    : attentionReference(ql, kl, vl);
         out.sum().backward();
     }
     return hostMemoryStats().peakBytes - before;
@@ -129,11 +140,12 @@ void attentionMemory(torch::ScalarType type)
         const auto q = torch::randn({1, 8, T, 64}, opts), k = torch::randn({1, 2, T, 64}, opts),
                    v = torch::randn({1, 2, T, 64}, opts);
         const double mib = 1024.0 * 1024.0;
-        const double flash = attentionPeakBytes(true, q, k, v) / mib;
-        const double unfused = attentionPeakBytes(false, q, k, v) / mib;
-        std::printf("attention-memory B1 H8 Hkv2 D64 T%-5lld %-9s peak fwd+bwd: flash %.1f MiB, unfused %.1f MiB "
-                    "(%.1fx)\n",
-                    static_cast<long long>(T), c10::toString(type), flash, unfused, unfused / flash);
+        const double flash = attentionPeakBytes(0, q, k, v) / mib;
+        const double fusedSdpa = attentionPeakBytes(1, q, k, v) / mib;
+        const double unfused = attentionPeakBytes(2, q, k, v) / mib;
+        std::printf("attention-memory B1 H8 Hkv2 D64 T%-5lld %-9s peak fwd+bwd: flash %.1f MiB, sdpa %.1f MiB, "
+                    "unfused %.1f MiB (%.1fx)\n",
+                    static_cast<long long>(T), c10::toString(type), flash, fusedSdpa, unfused, unfused / flash);
     }
 }
 
@@ -165,8 +177,9 @@ int main(int argc, char **argv)
                        v = torch::randn({8, 2, 512, 64}, opts);
             compare(
                 "attention", "(8, 8/2, 512, 64)", type,
-                [](const auto &x) { return attention(x[0], x[1], x[2]); },
-                [](const auto &x) { return attentionReference(x[0], x[1], x[2]); }, nullptr, {q, k, v});
+                [](const auto &x) { return attention(x[0], x[1], x[2], kDankaOwn); },
+                [](const auto &x) { return attentionReference(x[0], x[1], x[2]); },
+                [](const auto &x) { return sdpa(x[0], x[1], x[2]); }, {q, k, v});
         }
         {  // RMSNorm over the hidden size of 16 sequences of 512 tokens
             const auto x = torch::randn({16 * 512, 512}, opts), w = torch::randn({512}, opts);

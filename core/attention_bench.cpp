@@ -231,7 +231,14 @@ AttentionBenchResult benchAttention(const AttentionBenchOptions &o, JobContext &
             const at::Tensor dout = torch::randn({row.batch, s.heads, T, s.dv}, options);
             const double scale = 1.0 / std::sqrt(static_cast<double>(s.dqk));
 
-            const kernels::AttentionOptions ao{scale, true};
+            // Danka's own kernel, even where kernels::attention's default is SDPA (the rule this bench informs).
+            const kernels::AttentionOptions ao{scale, true, false};
+            {
+                const kernels::AttentionOptions defaults{scale, true};
+                row.defaultPath = kernels::attentionPathName(kernels::attentionPath(
+                    q.detach().requires_grad_(true), k.detach().requires_grad_(true), v.detach().requires_grad_(true),
+                    defaults));
+            }
             row.danka = timer.time([&](const at::Tensor &a, const at::Tensor &bb,
                                        const at::Tensor &c) { return kernels::attention(a, bb, c, ao); },
                                    q, k, v, dout);

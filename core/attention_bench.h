@@ -36,7 +36,8 @@ struct AttentionBenchRow {
     int64_t batch = 0, heads = 0, kvHeads = 0, length = 0, dqk = 0, dv = 0;
     double forwardFlops = 0;          // causal: 2 B H (Dqk + Dv) T^2 / 2 (FlashAttention's convention)
     double forwardBackwardFlops = 0;  // 3.5 x forward (backward = 2.5 x forward: five matmuls to two)
-    AttentionTiming danka, sdpa;
+    AttentionTiming danka, sdpa;      // Danka's own kernel (cpuSdpa off), at::scaled_dot_product_attention
+    std::string defaultPath;          // what kernels::attention runs for these inputs by default (training)
 };
 
 struct AttentionBenchResult {

@@ -18,6 +18,7 @@
 #include "kernels/tensor_checks.h"
 
 #include <ATen/Parallel.h>
+#include <ATen/SDPBackend.h>
 #include <torch/torch.h>
 
 #ifdef DANKA_WITH_CUDA
@@ -384,26 +385,82 @@ public:
 
 }  // namespace
 
-at::Tensor attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const AttentionOptions &options,
-                     const at::Tensor &qSegments, const at::Tensor &kSegments)
+const char *attentionPathName(AttentionPath path)
 {
-    const Geometry g = checkInputs("attention", q, k, v, options, qSegments, kSegments);
+    switch (path) {
+        case AttentionPath::Flash: return "flash";
+        case AttentionPath::LibtorchSdpa: return "libtorch-sdpa";
+        case AttentionPath::CudaFlash: return "cuda-flash";
+        case AttentionPath::CudaDecode: return "cuda-decode";
+        case AttentionPath::Reference: return "reference";
+    }
+    return "?";
+}
+
+namespace {
+
+// The CPU inputs LibTorch's fused SDPA kernel runs faster than Danka's (see attention.h): float32 or bfloat16,
+// no segment masks, equal head dims, a causal mask that SDPA aligns as Danka does (T == S), and SDPA itself
+// choosing its flash kernel (not its O(T^2) math backend).
+bool cpuSdpaTakes(const Geometry &g, const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                  const AttentionOptions &o, const at::Tensor &qSegments)
+{
+    if (!o.cpuSdpa || !q.device().is_cpu() || qSegments.defined()) return false;
+    if (q.scalar_type() != at::kFloat && q.scalar_type() != at::kBFloat16) return false;
+    if (g.Dqk != g.Dv || (g.causal && g.T != g.S)) return false;
+    try {
+        return at::_fused_sdp_choice(q, k, v, {}, 0.0, g.causal, g.scale, g.group > 1) ==
+               static_cast<int64_t>(at::SDPBackend::flash_attention);
+    } catch (const c10::Error &) {
+        return false;
+    }
+}
+
+AttentionPath pathFor(const Geometry &g, const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                      const AttentionOptions &options, const at::Tensor &qSegments)
+{
 #ifdef DANKA_WITH_CUDA
     if (q.is_cuda() && cuda::cudaKernelDtype(q.scalar_type()) && cuda::kernelsRunOn(q)) {
         // Inference (no gradient wanted) with few queries: split-KV decoding over the cache.
         const bool wantsGrad =
             at::GradMode::is_enabled() && (q.requires_grad() || k.requires_grad() || v.requires_grad());
         if (!wantsGrad && g.T <= kDecodeMaxQueries && cuda::attentionDecodeSupports(g.Dqk, g.Dv))
-            return cuda::attentionDecodeCuda(q, k, v, qSegments, kSegments, g.scale, g.causal);
-        if (cuda::attentionTrainingSupports(g.Dqk, g.Dv))
-            return AttentionFunction::apply(q, k, v, segmentArgument(qSegments), segmentArgument(kSegments), g.scale,
-                                            g.causal);
+            return AttentionPath::CudaDecode;
+        if (cuda::attentionTrainingSupports(g.Dqk, g.Dv)) return AttentionPath::CudaFlash;
     }
 #endif
     // float64 (and head dims beyond the kernels) on CUDA, GPUs the kernels have no image for (older than sm_80
     // in the default build), other devices, float16 on the CPU: the reference.
-    if (!q.device().is_cpu() || q.scalar_type() == at::kHalf)
-        return attentionReference(q, k, v, options, qSegments, kSegments);
+    if (!q.device().is_cpu() || q.scalar_type() == at::kHalf) return AttentionPath::Reference;
+    if (cpuSdpaTakes(g, q, k, v, options, qSegments)) return AttentionPath::LibtorchSdpa;
+    return AttentionPath::Flash;
+}
+
+}  // namespace
+
+AttentionPath attentionPath(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
+                            const AttentionOptions &options, const at::Tensor &qSegments, const at::Tensor &kSegments)
+{
+    return pathFor(checkInputs("attention", q, k, v, options, qSegments, kSegments), q, k, v, options, qSegments);
+}
+
+at::Tensor attention(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v, const AttentionOptions &options,
+                     const at::Tensor &qSegments, const at::Tensor &kSegments)
+{
+    const Geometry g = checkInputs("attention", q, k, v, options, qSegments, kSegments);
+    switch (pathFor(g, q, k, v, options, qSegments)) {
+        case AttentionPath::CudaDecode:
+#ifdef DANKA_WITH_CUDA
+            return cuda::attentionDecodeCuda(q, k, v, qSegments, kSegments, g.scale, g.causal);
+#else
+            break;
+#endif
+        case AttentionPath::LibtorchSdpa:
+            return at::scaled_dot_product_attention(q, k, v, {}, 0.0, g.causal, g.scale, g.group > 1);
+        case AttentionPath::Reference: return attentionReference(q, k, v, options, qSegments, kSegments);
+        case AttentionPath::Flash:
+        case AttentionPath::CudaFlash: break;
+    }
     return AttentionFunction::apply(q, k, v, segmentArgument(qSegments), segmentArgument(kSegments), g.scale, g.causal);
 }
 

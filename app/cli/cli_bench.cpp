@@ -63,6 +63,7 @@ int benchAttention(const Options &options, const core::AttentionBenchOptions &o)
                             {"forward_backward_flops", row.forwardBackwardFlops},
                             {"danka", timingJson(row.danka, row)},
                             {"sdpa", timingJson(row.sdpa, row)},
+                            {"default_path", row.defaultPath},
                             {"speedup_forward", ratio(speedup(row.danka.forwardMs, row.sdpa.forwardMs))},
                             {"speedup_forward_backward",
                              ratio(speedup(row.danka.forwardBackwardMs, row.sdpa.forwardBackwardMs))}});
@@ -95,17 +96,18 @@ int benchAttention(const Options &options, const core::AttentionBenchOptions &o)
                         times(speedup(d.forwardMs, s.forwardMs)), ms(d, d.forwardBackwardMs),
                         ms(s, s.forwardBackwardMs), times(speedup(d.forwardBackwardMs, s.forwardBackwardMs)),
                         tflops(d, row.forwardBackwardFlops, d.forwardBackwardMs),
-                        tflops(s, row.forwardBackwardFlops, s.forwardBackwardMs), mib(d), mib(s),
+                        tflops(s, row.forwardBackwardFlops, s.forwardBackwardMs), mib(d), mib(s), row.defaultPath,
                         (d.ran ? "" : "danka n/a: " + d.note + "; ") + (s.ran ? s.note : "n/a: " + s.note)});
     }
     std::cout << "Causal attention on " << r.device << " (" << r.deviceName << "), " << r.dtype
               << "; milliseconds are medians; speedup = SDPA time / Danka time.\n";
     printTable({"SHAPE", "BxH/HKV", "T", "DANKA FWD MS", "SDPA FWD MS", "FWD SPEEDUP", "DANKA F+B MS",
                 "SDPA F+B MS", "F+B SPEEDUP", "DANKA F+B TFLOP/S", "SDPA F+B TFLOP/S", "DANKA F+B MIB",
-                "SDPA F+B MIB", "SDPA"},
+                "SDPA F+B MIB", "DEFAULT", "SDPA"},
                rows);
     std::cout << "FLOPs: " << r.flopsFormula << ".\nF+B MIB: peak memory of one forward+backward above q, k, v "
-                 "and the upstream gradient."
+                 "and the upstream gradient. DANKA: Danka's own kernel; DEFAULT: what kernels::attention runs for "
+                 "these inputs (kernels/attention.h)."
               << std::endl;
     return kExitOk;
 }
