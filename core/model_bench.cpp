@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/job.h"
 #include "core/peak_flops.h"
+#include "kernels/attention.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
 #include "model/flops.h"
@@ -21,7 +22,7 @@ namespace {
 
 model::KernelMode kernelModeOf(const std::string &kernels)
 {
-    if (kernels == "danka") return model::KernelMode::Fused;
+    if (kernels == "danka" || kernels == "danka-flash") return model::KernelMode::Fused;
     if (kernels == "aten") return model::KernelMode::Aten;
     if (kernels == "reference") return model::KernelMode::Reference;
     throw Error("bench: unknown kernels \"" + kernels + "\" (danka, aten or reference)");
@@ -60,6 +61,12 @@ ModelBenchResult benchModel(const ModelBenchOptions &o, JobContext &job)
     const torch::Device device(o.device);
     const model::KernelMode mode = kernelModeOf(o.kernels);
     if (device.is_cpu()) kernels::enableHostMemoryTracking();
+    // danka-flash: Danka's own attention kernel even where the default is LibTorch's SDPA; restored on return.
+    struct SdpaSwitch {
+        bool was = kernels::cpuSdpaAllowed();
+        ~SdpaSwitch() { kernels::setCpuSdpaAllowed(was); }
+    } sdpaSwitch;
+    kernels::setCpuSdpaAllowed(sdpaSwitch.was && o.kernels != "danka-flash");
     torch::manual_seed(0);
     model::Transformer m(c, mode);
     m->to(device, dtype);
@@ -108,6 +115,8 @@ ModelBenchResult benchModel(const ModelBenchOptions &o, JobContext &job)
     std::sort(stepSeconds.begin(), stepSeconds.end());
     const size_t mid = stepSeconds.size() / 2;
     r.stepSeconds = stepSeconds.size() % 2 ? stepSeconds[mid] : (stepSeconds[mid - 1] + stepSeconds[mid]) / 2;
+    r.stepSecondsMin = stepSeconds.front();
+    r.stepSecondsMax = stepSeconds.back();
     r.trainTokensPerSecond = static_cast<double>(o.batch * o.seqLen) / r.stepSeconds;
     r.trainFlopsPerToken = model::trainingFlopsPerToken(c, model::causalContext(static_cast<double>(o.seqLen)));
     r.achievedFlops = r.trainTokensPerSecond * r.trainFlopsPerToken;

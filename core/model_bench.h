@@ -21,9 +21,11 @@ struct ModelBenchOptions {
     int steps = 3;              // timed training steps (after one warm-up step)
     int64_t decodeTokens = 64;  // tokens generated per sequence in the decode benchmark
     int64_t promptTokens = 32;
-    // "danka": Danka's fused kernels; "aten": LibTorch's ops as a user writes the model (at::scaled_dot_product_
-    // attention, at::rms_norm, silu(g) * u, rotate_half RoPE, at::cross_entropy_loss); "reference": the test
-    // oracles (attention with the full score matrix and repeated K/V, float upcasts).
+    // "danka": Danka's fused kernels, attention as kernels::attention dispatches it (LibTorch's SDPA where that
+    // is faster, kernels/attention.h); "danka-flash": the same with Danka's own flash attention everywhere;
+    // "aten": LibTorch's ops as a user writes the model (at::scaled_dot_product_attention, at::rms_norm,
+    // silu(g) * u, rotate_half RoPE, at::cross_entropy_loss); "reference": the test oracles (attention with the
+    // full score matrix and repeated K/V, float upcasts).
     std::string kernels = "danka";
     std::string device = "cpu";
     std::string dtype = "fp32";     // fp32 or bf16 (weights and activations)
@@ -46,6 +48,7 @@ struct ModelBenchResult {
     double decodeTokensPerSecondB8 = 0;
     int64_t kvCacheBytesPerToken = 0;  // per sequence position, all layers, in the benchmark's dtype
     double stepSeconds = 0;         // median over the timed steps
+    double stepSecondsMin = 0, stepSecondsMax = 0;  // fastest and slowest timed step
 };
 
 ModelBenchResult benchModel(const ModelBenchOptions &options, JobContext &job);

@@ -26,6 +26,7 @@
 #include "kernels/cuda/glue.h"
 #endif
 
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -399,13 +400,29 @@ const char *attentionPathName(AttentionPath path)
 
 namespace {
 
+std::atomic<bool> g_cpuSdpaAllowed{true};
+
+}  // namespace
+
+void setCpuSdpaAllowed(bool allowed)
+{
+    g_cpuSdpaAllowed = allowed;
+}
+
+bool cpuSdpaAllowed()
+{
+    return g_cpuSdpaAllowed;
+}
+
+namespace {
+
 // The CPU inputs LibTorch's fused SDPA kernel runs faster than Danka's (see attention.h): float32 or bfloat16,
 // no segment masks, equal head dims, a causal mask that SDPA aligns as Danka does (T == S), and SDPA itself
 // choosing its flash kernel (not its O(T^2) math backend).
 bool cpuSdpaTakes(const Geometry &g, const at::Tensor &q, const at::Tensor &k, const at::Tensor &v,
                   const AttentionOptions &o, const at::Tensor &qSegments)
 {
-    if (!o.cpuSdpa || !q.device().is_cpu() || qSegments.defined()) return false;
+    if (!o.cpuSdpa || !g_cpuSdpaAllowed || !q.device().is_cpu() || qSegments.defined()) return false;
     if (q.scalar_type() != at::kFloat && q.scalar_type() != at::kBFloat16) return false;
     if (g.Dqk != g.Dv || (g.causal && g.T != g.S)) return false;
     try {

@@ -25,6 +25,11 @@ enum class AttentionPath {
 };
 const char *attentionPathName(AttentionPath path);
 
+// Process-wide: whether the CPU may take LibTorch's SDPA at all (default true). Benchmarks turn it off to
+// time a whole model on Danka's own flash kernel; options.cpuSdpa is the per-call switch.
+void setCpuSdpaAllowed(bool allowed);
+bool cpuSdpaAllowed();
+
 // q (B, H, T, Dqk), k (B, Hkv, S, Dqk), v (B, Hkv, S, Dv), any strides; H a multiple of Hkv (query head h
 // reads key/value head h / (H / Hkv)). qSegments (B, T) and kSegments (B, S), int32 or int64, optional
 // (undefined = no segment mask): a query sees a key only when their segment ids are equal.

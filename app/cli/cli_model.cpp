@@ -134,6 +134,7 @@ struct BenchArgs {
 const char *kernelsDescription(const std::string &kernels)
 {
     if (kernels == "aten") return "LibTorch ops as a LibTorch user writes them (scaled_dot_product_attention...)";
+    if (kernels == "danka-flash") return "Danka's fused kernels, Danka's own flash attention everywhere";
     if (kernels == "reference") return "Danka's test oracles (plain compositions)";
     return "Danka's fused kernels";
 }
@@ -156,6 +157,8 @@ int benchModel(const Options &options, BenchArgs &a)
                    {"seq_len", a.options.seqLen},
                    {"train_tokens_per_s", r.trainTokensPerSecond},
                    {"train_step_seconds", r.stepSeconds},
+                   {"train_step_seconds_min", r.stepSecondsMin},
+                   {"train_step_seconds_max", r.stepSecondsMax},
                    {"train_flops_per_token", r.trainFlopsPerToken},
                    {"achieved_flops", r.achievedFlops},
                    {"peak_flops", r.peakFlops},
@@ -355,10 +358,11 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
     benchModelCmd->add_option("--dtype", b->options.dtype, "fp32 or bf16")->check(CLI::IsMember({"fp32", "bf16"}))->capture_default_str();
     benchModelCmd->add_option("--device", b->options.device, "cpu or cuda:N")->capture_default_str();
     benchModelCmd->add_option("--kernels", b->options.kernels,
-                              "danka (Danka's fused kernels), aten (LibTorch's own ops as a user writes the model: "
-                              "scaled_dot_product_attention, rms_norm, cross_entropy; the baseline) or reference "
-                              "(Danka's test oracles)")
-        ->check(CLI::IsMember({"danka", "aten", "reference"}))
+                              "danka (Danka's fused kernels, attention dispatched as kernels::attention does), "
+                              "danka-flash (the same with Danka's own flash attention everywhere), aten (LibTorch's "
+                              "own ops as a user writes the model: scaled_dot_product_attention, rms_norm, "
+                              "cross_entropy; the baseline) or reference (Danka's test oracles)")
+        ->check(CLI::IsMember({"danka", "danka-flash", "aten", "reference"}))
         ->capture_default_str();
     benchModelCmd->add_flag("--reference", b->reference, "Same as --kernels reference");
     benchModelCmd->callback([&, b] { action = [&, b] { return benchModel(options, *b); }; });
