@@ -73,6 +73,13 @@ double gib(double n)
     return n * 1024 * 1024 * 1024;
 }
 
+// `config` training on `dataset`.
+core::RunConfig withDataset(core::RunConfig config, const std::string &dataset)
+{
+    config.data.dataset = dataset;
+    return config;
+}
+
 }  // namespace
 
 class TestConfigPage : public QObject {
@@ -151,9 +158,10 @@ private Q_SLOTS:
     {
         const core::Workspace ws =
             core::Workspace::open(m_dir.filePath(QStringLiteral("ws-bad")).toStdString());
+        const std::string data = registeredDataset(ws);  // a run needs one to start
         ui::ConfigPage page;
         page.setWorkspace(ws);
-        page.setConfig(preset("demo"));
+        page.setConfig(withDataset(preset("demo"), data));
         QVERIFY(page.startButton()->isEnabled());
 
         // A value out of range: validate's message, next to the field.
@@ -198,7 +206,7 @@ private Q_SLOTS:
 
         // A wrong type typed in the JSON view: fromJson's message next to the field; the editor shows the
         // text.
-        json typed = asJson(preset("demo"));
+        json typed = asJson(withDataset(preset("demo"), data));
         typed["optim"]["learning_rate"] = "fast";
         typed["model"]["qk_norm"] = 1;
         typed["lr"] = 0.1;  // an unknown key belongs to no field: listed above the form
@@ -263,9 +271,10 @@ private Q_SLOTS:
     {
         const core::Workspace ws =
             core::Workspace::open(m_dir.filePath(QStringLiteral("ws-syntax")).toStdString());
+        const std::string data = registeredDataset(ws);
         ui::ConfigPage page;
         page.setWorkspace(ws);
-        page.setConfig(preset("demo"));
+        page.setConfig(withDataset(preset("demo"), data));
         QVERIFY(page.startButton()->isEnabled());
         const QString broken = QStringLiteral("{\n  \"model\": {\n    \"n_layers\": 6,,\n  }\n}\n");
         page.setJsonText(broken);
@@ -277,10 +286,11 @@ private Q_SLOTS:
         QCOMPARE(page.problems().first(), message);
         QCOMPARE(page.jsonText(), broken);                                        // the user's text is kept
         QCOMPARE(lineEdit(page, "model.n_layers")->text(), QStringLiteral("4"));  // and so is the form
-        QCOMPARE(asJson(page.config()), asJson(preset("demo")));
+        QCOMPARE(asJson(page.config()), asJson(withDataset(preset("demo"), data)));
         QVERIFY(!page.startButton()->isEnabled());
 
-        page.setJsonText(QStringLiteral("{\n  \"model\": {\n    \"n_layers\": 6\n  }\n}\n"));
+        page.setJsonText(QStringLiteral("{\n  \"model\": {\n    \"n_layers\": 6\n  },\n  \"data\": {\"dataset\": \"%1\"}\n}\n")
+                             .arg(QString::fromStdString(data)));
         QVERIFY(page.problems().isEmpty());
         QCOMPARE(lineEdit(page, "model.n_layers")->text(), QStringLiteral("6"));
         QVERIFY(page.startButton()->isEnabled());
@@ -408,23 +418,17 @@ private Q_SLOTS:
     {
         const core::Workspace ws =
             core::Workspace::open(m_dir.filePath(QStringLiteral("ws-start")).toStdString());
-        const std::string datasetPath = ws.datasetsDir() + "/corpus";
-        {
-            core::ExperimentStore store(ws.databasePath());
-            core::DatasetRecord d;
-            d.name = "corpus";
-            d.path = datasetPath;
-            d.kind = "pretrain";
-            store.registerDataset(d);
-        }
+        const std::string datasetPath = registeredDataset(ws);
         ui::ConfigPage page;
         page.setConfig(preset("demo"));
         QVERIFY(!page.startButton()->isEnabled());  // no workspace
         page.setWorkspace(ws);
+        QVERIFY(!page.startButton()->isEnabled());  // no dataset (tst_config_dataset has the details)
         auto *datasets = qobject_cast<QComboBox *>(page.fieldEditor(QStringLiteral("data.dataset")));
         QVERIFY(datasets);
-        QVERIFY(datasets->findText(QString::fromStdString(datasetPath)) >= 0);
-        datasets->setCurrentIndex(datasets->findText(QString::fromStdString(datasetPath)));
+        // Offered by name; choosing it sets its folder.
+        QVERIFY(datasets->findText(QStringLiteral("demo-pretrain")) >= 0);
+        datasets->setCurrentIndex(datasets->findText(QStringLiteral("demo-pretrain")));
         QCOMPARE(page.config().data.dataset, datasetPath);
 
         std::optional<core::RunConfig> started;
@@ -485,7 +489,17 @@ private Q_SLOTS:
     }
 
 private:
+    // The demo corpus prepared once (outside the workspaces), registered in `ws`'s store: a dataset a run can
+    // start on. Returns its folder.
+    std::string registeredDataset(const core::Workspace &ws)
+    {
+        if (!m_pretrain) m_pretrain = test::prepareDemoPretrain(m_dir.filePath(QStringLiteral("demo-pretrain")).toStdString());
+        core::data::recordDataset(ws.databasePath(), *m_pretrain, test::demoTokenizerDir());
+        return m_pretrain->dir;
+    }
+
     QTemporaryDir m_dir;
+    std::optional<core::data::PrepareResult> m_pretrain;
 };
 
 QTEST_MAIN(TestConfigPage)

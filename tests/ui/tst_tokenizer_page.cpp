@@ -7,11 +7,14 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/data/prepare.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/tokenizer/trainer.h"
 #include "core/utf8.h"
 #include "core/workspace.h"
 #include "ui/common/job_runner.h"
@@ -221,6 +224,48 @@ private Q_SLOTS:
         QVERIFY(waitForTester(page, out.toStdString()));
         checkTester(page, oracle, page.testerText().toStdString());
         QVERIFY(page.detailsText().contains(QStringLiteral("[DOMAIN:code]")));
+    }
+
+    void theListKeepsItsFiguresOnceADatasetUsesTheTokenizer()
+    {
+        // The list showed empty chars/token columns while the details showed the figures: preparing a
+        // dataset registered its tokenizer again without them. Oracle: danka_tokenizer.json's stats.
+        QTemporaryDir dir;
+        const auto ws = core::Workspace::open(dir.filePath(QStringLiteral("ws")).toStdString());
+        const std::string tokDir = ws.tokenizersDir() + "/demo";
+        std::filesystem::copy(test::demoTokenizerDir(), tokDir, std::filesystem::copy_options::recursive);
+        const Tokenizer tok = Tokenizer::load(tokDir);
+        const nlohmann::json stats = tok.metadata().at("stats");
+        core::tokenizer::TokenizerTrainResult trained;
+        trained.dir = tokDir;
+        trained.vocabSize = tok.vocabSize();
+        trained.checksum = tok.checksum();
+        trained.stats.charsPerTokenZh = stats.at("chars_per_token_zh").get<double>();
+        trained.stats.charsPerTokenEn = stats.at("chars_per_token_en").get<double>();
+        trained.stats.byteFallbackShare = stats.at("byte_fallback_share").get<double>();
+        core::tokenizer::recordTokenizer(ws.databasePath(), trained, "demo");
+        std::string error;
+        QCOMPARE(test::runJob(
+                     [&](core::JobContext &job) {
+                         core::data::PrepareOptions o;
+                         o.inputs = {test::demoFile("sft.jsonl")};
+                         o.tokenizerDir = tokDir;
+                         o.outDir = ws.datasetsDir() + "/sft";
+                         o.threads = 1;
+                         core::data::recordDataset(ws.databasePath(), core::data::prepareDataset(o, job), tokDir);
+                     },
+                     &error),
+                 core::JobState::Completed);
+
+        ui::TokenizerPage page;
+        page.setWorkspace(ws);
+        QCOMPARE(page.model()->rowCount(), 1);
+        QCOMPARE(page.model()->index(0, ui::TokenizersModel::NameColumn).data().toString(), QStringLiteral("demo"));
+        QCOMPARE(page.model()->index(0, ui::TokenizersModel::ZhColumn).data().toString(),
+                 QString::number(stats.at("chars_per_token_zh").get<double>(), 'f', 2));
+        QCOMPARE(page.model()->index(0, ui::TokenizersModel::EnColumn).data().toString(),
+                 QString::number(stats.at("chars_per_token_en").get<double>(), 'f', 2));
+        QVERIFY(!page.model()->index(0, ui::TokenizersModel::ByteFallbackColumn).data().toString().isEmpty());
     }
 
     void cancelLeavesNothingBehind()

@@ -303,6 +303,11 @@ json ConfigForm::valueOf(const Field &f) const
         case core::FieldType::Choice:
             return f.combo->currentText().toStdString();
         case core::FieldType::String:
+            if (f.combo) {
+                // A labelled folder choice stands for its folder.
+                const int i = f.combo->findText(f.line->text(), Qt::MatchExactly);
+                if (i >= 0 && f.combo->itemData(i).isValid()) return f.combo->itemData(i).toString().toStdString();
+            }
             return f.line->text().toStdString();
         case core::FieldType::Integer:
         case core::FieldType::Number: {
@@ -343,9 +348,10 @@ bool ConfigForm::show(Field &f, const json &v)
             return true;
         }
         default:
-            if (f.combo)
-                f.combo->setEditText(textOf(v));
-            else
+            if (f.combo) {
+                const int i = v.is_string() ? f.combo->findData(textOf(v)) : -1;
+                f.combo->setEditText(i >= 0 ? f.combo->itemText(i) : textOf(v));
+            } else
                 f.line->setText(textOf(v));
             return true;
     }
@@ -403,16 +409,24 @@ std::vector<core::ConfigProblem> ConfigForm::setProblems(const std::vector<core:
     return unplaced;
 }
 
-void ConfigForm::setFolderChoices(const QString &path, const QStringList &folders, const QString &browseDir)
+void ConfigForm::setFolderChoices(const QString &path, const QStringList &folders, const QString &browseDir,
+                                  const QStringList &labels)
 {
     Field *f = field(path);
     if (!f || !f->combo || !f->line) return;
     f->browseDir = browseDir;
-    const QString current = f->line->text();
+    const json current = valueOf(*f);  // the folder, also when a label shows
     m_setting = true;
     f->combo->clear();  // also clears the edit text
-    f->combo->addItems(folders);
-    f->combo->setEditText(current);
+    for (int i = 0; i < folders.size(); ++i) {
+        if (i < labels.size()) {
+            f->combo->addItem(labels[i], folders[i]);
+            f->combo->setItemData(i, QDir::toNativeSeparators(folders[i]), Qt::ToolTipRole);
+        } else {
+            f->combo->addItem(folders[i]);
+        }
+    }
+    show(*f, current);
     m_setting = false;
 }
 

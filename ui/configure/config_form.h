@@ -38,9 +38,12 @@ public:
     QStringList paths() const;
 
     // Folder keys (data.dataset, data.val_dataset, stage.base_checkpoint) get a drop-down of `folders`
-    // and a Browse button that starts in `browseDir`.
+    // and a Browse button that starts in `browseDir`. With `labels` (one per folder), the drop-down shows
+    // them instead of the paths (a dataset's name); choosing one sets its folder, and a value equal to a
+    // listed folder shows as its label.
     static bool isFolderKey(const QString &path);
-    void setFolderChoices(const QString &path, const QStringList &folders, const QString &browseDir);
+    void setFolderChoices(const QString &path, const QStringList &folders, const QString &browseDir,
+                          const QStringList &labels = {});
 
     QTabWidget *tabs() const { return m_tabs; }
 

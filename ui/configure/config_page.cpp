@@ -24,12 +24,16 @@
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "core/config/presets.h"
 #include "core/error.h"
 #include "core/store/experiment_store.h"
+#include "core/store/workspace_paths.h"
 #include "core/text_util.h"
+#include "core/train/training_run.h"
 #include "ui/configure/config_estimate.h"
 #include "ui/configure/config_form.h"
 #include "ui/configure/memory_bar.h"
@@ -281,15 +285,14 @@ void ConfigPage::showEvent(QShowEvent *event)
 
 void ConfigPage::refreshWorkspaceFolders()
 {
-    QStringList datasets, checkpoints;
-    QString datasetsDir, runsDir;
+    QStringList checkpoints;
+    QString runsDir;
+    m_datasets.clear();
     if (m_workspace) {
-        datasetsDir = qs(m_workspace->datasetsDir());
         runsDir = qs(m_workspace->runsDir());
         try {
             const core::ExperimentStore store(m_workspace->databasePath());
-            for (const core::DatasetRecord &d : store.datasets())
-                datasets << qs(d.path);
+            m_datasets = store.datasets();
             for (const core::RunRecord &run : store.runs())
                 for (const core::CheckpointRecord &c : store.checkpoints(run.id))
                     checkpoints << qs(c.path);
@@ -297,9 +300,12 @@ void ConfigPage::refreshWorkspaceFolders()
             setNotice(tr("Cannot list the workspace's datasets and checkpoints: %1").arg(qs(e.what())), true);
         }
     }
-    m_form->setFolderChoices(QStringLiteral("data.dataset"), datasets, datasetsDir);
-    m_form->setFolderChoices(QStringLiteral("data.val_dataset"), datasets, datasetsDir);
+    m_datasetKind.reset();
+    updateDatasetChoices();
     m_form->setFolderChoices(QStringLiteral("stage.base_checkpoint"), checkpoints, runsDir);
+    // The datasets on offer may have changed what is wrong with the chosen one (a JSON view that does not
+    // parse keeps its message until it does).
+    if (m_syntaxError.isEmpty()) analyse(m_form->values());
 }
 
 // --- config in, config out ---------------------------------------------------------------------------------
@@ -427,6 +433,12 @@ void ConfigPage::readJsonText()
 void ConfigPage::analyse(const json &values)
 {
     m_result = core::fromJson(values);
+    // Without a workspace no run can start anyway (the Start button says so); the datasets on offer are a
+    // workspace's.
+    if (m_workspace)
+        for (core::ConfigProblem &p : datasetProblems(m_result.config, m_datasets))
+            m_result.problems.push_back(std::move(p));
+    updateDatasetChoices();  // the stage may have changed
     m_syntaxError.clear();
     m_unplaced = m_form->setProblems(m_result.problems);
     updateStatus();
@@ -688,6 +700,97 @@ void ConfigPage::applyRecommendedPlan()
         m_form->setValue(QString::fromLatin1(path), *v);
     }
     formEdited();
+}
+
+// --- the dataset field ---------------------------------------------------------------------------------------
+
+namespace {
+
+// The kind of prepared dataset a stage trains on (dataset.json's "kind"); empty for stages this build
+// does not train.
+QString datasetKindOf(core::StageKind stage)
+{
+    if (!core::train::stageIsTrainable(stage)) return {};
+    return stage == core::StageKind::Pretrain ? QStringLiteral("pretrain") : QStringLiteral("sft");
+}
+
+}  // namespace
+
+void ConfigPage::updateDatasetChoices()
+{
+    const QString kind = datasetKindOf(m_result.config.stage.kind);
+    if (m_datasetKind == kind) return;
+    m_datasetKind = kind;
+    // By name, newest first; a name two datasets share gets the folder in the workspace after it.
+    QStringList folders, labels;
+    std::vector<const core::DatasetRecord *> shown;
+    for (const core::DatasetRecord &d : m_datasets)
+        if (kind.isEmpty() || qs(d.kind) == kind) shown.push_back(&d);
+    for (const core::DatasetRecord *d : shown) {
+        const bool shared = std::count_if(shown.begin(), shown.end(),
+                                          [&](const core::DatasetRecord *o) { return o->name == d->name; }) > 1;
+        QString label = qs(d->name.empty() ? std::filesystem::path(d->path).filename().string() : d->name);
+        if (shared && m_workspace)
+            label = tr("%1 (%2)").arg(label, QDir::toNativeSeparators(qs(core::storedPath(d->path, m_workspace->path()))));
+        folders << qs(d->path);
+        labels << label;
+    }
+    const QString datasetsDir = m_workspace ? qs(m_workspace->datasetsDir()) : QString();
+    m_form->setFolderChoices(QStringLiteral("data.dataset"), folders, datasetsDir, labels);
+    m_form->setFolderChoices(QStringLiteral("data.val_dataset"), folders, datasetsDir, labels);
+}
+
+std::vector<core::ConfigProblem> ConfigPage::datasetProblems(const core::RunConfig &config,
+                                                            const std::vector<core::DatasetRecord> &datasets)
+{
+    std::vector<core::ConfigProblem> out;
+    const QString kind = datasetKindOf(config.stage.kind);
+    if (kind.isEmpty()) return out;
+    const auto offered = std::count_if(datasets.begin(), datasets.end(),
+                                       [&](const core::DatasetRecord &d) { return qs(d.kind) == kind; });
+    auto check = [&](const char *key, const std::string &folder, bool required) {
+        if (folder.empty()) {
+            if (!required) return;
+            out.push_back({key, (offered > 0 ? tr("Choose the dataset to train on: this workspace's prepared %1 "
+                                                  "datasets are in the list.")
+                                                   .arg(kind)
+                                             : tr("Choose the dataset to train on. This workspace has no prepared "
+                                                  "%1 dataset yet: prepare one on the Data page.")
+                                                   .arg(kind))
+                                     .toStdString()});
+            return;
+        }
+        const std::string path = core::cleanAbsolutePath(folder);
+        QString found;
+        for (const core::DatasetRecord &d : datasets)
+            if (core::cleanAbsolutePath(d.path) == path) found = qs(d.kind);
+        const QString shown = QDir::toNativeSeparators(qs(folder));
+        std::error_code ec;
+        if (!std::filesystem::is_directory(path, ec)) {
+            out.push_back({key, tr("The folder %1 does not exist.").arg(shown).toStdString()});
+            return;
+        }
+        if (!std::filesystem::exists(std::filesystem::path(path) / "dataset.json", ec)) {
+            out.push_back({key, tr("%1 is not a prepared dataset (it has no dataset.json): prepare it on the Data "
+                                   "page.")
+                                    .arg(shown)
+                                    .toStdString()});
+            return;
+        }
+        if (found.isEmpty()) {  // a folder the store does not know: its own dataset.json says what it holds
+            std::ifstream in(std::filesystem::path(path) / "dataset.json");
+            const json info = json::parse(in, nullptr, false);
+            if (info.is_object() && info.contains("kind") && info["kind"].is_string())
+                found = qs(info["kind"].get<std::string>());
+        }
+        if (!found.isEmpty() && found != kind)
+            out.push_back({key, tr("%1 holds %2 data; the %3 stage trains on %4 data.")
+                                    .arg(shown, found, qs(core::stageKindName(config.stage.kind)), kind)
+                                    .toStdString()});
+    };
+    check("data.dataset", config.data.dataset, true);
+    check("data.val_dataset", config.data.valDataset, false);
+    return out;
 }
 
 }  // namespace danka::ui

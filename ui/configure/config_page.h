@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/config/config_io.h"
+#include "core/store/records.h"
 #include "core/workspace.h"
 
 class QComboBox;
@@ -63,6 +64,12 @@ public:
     MemoryBreakdownModel *memoryModel() const { return m_memoryModel; }
     QPushButton *startButton() const { return m_startButton; }
 
+    // What stops a run of `config` from starting on its datasets, worded for the studio: none chosen (the
+    // message names the workspace's prepared `datasets` of the stage's kind), a folder that is not a prepared
+    // dataset, or one of the wrong kind. Problems of data.dataset and data.val_dataset.
+    static std::vector<core::ConfigProblem> datasetProblems(const core::RunConfig &config,
+                                                            const std::vector<core::DatasetRecord> &datasets);
+
 public Q_SLOTS:
     void openConfigDialog();
     void saveConfigDialog();
@@ -86,6 +93,8 @@ private:
     void updateEstimate();
     void updateStartButton();
     void refreshWorkspaceFolders();
+    // The data.dataset field: the workspace's prepared datasets of the stage's kind, offered by name.
+    void updateDatasetChoices();
     void setNotice(const QString &text, bool error);
     void startRun();
 
@@ -97,6 +106,8 @@ private:
     QString m_memoryText;
     std::optional<core::RunConfig> m_recommended;  // the config with the suggested plan applied
     bool m_writingJson = false;
+    std::vector<core::DatasetRecord> m_datasets;  // the workspace's prepared datasets, newest first
+    std::optional<QString> m_datasetKind;         // the kind the dataset choices were made for
 
     ConfigForm *m_form;
     QPlainTextEdit *m_json;

@@ -1,6 +1,7 @@
 // Runs page (see runs_page.h).
 #include "ui/runs/runs_page.h"
 
+#include <QEvent>
 #include <QFile>
 #include <QFileDialog>
 #include <QHBoxLayout>
@@ -31,6 +32,7 @@
 #include "core/run_recorder.h"
 #include "core/store/experiment_store.h"
 #include "core/text_util.h"
+#include "ui/configure/config_page.h"
 #include "ui/common/job_runner.h"
 #include "ui/runs/run_charts.h"
 #include "ui/runs/runs_model.h"
@@ -121,6 +123,9 @@ RunsPage::RunsPage(QWidget *parent)
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setSectionResizeMode(RunsModel::NameColumn, QHeaderView::Stretch);
     m_view->horizontalHeader()->setHighlightSections(false);
+    m_view->horizontalHeader()->setMinimumSectionSize(24);
+    m_view->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);  // fitColumns keeps every shown column in view
+    m_view->viewport()->installEventFilter(this);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
         showSelected();
         Q_EMIT selectedRunChanged(selectedRunId().has_value());
@@ -261,6 +266,7 @@ void RunsPage::refresh()
         m_model->setRuns(std::move(runs));
         if (selected) selectRun(*selected);
     }
+    fitColumns();
 
     if (!m_workspace)
         m_emptyLabel->setText(tr("No workspace is open.\nUse File > Open Workspace to choose one."));
@@ -272,6 +278,40 @@ void RunsPage::refresh()
     showSelected();
     Q_EMIT runCountChanged(m_model->rowCount());
     Q_EMIT selectedRunChanged(selectedRunId().has_value());  // the selection's signals were blocked above
+}
+
+bool RunsPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize) fitColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void RunsPage::fitColumns()
+{
+    QHeaderView *header = m_view->horizontalHeader();
+    const int available = m_view->viewport()->width();
+    if (available <= 0) return;
+    auto widthOf = [&](int column) {
+        const QAbstractItemView *view = m_view;  // sizeHintForColumn is public there
+        return std::max(header->sectionSizeHint(column), view->sizeHintForColumn(column)) + 6;
+    };
+    // The name keeps room for about 14 characters before any optional column is shown.
+    const int nameMin = m_view->fontMetrics().averageCharWidth() * 14;
+    int used = nameMin;
+    for (int column : {int(RunsModel::IdColumn), int(RunsModel::StageColumn), int(RunsModel::StatusColumn)}) {
+        header->setSectionHidden(column, false);
+        header->resizeSection(column, widthOf(column));
+        used += header->sectionSize(column);
+    }
+    for (int column : {int(RunsModel::DurationColumn), int(RunsModel::CreatedColumn), int(RunsModel::ParentColumn)}) {
+        const int width = widthOf(column);
+        const bool fits = used + width <= available;
+        header->setSectionHidden(column, !fits);
+        if (fits) {
+            header->resizeSection(column, width);
+            used += width;
+        }
+    }
 }
 
 void RunsPage::poll()
@@ -471,6 +511,22 @@ void RunsPage::updateControls()
 
 bool RunsPage::startRun(const core::RunConfig &config, QString *error)
 {
+    // What would fail the run at its first step is said here, in the studio's words, before a run exists.
+    if (m_store) {
+        QStringList problems;
+        try {
+            for (const core::ConfigProblem &p : ConfigPage::datasetProblems(config, m_store->datasets()))
+                problems << QString::fromStdString(p.toString());
+        } catch (const core::Error &e) {
+            problems << QString::fromStdString(e.what());
+        }
+        if (!problems.isEmpty()) {
+            const QString message = tr("The run cannot start:\n%1").arg(problems.join(QLatin1Char('\n')));
+            if (error) *error = message;
+            else QMessageBox::warning(this, tr("Start Run"), message);
+            return false;
+        }
+    }
     core::train::TrainRequest request;
     request.config = config;
     return startPrepared(request, error);

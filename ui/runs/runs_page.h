@@ -83,7 +83,13 @@ Q_SIGNALS:
     void trainingStateChanged(bool running);
     void trainingFinished(int64_t runId, int state, const QString &error);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
+    // The runs list shows ID, name, stage and status whatever its width; duration, creation time and parent
+    // follow, in that order, while they fit beside a readable name (the overview has them all).
+    void fitColumns();
     bool startPrepared(const core::train::TrainRequest &request, QString *error);
     void poll();
     void showSelected();      // everything of the selected run
