@@ -49,7 +49,7 @@ at::Tensor interleaveOrder(int64_t r)
 void permuteMlaRopeRows(const ModelConfig &c, std::vector<std::pair<std::string, at::Tensor>> &tensors,
                         bool toInterleaved)
 {
-    if (c.attention != AttentionKind::Mla) return;
+    if (c.attention != AttentionKind::Mla || !c.mla.ropeInterleave) return;  // halves on file too
     const int64_t r = c.mla.qkRopeHeadDim, nope = c.mla.qkNopeHeadDim, qkHead = nope + r;
     at::Tensor order = interleaveOrder(r);
     if (!toInterleaved) order = at::argsort(order);  // the inverse permutation
@@ -129,8 +129,12 @@ void loadWeights(TransformerImpl &model, const std::string &dir)
         throw CheckpointError(e.what());
     }
     const ModelConfig &c = model.config();
-    // A DeepseekV3 checkpoint stores RoPE dims interleaved unless its config says otherwise.
-    permuteMlaRopeRows(c, tensors, false);
+    // A DeepseekV3 checkpoint stores RoPE dims interleaved unless its config.json says otherwise
+    // (rope_interleave false: halves, as in memory); the folder's word counts, not the model's.
+    ModelConfig layout = c;
+    if (c.attention == AttentionKind::Mla && fs::exists(fs::path(dir) / "config.json"))
+        layout.mla.ropeInterleave = readCheckpointConfig(dir).mla.ropeInterleave;
+    permuteMlaRopeRows(layout, tensors, false);
     std::map<std::string, at::Tensor> byName(tensors.begin(), tensors.end());
 
     torch::NoGradGuard noGrad;

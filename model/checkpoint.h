@@ -27,7 +27,8 @@ void saveCheckpoint(TransformerImpl &model, const std::string &dir, const HfExpo
                     at::ScalarType dtype = at::kFloat);
 // The model config of a checkpoint folder (its config.json).
 ModelConfig readCheckpointConfig(const std::string &dir);
-// Copies the checkpoint's weights into `model` (converted to the model's dtype and device). Every
+// Copies the checkpoint's weights into `model` (converted to the model's dtype and device); MLA RoPE rows are
+// read in the layout of the folder's config.json (rope_interleave, default true). Every
 // parameter must be present with the right shape; a tensor the model does not have is an error too. LoRA
 // adapters are not checkpoint weights: they are neither expected nor changed.
 void loadWeights(TransformerImpl &model, const std::string &dir);
@@ -35,7 +36,8 @@ void loadWeights(TransformerImpl &model, const std::string &dir);
 Transformer loadModel(const std::string &dir, KernelMode mode = KernelMode::Fused);
 
 // MLA: rows of the RoPE projections between Danka's half layout (x1 | x2 halves, as rotate_half) and the
-// interleaved layout of DeepseekV3 checkpoints (pairs). `toInterleaved` false undoes it.
+// interleaved layout of DeepseekV3 checkpoints (pairs). `toInterleaved` false undoes it. Nothing happens when
+// config.mla.ropeInterleave is false (the file keeps halves, rope_interleave false in config.json).
 void permuteMlaRopeRows(const ModelConfig &config, std::vector<std::pair<std::string, at::Tensor>> &tensors,
                         bool toInterleaved);
 

@@ -13,13 +13,13 @@ MlaAttention::MlaAttention(const ModelConfig &c, KernelMode mode)
     const int64_t qkHead = m_nope + m_rope;
     if (c.mla.qLoraRank > 0) {
         q_a_proj = register_module("q_a_proj", linear(c.hiddenSize, c.mla.qLoraRank));
-        q_a_layernorm = register_module("q_a_layernorm", RMSNorm(c.mla.qLoraRank, c.rmsNormEps, mode));
+        q_a_layernorm = register_module("q_a_layernorm", RMSNorm(c.mla.qLoraRank, c.mla.latentNormEps, mode));
         q_b_proj = register_module("q_b_proj", linear(c.mla.qLoraRank, m_heads * qkHead));
     } else {
         q_proj = register_module("q_proj", linear(c.hiddenSize, m_heads * qkHead));
     }
     kv_a_proj_with_mqa = register_module("kv_a_proj_with_mqa", linear(c.hiddenSize, m_kvLora + m_rope));
-    kv_a_layernorm = register_module("kv_a_layernorm", RMSNorm(m_kvLora, c.rmsNormEps, mode));
+    kv_a_layernorm = register_module("kv_a_layernorm", RMSNorm(m_kvLora, c.mla.latentNormEps, mode));
     kv_b_proj = register_module("kv_b_proj", linear(m_kvLora, m_heads * (m_nope + m_v)));
     o_proj = register_module("o_proj", linear(m_heads * m_v, c.hiddenSize));
 }

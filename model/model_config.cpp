@@ -1,6 +1,10 @@
 // Parameter counting for ModelConfig (matches the tensors the model layer creates, Hugging Face names).
 #include "model/model_config.h"
 
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
 namespace danka::model {
 
 const char *attentionKindName(AttentionKind kind)
@@ -11,6 +15,92 @@ const char *attentionKindName(AttentionKind kind)
     case AttentionKind::Mla: return "mla";
     }
     return "?";
+}
+
+const char *ropeScalingKindName(RopeScalingKind kind)
+{
+    switch (kind) {
+    case RopeScalingKind::None: return "none";
+    case RopeScalingKind::Linear: return "linear";
+    case RopeScalingKind::Ntk: return "ntk";
+    case RopeScalingKind::Yarn: return "yarn";
+    }
+    return "?";
+}
+
+ModelConfig extendedConfig(const ModelConfig &base, int64_t contextLength, const RopeScaling &scaling)
+{
+    ModelConfig c = base;
+    c.maxSeqLen = std::max(base.maxSeqLen, contextLength);
+    if (scaling.kind == RopeScalingKind::None) return c;
+    c.ropeScaling = scaling;
+    if (scaling.originalMaxSeqLen == 0)
+        c.ropeScaling.originalMaxSeqLen = base.ropeScaling.kind != RopeScalingKind::None && base.ropeScaling.originalMaxSeqLen > 0
+                                              ? base.ropeScaling.originalMaxSeqLen
+                                              : base.maxSeqLen;
+    return c;
+}
+
+RopeScaling ModelConfig::resolvedRopeScaling() const
+{
+    RopeScaling s = ropeScaling;
+    if (s.kind == RopeScalingKind::None) return s;
+    if (s.factor == 0 && s.originalMaxSeqLen > 0)
+        s.factor = static_cast<double>(maxSeqLen) / static_cast<double>(s.originalMaxSeqLen);
+    if (s.kind == RopeScalingKind::Yarn && s.attentionFactor == 0)
+        s.attentionFactor = s.factor > 1 ? 0.1 * std::log(s.factor) + 1.0 : 1.0;  // transformers' get_mscale
+    return s;
+}
+
+double ModelConfig::effectiveRopeTheta() const
+{
+    if (ropeScaling.kind != RopeScalingKind::Ntk) return ropeTheta;
+    const double d = static_cast<double>(rotaryDims());
+    return ropeTheta * std::pow(resolvedRopeScaling().factor, d / (d - 2));
+}
+
+ModelConfig::RopeScalingIssue ModelConfig::ropeScalingIssue() const
+{
+    const RopeScaling &s = ropeScaling;
+    if (s.kind == RopeScalingKind::None) return RopeScalingIssue::None;
+    if (s.factor == 0 && s.originalMaxSeqLen <= 0) return RopeScalingIssue::FactorUnknown;
+    if (s.kind == RopeScalingKind::Yarn && s.originalMaxSeqLen <= 0) return RopeScalingIssue::NoOriginalContext;
+    const double factor = resolvedRopeScaling().factor;
+    if (!(factor >= 1) || !std::isfinite(factor)) return RopeScalingIssue::FactorBelowOne;
+    if (s.kind == RopeScalingKind::Yarn && !(s.betaFast >= s.betaSlow && s.betaSlow > 0)) return RopeScalingIssue::BetaOrder;
+    if (s.kind == RopeScalingKind::Yarn && s.attentionFactor < 0) return RopeScalingIssue::NegativeAttentionFactor;
+    if (s.kind == RopeScalingKind::Ntk && rotaryDims() <= 2) return RopeScalingIssue::TooFewRotaryDims;
+    return RopeScalingIssue::None;
+}
+
+std::string ModelConfig::ropeScalingProblem() const
+{
+    const RopeScaling &s = ropeScaling;
+    const auto text = [](double x) {
+        std::ostringstream o;
+        o << x;
+        return o.str();
+    };
+    const std::string kind = std::string("rope_scaling \"") + ropeScalingKindName(s.kind) + "\"";
+    switch (ropeScalingIssue()) {
+    case RopeScalingIssue::None: return "";
+    case RopeScalingIssue::FactorUnknown:
+        return kind + " needs its factor, or original_max_seq_len to derive it (max_seq_len / original_max_seq_len)";
+    case RopeScalingIssue::NoOriginalContext:
+        return kind + " needs original_max_seq_len, the context the weights were trained at";
+    case RopeScalingIssue::FactorBelowOne:
+        return kind + ": the factor must be >= 1, got " + text(resolvedRopeScaling().factor) +
+               (s.factor == 0 ? " (max_seq_len " + std::to_string(maxSeqLen) + " / original_max_seq_len " +
+                                    std::to_string(s.originalMaxSeqLen) + ")"
+                              : std::string());
+    case RopeScalingIssue::BetaOrder:
+        return kind + ": beta_fast must be >= beta_slow > 0, got " + text(s.betaFast) + " and " + text(s.betaSlow);
+    case RopeScalingIssue::NegativeAttentionFactor:
+        return kind + ": attention_factor must be >= 0 (0 = 0.1 ln(factor) + 1), got " + text(s.attentionFactor);
+    case RopeScalingIssue::TooFewRotaryDims:
+        return kind + " needs more than 2 rotary dims (its exponent is d / (d - 2))";
+    }
+    return "";
 }
 
 int64_t ModelConfig::blockParameterCount() const

@@ -6,8 +6,8 @@
 
 #include "kernels/cross_entropy.h"
 #include "model/activation_checkpoint.h"
-#include "kernels/rope.h"
 #include "model/mla.h"
+#include "model/rope_scaling.h"
 
 namespace danka::model {
 
@@ -45,7 +45,11 @@ TransformerImpl::TransformerImpl(const ModelConfig &c, KernelMode mode) : m_conf
 {
     model = register_module("model", DecoderModel(c, mode));
     if (!c.tieEmbeddings) lm_head = register_module("lm_head", linear(c.hiddenSize, c.vocabSize));
-    auto [cos, sin] = kernels::ropeTables(torch::arange(c.maxSeqLen, torch::kLong), rotaryDims(), c.ropeTheta);
+    const std::string problem = c.ropeScalingProblem();
+    TORCH_CHECK(problem.empty(), "model: ", problem);
+    // The factor is fixed from here on (a derived one would follow a later change of max_seq_len).
+    m_config.ropeScaling.factor = c.resolvedRopeScaling().factor;
+    auto [cos, sin] = ropeTables(c, torch::arange(c.maxSeqLen, torch::kLong));  // (max_seq_len, r/2), scaled
     m_cos = register_buffer("rope_cos", cos);
     m_sin = register_buffer("rope_sin", sin);
     initialise();
@@ -53,7 +57,7 @@ TransformerImpl::TransformerImpl(const ModelConfig &c, KernelMode mode) : m_conf
 
 int64_t TransformerImpl::rotaryDims() const
 {
-    return m_config.attention == AttentionKind::Mla ? m_config.mla.qkRopeHeadDim : m_config.resolvedHeadDim();
+    return m_config.rotaryDims();
 }
 
 DecoderLayer TransformerImpl::layer(int64_t i) const

@@ -48,6 +48,7 @@ class TransformerImpl : public torch::nn::Module {
 public:
     // Builds and initialises the network (normal(0, init_std); residual projections o_proj and down_proj
     // with init_std / sqrt(2 n_layers); norms at 1) from the current torch random state: seed before.
+    // config() keeps `config` with its rope scaling factor resolved (ModelConfig::resolvedRopeScaling).
     TransformerImpl(const ModelConfig &config, KernelMode mode = KernelMode::Fused);
 
     at::Tensor hidden(const at::Tensor &inputIds, const ForwardOptions &options = {});  // (B, T) -> (B, T, d)
@@ -84,7 +85,7 @@ private:
     KernelMode m_mode;
     int64_t m_checkpointEvery = 0;
     std::shared_ptr<const LoraSettings> m_lora;
-    at::Tensor m_cos, m_sin;  // (max_seq_len, rotary dims / 2) float32 buffers
+    at::Tensor m_cos, m_sin;  // (max_seq_len, rotary dims / 2) float32 buffers, with the rope scaling
 };
 TORCH_MODULE(Transformer);
 
