@@ -25,6 +25,7 @@
 #include "core/train/loss_scaler.h"
 #include "core/train/outlier.h"
 #include "core/train/schedule.h"
+#include "core/translate.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
 #include "model/checkpoint.h"
@@ -37,6 +38,31 @@ namespace fs = std::filesystem;
 namespace danka::core::train {
 
 namespace {
+
+// Run events, errors and progress lines, stored in English and translated where they are shown
+// (core/translate.h).
+const StoredMessage kCheckpointWritten = storedMessage("danka::core", "checkpoint at step %1 (%2): %3");
+// Why a checkpoint was written (also its "reason" in the store).
+const StoredMessage kReasonPeriodic = storedMessage("danka::core", "periodic");
+const StoredMessage kReasonEnd = storedMessage("danka::core", "end");
+const StoredMessage kCannotRemove = storedMessage("danka::core", "could not remove the old checkpoint %1: %2");
+const StoredMessage kSample = storedMessage("danka::core", "sample at step %1: %2|%3");
+const StoredMessage kTraining =
+    storedMessage("danka::core", "training %1 parameters on %2, %3, %4 steps of %5 x %6 tokens%7");
+const StoredMessage kTrainingSome =
+    storedMessage("danka::core", "training %1 of %2 parameters on %3, %4, %5 steps of %6 x %7 tokens%8");
+const StoredMessage kResuming = storedMessage(
+    "danka::core", "resuming at step %1: %2 parameters on %3, %4, %5 steps of %6 x %7 tokens%8");
+const StoredMessage kResumingSome = storedMessage(
+    "danka::core", "resuming at step %1: %2 of %3 parameters on %4, %5, %6 steps of %7 x %8 tokens%9");
+const StoredMessage kMomentsOnHost = storedMessage("danka::core", ", AdamW moments in host memory");
+const StoredMessage kStepSkipped = storedMessage("danka::core", "step %1 skipped: %2");
+const StoredMessage kStoppedNoCheckpoint = storedMessage(
+    "danka::core", "stopped after %1 consecutive skipped updates (last: %2); no checkpoint was written yet");
+const StoredMessage kStopped = storedMessage(
+    "danka::core", "stopped after %1 consecutive skipped updates (last: %2); the last good checkpoint is %3");
+const StoredMessage kProgressStep = storedMessage("danka::core", "step %1/%2");
+const StoredMessage kProgressStepLoss = storedMessage("danka::core", "step %1/%2, loss %3");
 
 constexpr const char *kStateJson = "training_state.json";
 constexpr const char *kStateTensors = "training_state.safetensors";
@@ -231,7 +257,7 @@ struct Trainer::Impl {
             if (lastVal) metrics["val_loss"] = *lastVal;
             store->addCheckpoint(o.runId, step, path, metrics.dump());
         }
-        job.event(EventLevel::Info, "checkpoint at step " + std::to_string(step) + " (" + why + "): " + path);
+        job.event(EventLevel::Info, kCheckpointWritten(step, why, path));
         prune(job, store ? &*store : nullptr);
         return path;
     }
@@ -256,7 +282,7 @@ struct Trainer::Impl {
             }
             std::error_code ec;
             fs::remove_all(k.path, ec);
-            if (ec) job.event(EventLevel::Warning, "could not remove the old checkpoint " + k.path + ": " + ec.message());
+            if (ec) job.event(EventLevel::Warning, kCannotRemove(k.path, ec.message()));
             if (store) forgetCheckpoint(*store, k.path);
         }
         kept.swap(remaining);
@@ -331,7 +357,7 @@ struct Trainer::Impl {
             if (!generated.empty() && std::find(g.stopTokens.begin(), g.stopTokens.end(), generated.back()) != g.stopTokens.end())
                 generated.pop_back();
             const std::string text = o.tokenizer->decode(generated);
-            job.event(EventLevel::Info, "sample at step " + std::to_string(step) + ": " + prompts[i].first + "|" + text);
+            job.event(EventLevel::Info, kSample(step, prompts[i].first, text));
             out << nlohmann::json({{"step", step}, {"prompt", prompts[i].first}, {"text", text}}).dump() << '\n';
         }
     }
@@ -470,14 +496,19 @@ TrainerResult Trainer::run(JobContext &job)
     for (const at::Tensor &p : t.model->parameters())
         if (p.requires_grad()) trainable += p.numel();
     const int64_t total = c.model.parameterCount();
-    job.event(EventLevel::Info, (t.step == 0 ? "training " : "resuming at step " + std::to_string(t.step) + ": ") +
-                                    (trainable < total ? std::to_string(trainable) + " of " : std::string()) +
-                                    std::to_string(total) + " parameters on " + t.device.str() +
-                                    ", " + (t.autocast ? (t.autocastType == at::kHalf ? "fp16" : "bf16") : "fp32") +
-                                    ", " + std::to_string(maxSteps) + " steps of " +
-                                    std::to_string(c.data.microBatchSize * c.optim.gradAccumSteps) + " x " +
-                                    std::to_string(t.stage.sequenceLength()) + " tokens" +
-                                    (c.runtime.offloadOptimizer ? ", AdamW moments in host memory" : ""));
+    {
+        const std::string device = t.device.str();
+        const char *precision = t.autocast ? (t.autocastType == at::kHalf ? "fp16" : "bf16") : "fp32";
+        const int64_t sequences = c.data.microBatchSize * c.optim.gradAccumSteps, length = t.stage.sequenceLength();
+        const std::string host = c.runtime.offloadOptimizer ? kMomentsOnHost() : std::string();
+        const bool some = trainable < total;
+        job.event(EventLevel::Info,
+                  t.step == 0 ? (some ? kTrainingSome(trainable, total, device, precision, maxSteps, sequences, length, host)
+                                      : kTraining(total, device, precision, maxSteps, sequences, length, host))
+                              : (some ? kResumingSome(t.step, trainable, total, device, precision, maxSteps, sequences,
+                                                      length, host)
+                                      : kResuming(t.step, total, device, precision, maxSteps, sequences, length, host)));
+    }
     {
         // What train/mfu means for this run: the stage's model FLOPs over the peak, and which peak.
         const double perToken = sequenceFlops(t.stage, *t.model, t.stage.sequenceLength()) /
@@ -554,13 +585,14 @@ TrainerResult Trainer::run(JobContext &job)
                 windowFlops = 0;
             }
             job.setProgress(static_cast<double>(t.step) / static_cast<double>(maxSteps),
-                            "step " + std::to_string(t.step) + "/" + std::to_string(maxSteps) +
-                                (std::isfinite(result.lastLoss) ? ", loss " + formatFloat(result.lastLoss, 3) : ""));
+                            std::isfinite(result.lastLoss)
+                                ? kProgressStepLoss(t.step, maxSteps, formatFloat(result.lastLoss, 3))
+                                : kProgressStep(t.step, maxSteps));
 
             if ((c.runtime.evalEvery > 0 && t.step % c.runtime.evalEvery == 0) || last) t.validate(job);
             if (c.runtime.sampleEvery > 0 && (t.step % c.runtime.sampleEvery == 0 || last)) t.samples(job);
             if ((c.runtime.checkpointEvery > 0 && t.step % c.runtime.checkpointEvery == 0) || last)
-                t.writeCheckpoint(job, last ? "end" : "periodic");
+                t.writeCheckpoint(job, last ? kReasonEnd.source() : kReasonPeriodic.source());
         }
     } catch (const JobCancelled &) {
         // Stopped at a step boundary: everything up to here is consistent, so the checkpoint resumes exactly.
