@@ -18,6 +18,7 @@
 #include "core/train/pretrain_stage.h"
 #include "core/train/sft_stage.h"
 #include "core/train/trainer.h"
+#include "core/translate.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
 #include "model/lora.h"
@@ -27,6 +28,40 @@ namespace fs = std::filesystem;
 namespace danka::core::train {
 
 namespace {
+
+// Run events and errors, stored in English and translated where they are shown (core/translate.h).
+const StoredMessage kOverBudgetPlan = storedMessage(
+    "danka::core", "the memory estimate %1 exceeds runtime.memory_budget_gib (%2) at data.seq_len %3; a plan that "
+                   "fits: micro-batch %4, %5, activation checkpointing %6");
+const StoredMessage kOverBudgetNoPlan = storedMessage(
+    "danka::core",
+    "the memory estimate %1 exceeds runtime.memory_budget_gib (%2) at data.seq_len %3; no plan fits: shorten "
+    "data.seq_len");
+const StoredMessage kCapCpu = storedMessage(
+    "danka::core", "runtime.memory_cap: LibTorch's CPU allocations are capped at %1 (%2 less %3 for the process)");
+const StoredMessage kCapCuda =
+    storedMessage("danka::core",
+                  "runtime.memory_cap: the CUDA allocator on %1 is capped at %2 (%3 less %4 for the CUDA context)");
+const StoredMessage kCapNotApplied = storedMessage("danka::core", "runtime.memory_cap is not applied: %1");
+const StoredMessage kOutOfMemory =
+    storedMessage("danka::core", "out of memory on %1: %2\n%3 Checkpoints written before are kept.");
+const StoredMessage kOutOfMemoryCapped = storedMessage(
+    "danka::core", "out of memory on %1 (runtime.memory_cap): %2\n%3 Checkpoints written before are kept.");
+const StoredMessage kLoraBaseMerged =
+    storedMessage("danka::core", "the base checkpoint is a LoRA adapter: merged into its base %1 for this run");
+const StoredMessage kWhiteBox = storedMessage("danka::core", "white-box distillation from %1");
+const StoredMessage kR1Style = storedMessage("danka::core", "R1-style distillation (no teacher)");
+const StoredMessage kTruncated = storedMessage(
+    "danka::core",
+    "%1 of %2 training conversations are longer than data.seq_len + 1 = %3 tokens and are cut there (their last "
+    "reply loses its end marker); raise data.seq_len or set data.overlong to \"drop\"");
+const StoredMessage kDropped = storedMessage(
+    "danka::core", "%1 training conversations are longer than data.seq_len + 1 = %2 tokens and are left out "
+                   "(data.overlong \"drop\"); %3 remain");
+const StoredMessage kValidationOn = storedMessage("danka::core", "validation on %1");
+const StoredMessage kNoValidation = storedMessage(
+    "danka::core", "no validation data: the dataset has no val split (and, for pretraining, data.val_fraction is 0)");
+const StoredMessage kLoading = storedMessage("danka::core", "loading");
 
 std::string defaultRunName(const RunConfig &c)
 {
@@ -86,12 +121,12 @@ void warnIfOverBudget(const RunConfig &effective, const std::string &device, Job
     const ConfigEstimate e = estimateConfigMemory(effective, budget);
     if (e.fits) return;
     job.event(EventLevel::Warning,
-              "the memory estimate " + formatBytes(e.estimate.total()) + " exceeds runtime.memory_budget_gib (" +
-                  formatBytes(budget) + ") at data.seq_len " + std::to_string(effective.data.seqLen) +
-                  (e.recommended ? "; a plan that fits: micro-batch " + std::to_string(e.recommended->microBatch) +
-                                       ", " + model::planPrecisionName(e.recommended->precision) +
-                                       ", activation checkpointing " + std::to_string(e.recommended->checkpointEvery)
-                                 : std::string("; no plan fits: shorten data.seq_len")));
+              e.recommended ? kOverBudgetPlan(formatBytes(e.estimate.total()), formatBytes(budget),
+                                              effective.data.seqLen, e.recommended->microBatch,
+                                              model::planPrecisionName(e.recommended->precision),
+                                              e.recommended->checkpointEvery)
+                            : kOverBudgetNoPlan(formatBytes(e.estimate.total()), formatBytes(budget),
+                                                effective.data.seqLen));
 }
 
 // runtime.memory_cap for the duration of a run: LibTorch's allocator on the run's device is capped at
@@ -111,20 +146,18 @@ public:
         if (device == "cpu") {
             kernels::setHostMemoryLimit(static_cast<int64_t>(allocator));
             m_host = true;
-            job.event(EventLevel::Info, "runtime.memory_cap: LibTorch's CPU allocations are capped at " +
-                                            formatBytes(allocator) + " (" + formatBytes(budget) + " less " +
-                                            formatBytes(kOutsideAllocatorBytes) + " for the process)");
+            job.event(EventLevel::Info,
+                      kCapCpu(formatBytes(allocator), formatBytes(budget), formatBytes(kOutsideAllocatorBytes)));
             return;
         }
         const int index = std::max<int>(0, at::Device(device).index());
         std::string error;
         if (kernels::capCudaMemory(index, static_cast<int64_t>(allocator), &error)) {
             m_cudaDevice = index;
-            job.event(EventLevel::Info, "runtime.memory_cap: the CUDA allocator on " + device + " is capped at " +
-                                            formatBytes(allocator) + " (" + formatBytes(budget) + " less " +
-                                            formatBytes(kOutsideAllocatorBytes) + " for the CUDA context)");
+            job.event(EventLevel::Info, kCapCuda(device, formatBytes(allocator), formatBytes(budget),
+                                                 formatBytes(kOutsideAllocatorBytes)));
         } else {
-            job.event(EventLevel::Warning, "runtime.memory_cap is not applied: " + error);
+            job.event(EventLevel::Warning, kCapNotApplied(error));
         }
     }
     ~MemoryCap()
@@ -244,9 +277,8 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
         kernels::releaseCachedCudaMemory();
         std::string what = e.what_without_backtrace();
         what = what.substr(0, what.find('\n'));
-        throw Error("out of memory on " + device + (c.runtime.memoryCap ? " (runtime.memory_cap)" : "") + ": " + what +
-                    "\n" + outOfMemoryAdvice(c, deviceMemoryOf(c.runtime, device)) +
-                    " Checkpoints written before are kept.");
+        throw Error((c.runtime.memoryCap ? kOutOfMemoryCapped : kOutOfMemory)(
+            device, what, outOfMemoryAdvice(c, deviceMemoryOf(c.runtime, device))));
     }
 }
 
@@ -258,7 +290,7 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
     const auto start = std::chrono::steady_clock::now();
     const RunConfig &c = p.config;
     const StageKind kind = c.stage.kind;
-    job.setProgress(0, "loading");
+    job.setProgress(0, kLoading());
 
     // The tokenizer: the base checkpoint's, else the one the dataset was prepared with.
     std::unique_ptr<tokenizer::Tokenizer> tok;
@@ -272,8 +304,7 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
         if (p.resumeFrom.empty() && model::hasLora(*model)) {
             // A LoRA run's checkpoint as the base: its adapter becomes part of the weights this run starts from.
             model::mergeLora(*model);
-            job.event(EventLevel::Info, "the base checkpoint is a LoRA adapter: merged into its base " +
-                                            adapterBaseCheckpoint(from) + " for this run");
+            job.event(EventLevel::Info, kLoraBaseMerged(adapterBaseCheckpoint(from)));
         }
         if (p.resumeFrom.empty() && c.data.seqLen > model->config().maxSeqLen) {
             // Long-context continuation: the same weights, RoPE tables for the longer sequences.
@@ -311,25 +342,17 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
         std::unique_ptr<SftStage> sft;
         if (kind == StageKind::Distill) {
             auto distill = std::make_unique<DistillStage>(effective, *tok, torch::Device(device));
-            job.event(EventLevel::Info, distill->hasTeacher()
-                                            ? "white-box distillation from " + c.stage.distill.teacherCheckpoint
-                                            : std::string("R1-style distillation (no teacher)"));
+            job.event(EventLevel::Info,
+                      distill->hasTeacher() ? kWhiteBox(c.stage.distill.teacherCheckpoint) : kR1Style());
             sft = std::move(distill);
         } else {
             sft = std::make_unique<SftStage>(effective, *tok, torch::Device(device));
         }
         validationSource = sft->validationSource();
-        const std::string limit = "data.seq_len + 1 = " + std::to_string(c.data.seqLen + 1) + " tokens";
         if (sft->truncatedRecords() > 0)
-            job.event(EventLevel::Warning,
-                      std::to_string(sft->truncatedRecords()) + " of " + std::to_string(sft->trainRecords()) +
-                          " training conversations are longer than " + limit +
-                          " and are cut there (their last reply loses its end marker); raise data.seq_len "
-                          "or set data.overlong to \"drop\"");
+            job.event(EventLevel::Warning, kTruncated(sft->truncatedRecords(), sft->trainRecords(), c.data.seqLen + 1));
         if (sft->droppedRecords() > 0)
-            job.event(EventLevel::Info, std::to_string(sft->droppedRecords()) + " training conversations are longer than " +
-                                               limit + " and are left out (data.overlong \"drop\"); " +
-                                               std::to_string(sft->trainRecords()) + " remain");
+            job.event(EventLevel::Info, kDropped(sft->droppedRecords(), c.data.seqLen + 1, sft->trainRecords()));
         stage = std::move(sft);
     } else {
         auto pretrain = std::make_unique<PretrainStage>(effective, *tok, torch::Device(device));
@@ -337,10 +360,9 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
         stage = std::move(pretrain);
     }
     if (!validationSource.empty())
-        job.event(EventLevel::Info, "validation on " + validationSource);
+        job.event(EventLevel::Info, kValidationOn(validationSource));
     else
-        job.event(EventLevel::Warning, "no validation data: the dataset has no val split (and, for pretraining, "
-                                       "data.val_fraction is 0)");
+        job.event(EventLevel::Warning, kNoValidation());
 
     TrainerOptions o;
     o.config = effective;
