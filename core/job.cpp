@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <chrono>
 
+#include "core/translate.h"
+
 namespace danka::core {
 
 const char *jobStateName(JobState state)
@@ -20,6 +22,11 @@ const char *jobStateName(JobState state)
 }
 
 namespace {
+
+// What a stopped job leaves behind is marked "cancelled" (JobCancelled::what(), a checkpoint's reason, a
+// run's status): registered so that the studio shows it translated.
+const StoredMessage kCancelled = storedMessage("danka::core", "cancelled");
+
 double monotonicSeconds()
 {
     using namespace std::chrono;
