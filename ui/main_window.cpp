@@ -18,6 +18,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QStyle>
+#include <QTimer>
 #include <QtConcurrent/QtConcurrentRun>
 #include <memory>
 
@@ -25,6 +26,7 @@
 #include "core/store/experiment_store.h"
 #include "core/error.h"
 #include "core/model_init.h"
+#include "core/store/conversations.h"
 #include "core/system_info.h"
 #include "core/text_util.h"
 #include "ui/chat/chat_page.h"
@@ -120,6 +122,8 @@ MainWindow::MainWindow(QWidget *parent)
     connect(m_runsPage, &RunsPage::selectedRunChanged, m_deleteRunAction, &QAction::setEnabled);
     connect(m_runsPage, &RunsPage::storeError, this,
             [this](const QString &message) { statusBar()->showMessage(message, 10000); });
+    connect(m_comparePage, &ComparePage::statusMessage, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 15000); });
 
     JobHub *hub = JobHub::instance();
     connect(hub, &JobHub::jobStarted, this, [this](JobRunner *runner) {
@@ -251,6 +255,7 @@ bool MainWindow::openWorkspace(const QString &path, bool interactive)
     rebuildRecentMenu();
     setWindowTitle(tr("Danka - %1").arg(QFileInfo(absolute).fileName()));
     updateStatus(m_runsPage->model()->rowCount());
+    restoreSession();  // after a restart for a new language: the state it carried over
     return true;
 }
 
@@ -374,13 +379,33 @@ void MainWindow::runDemo(int steps, int sftSteps)
                         if (!run) return;
                         m_demoAction->setEnabled(false);
                         afterDemoRun(*run, [this](const std::string &sftCheckpoint) {
-                            m_chatPage->openCheckpoint(QString::fromStdString(sftCheckpoint));
-                            statusBar()->showMessage(
-                                tr("The demo is done: chat with its SFT model on the Chat page."), 20000);
+                            finishDemoInChat(QString::fromStdString(sftCheckpoint));
                         });
                     });
             });
         });
+}
+
+void MainWindow::finishDemoInChat(const QString &checkpoint)
+{
+    // The demo ends where README says: in Chat, its SFT model loaded, and the status bar says when it is ready.
+    showPage(ChatPageIndex);
+    statusBar()->showMessage(tr("The demo is done: loading its model in Chat..."));
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_chatPage, &ChatPage::stateChanged, this, [this, checkpoint, connection](ChatPage::State state) {
+        if (state == ChatPage::State::Loading || state == ChatPage::State::Generating) return;
+        disconnect(*connection);
+        if (state == ChatPage::State::Ready && m_chatPage->loadedCheckpoint() == checkpoint) {
+            QStringList questions;
+            for (const std::string &q : core::demoChatQuestions()) questions << QString::fromStdString(q);
+            const QString ready = tr("The demo's model is ready: ask it %1").arg(questions.join(tr(" or ")));
+            // After the load job's own "done" in the status bar (reported right after this signal).
+            QTimer::singleShot(0, this, [this, ready] { statusBar()->showMessage(ready, 60000); });
+        } else {
+            statusBar()->clearMessage();  // the Chat page shows why it did not load
+        }
+    });
+    m_chatPage->openCheckpoint(checkpoint);
 }
 
 void MainWindow::runDemoJob(const QString &title, std::function<void(core::JobContext &)> work,
@@ -427,18 +452,109 @@ void MainWindow::showPreferences()
             QMessageBox::information(this, tr("Preferences"), tr("A job is running; restart Danka when it has finished."));
             return;
         }
-        QStringList args = QApplication::arguments().mid(1);
-        // The new language comes from the settings: drop an explicit --lang of this session.
-        for (int i = 0; i < args.size(); ++i)
-            if (args[i] == QLatin1String("--lang") && i + 1 < args.size()) {
-                args.remove(i, 2);
-                break;
-            }
-        if (m_workspace && !args.contains(QStringLiteral("--workspace")))
-            args << QStringLiteral("--workspace") << QString::fromStdString(m_workspace->path());
-        if (QProcess::startDetached(QApplication::applicationFilePath(), args)) close();
+        if (!restartForNewLanguage())
+            QMessageBox::warning(this, tr("Preferences"), tr("Danka could not be started again; restart it yourself."));
     });
     dialog.exec();
+}
+
+// --- restarting with the state of the session ---------------------------------------------------------------
+
+namespace {
+const char *kSessionGroup = "restart";  // QSettings group of the state a restart carries over
+}  // namespace
+
+bool MainWindow::restartForNewLanguage()
+{
+    if (!m_runningJobs.isEmpty()) return false;
+    QStringList args = QApplication::arguments().mid(1);
+    // The new language comes from the settings: drop an explicit --lang of this session; the workspace is
+    // this window's (also when it was opened from the menu), and the demo does not run again.
+    for (const QString &option : {QStringLiteral("--lang"), QStringLiteral("--workspace")}) {
+        const int i = args.indexOf(option);
+        if (i >= 0) args.remove(i, std::min<qsizetype>(2, args.size() - i));
+    }
+    args.removeAll(QStringLiteral("--demo"));
+    if (m_workspace) args << QStringLiteral("--workspace") << QString::fromStdString(m_workspace->path());
+
+    QSettings settings;
+    settings.remove(QLatin1String(kSessionGroup));
+    if (m_workspace) {
+        settings.beginGroup(QLatin1String(kSessionGroup));
+        settings.setValue(QStringLiteral("workspace"), QString::fromStdString(m_workspace->path()));
+        settings.setValue(QStringLiteral("page"), int(currentPage()));
+        settings.setValue(QStringLiteral("config"), m_configPage->jsonText());
+        const QString checkpoint = !m_chatPage->loadedAdapter().isEmpty() ? m_chatPage->loadedAdapter()
+                                                                           : m_chatPage->loadedCheckpoint();
+        settings.setValue(QStringLiteral("chatCheckpoint"), checkpoint);
+        if (const auto id = m_chatPage->conversationId()) settings.setValue(QStringLiteral("chatConversation"), qlonglong(*id));
+        settings.setValue(QStringLiteral("chatSystemPrompt"), m_chatPage->systemPrompt());
+        settings.setValue(QStringLiteral("chatSampling"),
+                          QString::fromStdString(core::samplingSettingsJson(m_chatPage->samplingSettings())));
+        QVariantList compared;
+        for (const int64_t id : m_comparePage->checkedRuns()) compared << qlonglong(id);
+        settings.setValue(QStringLiteral("compareRuns"), compared);
+        settings.setValue(QStringLiteral("compareMetric"), m_comparePage->metric());
+        if (const auto run = m_runsPage->selectedRunId()) settings.setValue(QStringLiteral("selectedRun"), qlonglong(*run));
+        settings.endGroup();
+    }
+    settings.sync();
+    const Launcher launch = m_launcher ? m_launcher : [](const QString &program, const QStringList &arguments) {
+        return QProcess::startDetached(program, arguments);
+    };
+    if (!launch(QApplication::applicationFilePath(), args)) {
+        settings.remove(QLatin1String(kSessionGroup));
+        return false;
+    }
+    close();
+    return true;
+}
+
+bool MainWindow::restoreSession()
+{
+    QSettings settings;
+    settings.beginGroup(QLatin1String(kSessionGroup));
+    const QString workspace = settings.value(QStringLiteral("workspace")).toString();
+    if (workspace.isEmpty() || !m_workspace || workspace != QString::fromStdString(m_workspace->path())) return false;
+    const int page = settings.value(QStringLiteral("page"), int(currentPage())).toInt();
+    const QString config = settings.value(QStringLiteral("config")).toString();
+    const QString checkpoint = settings.value(QStringLiteral("chatCheckpoint")).toString();
+    const QVariant conversation = settings.value(QStringLiteral("chatConversation"));
+    const QString systemPrompt = settings.value(QStringLiteral("chatSystemPrompt")).toString();
+    const std::string sampling = settings.value(QStringLiteral("chatSampling")).toString().toStdString();
+    QList<int64_t> compared;
+    for (const QVariant &id : settings.value(QStringLiteral("compareRuns")).toList()) compared << id.toLongLong();
+    const QString metric = settings.value(QStringLiteral("compareMetric")).toString();
+    const QVariant selectedRun = settings.value(QStringLiteral("selectedRun"));
+    settings.endGroup();
+    settings.remove(QLatin1String(kSessionGroup));  // once
+
+    if (!config.isEmpty()) m_configPage->setJsonText(config);
+    if (selectedRun.isValid()) m_runsPage->selectRun(selectedRun.toLongLong());
+    m_comparePage->setCheckedRuns(compared);
+    if (!metric.isEmpty()) m_comparePage->setMetric(metric);
+    bool reopened = false;
+    if (conversation.isValid()) reopened = m_chatPage->openConversation(conversation.toLongLong());
+    if (!checkpoint.isEmpty() && !reopened) m_chatPage->openCheckpoint(checkpoint);
+    m_chatPage->setSystemPrompt(systemPrompt);
+    // The sampling settings as they were, once the model has loaded (a tiny model's default does not win).
+    auto applySampling = [this, sampling] {
+        core::GenerateRequest request = m_chatPage->samplingSettings();
+        core::applySamplingSettings(sampling, request);
+        m_chatPage->setSamplingSettings(request);
+    };
+    if (m_chatPage->state() == ChatPage::State::Loading) {
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = connect(m_chatPage, &ChatPage::stateChanged, this, [connection, applySampling](ChatPage::State s) {
+            if (s == ChatPage::State::Loading) return;
+            disconnect(*connection);
+            applySampling();
+        });
+    } else {
+        applySampling();
+    }
+    showPage(static_cast<Page>(std::clamp(page, 0, PageCount - 1)));
+    return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

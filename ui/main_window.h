@@ -57,10 +57,22 @@ public:
     ChatPage *chatPage() const { return m_chatPage; }
     QString jobStatusText() const;  // the status bar's job part (tests)
 
+    // The language switch restarts Danka: this saves what a restart would lose (the open workspace and page,
+    // the Configure page's config as edited, the Chat checkpoint, adapter, conversation, system prompt and
+    // sampling, the Compare selection and metric, the selected run), starts the new process through the
+    // launcher (QProcess::startDetached; tests replace it) and closes this window. False (nothing done)
+    // while a job runs or when the new process does not start.
+    using Launcher = std::function<bool(const QString &program, const QStringList &arguments)>;
+    void setRestartLauncher(Launcher launcher) { m_launcher = std::move(launcher); }
+    bool restartForNewLanguage();
+    // Takes up what restartForNewLanguage() saved, when it was saved for this window's workspace (once).
+    // openWorkspace() calls it. Returns whether there was something to restore.
+    bool restoreSession();
+
 public Q_SLOTS:
     // The demo pipeline: the demo tokenizer and data (a job with progress), then the demo run on the Runs
-    // page with its live charts, then SFT of its model on the demo conversations, whose checkpoint the Chat
-    // page loads. `steps` / `sftSteps` > 0 shorten the runs.
+    // page with its live charts, then SFT of its model on the demo conversations; it ends on the Chat page
+    // with that checkpoint loaded. `steps` / `sftSteps` > 0 shorten the runs.
     void runDemo(int steps = 0, int sftSteps = 0);
 
 protected:
@@ -72,6 +84,8 @@ private:
     void runDemoJob(const QString &title, std::function<void(core::JobContext &)> work, std::function<void()> then);
     // Calls `then` with the final checkpoint once the run `runId` completed (once; other runs are ignored).
     void afterDemoRun(int64_t runId, std::function<void(const std::string &checkpoint)> then);
+    // Shows the Chat page with the demo's SFT `checkpoint` loading, and says in the status bar when it is ready.
+    void finishDemoInChat(const QString &checkpoint);
 
 private:
     void createMenus();
@@ -101,6 +115,7 @@ private:
     QMenu *m_recentMenu = nullptr;
     QAction *m_deleteRunAction = nullptr;
     QAction *m_demoAction = nullptr;
+    Launcher m_launcher;
 };
 
 }  // namespace danka::ui

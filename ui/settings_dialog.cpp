@@ -47,10 +47,17 @@ SettingsDialog::SettingsDialog(QWidget *parent)
     connect(buttons, &QDialogButtonBox::accepted, this, [this] {
         const bool restart = save();
         accept();
-        if (restart &&
-            QMessageBox::question(parentWidget(), tr("Preferences"),
-                                  tr("The new language applies when Danka restarts. Restart now?")) == QMessageBox::Yes)
-            Q_EMIT restartRequested();
+        if (!restart) return;
+        QMessageBox ask(QMessageBox::Question, tr("Preferences"),
+                        tr("The new language applies when Danka restarts. Restart now?"), QMessageBox::NoButton,
+                        parentWidget());
+        ask.setInformativeText(tr("The open workspace and page, the config on the Configure page (saved or not), "
+                                  "the Chat checkpoint and the Compare selection come back after the restart."));
+        QPushButton *now = ask.addButton(tr("Restart Now"), QMessageBox::AcceptRole);
+        ask.addButton(tr("Later"), QMessageBox::RejectRole);
+        ask.setDefaultButton(now);
+        ask.exec();
+        if (ask.clickedButton() == now) Q_EMIT restartRequested();
     });
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto *layout = new QVBoxLayout(this);

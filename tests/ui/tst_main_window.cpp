@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include "core/store/experiment_store.h"
+#include "core/demo.h"
 #include "core/workspace.h"
 #include "ui/i18n.h"
 #include "ui/chat/chat_page.h"
@@ -24,9 +25,14 @@
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QStackedWidget>
+#include <QHeaderView>
 #include <QStatusBar>
+#include <filesystem>
 #include <thread>
-#include "core/store/experiment_store.h"
+#include "core/store/conversations.h"
+#include "core/text_util.h"
+#include "ui/compare/compare_page.h"
+#include "ui/configure/config_page.h"
 
 using namespace danka;
 
@@ -214,7 +220,160 @@ private Q_SLOTS:
         QCOMPARE(store.run(sftId)->parentRunId, std::optional<int64_t>(runId));
         QCOMPARE(window.runsPage()->selectedRunId(), std::optional<int64_t>(sftId));
         const std::string sftCheckpoint = store.checkpoints(sftId).back().path;
+        // It ends in Chat, as README says, with the SFT model loaded, and the status bar says it is ready.
+        QCOMPARE(window.currentPage(), ui::MainWindow::ChatPageIndex);
         QTRY_COMPARE_WITH_TIMEOUT(window.chatPage()->loadedCheckpoint(), QString::fromStdString(sftCheckpoint), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(window.statusBar()->currentMessage().contains(QStringLiteral("ready")), 10000);
+        QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("你是谁？")),
+                 qPrintable(window.statusBar()->currentMessage()));
+        // A tiny model (the oracle: its parameter count from its config, under the stated threshold) gets
+        // greedy decoding by default and one line on what to expect of it.
+        const int64_t parameters = core::demoRunConfig().model.parameterCount();
+        QVERIFY(parameters < ui::ChatPage::kTinyModelParameters);
+        QVERIFY(window.chatPage()->samplingSettings().greedy);
+        const QString note = window.chatPage()->modelNote();
+        QVERIFY2(note.contains(QString::fromStdString(core::formatCount(double(parameters)))) &&
+                     note.contains(QStringLiteral("tiny")),
+                 qPrintable(note));
+    }
+
+    void theRunsListShowsStageAndStatusAtCommonSizes_data()
+    {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1280x800") << QSize(1280, 800);
+        QTest::newRow("1024x700") << QSize(1024, 700);
+        QTest::newRow("1440x900") << QSize(1440, 900);
+    }
+    void theRunsListShowsStageAndStatusAtCommonSizes()
+    {
+        QFETCH(QSize, size);
+        QTemporaryDir dir;
+        const auto ws = core::Workspace::open(dir.filePath(QStringLiteral("ws")).toStdString());
+        {
+            core::ExperimentStore store(ws.databasePath());
+            const int64_t parent = store.createRun("demo", "pretrain");
+            store.setRunStatus(parent, core::RunStatus::Completed);
+            const int64_t child = store.createRun("demo-sft", "distill", "{}", parent);
+            store.setRunStatus(child, core::RunStatus::Cancelled);
+        }
+        ui::MainWindow window;
+        QVERIFY(window.openWorkspace(QString::fromStdString(ws.path()), false));
+        window.showPage(ui::MainWindow::RunsPageIndex);
+        window.resize(size);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTest::qWait(50);
+        QTableView *view = window.runsPage()->view();
+        QHeaderView *header = view->horizontalHeader();
+        for (const int column : {int(ui::RunsModel::IdColumn), int(ui::RunsModel::NameColumn),
+                                 int(ui::RunsModel::StageColumn), int(ui::RunsModel::StatusColumn)}) {
+            QVERIFY2(!header->isSectionHidden(column), qPrintable(QString::number(column)));
+            const int right = header->sectionViewportPosition(column) + header->sectionSize(column);
+            QVERIFY2(header->sectionViewportPosition(column) >= 0 && right <= view->viewport()->width(),
+                     qPrintable(QStringLiteral("column %1 ends at %2 of %3").arg(column).arg(right).arg(view->viewport()->width())));
+            // The whole text fits: no eliding of "cancelled" or "distill".
+            for (int row = 0; row < view->model()->rowCount(); ++row) {
+                const QString text = view->model()->index(row, column).data().toString();
+                if (column != int(ui::RunsModel::NameColumn))
+                    QVERIFY2(view->fontMetrics().horizontalAdvance(text) < header->sectionSize(column), qPrintable(text));
+            }
+        }
+        QVERIFY(header->sectionSize(ui::RunsModel::NameColumn) >= view->fontMetrics().averageCharWidth() * 10);
+    }
+
+    void aMovedWorkspaceOpensAndChatsInTheStudio()
+    {
+        // The window on a workspace copied elsewhere, the original deleted: its runs and checkpoints are the
+        // copy's, and the chat loads the copy's checkpoint (tst_moved_workspace trains there).
+        QTemporaryDir dir;
+        const std::string original = dir.filePath(QStringLiteral("original")).toStdString();
+        const std::string copy = dir.filePath(QStringLiteral("moved/copy")).toStdString();
+        {
+            const auto ws = core::Workspace::open(original);
+            const std::string checkpoint =
+                test::makeTinyCheckpoint(ws, ws.runDir(1) + "/checkpoints/step-00000030");
+            core::ExperimentStore store(ws.databasePath());
+            store.addCheckpoint(store.createRun("tiny", "pretrain"), 30, checkpoint);
+        }
+        std::filesystem::create_directories(std::filesystem::path(copy).parent_path());
+        std::filesystem::copy(original, copy, std::filesystem::copy_options::recursive);
+        std::filesystem::remove_all(original);
+
+        ui::MainWindow window;
+        QVERIFY(window.openWorkspace(QString::fromStdString(copy), false));
+        QCOMPARE(window.runsPage()->model()->rowCount(), 1);
+        const QString expected = QString::fromStdString(copy + "/runs/1/checkpoints/step-00000030");
+        const QComboBox *picker = window.chatPage()->checkpointBox();
+        bool offered = false;
+        for (int i = 0; i < picker->count(); ++i) offered |= picker->itemData(i).toString() == expected || picker->itemText(i) == expected;
+        QVERIFY2(offered, "the chat offers the copy's checkpoint");
+        window.chatPage()->openCheckpoint(expected);
+        QTRY_COMPARE_WITH_TIMEOUT(window.chatPage()->state(), ui::ChatPage::State::Ready, 30000);
+        QCOMPARE(window.chatPage()->loadedCheckpoint(), expected);
+    }
+
+    void theLanguageSwitchKeepsTheState()
+    {
+        // Set state, switch the language (the restart: the launcher is the test's), and the new window has it
+        // back: the Configure page's unsaved config, the Chat checkpoint and sampling, the Compare selection,
+        // the selected run and the page.
+        QTemporaryDir dir;
+        const auto ws = core::Workspace::open(dir.filePath(QStringLiteral("ws")).toStdString());
+        const std::string checkpoint = test::makeTinyCheckpoint(ws, dir.filePath(QStringLiteral("tiny")).toStdString());
+        int64_t a, b, c;
+        {
+            core::ExperimentStore store(ws.databasePath());
+            a = store.createRun("a", "pretrain");
+            b = store.createRun("b", "pretrain");
+            c = store.createRun("c", "pretrain");
+            store.appendMetrics({{a, "train/loss", 1, 2.0, 0}, {b, "train/loss", 1, 1.5, 0}, {c, "train/loss", 1, 1.0, 0}});
+        }
+        const QString edited = QStringLiteral("{\n  \"preset\": \"demo\",\n  \"optim\": {\"learning_rate\": 0.00042}\n}\n");
+        QStringList launched;
+        {
+            ui::MainWindow window;
+            QVERIFY(window.openWorkspace(QString::fromStdString(ws.path()), false));
+            window.show();
+            window.configPage()->setJsonText(edited);
+            window.comparePage()->setCheckedRuns({a, c});
+            QVERIFY(window.runsPage()->selectRun(b));
+            window.chatPage()->openCheckpoint(QString::fromStdString(checkpoint));
+            QTRY_COMPARE_WITH_TIMEOUT(window.chatPage()->state(), ui::ChatPage::State::Ready, 30000);
+            core::GenerateRequest sampling = window.chatPage()->samplingSettings();
+            sampling.greedy = false;  // the user's choice beats the tiny-model default
+            sampling.temperature = 0.55;
+            window.chatPage()->setSamplingSettings(sampling);
+            window.chatPage()->setSystemPrompt(QStringLiteral("Be brief."));
+            window.showPage(ui::MainWindow::ComparePageIndex);
+
+            window.setRestartLauncher([&](const QString &, const QStringList &args) {
+                launched = args;
+                return true;
+            });
+            QVERIFY(window.restartForNewLanguage());
+            QVERIFY(!window.isVisible());  // this window closed
+        }
+        const int at = launched.indexOf(QStringLiteral("--workspace"));
+        QVERIFY(at >= 0 && at + 1 < launched.size());
+        QCOMPARE(launched[at + 1], QString::fromStdString(ws.path()));
+        QVERIFY(!launched.contains(QStringLiteral("--lang")));
+
+        QCOMPARE(ui::installTranslations(*qApp, QStringLiteral("zh_CN")), QStringLiteral("zh_CN"));
+        ui::MainWindow window;
+        QVERIFY(window.openWorkspace(launched[at + 1], false));
+        QCOMPARE(window.configPage()->jsonText(), edited);
+        QCOMPARE(window.configPage()->config().optim.learningRate, 0.00042);
+        QCOMPARE(window.comparePage()->checkedRuns(), (QList<int64_t>{a, c}));
+        QCOMPARE(window.runsPage()->selectedRunId(), std::optional<int64_t>(b));
+        QCOMPARE(window.currentPage(), ui::MainWindow::ComparePageIndex);
+        QCOMPARE(window.chatPage()->systemPrompt(), QStringLiteral("Be brief."));
+        QTRY_COMPARE_WITH_TIMEOUT(window.chatPage()->loadedCheckpoint(), QDir::cleanPath(QString::fromStdString(checkpoint)), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(window.chatPage()->samplingSettings().temperature, 0.55, 5000);
+        QVERIFY(!window.chatPage()->samplingSettings().greedy);
+        // Once: a later start does not restore it again.
+        ui::MainWindow later;
+        QVERIFY(later.openWorkspace(launched[at + 1], false));
+        QVERIFY(later.chatPage()->loadedCheckpoint().isEmpty() && later.chatPage()->state() == ui::ChatPage::State::NoModel);
     }
 
     // Last: it installs translators for the rest of the process.

@@ -124,7 +124,8 @@ ChatPage::ChatPage(QWidget *parent)
       m_input(new QPlainTextEdit(this)),
       m_sendButton(new QPushButton(tr("&Send"), this)),
       m_stopButton(new QPushButton(tr("S&top"), this)),
-      m_statsLabel(new QLabel(this))
+      m_statsLabel(new QLabel(this)),
+      m_modelNote(new QLabel(this))
 {
     connect(m_runner, &JobRunner::finished, this, &ChatPage::onJobFinished);
     connect(m_streamTimer, &QTimer::timeout, this, &ChatPage::drainStream);
@@ -136,6 +137,13 @@ ChatPage::ChatPage(QWidget *parent)
     m_errorLabel->setStyleSheet(QStringLiteral("color:#d03030"));
     m_errorLabel->hide();
     m_statsLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_modelNote->setWordWrap(true);
+    m_modelNote->setForegroundRole(QPalette::PlaceholderText);
+    m_modelNote->setToolTip(tr("Models under %1 parameters are tiny: Danka answers with greedy decoding (the most "
+                               "likely reply, the same each time), since sampling mostly adds noise at this size. "
+                               "The Sampling settings change it.")
+                                .arg(QString::fromStdString(core::formatCount(double(kTinyModelParameters)))));
+    m_modelNote->hide();
 
     m_input->setPlaceholderText(tr("Message (Enter sends, Shift+Enter starts a new line)"));
     m_input->setMaximumHeight(96);
@@ -157,6 +165,7 @@ ChatPage::ChatPage(QWidget *parent)
     auto *centerLayout = new QVBoxLayout(center);
     centerLayout->setContentsMargins(0, 0, 0, 0);
     centerLayout->addWidget(m_errorLabel);
+    centerLayout->addWidget(m_modelNote);
     centerLayout->addWidget(m_view, 1);
     centerLayout->addWidget(m_statsLabel);
     centerLayout->addLayout(inputRow);
@@ -482,11 +491,13 @@ void ChatPage::finishLoad(int jobState, const QString &error)
                 .arg(c.maxSeqLen)
                 .arg(QString::fromStdString(loaded->device)) +
             (adapter.isEmpty() ? QString() : QLatin1Char('\n') + tr("LoRA adapter (not merged): %1").arg(adapter)));
+        applyModelSizeDefaults(c.parameterCount());
         setState(State::Ready);
         m_input->setFocus();
     } else {
         const QString reason = error.isEmpty() ? tr("the load was cancelled") : error;
         m_picker->setModelText(tr("No model loaded."));
+        m_modelNote->hide();
         setState(State::NoModel);
         showError(adapter.isEmpty() ? tr("Cannot load the checkpoint %1:\n%2").arg(dir, reason)
                                     : tr("Cannot load the checkpoint %1 with the adapter %2:\n%3").arg(dir, adapter, reason));
@@ -767,6 +778,34 @@ void ChatPage::finishReply(int jobState, const QString &error)
     m_statsLabel->setText(stats);
     refreshConversations();
     Q_EMIT replyFinished(QString::fromStdString(result->text), m_lastFinishReason);
+}
+
+// --- the size of the model ---------------------------------------------------------------------------------
+
+QString ChatPage::modelNote() const
+{
+    return m_modelNote->isVisibleTo(this) ? m_modelNote->text() : QString();
+}
+
+void ChatPage::applyModelSizeDefaults(int64_t parameters)
+{
+    const bool tiny = parameters < kTinyModelParameters;
+    m_modelNote->setText(tiny ? tr("A tiny model (%1 parameters): expect short replies in the style of its training "
+                                   "data, not facts or reasoning.")
+                                    .arg(QString::fromStdString(core::formatCount(double(parameters))))
+                              : QString());
+    m_modelNote->setVisible(tiny);
+    if (!m_messages.empty()) return;  // a conversation under way keeps its settings
+    core::GenerateRequest settings = samplingSettings();
+    if (tiny && !settings.greedy) {
+        settings.greedy = true;
+        m_autoGreedy = true;
+        setSamplingSettings(settings);
+    } else if (!tiny && m_autoGreedy && settings.greedy) {
+        settings.greedy = false;
+        m_autoGreedy = false;
+        setSamplingSettings(settings);
+    }
 }
 
 }  // namespace danka::ui

@@ -65,6 +65,13 @@ public:
     core::GenerateRequest samplingSettings() const;
     void setSamplingSettings(const core::GenerateRequest &settings);
 
+    // Models with fewer parameters than this are tiny (the demo's has 2.8M): trained on one card in minutes,
+    // they have learned the phrases and formats of their data, not facts or reasoning, and temperature
+    // sampling mostly adds noise. A tiny model gets greedy decoding by default and a note saying what to
+    // expect of it.
+    static constexpr int64_t kTinyModelParameters = 20'000'000;
+    QString modelNote() const;  // the note shown above the messages for a tiny model; "" otherwise
+
     MessageView *messageView() const { return m_view; }
     ConversationListModel *conversationModel() const { return m_conversationModel; }
     QComboBox *checkpointBox() const;
@@ -117,6 +124,9 @@ private:
     void onConversationActivated(const QModelIndex &index);
     void saveConversationSettings();
     void showMessages();
+    // A model of `parameters` was loaded: the tiny-model note, and greedy decoding as the default of a new
+    // conversation for a tiny model (taken back for a larger one when it was set automatically).
+    void applyModelSizeDefaults(int64_t parameters);
 
     std::optional<core::Workspace> m_workspace;
     std::unique_ptr<core::ExperimentStore> m_store;
@@ -154,6 +164,8 @@ private:
     QPushButton *m_sendButton;
     QPushButton *m_stopButton;
     QLabel *m_statsLabel;
+    QLabel *m_modelNote;
+    bool m_autoGreedy = false;  // greedy was turned on for a tiny model, not by the user
 };
 
 }  // namespace danka::ui
