@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/model_io.h"
 #include "core/tokenizer/chat_template.h"
+#include "core/utf8.h"
 #include "model/generation.h"
 
 namespace danka::core {
@@ -34,24 +35,6 @@ const std::string &InferenceModel::dir() const { return d->dir; }
 
 namespace {
 
-// A piece of text is complete when it does not end in the middle of a UTF-8 sequence or with the
-// replacement character SentencePiece emits for an unfinished byte-fallback sequence.
-bool endsCleanly(const std::string &text)
-{
-    static const std::string replacement = "\xEF\xBF\xBD";
-    if (text.size() >= 3 && text.compare(text.size() - 3, 3, replacement) == 0) return false;
-    size_t i = text.size();
-    int continuation = 0;
-    while (i > 0 && (static_cast<unsigned char>(text[i - 1]) & 0xC0) == 0x80 && continuation < 4) {
-        --i;
-        ++continuation;
-    }
-    if (i == 0) return continuation == 0;
-    const auto lead = static_cast<unsigned char>(text[i - 1]);
-    const int expected = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
-    return continuation == expected || (lead < 0x80 && continuation == 0);
-}
-
 // Where the visible text ends: before the first stop string in it, if any.
 size_t stopCut(const std::string &text, const std::vector<std::string> &stops)
 {
@@ -75,7 +58,109 @@ size_t pendingStopPrefix(const std::string &text, const std::vector<std::string>
     return held;
 }
 
+// The byte of a byte-fallback piece ("<0xE5>"), or -1.
+int byteOf(const tokenizer::Tokenizer &tok, int32_t id)
+{
+    if (!tok.isByte(id)) return -1;
+    const std::string piece = tok.piece(id);
+    if (piece.size() != 6 || piece.compare(0, 3, "<0x") != 0) return -1;
+    return static_cast<int>(std::stoul(piece.substr(3, 2), nullptr, 16));
+}
+
+// Length of the UTF-8 sequence that `lead` starts, 0 when no sequence starts with it.
+size_t sequenceLength(unsigned char lead)
+{
+    if (lead < 0x80) return 1;
+    if (lead >= 0xC2 && lead <= 0xDF) return 2;
+    if (lead >= 0xE0 && lead <= 0xEF) return 3;
+    if (lead >= 0xF0 && lead <= 0xF4) return 4;
+    return 0;
+}
+
 }  // namespace
+
+TextStream::TextStream(const tokenizer::Tokenizer &tokenizer, std::vector<std::string> stopStrings)
+    : m_tokenizer(tokenizer), m_stops(std::move(stopStrings))
+{
+}
+
+// Moves the pending byte tokens that make whole characters to the text; bytes that cannot start or finish
+// a character are dropped, and with `final` (a non-byte token follows, or the reply ended) so is an
+// unfinished one.
+void TextStream::settleBytes(bool final)
+{
+    size_t used = 0;
+    while (used < m_pendingBytes.size()) {
+        const auto lead = static_cast<unsigned char>(byteOf(m_tokenizer, m_pendingBytes[used]));
+        const size_t length = sequenceLength(lead);
+        if (length == 0) {  // a continuation byte or an impossible lead: no character starts here
+            ++used;
+            ++m_droppedBytes;
+            continue;
+        }
+        if (used + length > m_pendingBytes.size()) break;  // unfinished: wait for more bytes
+        std::string bytes;
+        for (size_t k = 0; k < length; ++k)
+            bytes += static_cast<char>(byteOf(m_tokenizer, m_pendingBytes[used + k]));
+        if (utf8::firstInvalid(bytes) != utf8::kValid) {  // the lead's sequence is broken: drop the lead
+            ++used;
+            ++m_droppedBytes;
+            continue;
+        }
+        m_ids.insert(m_ids.end(), m_pendingBytes.begin() + static_cast<std::ptrdiff_t>(used),
+                     m_pendingBytes.begin() + static_cast<std::ptrdiff_t>(used + length));
+        used += length;
+    }
+    m_pendingBytes.erase(m_pendingBytes.begin(), m_pendingBytes.begin() + static_cast<std::ptrdiff_t>(used));
+    if (final) {
+        m_droppedBytes += static_cast<int64_t>(m_pendingBytes.size());
+        m_pendingBytes.clear();
+    }
+}
+
+std::string TextStream::visibleText() const
+{
+    std::string text = m_tokenizer.decode(m_ids);
+    const size_t cut = stopCut(text, m_stops);
+    if (cut != std::string::npos)
+        text.resize(cut);
+    else
+        text.resize(text.size() - pendingStopPrefix(text, m_stops));
+    return text;
+}
+
+void TextStream::add(int32_t token)
+{
+    if (byteOf(m_tokenizer, token) >= 0) {
+        m_pendingBytes.push_back(token);
+        settleBytes(false);
+    } else {
+        settleBytes(true);
+        m_ids.push_back(token);
+    }
+}
+
+std::string TextStream::push(int32_t token)
+{
+    add(token);
+    const std::string text = visibleText();
+    // Nothing new, or the decoder changed what was handed out (then wait: finish() settles it).
+    if (text.size() <= m_text.size() || text.compare(0, m_text.size(), m_text) != 0) return {};
+    std::string piece = text.substr(m_text.size());
+    m_text = text;
+    return piece;
+}
+
+std::string TextStream::finish()
+{
+    settleBytes(true);
+    std::string text = m_tokenizer.decode(m_ids);
+    if (const size_t cut = stopCut(text, m_stops); cut != std::string::npos) text.resize(cut);
+    std::string piece;
+    if (text.size() > m_text.size() && text.compare(0, m_text.size(), m_text) == 0) piece = text.substr(m_text.size());
+    m_text = text;
+    return piece;
+}
 
 GenerateResult InferenceModel::generate(const GenerateRequest &r, const std::function<bool(const std::string &)> &onText)
 {
@@ -104,25 +189,16 @@ GenerateResult InferenceModel::generate(const GenerateRequest &r, const std::fun
     o.seed = r.seed;
     o.padId = tok.padId();
 
-    // Stream: decode everything generated so far and hand out what is new once it ends cleanly. The text
-    // ends before a stop string, which is never shown, nor is a tail that might become one.
-    std::vector<int32_t> visible;
-    std::string emitted;
+    // Stream: the text grows by whole characters, before any stop string (TextStream).
+    TextStream stream(tok, o.stopStrings);
     const model::TokenCallback onToken = [&](size_t, int32_t token) {
         if (std::find(o.stopTokens.begin(), o.stopTokens.end(), token) != o.stopTokens.end()) return true;
-        visible.push_back(token);
-        if (!onText) return true;
-        std::string text = tok.decode(visible);
-        const size_t cut = stopCut(text, o.stopStrings);
-        if (cut != std::string::npos)
-            text.resize(cut);
-        else
-            text.resize(text.size() - pendingStopPrefix(text, o.stopStrings));
-        if (!endsCleanly(text) || text.size() <= emitted.size() || text.compare(0, emitted.size(), emitted) != 0)
+        if (!onText) {
+            stream.add(token);  // no stream: decoded once at the end
             return true;
-        const std::string piece = text.substr(emitted.size());
-        emitted = text;
-        return onText(piece);
+        }
+        const std::string piece = stream.push(token);
+        return piece.empty() || onText(piece);
     };
     const model::Detokenizer detokenize = [&tok](const std::vector<int32_t> &ids) { return tok.decode(ids); };
     const auto start = std::chrono::steady_clock::now();
@@ -136,10 +212,9 @@ GenerateResult InferenceModel::generate(const GenerateRequest &r, const std::fun
     result.generatedIds = g.tokens[0];
     result.finishReason = model::finishReasonName(g.reasons[0]);
     result.tokensPerSecond = g.tokensPerSecond();
-    result.text = tok.decode(visible);
-    if (const size_t cut = stopCut(result.text, o.stopStrings); cut != std::string::npos) result.text.resize(cut);
-    if (onText && result.text.size() > emitted.size() && result.text.compare(0, emitted.size(), emitted) == 0)
-        onText(result.text.substr(emitted.size()));  // what was held back at the end
+    const std::string rest = stream.finish();  // what was held back at the end
+    if (onText && !rest.empty()) onText(rest);
+    result.text = stream.text();
     return result;
 }
 

@@ -40,6 +40,34 @@ struct GenerateResult {
     double seconds = 0;
 };
 
+// The visible text of a reply as its tokens arrive, and the pieces a stream may hand out. Pieces are never
+// half a character: byte-fallback tokens are held back until their bytes make whole UTF-8 characters, and
+// bytes that never do (a small model can emit the start of a character and then something else) are left
+// out of the text instead of showing as U+FFFD. The text ends before the first stop string, and a tail that
+// could still become one is held back until the next token tells.
+class TextStream {
+public:
+    TextStream(const tokenizer::Tokenizer &tokenizer, std::vector<std::string> stopStrings);
+    // Adds a generated token (not an end marker); returns the new visible text, "" when nothing is new.
+    std::string push(int32_t token);
+    void add(int32_t token);  // the same without decoding (no one streams): finish() decodes once
+    // The end of the reply: returns what was held back (a stop-string prefix that did not become one).
+    std::string finish();
+    const std::string &text() const { return m_text; }  // the visible text so far (after finish: all of it)
+    int64_t droppedBytes() const { return m_droppedBytes; }  // byte tokens left out as no character
+
+private:
+    void settleBytes(bool final);
+    std::string visibleText() const;
+
+    const tokenizer::Tokenizer &m_tokenizer;
+    std::vector<std::string> m_stops;
+    std::vector<int32_t> m_ids;           // tokens of the visible text
+    std::vector<int32_t> m_pendingBytes;  // byte tokens not yet a whole character
+    std::string m_text;                   // what has been handed out
+    int64_t m_droppedBytes = 0;
+};
+
 class InferenceModel {
 public:
     // Loads the model and its tokenizer, with the LoRA adapter folder `adapter` attached (not merged) when
@@ -49,8 +77,8 @@ public:
                                                 const std::string &adapter = "");
     ~InferenceModel();
 
-    // `onText` receives the generated text as it grows, a piece at a time (never half a character);
-    // returning false cancels. Thread: the caller's (the studio calls it on a worker).
+    // `onText` receives the generated text as it grows, a piece at a time (TextStream: never half a
+    // character); returning false cancels. Thread: the caller's (the studio calls it on a worker).
     GenerateResult generate(const GenerateRequest &request,
                             const std::function<bool(const std::string &piece)> &onText = {});
 

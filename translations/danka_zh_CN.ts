@@ -2,6 +2,797 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>danka::core</name>
+    <message>
+        <source>Run name shown in the studio; empty = stage and start time</source>
+        <translation>在工作室中显示的运行名称；留空 = 阶段名加开始时间</translation>
+    </message>
+    <message>
+        <source>Vocabulary size; must match the tokenizer</source>
+        <translation>词表大小；必须与分词器一致</translation>
+    </message>
+    <message>
+        <source>Model width d</source>
+        <translation>模型宽度 d</translation>
+    </message>
+    <message>
+        <source>Transformer blocks</source>
+        <translation>Transformer 块数</translation>
+    </message>
+    <message>
+        <source>Query heads</source>
+        <translation>查询头数</translation>
+    </message>
+    <message>
+        <source>Key/value heads for gqa (divides n_heads); 0 = n_heads</source>
+        <translation>gqa 的键/值头数（须整除 n_heads）；0 = n_heads</translation>
+    </message>
+    <message>
+        <source>Per-head dims for mha/gqa; 0 = hidden_size / n_heads</source>
+        <translation>mha/gqa 每个头的维度；0 = hidden_size / n_heads</translation>
+    </message>
+    <message>
+        <source>SwiGLU inner width</source>
+        <translation>SwiGLU 中间层宽度</translation>
+    </message>
+    <message>
+        <source>Attention: mha (multi-head), gqa (grouped-query), mla (multi-head latent, DeepSeek-V2)</source>
+        <translation>注意力：mha（多头）、gqa（分组查询）、mla（多头潜在注意力，DeepSeek-V2）</translation>
+    </message>
+    <message>
+        <source>Query compression rank; 0 = no query compression</source>
+        <translation>查询压缩秩；0 = 不压缩查询</translation>
+    </message>
+    <message>
+        <source>Key/value latent rank (what the KV cache stores)</source>
+        <translation>键/值潜在秩（KV 缓存存储的内容）</translation>
+    </message>
+    <message>
+        <source>Per-head query/key dims without RoPE</source>
+        <translation>每个头不带 RoPE 的查询/键维度</translation>
+    </message>
+    <message>
+        <source>Decoupled RoPE dims (one shared key head)</source>
+        <translation>解耦的 RoPE 维度（一个共享的键头）</translation>
+    </message>
+    <message>
+        <source>Per-head value dims</source>
+        <translation>每个头的值维度</translation>
+    </message>
+    <message>
+        <source>Longest context (RoPE tables, KV cache)</source>
+        <translation>最长上下文（RoPE 表、KV 缓存）</translation>
+    </message>
+    <message>
+        <source>RoPE base frequency</source>
+        <translation>RoPE 基础频率</translation>
+    </message>
+    <message>
+        <source>RoPE scaling, to run at a longer context than the weights were trained at: none, linear (position interpolation), ntk (static NTK-aware: a larger base) or yarn. The one model setting a run from a base checkpoint takes (none keeps the checkpoint's own)</source>
+        <translation>RoPE 缩放，用于在比权重训练时更长的上下文上运行：none、linear（位置插值）、ntk（静态 NTK 感知：更大的基数）或 yarn。这是从基础检查点开始的运行唯一采用的模型设置（none 保留检查点自身的设置）</translation>
+    </message>
+    <message>
+        <source>RoPE scaling: context multiplier, &gt;= 1; 0 = max_seq_len (from a base checkpoint: the context it is extended to) / original_max_seq_len</source>
+        <translation>RoPE 缩放：上下文倍数，&gt;= 1；0 = max_seq_len（从基础检查点开始时：扩展到的上下文）/ original_max_seq_len</translation>
+    </message>
+    <message>
+        <source>RoPE scaling: context the weights were trained at; 0 = the base checkpoint's (without one, yarn and a derived factor need it)</source>
+        <translation>RoPE 缩放：权重训练时的上下文长度；0 = 取基础检查点的（没有基础检查点时，yarn 和推导出的倍数都需要它）</translation>
+    </message>
+    <message>
+        <source>YaRN: dims turning more often than this over the original context keep their frequency</source>
+        <translation>YaRN：在原始上下文内旋转次数多于此值的维度保持原频率</translation>
+    </message>
+    <message>
+        <source>YaRN: dims turning less often than this over the original context are fully interpolated</source>
+        <translation>YaRN：在原始上下文内旋转次数少于此值的维度完全插值</translation>
+    </message>
+    <message>
+        <source>YaRN: scale of cos and sin; 0 = 0.1 ln(factor) + 1</source>
+        <translation>YaRN：cos 与 sin 的缩放；0 = 0.1 ln(factor) + 1</translation>
+    </message>
+    <message>
+        <source>Epsilon inside RMSNorm</source>
+        <translation>RMSNorm 中的 epsilon</translation>
+    </message>
+    <message>
+        <source>The LM head shares the token embedding matrix</source>
+        <translation>语言模型头与词元嵌入矩阵共享权重</translation>
+    </message>
+    <message>
+        <source>RMSNorm on queries and keys before RoPE</source>
+        <translation>在 RoPE 之前对查询和键做 RMSNorm</translation>
+    </message>
+    <message>
+        <source>Dropout probability during training</source>
+        <translation>训练时的 dropout 概率</translation>
+    </message>
+    <message>
+        <source>Standard deviation of the initial weights</source>
+        <translation>初始权重的标准差</translation>
+    </message>
+    <message>
+        <source>Prepared dataset folder (danka-cli data prepare)</source>
+        <translation>已准备的数据集文件夹（danka-cli data prepare）</translation>
+    </message>
+    <message>
+        <source>Separate validation dataset; empty = split from dataset</source>
+        <translation>单独的验证数据集；留空 = 从数据集中划分</translation>
+    </message>
+    <message>
+        <source>Share held out for validation</source>
+        <translation>留作验证的比例</translation>
+    </message>
+    <message>
+        <source>Tokens per training sequence</source>
+        <translation>每条训练序列的词元数</translation>
+    </message>
+    <message>
+        <source>Sequences per forward/backward pass</source>
+        <translation>每次前向/反向传播的序列数</translation>
+    </message>
+    <message>
+        <source>SFT: pad each batch's length to a multiple of this</source>
+        <translation>SFT：把每个批次的长度补齐到此值的倍数</translation>
+    </message>
+    <message>
+        <source>Shuffle the sequence order (seeded)</source>
+        <translation>打乱序列顺序（由种子决定）</translation>
+    </message>
+    <message>
+        <source>SFT: conversations longer than seq_len + 1 tokens are truncated (the last reply loses its end marker; the run reports how many) or dropped</source>
+        <translation>SFT：超过 seq_len + 1 个词元的对话被截断（最后一条回复失去结束标记；运行会报告数量）或丢弃</translation>
+    </message>
+    <message>
+        <source>Peak learning rate after warmup</source>
+        <translation>预热后的峰值学习率</translation>
+    </message>
+    <message>
+        <source>AdamW first-moment decay</source>
+        <translation>AdamW 一阶矩衰减</translation>
+    </message>
+    <message>
+        <source>AdamW second-moment decay</source>
+        <translation>AdamW 二阶矩衰减</translation>
+    </message>
+    <message>
+        <source>AdamW epsilon</source>
+        <translation>AdamW epsilon</translation>
+    </message>
+    <message>
+        <source>Decoupled weight decay on weight matrices</source>
+        <translation>作用于权重矩阵的解耦权重衰减</translation>
+    </message>
+    <message>
+        <source>Also apply weight decay to norms, biases and embeddings</source>
+        <translation>对归一化层、偏置和嵌入也施加权重衰减</translation>
+    </message>
+    <message>
+        <source>Clip the global gradient norm to this; 0 = off</source>
+        <translation>把全局梯度范数裁剪到此值；0 = 关闭</translation>
+    </message>
+    <message>
+        <source>Micro-batches per optimizer step</source>
+        <translation>每个优化器步的微批次数</translation>
+    </message>
+    <message>
+        <source>Optimizer steps of the run</source>
+        <translation>本次运行的优化器步数</translation>
+    </message>
+    <message>
+        <source>Linear warmup steps</source>
+        <translation>线性预热步数</translation>
+    </message>
+    <message>
+        <source>Learning-rate shape after warmup: cosine, linear or constant</source>
+        <translation>预热后的学习率曲线：cosine（余弦）、linear（线性）或 constant（恒定）</translation>
+    </message>
+    <message>
+        <source>Final learning rate as a fraction of the peak</source>
+        <translation>最终学习率占峰值的比例</translation>
+    </message>
+    <message>
+        <source>Training stage: pretrain, sft, lora, distill (reward, dpo, ppo and grpo are coming; validation refuses them)</source>
+        <translation>训练阶段：pretrain、sft、lora、distill（reward、dpo、ppo 和 grpo 即将推出；校验会拒绝它们）</translation>
+    </message>
+    <message>
+        <source>Checkpoint folder to start from; empty = random init</source>
+        <translation>作为起点的检查点文件夹；留空 = 随机初始化</translation>
+    </message>
+    <message>
+        <source>Pretraining: share of documents in fill-in-the-middle form</source>
+        <translation>预训练：以中间填充（FIM）形式出现的文档比例</translation>
+    </message>
+    <message>
+        <source>Pretraining: attention stays within each document</source>
+        <translation>预训练：注意力限制在各自文档之内</translation>
+    </message>
+    <message>
+        <source>LoRA: inner dimension r of each adapter</source>
+        <translation>LoRA：每个适配器的内部维度 r</translation>
+    </message>
+    <message>
+        <source>LoRA: the adapter's update is scaled by alpha / rank</source>
+        <translation>LoRA：适配器的更新按 alpha / rank 缩放</translation>
+    </message>
+    <message>
+        <source>LoRA: dropout on the adapter input in training</source>
+        <translation>LoRA：训练时适配器输入上的 dropout</translation>
+    </message>
+    <message>
+        <source>LoRA: projections with adapters: comma-separated module names as PEFT matches them (q_proj,v_proj,mlp.down_proj; MLA: q_a_proj,q_b_proj,kv_a_proj_with_mqa,kv_b_proj), all-linear, or re:REGEX</source>
+        <translation>LoRA：加适配器的投影层：按 PEFT 匹配方式写的逗号分隔模块名（q_proj,v_proj,mlp.down_proj；MLA：q_a_proj,q_b_proj,kv_a_proj_with_mqa,kv_b_proj）、all-linear 或 re:正则表达式</translation>
+    </message>
+    <message>
+        <source>Distill: comma-separated marker tokens that get marker_weight</source>
+        <translation>蒸馏：使用 marker_weight 的标记词元，逗号分隔</translation>
+    </message>
+    <message>
+        <source>Distill: loss weight of marker tokens</source>
+        <translation>蒸馏：标记词元的损失权重</translation>
+    </message>
+    <message>
+        <source>Distill: loss weight of the reply after &lt;/think&gt; (the answer)</source>
+        <translation>蒸馏：&lt;/think&gt; 之后回复（答案）的损失权重</translation>
+    </message>
+    <message>
+        <source>Distill: teacher checkpoint for white-box distillation (same tokenizer); empty = R1-style only</source>
+        <translation>蒸馏：白盒蒸馏的教师检查点（须使用相同分词器）；留空 = 仅 R1 式蒸馏</translation>
+    </message>
+    <message>
+        <source>Distill: share of the KL term in the loss</source>
+        <translation>蒸馏：KL 项在损失中的占比</translation>
+    </message>
+    <message>
+        <source>Distill: softening temperature of both distributions</source>
+        <translation>蒸馏：两个分布的软化温度</translation>
+    </message>
+    <message>
+        <source>Device: auto (CUDA when available), cpu or cuda</source>
+        <translation>设备：auto（有 CUDA 时用 CUDA）、cpu 或 cuda</translation>
+    </message>
+    <message>
+        <source>Arithmetic: fp32, bf16 autocast, or fp16 with loss scaling (CUDA only)</source>
+        <translation>运算精度：fp32、bf16 自动混合精度，或带损失缩放的 fp16（仅 CUDA）</translation>
+    </message>
+    <message>
+        <source>LibTorch intra-op threads; 0 = all cores</source>
+        <translation>LibTorch 算子内线程数；0 = 全部核心</translation>
+    </message>
+    <message>
+        <source>Seed of weights, data order, dropout and sampling</source>
+        <translation>权重、数据顺序、dropout 和采样的随机种子</translation>
+    </message>
+    <message>
+        <source>Recompute every k-th block in backward; 0 = off</source>
+        <translation>反向传播时每 k 个块重新计算一次；0 = 关闭</translation>
+    </message>
+    <message>
+        <source>Steps between metric points</source>
+        <translation>两次记录指标之间的步数</translation>
+    </message>
+    <message>
+        <source>Steps between validation passes; 0 = at the end only</source>
+        <translation>两次验证之间的步数；0 = 仅在结束时验证</translation>
+    </message>
+    <message>
+        <source>Micro-batches per validation pass</source>
+        <translation>每次验证的微批次数</translation>
+    </message>
+    <message>
+        <source>Steps between checkpoints; 0 = at the end only</source>
+        <translation>两次保存检查点之间的步数；0 = 仅在结束时保存</translation>
+    </message>
+    <message>
+        <source>Most recent checkpoints kept (plus the best)</source>
+        <translation>保留的最近检查点个数（另加最优的一个）</translation>
+    </message>
+    <message>
+        <source>Steps between sample generations; 0 = off</source>
+        <translation>两次生成样例之间的步数；0 = 关闭</translation>
+    </message>
+    <message>
+        <source>Prompt of the sample generations; empty = the first tokens of three validation documents</source>
+        <translation>生成样例的提示词；留空 = 三篇验证文档的开头词元</translation>
+    </message>
+    <message>
+        <source>Tokens generated per sample</source>
+        <translation>每个样例生成的词元数</translation>
+    </message>
+    <message>
+        <source>Skip an update whose loss or gradient norm lies this many standard deviations above the last 128 steps; 0 = skip only NaN/Inf</source>
+        <translation>若损失或梯度范数高出最近 128 步这么多个标准差，则跳过该次更新；0 = 只跳过 NaN/Inf</translation>
+    </message>
+    <message>
+        <source>Consecutive skipped updates that stop the run</source>
+        <translation>连续跳过多少次更新后停止运行</translation>
+    </message>
+    <message>
+        <source>GPU memory the plan must fit, GiB</source>
+        <translation>方案必须放得下的 GPU 显存，GiB</translation>
+    </message>
+    <message>
+        <source>Cap the memory allocator at memory_budget_gib, so that a bigger card behaves like one of the budget (on the CPU: LibTorch's allocations); past it the run stops with advice</source>
+        <translation>把内存分配器限制在 memory_budget_gib，使更大的显卡表现得像预算大小的显卡（在 CPU 上：限制 LibTorch 的分配）；超出时运行停止并给出建议</translation>
+    </message>
+    <message>
+        <source>Keep AdamW's moments in pinned CPU memory, streamed through the GPU each step: frees 8 bytes per trained parameter of GPU memory for a slower step</source>
+        <translation>把 AdamW 的矩保存在锁页 CPU 内存中，每步流式传过 GPU：每个训练参数节省 8 字节显存，代价是每步变慢</translation>
+    </message>
+    <message>
+        <source>unknown key</source>
+        <translation>未知的键</translation>
+    </message>
+    <message>
+        <source>unknown key, did you mean %1?</source>
+        <translation>未知的键，您是指 %1 吗？</translation>
+    </message>
+    <message>
+        <source>string %1</source>
+        <translation>字符串 %1</translation>
+    </message>
+    <message>
+        <source>an object</source>
+        <translation>一个对象</translation>
+    </message>
+    <message>
+        <source>an array</source>
+        <translation>一个数组</translation>
+    </message>
+    <message>
+        <source>expected an object, got %1</source>
+        <translation>应为对象，实际为 %1</translation>
+    </message>
+    <message>
+        <source>must be at most %1, got %2</source>
+        <translation>最大为 %1，实际为 %2</translation>
+    </message>
+    <message>
+        <source>expected an integer, got %1</source>
+        <translation>应为整数，实际为 %1</translation>
+    </message>
+    <message>
+        <source>expected a number, got %1</source>
+        <translation>应为数字，实际为 %1</translation>
+    </message>
+    <message>
+        <source>expected true or false, got %1</source>
+        <translation>应为 true 或 false，实际为 %1</translation>
+    </message>
+    <message>
+        <source>expected a string, got %1</source>
+        <translation>应为字符串，实际为 %1</translation>
+    </message>
+    <message>
+        <source>expected one of %1, got %2</source>
+        <translation>应为 %1 之一，实际为 %2</translation>
+    </message>
+    <message>
+        <source>expected one of %1, got "%2"</source>
+        <translation>应为 %1 之一，实际为“%2”</translation>
+    </message>
+    <message>
+        <source>expected one of %1, got "%2"; did you mean "%3"?</source>
+        <translation>应为 %1 之一，实际为“%2”；您是指“%3”吗？</translation>
+    </message>
+    <message>
+        <source>must be in %1, got %2</source>
+        <translation>须在 %1 范围内，实际为 %2</translation>
+    </message>
+    <message>
+        <source>must be %1, got %2</source>
+        <translation>须 %1，实际为 %2</translation>
+    </message>
+    <message>
+        <source>must be a finite number, got %1</source>
+        <translation>须为有限数，实际为 %1</translation>
+    </message>
+    <message>
+        <source>rope scaling "%1" needs the context the weights were trained at (or, but for yarn, a factor): set it, or train from a base checkpoint</source>
+        <translation>RoPE 缩放“%1”需要权重训练时的上下文长度（yarn 以外也可给出倍数）：请设置它，或从基础检查点开始训练</translation>
+    </message>
+    <message>
+        <source>must be &gt;= 1, got %1</source>
+        <translation>须 &gt;= 1，实际为 %1</translation>
+    </message>
+    <message>
+        <source>the derived factor %1 (data.seq_len, or the base checkpoint's context when longer: %2, over original_max_seq_len %3) is below 1</source>
+        <translation>推导出的倍数 %1（data.seq_len 或更长的基础检查点上下文 %2，除以 original_max_seq_len %3）小于 1</translation>
+    </message>
+    <message>
+        <source>the derived factor %1 (model.max_seq_len %2 over original_max_seq_len %3) is below 1</source>
+        <translation>推导出的倍数 %1（model.max_seq_len %2 除以 original_max_seq_len %3）小于 1</translation>
+    </message>
+    <message>
+        <source>must be &lt;= beta_fast (%1), got %2</source>
+        <translation>须 &lt;= beta_fast（%1），实际为 %2</translation>
+    </message>
+    <message>
+        <source>ntk needs more than 2 rotary dims per head, the model has %1</source>
+        <translation>ntk 需要每个头多于 2 个旋转维度，而该模型只有 %1 个</translation>
+    </message>
+    <message>
+        <source>hidden_size %1 is not divisible by %2</source>
+        <translation>hidden_size %1 不能被 %2 整除</translation>
+    </message>
+    <message>
+        <source>RoPE needs an even head dimension, got %1 (hidden_size / n_heads)</source>
+        <translation>RoPE 需要偶数的头维度，实际为 %1（hidden_size / n_heads）</translation>
+    </message>
+    <message>
+        <source>RoPE needs an even head dimension, got %1</source>
+        <translation>RoPE 需要偶数的头维度，实际为 %1</translation>
+    </message>
+    <message>
+        <source>attention "mha" needs n_kv_heads equal to n_heads (%1), got %2; set attention to "gqa" for grouped-query attention</source>
+        <translation>注意力“mha”要求 n_kv_heads 等于 n_heads（%1），实际为 %2；要用分组查询注意力请把 attention 设为“gqa”</translation>
+    </message>
+    <message>
+        <source>n_heads %1 is not divisible by n_kv_heads %2</source>
+        <translation>n_heads %1 不能被 n_kv_heads %2 整除</translation>
+    </message>
+    <message>
+        <source>RoPE needs an even number of dims, got %1</source>
+        <translation>RoPE 需要偶数个维度，实际为 %1</translation>
+    </message>
+    <message>
+        <source>must be &lt;= model.max_seq_len (%1), got %2</source>
+        <translation>须 &lt;= model.max_seq_len（%1），实际为 %2</translation>
+    </message>
+    <message>
+        <source>must be &lt;= schedule.max_steps (%1), got %2</source>
+        <translation>须 &lt;= schedule.max_steps（%1），实际为 %2</translation>
+    </message>
+    <message>
+        <source>fp16 needs runtime.device "cuda" (loss scaling runs on CUDA only); use "bf16" on the CPU</source>
+        <translation>fp16 需要 runtime.device 为“cuda”（损失缩放只在 CUDA 上运行）；在 CPU 上请用“bf16”</translation>
+    </message>
+    <message>
+        <source>must be &lt;= model.n_layers (%1), got %2</source>
+        <translation>须 &lt;= model.n_layers（%1），实际为 %2</translation>
+    </message>
+    <message>
+        <source>names no projection: list module names (q_proj,v_proj...), all-linear or re:REGEX</source>
+        <translation>没有指定任何投影层：请列出模块名（q_proj,v_proj...）、all-linear 或 re:正则表达式</translation>
+    </message>
+    <message>
+        <source>PEFT cannot load adapters on the MLP (%1) of an MLA model with dropout: peft 0.21 under transformers 5 takes them for mixture-of-experts weights of the deepseek_v3 model, so Danka saves them as target_parameters, which PEFT adapts only without dropout; set 0, or leave %1 out of stage.lora.target_modules</source>
+        <translation>PEFT 无法加载带 dropout 的 MLA 模型 MLP（%1）上的适配器：transformers 5 下的 peft 0.21 把它们当作 deepseek_v3 模型的混合专家权重，因此单卡把它们存为 target_parameters，而 PEFT 只在没有 dropout 时适配这些参数；请设为 0，或把 %1 从 stage.lora.target_modules 中去掉</translation>
+    </message>
+    <message>
+        <source>"%1" is not available in this version yet (reward, dpo, ppo and grpo are coming); it trains pretrain, sft, lora and distill</source>
+        <translation>本版本尚不支持“%1”（reward、dpo、ppo 和 grpo 即将推出）；目前可训练 pretrain、sft、lora 和 distill</translation>
+    </message>
+    <message>
+        <source>stage "%1" starts from a trained model: set the checkpoint folder</source>
+        <translation>阶段“%1”从已训练的模型开始：请设置检查点文件夹</translation>
+    </message>
+    <message>
+        <source>%1: no such checkpoint folder</source>
+        <translation>%1：没有这个检查点文件夹</translation>
+    </message>
+    <message>
+        <source>%1: missing</source>
+        <translation>%1：缺失</translation>
+    </message>
+    <message>
+        <source>%1: invalid JSON</source>
+        <translation>%1：JSON 无效</translation>
+    </message>
+    <message>
+        <source>%1: the adapter's base checkpoint is not recorded (danka.json base_checkpoint, adapter_config.json base_model_name_or_path)</source>
+        <translation>%1：没有记录适配器的基础检查点（danka.json 的 base_checkpoint、adapter_config.json 的 base_model_name_or_path）</translation>
+    </message>
+    <message>
+        <source>a config must be a JSON object, got %1</source>
+        <translation>配置必须是 JSON 对象，实际为 %1</translation>
+    </message>
+    <message>
+        <source>unknown preset "%1"</source>
+        <translation>未知预设“%1”</translation>
+    </message>
+    <message>
+        <source>; presets: %1</source>
+        <translation>；可用预设：%1</translation>
+    </message>
+    <message>
+        <source>; did you mean "%1"?</source>
+        <translation>；您是指“%1”吗？</translation>
+    </message>
+    <message>
+        <source>invalid JSON at line %1, column %2: %3</source>
+        <translation>JSON 无效，位于第 %1 行第 %2 列：%3</translation>
+    </message>
+    <message>
+        <source>cannot read %1: %2</source>
+        <translation>无法读取 %1：%2</translation>
+    </message>
+    <message>
+        <source>in %1</source>
+        <translation>范围 %1</translation>
+    </message>
+    <message>
+        <source>fp32 master weights</source>
+        <translation>fp32 主权重</translation>
+    </message>
+    <message>
+        <source>fp32 frozen base weights</source>
+        <translation>fp32 冻结的基础权重</translation>
+    </message>
+    <message>
+        <source>fp32 LoRA A and B</source>
+        <translation>fp32 LoRA A 和 B</translation>
+    </message>
+    <message>
+        <source>%1 copies kept for backward: all blocks and the LM head</source>
+        <translation>为反向传播保留的 %1 副本：全部块和语言模型头</translation>
+    </message>
+    <message>
+        <source>%1 copies kept for backward: %2 recomputed blocks and the LM head</source>
+        <translation>为反向传播保留的 %1 副本：%2 个重算块和语言模型头</translation>
+    </message>
+    <message>
+        <source>fp32, adapters only</source>
+        <translation>fp32，仅适配器</translation>
+    </message>
+    <message>
+        <source>AdamW first and second moments, fp32</source>
+        <translation>AdamW 一阶和二阶矩，fp32</translation>
+    </message>
+    <message>
+        <source>checkpoint every %1 blocks: %2 saved inputs + %3 blocks recomputed</source>
+        <translation>每 %1 个块做检查点：保存 %2 个输入 + 重算 %3 个块</translation>
+    </message>
+    <message>
+        <source>%1 blocks kept</source>
+        <translation>保留 %1 个块</translation>
+    </message>
+    <message>
+        <source>%1 tokens x %2 vocab, and their gradient</source>
+        <translation>%1 个词元 × 词表 %2，及其梯度</translation>
+    </message>
+    <message>
+        <source>CUDA context, kernels, allocator slack</source>
+        <translation>CUDA 上下文、算子、分配器余量</translation>
+    </message>
+    <message>
+        <source>LibTorch process</source>
+        <translation>LibTorch 进程</translation>
+    </message>
+    <message>
+        <source>The memory estimator puts this plan at %1 for %2. No plan fits %3 at data.seq_len %4 (even micro-batch 1 with activation checkpointing on every block and AdamW offloaded): shorten data.seq_len or train a smaller model.</source>
+        <translation>内存估算认为此方案需要 %1，可用 %2。在 data.seq_len %4 下没有能放进 %3 的方案（即使微批量为 1、每个块都做激活检查点并卸载 AdamW）：请缩短 data.seq_len 或训练更小的模型。</translation>
+    </message>
+    <message>
+        <source>The memory estimator puts this plan at %1 for %2. A plan that fits (%3): %4.</source>
+        <translation>内存估算认为此方案需要 %1，可用 %2。可行的方案（%3）：%4。</translation>
+    </message>
+    <message>
+        <source>The memory estimator puts this plan at %1 for %2. A plan that fits (%3): this one by the estimate, so the peak came from elsewhere (another process on the GPU, memory fragmentation): lower data.micro_batch_size or turn on runtime.activation_checkpointing.</source>
+        <translation>内存估算认为此方案需要 %1，可用 %2。可行的方案（%3）：按估算就是当前方案，所以峰值来自别处（GPU 上的其他进程、内存碎片）：请调低 data.micro_batch_size 或开启 runtime.activation_checkpointing。</translation>
+    </message>
+    <message>
+        <source>data.micro_batch_size %1 with optim.grad_accum_steps %2 (%3 sequences per step, as now %4)</source>
+        <translation>data.micro_batch_size 设为 %1，optim.grad_accum_steps 设为 %2（每步 %3 条序列，现为 %4）</translation>
+    </message>
+    <message>
+        <source>runtime.activation_checkpointing %1</source>
+        <translation>runtime.activation_checkpointing 设为 %1</translation>
+    </message>
+    <message>
+        <source>runtime.precision %1</source>
+        <translation>runtime.precision 设为 %1</translation>
+    </message>
+    <message>
+        <source>runtime.offload_optimizer %1</source>
+        <translation>runtime.offload_optimizer 设为 %1</translation>
+    </message>
+    <message>
+        <source>Tiny GQA model for the shipped demo corpus; pretrains on a laptop CPU in minutes</source>
+        <translation>用于自带演示语料的微型 GQA 模型；在笔记本 CPU 上几分钟即可完成预训练</translation>
+    </message>
+    <message>
+        <source>MiniMind2-small size: 26M parameters, GQA 8/2 heads, vocab 6400</source>
+        <translation>MiniMind2-small 规模：2600 万参数，GQA 8/2 头，词表 6400</translation>
+    </message>
+    <message>
+        <source>1.3B MLA model, context 4096, vocab 64000, planned for one 24 GB GPU</source>
+        <translation>13 亿参数 MLA 模型，上下文 4096，词表 64000，按单张 24 GB 显卡规划</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>training loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>gradient norm</source>
+        <translation>梯度范数</translation>
+    </message>
+    <message>
+        <source>learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>throughput (tokens/s)</source>
+        <translation>吞吐量（词元/秒）</translation>
+    </message>
+    <message>
+        <source>model FLOPs utilisation</source>
+        <translation>模型算力利用率</translation>
+    </message>
+    <message>
+        <source>tokens trained on</source>
+        <translation>已训练词元数</translation>
+    </message>
+    <message>
+        <source>skipped steps</source>
+        <translation>跳过的步数</translation>
+    </message>
+    <message>
+        <source>fp16 loss scale</source>
+        <translation>fp16 损失缩放</translation>
+    </message>
+    <message>
+        <source>fp16 overflow steps</source>
+        <translation>fp16 溢出步数</translation>
+    </message>
+    <message>
+        <source>validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <source>validation perplexity</source>
+        <translation>验证困惑度</translation>
+    </message>
+    <message>
+        <source>process memory (RSS)</source>
+        <translation>进程内存（RSS）</translation>
+    </message>
+    <message>
+        <source>CUDA memory allocated</source>
+        <translation>CUDA 已分配内存</translation>
+    </message>
+    <message>
+        <source>CUDA memory reserved</source>
+        <translation>CUDA 已保留内存</translation>
+    </message>
+    <message>
+        <source>CUDA peak memory</source>
+        <translation>CUDA 峰值内存</translation>
+    </message>
+    <message>
+        <source>checkpoint at step %1 (%2): %3</source>
+        <translation>第 %1 步的检查点（%2）：%3</translation>
+    </message>
+    <message>
+        <source>periodic</source>
+        <translation>定期</translation>
+    </message>
+    <message>
+        <source>end</source>
+        <translation>结束</translation>
+    </message>
+    <message>
+        <source>could not remove the old checkpoint %1: %2</source>
+        <translation>无法删除旧检查点 %1：%2</translation>
+    </message>
+    <message>
+        <source>sample at step %1: %2|%3</source>
+        <translation>第 %1 步的样例：%2|%3</translation>
+    </message>
+    <message>
+        <source>training %1 parameters on %2, %3, %4 steps of %5 x %6 tokens%7</source>
+        <translation>开始训练：%1 个参数，设备 %2，%3，%4 步，每步 %5 × %6 个词元%7</translation>
+    </message>
+    <message>
+        <source>training %1 of %2 parameters on %3, %4, %5 steps of %6 x %7 tokens%8</source>
+        <translation>开始训练：%2 个参数中的 %1 个，设备 %3，%4，%5 步，每步 %6 × %7 个词元%8</translation>
+    </message>
+    <message>
+        <source>resuming at step %1: %2 parameters on %3, %4, %5 steps of %6 x %7 tokens%8</source>
+        <translation>从第 %1 步继续：%2 个参数，设备 %3，%4，%5 步，每步 %6 × %7 个词元%8</translation>
+    </message>
+    <message>
+        <source>resuming at step %1: %2 of %3 parameters on %4, %5, %6 steps of %7 x %8 tokens%9</source>
+        <translation>从第 %1 步继续：%3 个参数中的 %2 个，设备 %4，%5，%6 步，每步 %7 × %8 个词元%9</translation>
+    </message>
+    <message>
+        <source>, AdamW moments in host memory</source>
+        <translation>，AdamW 矩保存在主机内存中</translation>
+    </message>
+    <message>
+        <source>step %1 skipped: %2</source>
+        <translation>跳过第 %1 步：%2</translation>
+    </message>
+    <message>
+        <source>stopped after %1 consecutive skipped updates (last: %2); no checkpoint was written yet</source>
+        <translation>连续跳过 %1 次更新后停止（最后一次：%2）；尚未写入任何检查点</translation>
+    </message>
+    <message>
+        <source>stopped after %1 consecutive skipped updates (last: %2); the last good checkpoint is %3</source>
+        <translation>连续跳过 %1 次更新后停止（最后一次：%2）；最后一个正常的检查点是 %3</translation>
+    </message>
+    <message>
+        <source>step %1/%2</source>
+        <translation>第 %1/%2 步</translation>
+    </message>
+    <message>
+        <source>step %1/%2, loss %3</source>
+        <translation>第 %1/%2 步，损失 %3</translation>
+    </message>
+    <message>
+        <source>the memory estimate %1 exceeds runtime.memory_budget_gib (%2) at data.seq_len %3; a plan that fits: micro-batch %4, %5, activation checkpointing %6</source>
+        <translation>在 data.seq_len %3 下内存估算 %1 超出 runtime.memory_budget_gib（%2）；可行的方案：微批量 %4，%5，激活检查点 %6</translation>
+    </message>
+    <message>
+        <source>the memory estimate %1 exceeds runtime.memory_budget_gib (%2) at data.seq_len %3; no plan fits: shorten data.seq_len</source>
+        <translation>在 data.seq_len %3 下内存估算 %1 超出 runtime.memory_budget_gib（%2）；没有可行的方案：请缩短 data.seq_len</translation>
+    </message>
+    <message>
+        <source>runtime.memory_cap: LibTorch's CPU allocations are capped at %1 (%2 less %3 for the process)</source>
+        <translation>runtime.memory_cap：LibTorch 的 CPU 分配上限为 %1（%2 减去进程占用的 %3）</translation>
+    </message>
+    <message>
+        <source>runtime.memory_cap: the CUDA allocator on %1 is capped at %2 (%3 less %4 for the CUDA context)</source>
+        <translation>runtime.memory_cap：%1 上的 CUDA 分配器上限为 %2（%3 减去 CUDA 上下文占用的 %4）</translation>
+    </message>
+    <message>
+        <source>runtime.memory_cap is not applied: %1</source>
+        <translation>runtime.memory_cap 未生效：%1</translation>
+    </message>
+    <message>
+        <source>out of memory on %1: %2
+%3 Checkpoints written before are kept.</source>
+        <translation>%1 内存不足：%2
+%3 之前写入的检查点都已保留。</translation>
+    </message>
+    <message>
+        <source>out of memory on %1 (runtime.memory_cap): %2
+%3 Checkpoints written before are kept.</source>
+        <translation>%1 内存不足（runtime.memory_cap）：%2
+%3 之前写入的检查点都已保留。</translation>
+    </message>
+    <message>
+        <source>the base checkpoint is a LoRA adapter: merged into its base %1 for this run</source>
+        <translation>基础检查点是 LoRA 适配器：本次运行将其合并到基础模型 %1 中</translation>
+    </message>
+    <message>
+        <source>white-box distillation from %1</source>
+        <translation>从 %1 做白盒蒸馏</translation>
+    </message>
+    <message>
+        <source>R1-style distillation (no teacher)</source>
+        <translation>R1 式蒸馏（无教师模型）</translation>
+    </message>
+    <message>
+        <source>%1 of %2 training conversations are longer than data.seq_len + 1 = %3 tokens and are cut there (their last reply loses its end marker); raise data.seq_len or set data.overlong to "drop"</source>
+        <translation>%2 条训练对话中有 %1 条超过 data.seq_len + 1 = %3 个词元，已在该处截断（最后一条回复失去结束标记）；请调大 data.seq_len 或把 data.overlong 设为“drop”</translation>
+    </message>
+    <message>
+        <source>%1 training conversations are longer than data.seq_len + 1 = %2 tokens and are left out (data.overlong "drop"); %3 remain</source>
+        <translation>%1 条训练对话超过 data.seq_len + 1 = %2 个词元，已被排除（data.overlong 为“drop”）；剩余 %3 条</translation>
+    </message>
+    <message>
+        <source>validation on %1</source>
+        <translation>验证数据：%1</translation>
+    </message>
+    <message>
+        <source>no validation data: the dataset has no val split (and, for pretraining, data.val_fraction is 0)</source>
+        <translation>没有验证数据：数据集没有验证划分（且对预训练而言 data.val_fraction 为 0）</translation>
+    </message>
+    <message>
+        <source>loading</source>
+        <translation>加载中</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>，</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui</name>
     <message>
         <source>%1 (%2 left)</source>
@@ -25,10 +816,6 @@
     <message>
         <source>stopped</source>
         <translation>已停止</translation>
-    </message>
-    <message>
-        <source>%1 tokens in %2 s · %3 tokens/s · %4</source>
-        <translation>%1 个词元，用时 %2 秒 · %3 词元/秒 · %4</translation>
     </message>
     <message>
         <source>&amp;New</source>
@@ -190,6 +977,28 @@
         <translation>无法加载检查点 %1 及适配器 %2：
 %3</translation>
     </message>
+    <message numerus="yes">
+        <source>%n token(s) in %1 s · %2 tokens/s · %3</source>
+        <translation type="unfinished">
+            <numerusform />
+        </translation>
+    </message>
+    <message>
+        <source>Models under %1 parameters are tiny: Danka answers with greedy decoding (the most likely reply, the same each time), since sampling mostly adds noise at this size. The Sampling settings change it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Loading the model...</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Type a message below.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A tiny model (%1 parameters): expect short replies in the style of its training data, not facts or reasoning.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>danka::ui::ComparePage</name>
@@ -308,6 +1117,14 @@ Use File &gt; Open Workspace to choose one.</source>
     <message>
         <source>CSV files (*.csv)</source>
         <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Chart of %1 saved as %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Series of %1 exported to %2</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -594,6 +1411,30 @@ Use File &gt; Open Workspace to choose one.</source>
         <source>AdamW moments in CPU memory</source>
         <translation>AdamW 动量放在 CPU 内存</translation>
     </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <source>Choose the dataset to train on: this workspace's prepared %1 datasets are in the list.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Choose the dataset to train on. This workspace has no prepared %1 dataset yet: prepare one on the Data page.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The folder %1 does not exist.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 is not a prepared dataset (it has no dataset.json): prepare it on the Data page.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 holds %2 data; the %3 stage trains on %4 data.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>danka::ui::ConversationListModel</name>
@@ -603,15 +1444,16 @@ Use File &gt; Open Workspace to choose one.</source>
     </message>
     <message>
         <source>%1
-%2 · %3 messages</source>
-        <translation>%1
-%2 · %3 条消息</translation>
-    </message>
-    <message>
-        <source>%1
 Checkpoint: %2</source>
         <translation>%1
 检查点：%2</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1
+%2 · %n message(s)</source>
+        <translation type="unfinished">
+            <numerusform />
+        </translation>
     </message>
 </context>
 <context>
@@ -1014,6 +1856,13 @@ Checkpoint: %2</source>
     </message>
 </context>
 <context>
+    <name>danka::ui::HistogramView</name>
+    <message>
+        <source>%1 %2: %3 %4</source>
+        <translation type="unfinished">%1：%3 %4 {1 %2:?}</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::MainWindow</name>
     <message>
         <source>Danka</source>
@@ -1254,8 +2103,20 @@ Checkpoint: %2</source>
         <translation>演示对话数据</translation>
     </message>
     <message>
-        <source>The demo is done: chat with its SFT model on the Chat page.</source>
-        <translation>演示完成：可在“对话”页与其 SFT 模型对话。</translation>
+        <source>The demo is done: loading its model in Chat...</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The demo's model is ready: ask it %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source> or </source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Danka could not be started again; restart it yourself.</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>
@@ -1329,16 +2190,20 @@ Checkpoint: %2</source>
         <translation>助手</translation>
     </message>
     <message>
-        <source>Thinking (%1 characters)</source>
-        <translation>思考过程（%1 个字符）</translation>
-    </message>
-    <message>
-        <source>Thinking... (%1 characters)</source>
-        <translation>正在思考...（%1 个字符）</translation>
-    </message>
-    <message>
         <source>Generating...</source>
         <translation>正在生成...</translation>
+    </message>
+    <message numerus="yes">
+        <source>Thinking (%n character(s))</source>
+        <translation type="unfinished">
+            <numerusform />
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Thinking... (%n character(s))</source>
+        <translation type="unfinished">
+            <numerusform />
+        </translation>
     </message>
 </context>
 <context>
@@ -2036,6 +2901,11 @@ Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.
         <source>Stop the training of run %1 before deleting it.</source>
         <translation>删除运行 %1 之前请先停止它的训练。</translation>
     </message>
+    <message>
+        <source>The run cannot start:
+%1</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>danka::ui::SamplingForm</name>
@@ -2196,6 +3066,18 @@ Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.
     <message>
         <source>The new language applies when Danka restarts. Restart now?</source>
         <translation>新语言在单卡重启后生效。现在重启吗？</translation>
+    </message>
+    <message>
+        <source>The open workspace and page, the config on the Configure page (saved or not), the Chat checkpoint and the Compare selection come back after the restart.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Restart Now</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Later</source>
+        <translation type="unfinished" />
     </message>
 </context>
 <context>

@@ -39,8 +39,13 @@ QString installTranslations(QCoreApplication &app, const QString &language)
     installCoreTranslator();
     const QLocale locale = language.isEmpty() ? QLocale::system() : QLocale(language);
     auto *danka = new QTranslator(&app);
-    if (!danka->load(locale, QStringLiteral("danka"), QStringLiteral("_"), QStringLiteral(":/i18n"))) {
-        delete danka;
+    if (locale.language() == QLocale::English ||
+        !danka->load(locale, QStringLiteral("danka"), QStringLiteral("_"), QStringLiteral(":/i18n"))) {
+        // English is the source language; its file holds only the plural forms ("1 token", "2 tokens").
+        if (danka->load(QStringLiteral(":/i18n/danka_en.qm")))
+            app.installTranslator(danka);
+        else
+            delete danka;
         return QStringLiteral("en");
     }
     app.installTranslator(danka);

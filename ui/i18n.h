@@ -9,7 +9,8 @@ class QCoreApplication;
 namespace danka::ui {
 
 // Installs the translators for `language` ("zh_CN", "en"; empty = the system's). Returns the language
-// actually loaded ("en" when Danka has no translation for it: English is the source language).
+// actually loaded ("en" when Danka has no translation for it: English is the source language, with only its
+// plural forms loaded from danka_en.qm).
 QString installTranslations(QCoreApplication &app, const QString &language);
 
 // Makes core's messages translatable (core/translate.h): core::translate goes through

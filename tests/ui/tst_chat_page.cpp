@@ -14,10 +14,12 @@
 #include "core/store/conversations.h"
 #include "core/store/experiment_store.h"
 #include "core/system_info.h"
+#include "core/utf8.h"
 #include "core/train/training_run.h"
 #include "ui/chat/chat_page.h"
 #include "ui/chat/conversation_list_model.h"
 #include "ui/chat/message_view.h"
+#include "ui/i18n.h"
 #include "ui_test_util.h"
 
 using namespace danka;
@@ -88,6 +90,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
+        // As the studio starts: English with its plural forms ("1 token").
+        QCOMPARE(ui::installTranslations(*qApp, QStringLiteral("en")), QStringLiteral("en"));
         core::initComputeThreads(1);
         m_ws = core::Workspace::open(m_dir.filePath(QStringLiteral("ws")).toStdString());
         m_tiny = QString::fromStdString(
@@ -277,6 +281,92 @@ private Q_SLOTS:
         QVERIFY(!view->toPlainText().contains(QStringLiteral("partial")));
         view->clearStreamingReply();
         QVERIFY(!view->toPlainText().contains(QStringLiteral("the answer")));
+    }
+
+    // The "choose a checkpoint" hint goes once one is loaded; counts read "1 token", "2 messages" (plural
+    // forms through tr's %n and English's own plural file).
+    void hintFollowsTheModelAndCountsArePlural()
+    {
+        auto page = makePage();
+        QVERIFY(page->messageView()->toPlainText().contains(QStringLiteral("Choose a checkpoint")));
+        page->openCheckpoint(m_tiny);
+        QVERIFY2(waitForState(*page, State::Ready), qPrintable(page->errorText()));
+        QVERIFY(!page->messageView()->toPlainText().contains(QStringLiteral("Choose a checkpoint")));
+        QVERIFY(page->messageView()->toPlainText().contains(QStringLiteral("Type a message below.")));
+
+        page->setSamplingSettings(greedyRequest(1));
+        QVERIFY(page->sendMessage(QStringLiteral("Hi")));
+        QVERIFY(waitForState(*page, State::Ready));
+        QCOMPARE(page->messages().back().stats.tokens, int64_t(1));
+        QVERIFY2(page->statsText().startsWith(QStringLiteral("1 token in ")), qPrintable(page->statsText()));
+        const QString listed = page->conversationModel()->index(0, 0).data().toString();
+        QVERIFY2(listed.endsWith(QStringLiteral("· 2 messages")), qPrintable(listed));
+    }
+
+    // A reasoning block streamed a token at a time and split inside a byte-fallback character (what showed
+    // "《金壑��》"): no piece ever holds U+FFFD or half a character, the bytes wait until the character is
+    // whole, and bytes that never make one (a small model's stray start of a character) are left out.
+    void streamHoldsBackPartialCharactersInsideThink()
+    {
+        const auto tok = core::tokenizer::Tokenizer::load(test::demoTokenizerDir());
+        const std::string replacement = "\xEF\xBF\xBD";
+        const std::vector<int32_t> ids = tok.encode("<think>《金壑》是谁的诗？</think>不知道。");
+        // 壑 is not among the 2000 pieces: three byte tokens, E5 A3 91.
+        std::vector<size_t> bytePositions;
+        for (size_t i = 0; i < ids.size(); ++i)
+            if (tok.isByte(ids[i])) bytePositions.push_back(i);
+        QVERIFY2(bytePositions.size() >= 3, "the demo tokenizer has a piece for 壑: pick a rarer character");
+        QCOMPARE(tok.piece(ids[bytePositions[0]]), std::string("<0xE5>"));
+
+        auto streamAll = [&](const std::vector<int32_t> &tokens, std::vector<std::string> *pieces) {
+            core::TextStream stream(tok, {});
+            std::string shown;
+            for (int32_t id : tokens) {
+                const std::string piece = stream.push(id);
+                pieces->push_back(piece);
+                shown += piece;
+            }
+            const std::string rest = stream.finish();
+            shown += rest;
+            pieces->push_back(rest);
+            return std::make_pair(shown, stream);
+        };
+        std::vector<std::string> pieces;
+        auto [shown, stream] = streamAll(ids, &pieces);
+        QCOMPARE(shown, tok.decode(ids));  // whole characters only: the same text as decoding it all
+        QCOMPARE(stream.droppedBytes(), int64_t(0));
+        QVERIFY(shown.find("壑") != std::string::npos);
+        for (const std::string &piece : pieces) {
+            QVERIFY(piece.find(replacement) == std::string::npos);
+            QCOMPARE(core::utf8::firstInvalid(piece), core::utf8::kValid);
+        }
+        // After the first and the second byte of 壑 nothing was handed out; the third brought the character.
+        QCOMPARE(pieces[bytePositions[0]], std::string());
+        QCOMPARE(pieces[bytePositions[0] + 1], std::string());
+        QCOMPARE(pieces[bytePositions[0] + 2], std::string("壑"));
+
+        // The reply the review saw: 壑, then the first two bytes of it again, then 》. Those two bytes are no
+        // character: left out, not shown as "��".
+        std::vector<int32_t> stray(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(bytePositions[0] + 3));
+        stray.push_back(ids[bytePositions[0]]);
+        stray.push_back(ids[bytePositions[0] + 1]);
+        stray.insert(stray.end(), ids.begin() + static_cast<std::ptrdiff_t>(bytePositions[0] + 3), ids.end());
+        QVERIFY(tok.decode(stray).find(replacement) != std::string::npos);  // what SentencePiece writes
+        pieces.clear();
+        auto [strayShown, strayStream] = streamAll(stray, &pieces);
+        QCOMPARE(strayShown, tok.decode(ids));
+        QCOMPARE(strayStream.droppedBytes(), int64_t(2));
+        for (const std::string &piece : pieces)
+            QVERIFY(piece.find(replacement) == std::string::npos);
+
+        // The transcript shows the reasoning block built from those pieces without a replacement character.
+        ui::MessageView view;
+        std::string soFar;
+        for (const std::string &piece : pieces) {
+            soFar += piece;
+            view.setStreamingReply(QString::fromStdString(soFar));
+            QVERIFY(!view.toPlainText().contains(QChar(0xFFFD)));
+        }
     }
 
     void thinkSplitting_data()

@@ -3,7 +3,13 @@
 // diff lists exactly the differing keys, smoothing / log change what is drawn, CSV equals the store, new
 // points and runs arrive by polling, and both item models pass QAbstractItemModelTester.
 #include <QAbstractItemModelTester>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
 #include <QImage>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
@@ -12,6 +18,7 @@
 #include "core/store/experiment_store.h"
 #include "ui/common/metric_chart.h"
 #include "ui/compare/compare_page.h"
+#include "ui/main_window.h"
 #include "ui_test_util.h"
 
 using namespace danka;
@@ -270,6 +277,65 @@ private Q_SLOTS:
         QVERIFY(image.load(pngPath));
         QCOMPARE(image.size(), page.chart()->size());
         QVERIFY(!page.chart()->hoverText(3).isEmpty());
+    }
+
+    // Export CSV and PNG say where they wrote (the status bar shows it); the metric box shows titles.
+    void exportsSayWhereTheyWrote()
+    {
+        ui::ComparePage page;
+        page.setWorkspace(m_ws);
+        page.setCheckedRuns({m_a, m_b});
+        QSignalSpy status(&page, &ui::ComparePage::statusMessage);
+        QTemporaryDir dir;
+        const QString csvPath = dir.filePath(QStringLiteral("loss.csv"));
+        QVERIFY(page.exportTo(csvPath, false));
+        QCOMPARE(status.count(), 1);
+        const QString message = status[0][0].toString();
+        QVERIFY2(message.contains(QDir::toNativeSeparators(csvPath)), qPrintable(message));
+        QVERIFY(message.contains(QStringLiteral("train/loss")));
+        QVERIFY(QFile::exists(csvPath));
+        const QString pngPath = dir.filePath(QStringLiteral("loss.png"));
+        QVERIFY(page.exportTo(pngPath, true));
+        QCOMPARE(status.count(), 2);
+        QVERIFY(status[1][0].toString().contains(QDir::toNativeSeparators(pngPath)));
+
+        // Metric names stay the store's keys; the box shows what they are.
+        auto *box = page.findChild<QComboBox *>();
+        QVERIFY(box);
+        const int loss = box->findData(QStringLiteral("train/loss"));
+        QVERIFY(loss >= 0);
+        QCOMPARE(box->itemText(loss), QStringLiteral("training loss"));
+        QCOMPARE(page.metric(), QStringLiteral("train/loss"));
+        box->setCurrentIndex(box->findData(QStringLiteral("train/lr")));
+        QCOMPARE(page.metric(), QStringLiteral("train/lr"));
+        QCOMPARE(page.chart()->yTitle(), QStringLiteral("learning rate"));
+        page.setMetric(QStringLiteral("train/loss"));
+    }
+
+    // At 1024x700 the config diff showed two rows: it keeps a good share of the height.
+    void theDiffShowsManyRowsInASmallWindow()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        ui::MainWindow window;
+        QVERIFY(window.openWorkspace(QString::fromStdString(m_ws->path()), false));
+        window.resize(1024, 700);
+        window.showPage(ui::MainWindow::ComparePageIndex);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ui::ComparePage *page = window.comparePage();
+        page->setCheckedRuns({m_a, m_b});
+        page->setShowAllKeys(true);  // every key of the config: more rows than fit
+        auto *view = page->findChild<QTableView *>(QStringLiteral("configDiff"));
+        QVERIFY(view);
+        QTRY_VERIFY(view->model()->rowCount() > 20);
+        QTest::qWait(50);
+        int shown = 0;
+        for (int row = 0; row < view->model()->rowCount(); ++row)
+            if (view->viewport()->rect().contains(view->visualRect(view->model()->index(row, 0)))) ++shown;
+        QVERIFY2(shown >= 7, qPrintable(QStringLiteral("%1 rows in view").arg(shown)));
+        QVERIFY2(window.width() <= 1024, qPrintable(QStringLiteral("%1 px wide: the page needs %2")
+                                                        .arg(window.width())
+                                                        .arg(page->minimumSizeHint().width())));  // fits the window
     }
 
     void longRunsAreReadDownsampledWithoutLosingSpikes()

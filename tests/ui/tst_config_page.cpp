@@ -4,10 +4,15 @@
 #include <QAbstractItemModelTester>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QLineEdit>
 #include <QPlainTextEdit>
+#include <QLabel>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QStandardPaths>
 #include <QStandardItemModel>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -17,6 +22,7 @@
 #include "core/text_util.h"
 #include "model/estimate.h"
 #include "ui/configure/config_page.h"
+#include "ui/main_window.h"
 #include "ui/configure/memory_breakdown_model.h"
 #include "ui_test_util.h"
 
@@ -224,6 +230,82 @@ private Q_SLOTS:
         QVERIFY2(page.statusText().contains(lrKey), qPrintable(page.statusText()));
         QCOMPARE(page.problems().size(), int(typeProblems.size()));
         QVERIFY(!page.startButton()->isEnabled());
+    }
+
+    // A field with a problem grows to hold its message (it was squashed to ~8 px, cutting underscores and
+    // descenders), in a small window too, and the problems notice appearing moves no field.
+    void problemMessagesGetTheirRoomAndTheFormStays()
+    {
+        ui::ConfigPage page;
+        page.setConfig(preset("demo"));
+        page.resize(900, 600);
+        page.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&page));
+        QWidget *first = page.fieldEditor(QStringLiteral("model.vocab_size"));
+        QTRY_VERIFY(first->isVisible());
+        const QPoint before = first->mapTo(&page, QPoint(0, 0));
+
+        // Several problems in the Model tab at once, with long messages (underscores, descenders).
+        for (const char *path : {"model.vocab_size", "model.hidden_size", "model.n_layers", "model.n_heads",
+                                 "model.n_kv_heads", "model.head_dim", "model.ffn_hidden_size"})
+            type(lineEdit(page, path), QStringLiteral("not_a_number_q"));
+        QTRY_VERIFY(!page.statusText().isEmpty());
+        QTest::qWait(50);  // the layout settles
+        QCOMPARE(first->mapTo(&page, QPoint(0, 0)), before);  // the notice did not push the form down
+
+        // Above the tabs too (no scroll area there): a fine-tuning stage without its checkpoint, in a window
+        // shorter still.
+        page.resize(900, 420);
+        auto *stage = qobject_cast<QComboBox *>(page.fieldEditor(QStringLiteral("stage.kind")));
+        stage->setCurrentIndex(stage->findText(QStringLiteral("sft")));
+        QTRY_VERIFY(!page.fieldMessage(QStringLiteral("stage.base_checkpoint")).isEmpty());
+        QTest::qWait(50);
+        for (const char *path : {"stage.base_checkpoint", "model.vocab_size", "model.hidden_size", "model.n_layers",
+                                 "model.n_heads", "model.n_kv_heads", "model.head_dim", "model.ffn_hidden_size"}) {
+            auto *message = page.findChild<QLabel *>(QString::fromLatin1(path) + QStringLiteral("/message"));
+            QVERIFY2(message, path);
+            QVERIFY2(!message->text().isEmpty(), path);
+            QVERIFY(message->isVisibleTo(&page));
+            const int needed = std::max(message->heightForWidth(message->width()), message->fontMetrics().height());
+            QVERIFY2(message->height() >= needed,
+                     qPrintable(QStringLiteral("%1: %2 px for a message that needs %3")
+                                    .arg(QString::fromLatin1(path))
+                                    .arg(message->height())
+                                    .arg(needed)));
+        }
+    }
+
+    // At 1024x700 the Configure page showed five rows of the form: it now has the left column's whole height.
+    void manyRowsShowInASmallWindow()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        ui::MainWindow window;
+        window.resize(1024, 700);
+        window.showPage(ui::MainWindow::ConfigurePageIndex);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        ui::ConfigPage *page = window.configPage();
+        page->setConfig(preset("demo"));
+        QTest::qWait(50);
+        QWidget *first = page->fieldEditor(QStringLiteral("model.vocab_size"));
+        QScrollArea *scroll = nullptr;
+        for (QWidget *w = first; w && !scroll; w = w->parentWidget())
+            scroll = qobject_cast<QScrollArea *>(w);
+        QVERIFY(scroll);
+        const QRect viewport(scroll->viewport()->mapTo(&window, QPoint(0, 0)), scroll->viewport()->size());
+        int shown = 0;
+        const QStringList modelKeys = {"model.vocab_size", "model.hidden_size", "model.n_layers", "model.n_heads",
+                                       "model.n_kv_heads", "model.head_dim", "model.ffn_hidden_size",
+                                       "model.attention", "model.mla.q_lora_rank", "model.mla.kv_lora_rank",
+                                       "model.mla.qk_nope_head_dim", "model.mla.qk_rope_head_dim",
+                                       "model.mla.v_head_dim", "model.max_seq_len", "model.rope_theta"};
+        for (const QString &path : modelKeys) {
+            QWidget *editor = page->fieldEditor(path);
+            if (!editor) continue;
+            const QRect r(editor->mapTo(&window, QPoint(0, 0)), editor->size());
+            if (viewport.contains(r)) ++shown;
+        }
+        QVERIFY2(shown >= 9, qPrintable(QStringLiteral("%1 rows in view").arg(shown)));
     }
 
     void jsonViewUpdatesTheForm()
@@ -465,8 +547,11 @@ private Q_SLOTS:
         QVERIFY(!items->item(stage->findText(QStringLiteral("dpo")))->isEnabled());
         stage->setCurrentIndex(stage->findText(QStringLiteral("lora")));
         auto *checkpoints = qobject_cast<QComboBox *>(page.fieldEditor(QStringLiteral("stage.base_checkpoint")));
-        QVERIFY(checkpoints->findText(QString::fromStdString(base)) >= 0);  // offered from the workspace's runs
-        checkpoints->setCurrentIndex(checkpoints->findText(QString::fromStdString(base)));
+        // Offered from the workspace's runs, labelled as Chat labels them (run name and step), not as a path.
+        const int offered = checkpoints->findData(QDir::cleanPath(QString::fromStdString(base)));
+        QVERIFY(offered >= 0);
+        QCOMPARE(checkpoints->itemText(offered), QStringLiteral("tiny · step 30"));
+        checkpoints->setCurrentIndex(offered);
 
         const core::RunConfig shown = page.config();
         const model::ModelConfig expected = test::tinyRunConfig().model;

@@ -87,8 +87,7 @@ QString finishReasonText(const std::string &reason)
 QString statsLine(const core::MessageStats &s)
 {
     if (s.finishReason.empty()) return {};
-    return ChatPage::tr("%1 tokens in %2 s · %3 tokens/s · %4")
-        .arg(s.tokens)
+    return ChatPage::tr("%n token(s) in %1 s · %2 tokens/s · %3", nullptr, static_cast<int>(s.tokens))
         .arg(s.seconds, 0, 'f', 1)
         .arg(s.tokensPerSecond, 0, 'f', 1)
         .arg(finishReasonText(s.finishReason));
@@ -131,7 +130,6 @@ ChatPage::ChatPage(QWidget *parent)
     connect(m_streamTimer, &QTimer::timeout, this, &ChatPage::drainStream);
     m_streamTimer->setInterval(kMinDrainMs);
 
-    m_view->setPlaceholderText(tr("Choose a checkpoint, then type a message below."));
     m_errorLabel->setWordWrap(true);
     m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_errorLabel->setStyleSheet(QStringLiteral("color:#d03030"));
@@ -333,6 +331,9 @@ void ChatPage::setSamplingSettings(const core::GenerateRequest &settings)
 void ChatPage::setState(State state)
 {
     m_state = state;
+    m_view->setPlaceholderText(state == State::NoModel   ? tr("Choose a checkpoint, then type a message below.")
+                               : state == State::Loading ? tr("Loading the model...")
+                                                         : tr("Type a message below."));
     const bool generating = state == State::Generating;
     m_sendButton->setEnabled(state == State::Ready);
     m_stopButton->setEnabled(generating);

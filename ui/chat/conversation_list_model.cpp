@@ -20,9 +20,8 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
     const QDateTime updated = QDateTime::fromMSecsSinceEpoch(static_cast<qint64>(c->updatedAt * 1000.0));
     switch (role) {
         case Qt::DisplayRole:
-            return tr("%1\n%2 · %3 messages")
-                .arg(title, updated.toString(QStringLiteral("yyyy-MM-dd HH:mm")))
-                .arg(c->messageCount);
+            return tr("%1\n%2 · %n message(s)", nullptr, static_cast<int>(c->messageCount))
+                .arg(title, updated.toString(QStringLiteral("yyyy-MM-dd HH:mm")));
         case Qt::EditRole:
         case TitleRole:
             return QString::fromStdString(c->title);

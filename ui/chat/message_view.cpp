@@ -137,6 +137,7 @@ void MessageView::toggleThink(int index)
 
 void MessageView::setPlaceholderText(const QString &text)
 {
+    if (text == m_placeholder) return;
     m_placeholder = text;
     render();
 }
@@ -178,8 +179,8 @@ QString MessageView::bubbleHtml(int index, const ChatBubble &message, bool strea
     if (split.hasThink && (split.closed || !split.think.isEmpty())) {
         const bool expanded = isThinkExpanded(index);
         const int n = characterCount(split.think);
-        const QString label =
-            split.closed ? tr("Thinking (%1 characters)").arg(n) : tr("Thinking... (%1 characters)").arg(n);
+        const QString label = split.closed ? tr("Thinking (%n character(s))", nullptr, n)
+                                           : tr("Thinking... (%n character(s))", nullptr, n);
         // The link colour is set here: the HTML importer would take the application's, not this palette's.
         h +=
             QStringLiteral("<p style='margin:0'><a style='color:%1' href='%2:%3'>%4 %5</a></p>")

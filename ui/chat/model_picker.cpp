@@ -12,9 +12,9 @@
 #include <functional>
 #include <vector>
 
-#include "core/adapters.h"
 #include "core/error.h"
 #include "core/store/experiment_store.h"
+#include "ui/common/checkpoint_choices.h"
 
 namespace danka::ui {
 
@@ -123,24 +123,17 @@ QString ModelPicker::absolutePath(const std::string &path) const
 void ModelPicker::refresh()
 {
     // One pass over the store: every checkpoint, newest first, and the LoRA adapters among them.
-    struct Choice {
-        QString label, path;
-        double createdAt;
-        bool adapter;
-    };
+    using Choice = CheckpointChoice;
     std::vector<Choice> choices;
     if (m_store) {
         try {
-            for (const core::RunRecord &run : m_store->runs())
-                for (const core::CheckpointRecord &c : m_store->checkpoints(run.id))
-                    choices.push_back({tr("%1 · step %2").arg(QString::fromStdString(run.name)).arg(c.step),
-                                       absolutePath(c.path), c.createdAt, core::isAdapterCheckpoint(c.path)});
+            choices = CheckpointChoices::list(*m_store);
+            for (Choice &c : choices)
+                c.path = absolutePath(c.path.toStdString());
         } catch (const core::Error &e) {
             Q_EMIT storeError(QString::fromStdString(e.what()));
         }
     }
-    std::stable_sort(choices.begin(), choices.end(),
-                     [](const Choice &a, const Choice &b) { return a.createdAt > b.createdAt; });
     QStringList paths, labels, adapterPaths, adapterLabels;
     // Folders opened directly come first (the current one included), then the store's checkpoints.
     for (const QString &dir : m_opened)

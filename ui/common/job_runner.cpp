@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "core/text_util.h"
+#include "ui/i18n.h"
 
 namespace danka::ui {
 
@@ -142,7 +143,7 @@ void JobRunner::drain()
     }
     if (hasProgress) {
         m_progress = progress;
-        const QString message = QString::fromStdString(progress.message);
+        const QString message = storedText(progress.message);  // core writes it in English
         Q_EMIT progressChanged(progress.fraction, message, progress.etaSeconds);
         Q_EMIT JobHub::instance()->jobProgress(this, progress.fraction, message, progress.etaSeconds);
     }
@@ -152,7 +153,7 @@ void JobRunner::drain()
     if (done) {
         m_timer->stop();
         m_job->wait();  // the worker is past its last callback: joining is immediate
-        m_error = QString::fromStdString(error);
+        m_error = storedText(error);  // core's English, in the interface language
         Q_EMIT finished(static_cast<int>(finalState), m_error);
         Q_EMIT JobHub::instance()->jobFinished(this, static_cast<int>(finalState), m_error);
     }

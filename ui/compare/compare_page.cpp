@@ -5,6 +5,7 @@
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -23,6 +24,7 @@
 #include <cmath>
 
 #include "core/error.h"
+#include "core/metric_names.h"
 #include "core/store/experiment_store.h"
 #include "ui/compare/config_diff_model.h"
 #include "ui/compare/run_check_model.h"
@@ -34,8 +36,15 @@ namespace {
 
 constexpr const char *kTokensMetric = "train/tokens";
 
+// "training loss" for "train/loss", in the interface language.
+QString metricTitle(const QString &name)
+{
+    return QString::fromStdString(core::metricTitle(name.toStdString()));
+}
+
 // Tokens seen at `step`, linear between the logged points of "train/tokens" (ascending steps) and extended
 // along the nearest segment beyond them; a single point scales with the step.
+
 double tokensAt(const std::vector<core::SeriesPoint> &tokens, double step)
 {
     if (tokens.size() == 1)
@@ -107,7 +116,9 @@ ComparePage::ComparePage(QWidget *parent)
     // Chart controls.
     m_metricBox->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_metricBox->setMinimumContentsLength(12);
-    connect(m_metricBox, &QComboBox::currentTextChanged, this, [this](const QString &name) {
+    // Items show a metric's title ("training loss"), their data is its name ("train/loss").
+    connect(m_metricBox, &QComboBox::currentIndexChanged, this, [this](int index) {
+        const QString name = m_metricBox->itemData(index).toString();
         if (!name.isEmpty() && name != m_metric) setMetric(name);
     });
     m_xBox->addItem(tr("Step"), static_cast<int>(MetricChart::XKind::Step));
@@ -129,21 +140,26 @@ ComparePage::ComparePage(QWidget *parent)
     connect(m_exportPng, &QPushButton::clicked, this, [this] { exportWithDialog(true); });
     connect(m_exportCsv, &QPushButton::clicked, this, [this] { exportWithDialog(false); });
 
-    auto *controls = new QHBoxLayout;
-    controls->addWidget(new QLabel(tr("Metric:"), this));
-    controls->addWidget(m_metricBox);
-    controls->addSpacing(8);
-    controls->addWidget(new QLabel(tr("X axis:"), this));
-    controls->addWidget(m_xBox);
-    controls->addSpacing(8);
-    controls->addWidget(new QLabel(tr("Smoothing:"), this));
-    controls->addWidget(m_smoothing);
-    controls->addWidget(m_smoothingValue);
-    controls->addSpacing(8);
-    controls->addWidget(m_logY);
-    controls->addStretch(1);
-    controls->addWidget(m_exportPng);
-    controls->addWidget(m_exportCsv);
+    // Two rows, so that the page fits a 1024-pixel window: what is drawn, then how.
+    auto *what = new QHBoxLayout;
+    what->addWidget(new QLabel(tr("Metric:"), this));
+    what->addWidget(m_metricBox);
+    what->addSpacing(8);
+    what->addWidget(new QLabel(tr("X axis:"), this));
+    what->addWidget(m_xBox);
+    what->addStretch(1);
+    what->addWidget(m_exportPng);
+    what->addWidget(m_exportCsv);
+    auto *how = new QHBoxLayout;
+    how->addWidget(new QLabel(tr("Smoothing:"), this));
+    how->addWidget(m_smoothing);
+    how->addWidget(m_smoothingValue);
+    how->addSpacing(8);
+    how->addWidget(m_logY);
+    how->addStretch(1);
+    auto *controls = new QVBoxLayout;
+    controls->addLayout(what);
+    controls->addLayout(how);
 
     m_note->setWordWrap(true);
     m_note->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -159,12 +175,14 @@ ComparePage::ComparePage(QWidget *parent)
 
     // Config diff.
     m_diffView->setModel(m_diffModel);
+    m_diffView->setObjectName(QStringLiteral("configDiff"));
     m_diffView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_diffView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_diffView->verticalHeader()->hide();
     m_diffView->horizontalHeader()->setHighlightSections(false);
     m_diffView->horizontalHeader()->setStretchLastSection(true);
     m_diffView->setWordWrap(false);
+    m_diffView->verticalHeader()->setDefaultSectionSize(m_diffView->fontMetrics().height() + 6);  // compact rows
     connect(m_showAll, &QCheckBox::toggled, this, &ComparePage::setShowAllKeys);
     m_diffHint->setWordWrap(true);
 
@@ -182,8 +200,10 @@ ComparePage::ComparePage(QWidget *parent)
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(chartPane);
     right->addWidget(diffPane);
+    // The diff keeps a good share of a small window (at 1024x700 it showed two rows under a 3:1 split).
     right->setStretchFactor(0, 3);
-    right->setStretchFactor(1, 1);
+    right->setStretchFactor(1, 2);
+    right->setSizes({3000, 2000});
     right->setChildrenCollapsible(false);
 
     auto *content = new QSplitter(Qt::Horizontal, this);
@@ -203,7 +223,7 @@ ComparePage::ComparePage(QWidget *parent)
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_stack);
 
-    m_chart->setAxisTitles(m_xBox->currentText(), m_metric);
+    m_chart->setAxisTitles(m_xBox->currentText(), metricTitle(m_metric));
     m_smoothingValue->setText(QStringLiteral("0.00"));
     m_pollTimer->setInterval(1000);
     connect(m_pollTimer, &QTimer::timeout, this, &ComparePage::poll);
@@ -330,23 +350,23 @@ void ComparePage::updateMetricBox()
     if (!m_metric.isEmpty()) names << m_metric;
     names.removeDuplicates();
     names.sort();
-    QStringList current;
-    for (int i = 0; i < m_metricBox->count(); ++i)
-        current << m_metricBox->itemText(i);
-    if (names != current) {
+    if (names != metricNames()) {
         const QSignalBlocker block(m_metricBox);
         m_metricBox->clear();
-        m_metricBox->addItems(names);
+        for (const QString &name : names) {
+            m_metricBox->addItem(metricTitle(name), name);
+            m_metricBox->setItemData(m_metricBox->count() - 1, name, Qt::ToolTipRole);
+        }
     }
     const QSignalBlocker block(m_metricBox);
-    m_metricBox->setCurrentIndex(m_metricBox->findText(m_metric));
+    m_metricBox->setCurrentIndex(m_metricBox->findData(m_metric));
 }
 
 QStringList ComparePage::metricNames() const
 {
     QStringList names;
     for (int i = 0; i < m_metricBox->count(); ++i)
-        names << m_metricBox->itemText(i);
+        names << m_metricBox->itemData(i).toString();
     return names;
 }
 
@@ -477,7 +497,7 @@ void ComparePage::setMetric(const QString &name)
     m_metric = name;
     for (auto &[id, c] : m_cache)
         c.curve.reset();
-    m_chart->setAxisTitles(m_xBox->currentText(), m_metric);
+    m_chart->setAxisTitles(m_xBox->currentText(), metricTitle(m_metric));
     updateMetricBox();
     updateChart();
 }
@@ -493,7 +513,7 @@ void ComparePage::setXKind(MetricChart::XKind kind)
     for (auto &[id, c] : m_cache)
         c.curve.reset();
     m_chart->setXKind(kind);
-    m_chart->setAxisTitles(m_xBox->currentText(), m_metric);
+    m_chart->setAxisTitles(m_xBox->currentText(), metricTitle(m_metric));
     updateChart();
 }
 
@@ -571,9 +591,20 @@ void ComparePage::exportWithDialog(bool png)
         QDir(folder).filePath(base + (png ? QStringLiteral(".png") : QStringLiteral(".csv"))),
         png ? tr("PNG images (*.png)") : tr("CSV files (*.csv)"));
     if (path.isEmpty()) return;
+    exportTo(path, png);
+}
+
+bool ComparePage::exportTo(const QString &path, bool png)
+{
     QString error;
-    if (!(png ? exportPng(path, &error) : exportCsv(path, &error)))
+    if (!(png ? exportPng(path, &error) : exportCsv(path, &error))) {
         QMessageBox::warning(this, png ? tr("Export Chart as PNG") : tr("Export Series as CSV"), error);
+        return false;
+    }
+    const QString where = QDir::toNativeSeparators(QFileInfo(path).absoluteFilePath());
+    Q_EMIT statusMessage(png ? tr("Chart of %1 saved as %2").arg(m_metric, where)
+                             : tr("Series of %1 exported to %2").arg(m_metric, where));
+    return true;
 }
 
 }  // namespace danka::ui

@@ -66,12 +66,16 @@ public:
     bool exportPng(const QString &path, QString *error = nullptr);
     // The checked runs' stored points at full resolution (not the chart's downsampled copy), x as chosen.
     bool exportCsv(const QString &path, QString *error = nullptr);
+    // Either export, then says where it went (statusMessage) or why it failed (a message box). What the
+    // Export buttons run after their file dialog.
+    bool exportTo(const QString &path, bool png);
 
 public Q_SLOTS:
     void refresh();  // re-reads everything
 
 Q_SIGNALS:
     void storeError(const QString &message);
+    void statusMessage(const QString &message);  // for the window's status bar ("Exported ... to ...")
 
 private:
     struct Curve {

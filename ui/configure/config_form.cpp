@@ -111,6 +111,9 @@ ConfigForm::ConfigForm(QWidget *parent)
     m_fields.reserve(core::configSchema().size());
     for (const core::FieldDescriptor &d : core::configSchema())
         addField(d);
+    // The keys above the tabs have no scroll area: they keep the height their messages need (a short window
+    // squashed a message there to a few pixels) and the tabs below give way.
+    m_top->setSizePolicy(QSizePolicy::Preferred, QSizePolicy::Minimum);
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_top);
@@ -164,8 +167,10 @@ void ConfigForm::addField(const core::FieldDescriptor &d)
     auto *row = new QHBoxLayout;
     column->addLayout(row);
 
-    QString tip = qs(d.help);
-    if (!d.rangeText.empty()) tip += QLatin1Char('\n') + tr("Allowed: %1").arg(qs(d.rangeText));
+    // Help and range in the interface language (core keeps them English for the CLI and the docs).
+    const QString helpText = qs(core::fieldHelpText(d)), rangeText = qs(core::fieldRangeText(d));
+    QString tip = helpText;
+    if (!rangeText.isEmpty()) tip += QLatin1Char('\n') + tr("Allowed: %1").arg(rangeText);
     tip +=
         QLatin1Char('\n') + tr("Default: %1")
                                 .arg(d.defaultValue.is_string() && d.defaultValue.get<std::string>().empty()
@@ -221,12 +226,12 @@ void ConfigForm::addField(const core::FieldDescriptor &d)
             }
             break;
     }
-    if (!d.rangeText.empty()) row->addWidget(smallGreyLabel(qs(d.rangeText), box));
+    if (!rangeText.isEmpty()) row->addWidget(smallGreyLabel(rangeText, box));
     if (d.type != core::FieldType::String) row->addStretch(1);
     f.editor->setToolTip(tip);
     f.editor->setObjectName(f.path);
 
-    QLabel *help = smallGreyLabel(qs(d.help), box);
+    QLabel *help = smallGreyLabel(helpText, box);
     column->addWidget(help);
     f.message = new QLabel(box);
     f.message->setWordWrap(true);
@@ -236,6 +241,7 @@ void ConfigForm::addField(const core::FieldDescriptor &d)
     red.setColor(QPalette::WindowText, kProblemColor);
     f.message->setPalette(red);
     f.message->hide();
+    f.message->setObjectName(f.path + QStringLiteral("/message"));
     column->addWidget(f.message);
 
     // The key as written in the file, relative to its section tab ("mla.kv_lora_rank" in Model).

@@ -34,6 +34,8 @@
 #include "core/store/workspace_paths.h"
 #include "core/text_util.h"
 #include "core/train/training_run.h"
+#include "core/translate.h"
+#include "ui/common/checkpoint_choices.h"
 #include "ui/configure/config_estimate.h"
 #include "ui/configure/config_form.h"
 #include "ui/configure/memory_bar.h"
@@ -142,7 +144,7 @@ ConfigPage::ConfigPage(QWidget *parent)
     m_presets->setPlaceholderText(tr("Load a preset..."));
     for (const core::Preset &p : core::presets()) {
         m_presets->addItem(qs(p.name));
-        m_presets->setItemData(m_presets->count() - 1, qs(p.description), Qt::ToolTipRole);
+        m_presets->setItemData(m_presets->count() - 1, qs(core::presetDescription(p)), Qt::ToolTipRole);
     }
     m_presets->setCurrentIndex(-1);
     m_presets->setToolTip(tr("Start from a built-in config"));
@@ -197,11 +199,6 @@ ConfigPage::ConfigPage(QWidget *parent)
     jsonLayout->addWidget(m_jsonStatus);
 
     connect(m_form, &ConfigForm::edited, this, &ConfigPage::formEdited);
-    auto *splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(m_form);
-    splitter->addWidget(jsonPane);
-    splitter->setStretchFactor(0, 3);
-    splitter->setStretchFactor(1, 2);
 
     // --- estimate: parameters, budget, memory bar, verdict, breakdown
     for (double gib : kBudgetChoicesGib)
@@ -244,24 +241,40 @@ ConfigPage::ConfigPage(QWidget *parent)
     auto *verdict = new QHBoxLayout;
     verdict->addWidget(m_memoryLabel, 1);
     verdict->addWidget(m_applyPlan, 0, Qt::AlignTop);
-    auto *left = new QVBoxLayout;
-    left->addLayout(budgetRow);
-    left->addWidget(m_memoryBar);
-    left->addLayout(verdict);
-    left->addWidget(m_deviceNote);
-    left->addStretch(1);
     auto *estimateBox = new QGroupBox(tr("Size and memory"), this);
-    auto *estimateLayout = new QHBoxLayout(estimateBox);
-    estimateLayout->addLayout(left, 3);
-    estimateLayout->addWidget(m_breakdown, 2);
+    auto *estimateLayout = new QVBoxLayout(estimateBox);
+    estimateLayout->addLayout(budgetRow);
+    estimateLayout->addWidget(m_memoryBar);
+    estimateLayout->addLayout(verdict);
+    estimateLayout->addWidget(m_deviceNote);
+    estimateLayout->addWidget(m_breakdown, 1);
+
+    // The form takes the whole height of the left column, so that a small window still shows many of its
+    // rows; the notices sit under it, where appearing moves no field. The JSON view and the estimate share
+    // the right column (a splitter each way).
+    auto *formColumn = new QWidget(this);
+    auto *formLayout = new QVBoxLayout(formColumn);
+    formLayout->setContentsMargins(0, 0, 0, 0);
+    formLayout->addWidget(m_form, 1);
+    formLayout->addWidget(m_notice);
+    formLayout->addWidget(m_problemsLabel);
+    auto *right = new QSplitter(Qt::Vertical, this);
+    right->addWidget(jsonPane);
+    right->addWidget(estimateBox);
+    right->setStretchFactor(0, 1);
+    right->setStretchFactor(1, 1);
+    right->setChildrenCollapsible(false);
+    auto *splitter = new QSplitter(Qt::Horizontal, this);
+    splitter->addWidget(formColumn);
+    splitter->addWidget(right);
+    splitter->setStretchFactor(0, 3);
+    splitter->setStretchFactor(1, 2);
+    splitter->setChildrenCollapsible(false);
 
     auto *layout = new QVBoxLayout(this);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addLayout(bar);
-    layout->addWidget(m_notice);
-    layout->addWidget(m_problemsLabel);
     layout->addWidget(splitter, 1);
-    layout->addWidget(estimateBox);
 
     setConfig(core::RunConfig());
 }
@@ -285,7 +298,7 @@ void ConfigPage::showEvent(QShowEvent *event)
 
 void ConfigPage::refreshWorkspaceFolders()
 {
-    QStringList checkpoints;
+    QStringList checkpoints, checkpointLabels;
     QString runsDir;
     m_datasets.clear();
     if (m_workspace) {
@@ -293,16 +306,18 @@ void ConfigPage::refreshWorkspaceFolders()
         try {
             const core::ExperimentStore store(m_workspace->databasePath());
             m_datasets = store.datasets();
-            for (const core::RunRecord &run : store.runs())
-                for (const core::CheckpointRecord &c : store.checkpoints(run.id))
-                    checkpoints << qs(c.path);
+            // Labelled as Chat labels them: "demo · step 400".
+            for (const CheckpointChoice &c : CheckpointChoices::list(store)) {
+                checkpoints << c.path;
+                checkpointLabels << c.label;
+            }
         } catch (const std::exception &e) {
             setNotice(tr("Cannot list the workspace's datasets and checkpoints: %1").arg(qs(e.what())), true);
         }
     }
     m_datasetKind.reset();
     updateDatasetChoices();
-    m_form->setFolderChoices(QStringLiteral("stage.base_checkpoint"), checkpoints, runsDir);
+    m_form->setFolderChoices(QStringLiteral("stage.base_checkpoint"), checkpoints, runsDir, checkpointLabels);
     // The datasets on offer may have changed what is wrong with the chosen one (a JSON view that does not
     // parse keeps its message until it does).
     if (m_syntaxError.isEmpty()) analyse(m_form->values());
@@ -404,15 +419,23 @@ void ConfigPage::readJsonText()
         const core::ConfigLoadResult r = core::parseConfigText(text);
         m_syntaxError = r.problems.empty() ? tr("invalid JSON") : qs(r.problems.front().message);
         QList<QTextEdit::ExtraSelection> marks;
-        const QRegularExpressionMatch at =
-            QRegularExpression(QStringLiteral("line (\\d+), column (\\d+)")).match(m_syntaxError);
+        // The message is core's "invalid JSON at line %1, column %2: %3" in the interface language, whose
+        // word order may differ: the pattern is that template, and the placeholders say which number is which.
+        const QString form = qs(core::translate("danka::core", "invalid JSON at line %1, column %2: %3"));
+        QString pattern = QRegularExpression::escape(form);
+        pattern.replace(QStringLiteral("\\%1"), QStringLiteral("(\\d+)"))
+            .replace(QStringLiteral("\\%2"), QStringLiteral("(\\d+)"))
+            .replace(QStringLiteral("\\%3"), QStringLiteral(".*"));
+        const bool lineFirst = form.indexOf(QStringLiteral("%1")) < form.indexOf(QStringLiteral("%2"));
+        const QRegularExpressionMatch at = QRegularExpression(pattern).match(m_syntaxError);
         if (at.hasMatch()) {
-            const QTextBlock block = m_json->document()->findBlockByNumber(at.captured(1).toInt() - 1);
+            const int line = at.captured(lineFirst ? 1 : 2).toInt(), column = at.captured(lineFirst ? 2 : 1).toInt();
+            const QTextBlock block = m_json->document()->findBlockByNumber(line - 1);
             if (block.isValid()) {
                 QTextEdit::ExtraSelection mark;
                 mark.cursor = QTextCursor(block);
                 mark.cursor.movePosition(QTextCursor::Right, QTextCursor::MoveAnchor,
-                                         std::min(at.captured(2).toInt() - 1, block.length() - 1));
+                                         std::min(column - 1, block.length() - 1));
                 mark.cursor.movePosition(QTextCursor::Right, QTextCursor::KeepAnchor);
                 mark.format.setBackground(kProblemColor.lighter(170));
                 mark.format.setUnderlineStyle(QTextCharFormat::WaveUnderline);
@@ -508,7 +531,7 @@ bool ConfigPage::loadPreset(const QString &name)
         return false;
     }
     setConfig(preset->config);
-    setNotice(tr("Preset %1: %2").arg(name, qs(preset->description)), false);
+    setNotice(tr("Preset %1: %2").arg(name, qs(core::presetDescription(*preset))), false);
     return true;
 }
 

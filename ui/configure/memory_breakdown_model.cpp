@@ -1,6 +1,7 @@
 // Memory breakdown table (see memory_breakdown_model.h).
 #include "ui/configure/memory_breakdown_model.h"
 
+#include "core/config/memory_plan.h"
 #include "core/text_util.h"
 
 namespace danka::ui {
@@ -13,7 +14,8 @@ void MemoryBreakdownModel::setLines(const std::vector<model::MemoryLine> &lines)
     m_rows.clear();
     for (const model::MemoryLine &line : lines)
         m_rows.push_back(
-            {partName(line.name), line.bytes, QString::fromStdString(line.detail), partColor(line.name)});
+            {partName(line.name), line.bytes, QString::fromStdString(core::memoryDetailText(line.detail)),
+             partColor(line.name)});
     endResetModel();
 }
 

@@ -29,11 +29,13 @@
 
 #include "core/config/config_io.h"
 #include "core/error.h"
+#include "core/metric_names.h"
 #include "core/run_recorder.h"
 #include "core/store/experiment_store.h"
 #include "core/text_util.h"
 #include "ui/configure/config_page.h"
 #include "ui/common/job_runner.h"
+#include "ui/i18n.h"
 #include "ui/runs/run_charts.h"
 #include "ui/runs/runs_model.h"
 
@@ -44,6 +46,12 @@ namespace {
 QString html(const std::string &text)
 {
     return QString::fromStdString(text).toHtmlEscaped();
+}
+
+// Text core stored in English (events, errors), in the interface language, as HTML.
+QString shownStored(const std::string &text)
+{
+    return storedText(text).toHtmlEscaped();
 }
 
 QString when(double unixSeconds)
@@ -401,8 +409,8 @@ void RunsPage::showEvents()
                 const QString color = levelColor(e.level);
                 h += QStringLiteral("<div><span style='color:gray'>%1</span> %2</div>")
                          .arg(when(e.time),
-                              color.isEmpty() ? html(e.text)
-                                              : QStringLiteral("<span style='color:%1'>%2</span>").arg(color, html(e.text)));
+                              color.isEmpty() ? shownStored(e.text)
+                                              : QStringLiteral("<span style='color:%1'>%2</span>").arg(color, shownStored(e.text)));
             }
         } catch (const core::Error &e) {
             h = QStringLiteral("<p style='color:#d03030'>%1</p>").arg(html(e.what()));
@@ -476,7 +484,7 @@ void RunsPage::showCheckpoints()
                            ? QString::fromStdString(core::formatCount(m["tokens"].get<double>()))
                            : QString());
         cell(CpReason, m.is_object() && m.contains("reason") && m["reason"].is_string()
-                           ? QString::fromStdString(m["reason"].get<std::string>())
+                           ? storedText(m["reason"].get<std::string>())
                            : QString());
         cell(CpPath, QString::fromStdString(c.path));
         if (QString::fromStdString(c.path) == selected) m_checkpoints->selectRow(row);
@@ -644,7 +652,7 @@ void RunsPage::onFinished(int state, const QString &error)
     updateControls();
     const auto s = static_cast<core::JobState>(state);
     if (s == core::JobState::Failed && isVisible())
-        QMessageBox::warning(this, tr("Training Failed"), error);
+        QMessageBox::warning(this, tr("Training Failed"), storedText(error));
     Q_EMIT trainingStateChanged(false);
     if (runId) Q_EMIT trainingFinished(*runId, state, error);
 }
@@ -674,7 +682,7 @@ void RunsPage::showDetails()
     row2(tr("Folder"), html(m_workspace->runDir(run->id)));
     h += QStringLiteral("</table>");
     if (!run->error.empty())
-        h += QStringLiteral("<p style='color:#d03030'><b>%1</b> %2</p>").arg(tr("Error:"), html(run->error));
+        h += QStringLiteral("<p style='color:#d03030'><b>%1</b> %2</p>").arg(tr("Error:"), shownStored(run->error));
 
     try {
         const auto latest = m_store->latestMetrics(run->id);
@@ -682,7 +690,7 @@ void RunsPage::showDetails()
             h += QStringLiteral("<h3>%1</h3><table cellspacing=4>").arg(tr("Latest metrics"));
             for (const auto &[name, p] : latest)
                 h += QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td style='color:gray'>%3</td></tr>")
-                         .arg(html(name), html(core::formatNumber(p.value)), tr("step %1").arg(p.step));
+                         .arg(html(core::metricTitle(name)), html(core::formatNumber(p.value)), tr("step %1").arg(p.step));
             h += QStringLiteral("</table>");
         }
         const auto checkpoints = m_store->checkpoints(run->id);
