@@ -532,10 +532,6 @@
         <translation>为反向传播保留的 %1 副本：%2 个重算块和语言模型头</translation>
     </message>
     <message>
-        <source>fp32, adapters only</source>
-        <translation>fp32，仅适配器</translation>
-    </message>
-    <message>
         <source>AdamW first and second moments, fp32</source>
         <translation>AdamW 一阶和二阶矩，fp32</translation>
     </message>
@@ -791,6 +787,22 @@
         <source>, </source>
         <translation>，</translation>
     </message>
+    <message>
+        <source>fp32, %1 in all; at the peak those written so far (backward frees activations as it writes them)</source>
+        <translation>fp32，共 %1；峰值时只计已写入的部分（反向传播边写梯度边释放激活）</translation>
+    </message>
+    <message>
+        <source>fp32, adapters only, %1 in all; at the peak those written so far (backward frees activations as it writes them)</source>
+        <translation>fp32，仅适配器，共 %1；峰值时只计已写入的部分（反向传播边写梯度边释放激活）</translation>
+    </message>
+    <message>
+        <source>fp32 teacher weights, no gradients</source>
+        <translation>fp32 教师模型权重，无梯度</translation>
+    </message>
+    <message>
+        <source>the KL term's softmaxes and the teacher's logits</source>
+        <translation>KL 项的 softmax 与教师模型的 logits</translation>
+    </message>
 </context>
 <context>
     <name>danka::ui</name>
@@ -979,25 +991,30 @@
     </message>
     <message numerus="yes">
         <source>%n token(s) in %1 s · %2 tokens/s · %3</source>
-        <translation type="unfinished">
-            <numerusform />
-        </translation>
+        <translation><numerusform>%n 个词元，用时 %1 秒 · %2 词元/秒 · %3</numerusform></translation>
     </message>
     <message>
         <source>Models under %1 parameters are tiny: Danka answers with greedy decoding (the most likely reply, the same each time), since sampling mostly adds noise at this size. The Sampling settings change it.</source>
-        <translation type="unfinished" />
+        <translation>参数少于 %1 的模型属于微型模型：单卡用贪心解码回答（总是最可能的回复，每次相同），因为在这个规模下采样主要只会增加噪声。可在“采样”设置中更改。</translation>
     </message>
     <message>
         <source>Loading the model...</source>
-        <translation type="unfinished" />
+        <translation>正在加载模型...</translation>
     </message>
     <message>
         <source>Type a message below.</source>
-        <translation type="unfinished" />
+        <translation>在下方输入消息。</translation>
     </message>
     <message>
         <source>A tiny model (%1 parameters): expect short replies in the style of its training data, not facts or reasoning.</source>
-        <translation type="unfinished" />
+        <translation>微型模型（%1 参数）：只能给出训练数据风格的简短回复，不要指望事实或推理。</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::CheckpointChoices</name>
+    <message>
+        <source>%1 · step %2</source>
+        <translation>%1 · 第 %2 步</translation>
     </message>
 </context>
 <context>
@@ -1120,11 +1137,11 @@ Use File &gt; Open Workspace to choose one.</source>
     </message>
     <message>
         <source>Chart of %1 saved as %2</source>
-        <translation type="unfinished" />
+        <translation>%1 的图表已保存为 %2</translation>
     </message>
     <message>
         <source>Series of %1 exported to %2</source>
-        <translation type="unfinished" />
+        <translation>%1 的数据序列已导出到 %2</translation>
     </message>
 </context>
 <context>
@@ -1417,23 +1434,23 @@ Use File &gt; Open Workspace to choose one.</source>
     </message>
     <message>
         <source>Choose the dataset to train on: this workspace's prepared %1 datasets are in the list.</source>
-        <translation type="unfinished" />
+        <translation>请选择要训练的数据集：列表中是本工作区已准备好的 %1 数据集。</translation>
     </message>
     <message>
         <source>Choose the dataset to train on. This workspace has no prepared %1 dataset yet: prepare one on the Data page.</source>
-        <translation type="unfinished" />
+        <translation>请选择要训练的数据集。本工作区还没有已准备好的 %1 数据集：请在“数据”页面准备一个。</translation>
     </message>
     <message>
         <source>The folder %1 does not exist.</source>
-        <translation type="unfinished" />
+        <translation>文件夹 %1 不存在。</translation>
     </message>
     <message>
         <source>%1 is not a prepared dataset (it has no dataset.json): prepare it on the Data page.</source>
-        <translation type="unfinished" />
+        <translation>%1 不是已准备的数据集（缺少 dataset.json）：请在“数据”页面准备它。</translation>
     </message>
     <message>
         <source>%1 holds %2 data; the %3 stage trains on %4 data.</source>
-        <translation type="unfinished" />
+        <translation>%1 包含 %2 数据；%3 阶段需要 %4 数据。</translation>
     </message>
 </context>
 <context>
@@ -1451,9 +1468,8 @@ Checkpoint: %2</source>
     <message numerus="yes">
         <source>%1
 %2 · %n message(s)</source>
-        <translation type="unfinished">
-            <numerusform />
-        </translation>
+        <translation><numerusform>%1
+%2 · %n 条消息</numerusform></translation>
     </message>
 </context>
 <context>
@@ -1859,7 +1875,7 @@ Checkpoint: %2</source>
     <name>danka::ui::HistogramView</name>
     <message>
         <source>%1 %2: %3 %4</source>
-        <translation type="unfinished">%1：%3 %4 {1 %2:?}</translation>
+        <translation>%1 %2：%3 %4</translation>
     </message>
 </context>
 <context>
@@ -2104,19 +2120,19 @@ Checkpoint: %2</source>
     </message>
     <message>
         <source>The demo is done: loading its model in Chat...</source>
-        <translation type="unfinished" />
+        <translation>演示已完成：正在“对话”页面加载其模型...</translation>
     </message>
     <message>
         <source>The demo's model is ready: ask it %1</source>
-        <translation type="unfinished" />
+        <translation>演示模型已就绪：可以问它 %1</translation>
     </message>
     <message>
         <source> or </source>
-        <translation type="unfinished" />
+        <translation> 或 </translation>
     </message>
     <message>
         <source>Danka could not be started again; restart it yourself.</source>
-        <translation type="unfinished" />
+        <translation>无法重新启动单卡，请手动重启。</translation>
     </message>
 </context>
 <context>
@@ -2195,15 +2211,11 @@ Checkpoint: %2</source>
     </message>
     <message numerus="yes">
         <source>Thinking (%n character(s))</source>
-        <translation type="unfinished">
-            <numerusform />
-        </translation>
+        <translation><numerusform>思考（%n 个字符）</numerusform></translation>
     </message>
     <message numerus="yes">
         <source>Thinking... (%n character(s))</source>
-        <translation type="unfinished">
-            <numerusform />
-        </translation>
+        <translation><numerusform>思考中...（%n 个字符）</numerusform></translation>
     </message>
 </context>
 <context>
@@ -2242,10 +2254,6 @@ Checkpoint: %2</source>
     <message>
         <source>Adapter:</source>
         <translation>适配器：</translation>
-    </message>
-    <message>
-        <source>%1 · step %2</source>
-        <translation>%1 · 第 %2 步</translation>
     </message>
     <message>
         <source>Choose a checkpoint...</source>
@@ -2904,7 +2912,8 @@ Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.
     <message>
         <source>The run cannot start:
 %1</source>
-        <translation type="unfinished" />
+        <translation>运行无法开始：
+%1</translation>
     </message>
 </context>
 <context>
@@ -3069,15 +3078,15 @@ Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.
     </message>
     <message>
         <source>The open workspace and page, the config on the Configure page (saved or not), the Chat checkpoint and the Compare selection come back after the restart.</source>
-        <translation type="unfinished" />
+        <translation>重启后会恢复当前打开的工作区和页面、“配置”页面上的配置（无论是否已保存）、“对话”的检查点以及“对比”的选择。</translation>
     </message>
     <message>
         <source>Restart Now</source>
-        <translation type="unfinished" />
+        <translation>立即重启</translation>
     </message>
     <message>
         <source>Later</source>
-        <translation type="unfinished" />
+        <translation>稍后</translation>
     </message>
 </context>
 <context>
