@@ -6,9 +6,23 @@
 #include <cstdio>
 #include <regex>
 
+#include "core/translate.h"
 #include "kernels/runtime.h"
 
 namespace danka::core {
+
+namespace {
+
+// What MFU is measured against, part of a run's events: stored in English, translated when shown.
+const StoredMessage kRatedPeak = storedMessage("danka::core", "the rated dense %1 peak of the %2, %3 TFLOP/s (%4)");
+const StoredMessage kMeasuredPeak =
+    storedMessage("danka::core", "the %1 matmul peak measured on %2 (%3^3, fastest tenth of the calls), %4 TFLOP/s");
+const StoredMessage kMeasuredPeakUnknownGpu = storedMessage(
+    "danka::core", "the %1 matmul peak measured on %2 (%3^3, fastest tenth of the calls), %4 TFLOP/s: no rated peak "
+                   "is known for this GPU");
+const StoredMessage kGivenPeak = storedMessage("danka::core", "a peak of %1 TFLOP/s given to the trainer");
+
+}  // namespace
 
 namespace {
 
@@ -124,17 +138,15 @@ PeakFlops mfuPeakFlops(const std::string &device, const std::string &dtype, doub
             if (flops > 0) {
                 p.flops = flops;
                 p.rated = true;
-                p.basis = "the rated dense " + dtype + " peak of the " + r->card + ", " + tflops(flops) +
-                          " TFLOP/s (" + r->source + ")";
+                p.basis = kRatedPeak(dtype, r->card, tflops(flops), r->source);
                 return p;
             }
         }
     }
     const int n = measuredPeakMatmulSize(device);
     p.flops = kernels::measureMatmulFlops(device, dtype, n, seconds);
-    p.basis = "the " + dtype + " matmul peak measured on " + (gpuName.empty() ? device : gpuName) + " (" +
-              std::to_string(n) + "^3, fastest tenth of the calls), " + tflops(p.flops) + " TFLOP/s" +
-              (gpuName.empty() ? std::string() : ": no rated peak is known for this GPU");
+    p.basis = gpuName.empty() ? kMeasuredPeak(dtype, device, n, tflops(p.flops))
+                              : kMeasuredPeakUnknownGpu(dtype, gpuName, n, tflops(p.flops));
     return p;
 }
 
@@ -142,7 +154,7 @@ PeakFlops givenPeakFlops(double flops)
 {
     PeakFlops p;
     p.flops = flops;
-    p.basis = "a peak of " + tflops(flops) + " TFLOP/s given to the trainer";
+    p.basis = kGivenPeak(tflops(flops));
     return p;
 }
 

@@ -803,6 +803,26 @@
         <source>the KL term's softmaxes and the teacher's logits</source>
         <translation>KL 项的 softmax 与教师模型的 logits</translation>
     </message>
+    <message>
+        <source>the rated dense %1 peak of the %2, %3 TFLOP/s (%4)</source>
+        <translation>%2 的额定稠密 %1 峰值，%3 TFLOP/s（%4）</translation>
+    </message>
+    <message>
+        <source>the %1 matmul peak measured on %2 (%3^3, fastest tenth of the calls), %4 TFLOP/s</source>
+        <translation>在 %2 上测得的 %1 矩阵乘法峰值（%3^3，取最快的十分之一调用），%4 TFLOP/s</translation>
+    </message>
+    <message>
+        <source>the %1 matmul peak measured on %2 (%3^3, fastest tenth of the calls), %4 TFLOP/s: no rated peak is known for this GPU</source>
+        <translation>在 %2 上测得的 %1 矩阵乘法峰值（%3^3，取最快的十分之一调用），%4 TFLOP/s：不知道这块 GPU 的额定峰值</translation>
+    </message>
+    <message>
+        <source>a peak of %1 TFLOP/s given to the trainer</source>
+        <translation>传给训练器的峰值 %1 TFLOP/s</translation>
+    </message>
+    <message>
+        <source>MFU (train/mfu) is the %1 stage's model FLOPs (%2 GFLOP per token of a full %3-token sequence; padding not counted) per second over %4</source>
+        <translation>MFU（train/mfu）是 %1 阶段每秒的模型 FLOPs（完整 %3 词元序列中每个词元 %2 GFLOP；不计填充）除以 %4</translation>
+    </message>
 </context>
 <context>
     <name>danka::ui</name>

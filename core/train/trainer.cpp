@@ -63,6 +63,9 @@ const StoredMessage kStopped = storedMessage(
     "danka::core", "stopped after %1 consecutive skipped updates (last: %2); the last good checkpoint is %3");
 const StoredMessage kProgressStep = storedMessage("danka::core", "step %1/%2");
 const StoredMessage kProgressStepLoss = storedMessage("danka::core", "step %1/%2, loss %3");
+const StoredMessage kMfuMeaning = storedMessage(
+    "danka::core", "MFU (train/mfu) is the %1 stage's model FLOPs (%2 GFLOP per token of a full %3-token sequence; "
+                   "padding not counted) per second over %4");
 
 constexpr const char *kStateJson = "training_state.json";
 constexpr const char *kStateTensors = "training_state.safetensors";
@@ -515,9 +518,7 @@ TrainerResult Trainer::run(JobContext &job)
                                 static_cast<double>(std::max<int64_t>(1, t.stage.sequenceLength()));
         char flops[64];
         std::snprintf(flops, sizeof flops, "%.4g", perToken / 1e9);
-        job.event(EventLevel::Info, "MFU (train/mfu) is the " + t.stage.name() + " stage's model FLOPs (" + flops +
-                                        " GFLOP per token of a full " + std::to_string(t.stage.sequenceLength()) +
-                                        "-token sequence; padding not counted) per second over " + t.peak.basis);
+        job.event(EventLevel::Info, kMfuMeaning(t.stage.name(), flops, t.stage.sequenceLength(), t.peak.basis));
     }
     t.model->train();
     if (t.device.is_cuda()) kernels::resetCudaPeakMemory(t.device.index());
