@@ -689,8 +689,11 @@ void RunsPage::showDetails()
         if (!latest.empty()) {
             h += QStringLiteral("<h3>%1</h3><table cellspacing=4>").arg(tr("Latest metrics"));
             for (const auto &[name, p] : latest)
-                h += QStringLiteral("<tr><td>%1</td><td align=right>%2</td><td style='color:gray'>%3</td></tr>")
-                         .arg(html(core::metricTitle(name)), html(core::formatNumber(p.value)), tr("step %1").arg(p.step));
+                // What the metric is, then its key (what danka-cli and the store call it).
+                h += QStringLiteral("<tr><td>%1 <span style='color:gray'>%2</span></td><td align=right>%3</td>"
+                                    "<td style='color:gray'>%4</td></tr>")
+                         .arg(html(core::metricTitle(name)), html(name), html(core::formatNumber(p.value)),
+                              tr("step %1").arg(p.step));
             h += QStringLiteral("</table>");
         }
         const auto checkpoints = m_store->checkpoints(run->id);
