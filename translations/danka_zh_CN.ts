@@ -3555,20 +3555,26 @@ Train one in the Train New tab, or use Open Folder... to try an existing tokeniz
         <translation>词表</translation>
     </message>
     <message>
-        <source>Chars/token zh</source>
-        <translation>字符/词元（中）</translation>
-    </message>
-    <message>
-        <source>Chars/token en</source>
-        <translation>字符/词元（英）</translation>
-    </message>
-    <message>
-        <source>Byte fallback</source>
-        <translation>字节回退</translation>
-    </message>
-    <message>
         <source>Folder</source>
         <translation>目录</translation>
+    </message>
+    <message>
+        <source>Chars/token
+zh</source>
+        <translation>字符/词元
+中文</translation>
+    </message>
+    <message>
+        <source>Chars/token
+en</source>
+        <translation>字符/词元
+英文</translation>
+    </message>
+    <message>
+        <source>Byte
+fallback</source>
+        <translation>字节
+回退</translation>
     </message>
 </context>
 </TS>
