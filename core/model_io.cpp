@@ -161,12 +161,13 @@ std::string mergeAdapterCheckpoint(const std::string &adapter, const std::string
     return writeModelCheckpoint(*loaded.model, *loaded.tokenizer, out, meta, at::kFloat);
 }
 
-model::Transformer extendContext(model::Transformer m, int64_t maxSeqLen)
+model::Transformer extendContext(model::Transformer m, int64_t maxSeqLen, const model::RopeScaling &scaling)
 {
-    model::ModelConfig config = m->config();
-    if (maxSeqLen <= config.maxSeqLen) return m;
+    if (maxSeqLen <= m->config().maxSeqLen && scaling.kind == model::RopeScalingKind::None) return m;
     if (model::hasLora(*m)) throw Error("extendContext: attach adapters after extending the context");
-    config.maxSeqLen = maxSeqLen;
+    const model::ModelConfig config = model::extendedConfig(m->config(), maxSeqLen, scaling);
+    if (const std::string problem = config.ropeScalingProblem(); !problem.empty())
+        throw Error("model.rope_scaling: " + problem);
     model::Transformer longer(config, m->kernelMode());
     const at::Device device = m->parameters().front().device();
     longer->to(device);
@@ -210,8 +211,16 @@ LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode m
         const std::string checksum = adapterMeta.value("tokenizer_checksum", std::string());
         if (!checksum.empty() && checksum != out.tokenizer->checksum())
             throw Error("adapter " + adapter + " was trained with another tokenizer than the one of " + dir);
-        const int64_t context = adapterMeta.value("model", nlohmann::json::object()).value("max_seq_len", int64_t(0));
-        if (context > out.model->config().maxSeqLen) out.model = extendContext(out.model, context);
+        // The context and rope scaling the adapter was trained at (long-context continuation).
+        const nlohmann::json section = adapterMeta.value("model", nlohmann::json::object());
+        const model::ModelConfig trained = fromJson(nlohmann::json{{"model", section}}).config.model;
+        const int64_t context = section.value("max_seq_len", int64_t(0));
+        const model::RopeScaling &now = out.model->config().ropeScaling, &then = trained.ropeScaling;
+        const bool rescaled = then.kind != model::RopeScalingKind::None &&
+                              (then.kind != now.kind || then.factor != now.factor ||
+                               then.originalMaxSeqLen != now.originalMaxSeqLen);
+        if (context > out.model->config().maxSeqLen || rescaled)
+            out.model = extendContext(out.model, context, trained.ropeScaling);
         try {
             model::loadAdapter(*out.model, adapter);
         } catch (const std::exception &e) {

@@ -40,9 +40,12 @@ void writeAdapterFiles(model::TransformerImpl &model, const tokenizer::Tokenizer
                        const CheckpointMeta &meta, const std::string &baseCheckpoint);
 
 // The same weights with RoPE tables (and KV cache room) for `maxSeqLen` positions: long-context
-// continuation. RoPE theta and dims are the model's; positions beyond the old length simply continue the
-// same rotation. `m` itself when it is already that long. Call before attaching adapters.
-model::Transformer extendContext(model::Transformer m, int64_t maxSeqLen);
+// continuation. RoPE theta and dims are the model's; with `scaling` none, positions beyond the old length
+// continue the model's own rotation (its own scaling, if any); another `scaling` replaces it
+// (model::extendedConfig: original_max_seq_len 0 = the context the model was trained at). `m` itself when
+// it is already that long and no scaling is asked for. Call before attaching adapters. Throws core::Error
+// for a scaling that does not fit (model.rope_scaling: ...).
+model::Transformer extendContext(model::Transformer m, int64_t maxSeqLen, const model::RopeScaling &scaling = {});
 
 struct LoadedCheckpoint {
     model::Transformer model{nullptr};

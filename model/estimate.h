@@ -1,10 +1,13 @@
-// Memory estimate of training (and of a KV cache) before any run: weights, gradients, AdamW states,
-// activations per layer with and without activation checkpointing, logits, KV cache, framework overhead.
-// The activation figures count exactly the tensors this implementation keeps for backward (see
-// estimate.cpp), so they can be checked against measured allocations. Torch-free: the studio uses it too.
+// Memory estimate of training (and of a KV cache) before any run: the peak of a training step (forward,
+// backward, optimizer step) and what is alive at that moment: weights, 16-bit weight copies, gradients,
+// AdamW states, activations with and without activation checkpointing, logits, a distillation teacher,
+// framework overhead. It counts the tensors this implementation keeps for backward and walks backward block
+// by block (gradients appear as activations are freed; see estimate.cpp), so it is checked against measured
+// allocations (tests/model/tst_estimate.cpp). Torch-free: the studio uses it too.
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +28,17 @@ struct MemoryPlan {
     double dropout = 0;             // keeps dropout masks when > 0
     int64_t trainableParameters = -1;  // parameters with gradients and AdamW moments (LoRA: the adapters, which
                                        // come on top of the model's); -1 = every parameter of the model
+    // LoRA (stage "lora"): the adapters' targets (lora_targets.h) and rank on a frozen base. With targets, the
+    // walk counts what frozen projections do not keep, and trainableParameters defaults to the adapters'.
+    std::vector<std::string> loraTargets;
+    int64_t loraRank = 0;
+    double loraDropout = 0;  // dropout on each adapter's input (keeps its noise and output)
+    // Attention on LibTorch's fused SDPA (the CPU rule of kernels/attention.h: float32/bfloat16, no segment
+    // masks, MHA/GQA), whose output needs no contiguous copy before o_proj; else Danka's kernels.
+    bool sdpaAttention = false;
+    // White-box distillation (stage "distill" with a teacher checkpoint): the teacher's fp32 weights, its
+    // no-grad forward and the KL term's (tokens, vocab) tensors.
+    std::optional<ModelConfig> teacher;
 };
 
 struct MemoryLine {
@@ -41,10 +55,12 @@ struct MemoryEstimate {
     double hostBytes = 0;            // offloaded to CPU memory (AdamW moments with optimizerOnCpu)
 };
 
-// Training one micro-batch (the peak: forward activations kept, then backward gradients).
+// Training one micro-batch: the peak of forward, backward and the optimizer step, and what is alive then.
 MemoryEstimate estimateTraining(const ModelConfig &config, const MemoryPlan &plan);
 
-// Bytes a block keeps for backward for `tokens` tokens in elements of `bytesPerElement`.
+// Bytes one block keeps for backward for `tokens` tokens when every weight trains: bytesPerElement 4 is fp32,
+// 2 is 16-bit autocast (the residual stream stays fp32, and each product that reads it keeps its own 16-bit
+// copy of its input; the 16-bit weight copies are not included).
 double activationBytesPerLayer(const ModelConfig &config, int64_t tokens, double bytesPerElement, double dropout);
 
 // KV cache bytes for `positions` cached positions of `batch` sequences in `bytesPerElement`.
@@ -59,6 +75,9 @@ struct PlanOption {
 };
 std::vector<PlanOption> enumeratePlans(const ModelConfig &config, int64_t seqLen, double budgetBytes, bool gpu,
                                        int64_t trainableParameters = -1);
+// The same around `base` (its LoRA, attention path and teacher kept; precision, offloading, checkpointing and
+// micro-batch varied).
+std::vector<PlanOption> enumeratePlans(const ModelConfig &config, const MemoryPlan &base, double budgetBytes);
 // The plan to recommend among those that fit: no offloading if possible, then (on a GPU) bf16 over fp32,
 // then the least recomputation, then the largest micro-batch, then bf16 over fp32. nullptr when none fits.
 const PlanOption *recommendPlan(const std::vector<PlanOption> &options);

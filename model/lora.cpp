@@ -133,12 +133,39 @@ at::Tensor permuteRopeRows(const ModelConfig &c, const std::string &module, cons
 // (sorted, as it writes them), those Danka does not implement at their defaults, inference_mode true.
 // LoraConfig.from_pretrained would fill absent keys with its defaults; writing them all keeps the file the
 // same as PEFT's own, whatever defaults the reading version has.
-nlohmann::ordered_json adapterConfig(const LoraSettings &s, const std::string &base)
+// target_modules and target_parameters as PEFT must read them for `model`. MLA models are exported as
+// deepseek_v3, where peft 0.21 under transformers 5 rewrites MLP names in target_modules into its
+// mixture-of-experts parameters and widens a regex to the leaf names it matches (lora_targets.h,
+// peftLoadProblem): their MLP projections go into target_parameters ("<module>.weight", which PEFT's
+// ParamWrapper adapts with the same keys and the same update), and a regex becomes the list of the adapted
+// modules' full names.
+std::pair<nlohmann::ordered_json, nlohmann::ordered_json> peftTargets(TransformerImpl &model, const LoraSettings &s)
 {
     using Json = nlohmann::ordered_json;
-    const Json targets = isRegexForm(s.targetModules)
-                             ? Json(s.targetModules.front().substr(kRegexPrefix.size()))
-                             : Json(s.targetModules);
+    if (model.config().attention != AttentionKind::Mla)
+        return {isRegexForm(s.targetModules) ? Json(s.targetModules.front().substr(kRegexPrefix.size()))
+                                             : Json(s.targetModules),
+                Json(nullptr)};
+    Json modules = Json::array(), parameters = Json::array();
+    std::vector<std::string> names = s.targetModules;
+    if (isRegexForm(names)) {
+        names.clear();
+        for (const auto &[name, p] : projections(model))
+            if (p->hasAdapter()) names.push_back(name);
+    }
+    for (const std::string &t : names) {
+        if (isMlpProjection(t))
+            parameters.push_back(t + ".weight");
+        else
+            modules.push_back(t);
+    }
+    return {modules, parameters.empty() ? Json(nullptr) : parameters};
+}
+
+nlohmann::ordered_json adapterConfig(TransformerImpl &model, const LoraSettings &s, const std::string &base)
+{
+    using Json = nlohmann::ordered_json;
+    const auto [targets, targetParameters] = peftTargets(model, s);
     // PEFT's own files hold an integer alpha (its type hint); keep that when it is one.
     const bool integral = std::floor(s.alpha) == s.alpha && std::abs(s.alpha) < 1e15;
     const Json alpha = integral ? Json(static_cast<int64_t>(s.alpha)) : Json(s.alpha);
@@ -176,7 +203,7 @@ nlohmann::ordered_json adapterConfig(const LoraSettings &s, const std::string &b
         {"rank_pattern", Json::object()},
         {"revision", nullptr},
         {"target_modules", targets},
-        {"target_parameters", nullptr},
+        {"target_parameters", targetParameters},
         {"task_type", "CAUSAL_LM"},
         {"trainable_token_indices", nullptr},
         {"use_bdlora", nullptr},
@@ -205,7 +232,6 @@ const std::vector<std::pair<const char *, nlohmann::json>> &defaultOnlyFields()
         {"layers_to_transform", nullptr},
         {"layer_replication", nullptr},
         {"exclude_modules", nullptr},
-        {"target_parameters", nullptr},
         {"trainable_token_indices", nullptr},
         {"alora_invocation_tokens", nullptr},
         {"use_bdlora", nullptr},
@@ -285,6 +311,11 @@ void saveAdapter(TransformerImpl &model, const std::string &dir, const std::stri
     if (!at::isFloatingType(dtype))
         throw LoraError(std::string("adapters hold floating-point weights, not ") + c10::toString(dtype));
     if (!fs::is_directory(dir)) throw CheckpointError("adapter folder " + dir + " does not exist");
+    std::vector<std::string> adapted;
+    for (const auto &[name, p] : projections(model))
+        if (p->hasAdapter()) adapted.push_back(name);
+    if (const std::string problem = peftLoadProblem(model.config(), adapted, settings->dropout); !problem.empty())
+        throw LoraError("saving an adapter: " + problem);
     torch::NoGradGuard noGrad;
     std::vector<std::pair<std::string, at::Tensor>> tensors;
     for (const auto &[name, p] : projections(model)) {
@@ -299,7 +330,7 @@ void saveAdapter(TransformerImpl &model, const std::string &dir, const std::stri
     } catch (const SafetensorsError &e) {
         throw CheckpointError(e.what());
     }
-    writeJsonFile((fs::path(dir) / kConfigFile).string(), adapterConfig(*settings, baseModelNameOrPath));
+    writeJsonFile((fs::path(dir) / kConfigFile).string(), adapterConfig(model, *settings, baseModelNameOrPath));
 }
 
 AdapterInfo readAdapterConfig(const std::string &dir)
@@ -353,6 +384,26 @@ AdapterInfo readAdapterConfig(const std::string &dir)
         s.targetModules = targets.get<std::vector<std::string>>();
     } else {
         throw fieldError("target_modules", "must be a list of module names or a regex string");
+    }
+    // Parameters PEFT adapts directly: Danka writes the MLP weights of MLA models so (peftTargets); they are
+    // those projections' adapters.
+    const nlohmann::json parameters = j.value("target_parameters", nlohmann::json());
+    if (!parameters.is_null() && !(parameters.is_array() && parameters.empty())) {
+        if (!parameters.is_array() ||
+            !std::all_of(parameters.begin(), parameters.end(), [](const auto &t) { return t.is_string(); }))
+            throw fieldError("target_parameters", "must be a list of parameter names");
+        if (isRegexForm(s.targetModules))
+            throw fieldError("target_parameters", "cannot be combined with a regex target_modules (Danka reads "
+                                                  "one or the other)");
+        const std::string weight = ".weight";
+        for (const auto &t : parameters) {
+            const std::string name = t.get<std::string>();
+            if (name.size() <= weight.size() || name.compare(name.size() - weight.size(), weight.size(), weight) != 0)
+                throw fieldError("target_parameters", "names \"" + name +
+                                                          "\": Danka adapts projection weights only (names ending "
+                                                          "in .weight)");
+            s.targetModules.push_back(name.substr(0, name.size() - weight.size()));
+        }
     }
     const nlohmann::json base = j.value("base_model_name_or_path", nlohmann::json());
     if (base.is_string())

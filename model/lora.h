@@ -60,7 +60,11 @@ void mergeLora(TransformerImpl &model);
 // interleaved layout of DeepseekV3 checkpoints (checkpoint.h); every key LoraConfig serialises, with its
 // defaults except peft_type "LORA", task_type "CAUSAL_LM", inference_mode true, r, lora_alpha, lora_dropout,
 // target_modules (a list, or the regex string without "re:") and base_model_name_or_path (null when empty).
-// Throws LoraError without adapters or for a non-floating dtype, CheckpointError on I/O.
+// MLA models (deepseek_v3 for transformers): MLP targets are written as target_parameters
+// ("mlp.down_proj.weight") and a regex as the list of adapted modules, what PEFT under transformers 5 loads
+// (lora_targets.h, peftLoadProblem). Throws LoraError without adapters, for a non-floating dtype and for
+// adapters PEFT could not load (MLA, MLP targets, dropout > 0; the message names the modules),
+// CheckpointError on I/O.
 void saveAdapter(TransformerImpl &model, const std::string &dir, const std::string &baseModelNameOrPath,
                  at::ScalarType dtype = at::kFloat);
 
@@ -70,11 +74,12 @@ struct AdapterInfo {
 };
 
 // Reads `dir`/adapter_config.json: r, lora_alpha (both required), lora_dropout, target_modules (a list of
-// names, or a regex string that becomes the single "re:" entry), base_model_name_or_path. Throws LoraError
+// names, or a regex string that becomes the single "re:" entry), target_parameters ("<module>.weight": that
+// module joins the list), base_model_name_or_path. Throws LoraError
 // naming the file and field for a missing or invalid field and for anything Danka does not implement:
 // peft_type other than "LORA", task_type other than "CAUSAL_LM", bias other than "none", fan_in_fan_out,
 // use_rslora, use_dora, lora_bias, use_qalora true, non-empty rank_pattern / alpha_pattern, modules_to_save,
-// layers_to_transform, layer_replication, exclude_modules, target_parameters, trainable_token_indices,
+// layers_to_transform, layer_replication, exclude_modules, trainable_token_indices,
 // alora_invocation_tokens, use_bdlora or a variant's config (arrow, velora, monteclora, kasa, megatron) set,
 // and an init_lora_weights that rewrites the base weights (pissa, olora, corda, lora_ga, loftq) or the
 // forward (mica).

@@ -33,7 +33,15 @@ ConfigLoadResult fromJson(const nlohmann::json &json);
 ConfigLoadResult loadConfigFile(const std::string &path);
 ConfigLoadResult parseConfigText(const std::string &text);
 // Value ranges and cross-field rules of an already typed config (what the GUI form calls after an edit).
+// With stage.base_checkpoint the model rules apply to that checkpoint's model (checkpointModelConfig), as
+// the run extends it to data.seq_len with model.rope_scaling; an unreadable checkpoint is a problem at
+// stage.base_checkpoint naming the file.
 std::vector<ConfigProblem> validate(const RunConfig &config);
+
+// The model of the checkpoint folder `dir` as a run from it starts: its config.json; for a LoRA run's
+// checkpoint (adapter_config.json), its base's model at the context and rope scaling the adapter was trained
+// with (danka.json). Throws core::Error naming the folder or file that is missing or unreadable.
+model::ModelConfig checkpointModelConfig(const std::string &dir);
 
 enum class FieldType { Integer, Number, Boolean, String, Choice };
 

@@ -23,7 +23,13 @@ const StoredMessage kDetailCopiesAll =
     storedMessage("danka::core", "%1 copies kept for backward: all blocks and the LM head");
 const StoredMessage kDetailCopiesRecomputed =
     storedMessage("danka::core", "%1 copies kept for backward: %2 recomputed blocks and the LM head");
-const StoredMessage kDetailAdapterGradients = storedMessage("danka::core", "fp32, adapters only");
+const StoredMessage kDetailGradients = storedMessage(
+    "danka::core", "fp32, %1 in all; at the peak those written so far (backward frees activations as it writes them)");
+const StoredMessage kDetailAdapterGradients = storedMessage(
+    "danka::core",
+    "fp32, adapters only, %1 in all; at the peak those written so far (backward frees activations as it writes them)");
+const StoredMessage kDetailTeacher = storedMessage("danka::core", "fp32 teacher weights, no gradients");
+const StoredMessage kDetailDistillation = storedMessage("danka::core", "the KL term's softmaxes and the teacher's logits");
 const StoredMessage kDetailMoments = storedMessage("danka::core", "AdamW first and second moments, fp32");
 const StoredMessage kDetailCheckpointed =
     storedMessage("danka::core", "checkpoint every %1 blocks: %2 saved inputs + %3 blocks recomputed");
@@ -88,6 +94,21 @@ model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint)
     }
 }
 
+std::optional<model::ModelConfig> teacherModelOf(const RunConfig &config)
+{
+    const std::string &dir = config.stage.distill.teacherCheckpoint;
+    if (config.stage.kind != StageKind::Distill || dir.empty()) return std::nullopt;
+    const std::filesystem::path file = std::filesystem::path(dir) / "config.json";
+    std::ifstream in(file);
+    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (!in.is_open() || j.is_discarded()) return std::nullopt;
+    try {
+        return model::fromHuggingFaceConfig(j, file.string());
+    } catch (const model::ConfigError &) {
+        return std::nullopt;  // the run itself reports an unreadable teacher
+    }
+}
+
 namespace {
 
 // memoryPlanOf for the model the run trains (trainedModelOf(config), read once by the caller).
@@ -113,12 +134,21 @@ model::MemoryPlan planFor(const RunConfig &config, const model::ModelConfig &tra
     plan.dropout = trained.dropout;
     if (config.stage.kind == StageKind::Lora) {
         try {
-            plan.trainableParameters =
-                model::loraParameterCount(trained, loraTargets(config.stage.lora, trained), config.stage.lora.rank);
+            const std::vector<std::string> targets = loraTargets(config.stage.lora, trained);
+            plan.trainableParameters = model::loraParameterCount(trained, targets, config.stage.lora.rank);
+            plan.loraTargets = targets;
+            plan.loraRank = config.stage.lora.rank;
+            plan.loraDropout = config.stage.lora.dropout;
         } catch (const std::exception &) {
             plan.trainableParameters = 0;  // an invalid regex: the run itself reports it
         }
     }
+    // On the CPU, MHA/GQA attention in fp32/bf16 without segment masks runs LibTorch's SDPA (kernels/
+    // attention.h); pretraining with document masks keeps Danka's kernel.
+    plan.sdpaAttention = config.runtime.device == Device::Cpu && trained.attention != model::AttentionKind::Mla &&
+                         config.runtime.precision != Precision::Fp16 &&
+                         !(config.stage.kind == StageKind::Pretrain && config.stage.documentMask);
+    if (config.stage.kind == StageKind::Distill) plan.teacher = teacherModelOf(config);
     return plan;
 }
 
@@ -137,8 +167,7 @@ ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes)
     result.budgetBytes = budgetBytes;
     result.estimate = model::estimateTraining(result.model, result.plan);
     result.fits = result.estimate.total() <= budgetBytes;
-    result.plans = model::enumeratePlans(result.model, result.plan.seqLen, budgetBytes, result.plan.gpu,
-                                         result.plan.trainableParameters);
+    result.plans = model::enumeratePlans(result.model, result.plan, budgetBytes);
 
     if (const model::PlanOption *best = model::recommendPlan(result.plans)) {
         const auto i = static_cast<size_t>(best - result.plans.data());

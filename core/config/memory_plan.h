@@ -25,9 +25,15 @@ std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelC
 // `fromCheckpoint` tells which.
 model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint = nullptr);
 
+// White-box distillation's teacher (stage "distill" with stage.distill.teacher_checkpoint): its config.json's
+// model; nullopt for other stages, without a teacher, or when the folder cannot be read (the run reports that).
+std::optional<model::ModelConfig> teacherModelOf(const RunConfig &config);
+
 // Micro-batch, sequence length, precision, activation checkpointing, dropout and AdamW offloading
 // (runtime.offload_optimizer) of `config`; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU. Stage "lora" trains
-// only its adapters (their parameter count as trainableParameters).
+// only its adapters (their targets, rank and dropout; their parameter count as trainableParameters); on the
+// CPU, MHA/GQA attention without document masks runs LibTorch's SDPA (sdpaAttention); stage "distill" carries
+// its teacher's model (teacherModelOf).
 model::MemoryPlan memoryPlanOf(const RunConfig &config);
 
 struct ConfigEstimate {

@@ -113,12 +113,16 @@ std::optional<int64_t> parentRunOf(const std::string &checkpoint, const Experime
 }
 
 // The memory estimator's verdict on the run as it will train (the base checkpoint's model, at data.seq_len),
-// reported before the first step when it does not fit runtime.memory_budget_gib on a GPU.
+// reported before the first step when it does not fit runtime.memory_budget_gib, on a GPU or the CPU (the
+// budget of a CPU run, planned as a CPU process).
 void warnIfOverBudget(const RunConfig &effective, const std::string &device, JobContext &job)
 {
-    if (device == "cpu") return;
     const double budget = effective.runtime.memoryBudgetGib * kBytesPerGib;
-    const ConfigEstimate e = estimateConfigMemory(effective, budget);
+    // The model in memory (not one read again from the base checkpoint), on the device the run got.
+    RunConfig trained = effective;
+    trained.stage.baseCheckpoint.clear();
+    trained.runtime.device = device == "cpu" ? Device::Cpu : Device::Cuda;
+    const ConfigEstimate e = estimateConfigMemory(trained, budget);
     if (e.fits) return;
     job.event(EventLevel::Warning,
               e.recommended ? kOverBudgetPlan(formatBytes(e.estimate.total()), formatBytes(budget),
@@ -306,15 +310,25 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
             model::mergeLora(*model);
             job.event(EventLevel::Info, kLoraBaseMerged(adapterBaseCheckpoint(from)));
         }
-        if (p.resumeFrom.empty() && c.data.seqLen > model->config().maxSeqLen) {
-            // Long-context continuation: the same weights, RoPE tables for the longer sequences.
+        const model::RopeScaling &scaling = c.model.ropeScaling;  // the one model setting such a run takes
+        if (p.resumeFrom.empty() && (c.data.seqLen > model->config().maxSeqLen || scaling.kind != model::RopeScalingKind::None)) {
+            // Long-context continuation: the same weights, RoPE tables for the longer sequences, scaled as
+            // model.rope_scaling says (else as the base checkpoint's own).
             const int64_t before = model->config().maxSeqLen;
-            model = extendContext(model, c.data.seqLen);
-            job.event(EventLevel::Info, "context extended from " + std::to_string(before) + " to " +
-                                            std::to_string(c.data.seqLen) + " tokens (data.seq_len); RoPE theta " +
-                                            formatNumber(model->config().ropeTheta) + " and " +
-                                            std::to_string(model->rotaryDims()) +
-                                            " rotary dims carried over from the base checkpoint");
+            model = extendContext(model, c.data.seqLen, scaling);
+            const model::RopeScaling &now = model->config().ropeScaling;
+            const std::string rope =
+                now.kind == model::RopeScalingKind::None
+                    ? std::string()
+                    : std::string(" with RoPE scaling ") + model::ropeScalingKindName(now.kind) + " (factor " +
+                          formatNumber(now.factor) + " over " + std::to_string(now.originalMaxSeqLen) + " tokens)";
+            job.event(EventLevel::Info,
+                      (model->config().maxSeqLen > before ? "context extended from " + std::to_string(before) + " to " +
+                                                                std::to_string(model->config().maxSeqLen) +
+                                                                " tokens (data.seq_len)"
+                                                          : "context of " + std::to_string(before) + " tokens") +
+                          rope + "; RoPE theta " + formatNumber(model->config().ropeTheta) + " and " +
+                          std::to_string(model->rotaryDims()) + " rotary dims carried over from the base checkpoint");
         }
         if (kind == StageKind::Lora && p.resumeFrom.empty())
             job.event(EventLevel::Info, attachLoraAdapters(*model, c.stage.lora));
