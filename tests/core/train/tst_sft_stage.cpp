@@ -260,17 +260,21 @@ private Q_SLOTS:
 
     void longContextContinuationCarriesRopeOver()
     {
-        // SFT at 128 tokens from a checkpoint trained at 64: the run extends the context (same weights, RoPE
-        // theta kept), the checkpoint it writes has the longer context, and the estimate of the config is of
-        // the base checkpoint's model at the new length, with the warning when it does not fit.
+        // SFT at 128 tokens from a checkpoint trained at 64, the config's model section left as it is (max_seq_len
+        // 64, as a CLI user's file would have it: a run from a base checkpoint does not read it): validation
+        // checks the base checkpoint's model, which the run extends (same weights, RoPE theta kept); the
+        // checkpoint it writes has the longer context; the estimate of the config is of the base checkpoint's
+        // model at the new length, and the over-budget warning comes on the CPU budget too.
         QVERIFY(!m_baseCheckpoint.empty());
         const Workspace ws = Workspace::open(m_dir.filePath(QStringLiteral("ws")).toStdString());
         RunConfig c = tinySft(m_dataset);
         c.stage.baseCheckpoint = m_baseCheckpoint;
-        c.model.maxSeqLen = 128;
+        QCOMPARE(c.model.maxSeqLen, int64_t(64));
         c.data.seqLen = 128;
         c.schedule.maxSteps = 2;
         c.schedule.warmupSteps = 1;
+        const auto problems = validate(c);
+        QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().toString().c_str());
         const ConfigEstimate e = estimateConfigMemory(c, 1e6);
         QVERIFY(e.modelFromCheckpoint);
         QCOMPARE(e.model.maxSeqLen, int64_t(128));
@@ -279,6 +283,53 @@ private Q_SLOTS:
         RunConfig shorter = c;
         shorter.data.seqLen = 64;
         QVERIFY(estimateConfigMemory(shorter, 1e9).estimate.total() < estimateConfigMemory(c, 1e9).estimate.total());
+
+        c.runtime.memoryBudgetGib = 0.01;  // a CPU run's budget the estimate exceeds (not capped)
+        train::TrainRequest request;
+        request.config = c;
+        const train::PreparedTraining p = train::prepareTraining(ws, request);
+        std::string error;
+        QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Completed);
+        QVERIFY2(error.empty(), error.c_str());
+        ExperimentStore store(ws.databasePath());
+        bool extended = false, warned = false;
+        for (const auto &ev : store.events(p.runId)) {
+            extended |= ev.text.rfind("context extended from 64 to 128 tokens (data.seq_len); RoPE theta 10000", 0) == 0;
+            warned |= ev.level == EventLevel::Warning &&
+                      ev.text.rfind("the memory estimate ", 0) == 0 &&
+                      ev.text.find("exceeds runtime.memory_budget_gib (") != std::string::npos &&
+                      ev.text.find(") at data.seq_len 128") != std::string::npos;
+        }
+        QVERIFY(extended);
+        QVERIFY(warned);
+        const std::string checkpoint = store.checkpoints(p.runId).back().path;
+        std::ifstream in(std::filesystem::path(checkpoint) / "config.json");
+        const nlohmann::json config = nlohmann::json::parse(in);
+        QCOMPARE(config.value("max_position_embeddings", int64_t(0)), int64_t(128));
+        QCOMPARE(config.value("rope_theta", 0.0), 10000.0);
+        QVERIFY(config.at("rope_scaling").is_null());
+    }
+
+    void longContextRunsChooseTheirRopeScaling()
+    {
+        // model.rope_scaling is the one model setting a run from a base checkpoint takes: YaRN over the base's
+        // 64 tokens (original_max_seq_len 0) to data.seq_len 256 gives factor 4, recorded in the checkpoint
+        // (transformers' keys and danka.json's model section).
+        QVERIFY(!m_baseCheckpoint.empty());
+        const Workspace ws = Workspace::open(m_dir.filePath(QStringLiteral("ws-rope")).toStdString());
+        RunConfig c = tinySft(m_dataset);
+        c.stage.baseCheckpoint = m_baseCheckpoint;
+        c.data.seqLen = 256;
+        c.data.microBatchSize = 2;
+        c.schedule.maxSteps = 1;
+        c.schedule.warmupSteps = 0;
+        c.model.ropeScaling.kind = model::RopeScalingKind::Yarn;
+        QVERIFY(validate(c).empty());
+        RunConfig shrinking = c;
+        shrinking.model.ropeScaling.factor = 0.5;
+        const auto problems = validate(shrinking);
+        QVERIFY(problems.size() == 1 && problems.front().path == "model.rope_scaling.factor");
+        QCOMPARE(problems.front().message, std::string("must be >= 1, got 0.5"));
 
         train::TrainRequest request;
         request.config = c;
@@ -289,13 +340,54 @@ private Q_SLOTS:
         ExperimentStore store(ws.databasePath());
         bool extended = false;
         for (const auto &ev : store.events(p.runId))
-            extended |= ev.text.rfind("context extended from 64 to 128 tokens (data.seq_len); RoPE theta 10000", 0) == 0;
+            extended |= ev.text.rfind("context extended from 64 to 256 tokens (data.seq_len) with RoPE scaling yarn "
+                                      "(factor 4 over 64 tokens); RoPE theta 10000", 0) == 0;
         QVERIFY(extended);
-        const std::string checkpoint = store.checkpoints(p.runId).back().path;
-        std::ifstream in(std::filesystem::path(checkpoint) / "config.json");
+        const std::filesystem::path checkpoint = store.checkpoints(p.runId).back().path;
+        std::ifstream in(checkpoint / "config.json");
         const nlohmann::json config = nlohmann::json::parse(in);
-        QCOMPARE(config.value("max_position_embeddings", int64_t(0)), int64_t(128));
-        QCOMPARE(config.value("rope_theta", 0.0), 10000.0);
+        QCOMPARE(config.value("max_position_embeddings", int64_t(0)), int64_t(256));
+        const nlohmann::json rope = config.at("rope_parameters");
+        QCOMPARE(rope.value("rope_type", std::string()), std::string("yarn"));
+        QCOMPARE(rope.value("factor", 0.0), 4.0);
+        QCOMPARE(rope.value("original_max_position_embeddings", int64_t(0)), int64_t(64));
+        std::ifstream dankaIn(checkpoint / "danka.json");
+        const nlohmann::json danka = nlohmann::json::parse(dankaIn);
+        QCOMPARE(danka.at("model").at("rope_scaling").value("type", std::string()), std::string("yarn"));
+        QCOMPARE(danka.at("model").at("rope_scaling").value("factor", 0.0), 4.0);
+        // The checkpoint as the base of a further run: validation reads its scaled model.
+        RunConfig next = tinySft(m_dataset);
+        next.stage.baseCheckpoint = checkpoint.string();
+        next.data.seqLen = 256;
+        const model::ModelConfig read = checkpointModelConfig(checkpoint.string());
+        QCOMPARE(int(read.ropeScaling.kind), int(model::RopeScalingKind::Yarn));
+        QCOMPARE(read.ropeScaling.originalMaxSeqLen, int64_t(64));
+        QVERIFY(validate(next).empty());
+    }
+
+    void anUnreadableBaseCheckpointIsNamed()
+    {
+        RunConfig c = tinySft(m_dataset);
+        const auto problemAt = [](const RunConfig &config) {
+            for (const ConfigProblem &p : validate(config))
+                if (p.path == "stage.base_checkpoint") return p.message;
+            return std::string();
+        };
+        c.stage.baseCheckpoint = m_dir.filePath(QStringLiteral("no-such-run")).toStdString();
+        QCOMPARE(problemAt(c), c.stage.baseCheckpoint + ": no such checkpoint folder");
+        QTemporaryDir empty;
+        c.stage.baseCheckpoint = empty.path().toStdString();
+        QCOMPARE(problemAt(c), empty.filePath(QStringLiteral("config.json")).toStdString() + ": missing");
+        {
+            std::ofstream broken(empty.filePath(QStringLiteral("config.json")).toStdString());
+            broken << "{\"vocab_size\": ";
+        }
+        QCOMPARE(problemAt(c), empty.filePath(QStringLiteral("config.json")).toStdString() + ": invalid JSON");
+        {
+            std::ofstream gpt2(empty.filePath(QStringLiteral("config.json")).toStdString());
+            gpt2 << R"({"model_type": "gpt2", "vocab_size": 10})";
+        }
+        QVERIFY(problemAt(c).find("config.json: model_type \"gpt2\" is not supported") != std::string::npos);
     }
 
     void aPretrainingDatasetIsRefusedByName()
