@@ -4,6 +4,7 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cmath>
 #include <fstream>
 
 #include "model/checkpoint.h"
@@ -33,9 +34,15 @@ ModelConfig small(AttentionKind kind)
     return c;
 }
 
+bool sameRopeScaling(const RopeScaling &a, const RopeScaling &b)
+{
+    return a.kind == b.kind && a.factor == b.factor && a.originalMaxSeqLen == b.originalMaxSeqLen &&
+           a.betaFast == b.betaFast && a.betaSlow == b.betaSlow && a.attentionFactor == b.attentionFactor;
+}
+
 bool sameConfig(const ModelConfig &a, const ModelConfig &b)
 {
-    return a.vocabSize == b.vocabSize && a.hiddenSize == b.hiddenSize && a.nLayers == b.nLayers && a.nHeads == b.nHeads &&
+    return sameRopeScaling(a.ropeScaling, b.ropeScaling) && a.vocabSize == b.vocabSize && a.hiddenSize == b.hiddenSize && a.nLayers == b.nLayers && a.nHeads == b.nHeads &&
            a.nKvHeads == b.nKvHeads && a.headDim == b.headDim && a.ffnHiddenSize == b.ffnHiddenSize &&
            a.attention == b.attention && a.maxSeqLen == b.maxSeqLen && a.ropeTheta == b.ropeTheta &&
            a.rmsNormEps == b.rmsNormEps && a.tieEmbeddings == b.tieEmbeddings && a.qkNorm == b.qkNorm &&
@@ -43,7 +50,68 @@ bool sameConfig(const ModelConfig &a, const ModelConfig &b)
            (a.attention != AttentionKind::Mla ||
             (a.mla.qLoraRank == b.mla.qLoraRank && a.mla.kvLoraRank == b.mla.kvLoraRank &&
              a.mla.qkNopeHeadDim == b.mla.qkNopeHeadDim && a.mla.qkRopeHeadDim == b.mla.qkRopeHeadDim &&
-             a.mla.vHeadDim == b.mla.vHeadDim));
+             a.mla.vHeadDim == b.mla.vHeadDim && a.mla.latentNormEps == b.mla.latentNormEps &&
+             a.mla.ropeInterleave == b.mla.ropeInterleave));
+}
+
+torch::Tensor logitsOf(TransformerImpl &m, const torch::Tensor &ids)
+{
+    torch::NoGradGuard noGrad;
+    return m.forward(ids);
+}
+
+// Weights at the scale of a trained model: matrices normal(0, 1 / sqrt(fan_in)) (activations of unit
+// scale), norm weights 1 + normal(0, 0.1). Initialisation-scale weights hide differences that only show
+// once activations are large (or, for the latent norms, small against their epsilon).
+void trainedLike(TransformerImpl &m)
+{
+    torch::NoGradGuard noGrad;
+    for (auto &p : m.parameters()) {
+        if (p.dim() == 1)
+            p.copy_(1 + 0.1 * torch::randn_like(p));
+        else
+            p.copy_(torch::randn_like(p) / std::sqrt(static_cast<double>(p.size(1))));
+    }
+}
+
+struct Interop {
+    int exitCode = -1;
+    QString output;
+};
+
+// Runs tests/interop/SCRIPT with `args` in the interop Python.
+Interop runInterop(const char *script, const QStringList &args)
+{
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(QStringLiteral(DANKA_PYTHON),
+            QStringList{QStringLiteral(DANKA_SOURCE_DIR "/tests/interop/") + QLatin1String(script)} + args);
+    if (!p.waitForFinished(300000)) return {-1, QStringLiteral("timed out")};
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAll())};
+}
+
+// Saves `m` into `dir` with its logits for `ids` and asks transformers for the same logits
+// (tests/interop/hf_model.py, max |difference| <= tolerance * the largest |logit|).
+Interop transformersCheck(TransformerImpl &m, const QTemporaryDir &dir, const torch::Tensor &ids, double tolerance)
+{
+    saveCheckpoint(m, dir.path().toStdString(), {});
+    const QString expected = dir.filePath(QStringLiteral("expected.safetensors"));
+    writeSafetensors(expected.toStdString(), {{"input_ids", ids}, {"logits", logitsOf(m, ids)}});
+    return runInterop("hf_model.py", {dir.path(), expected, QString::number(tolerance)});
+}
+
+// The largest |difference| of two logit tensors relative to the largest |logit| of `b`.
+double relativeDifference(const torch::Tensor &a, const torch::Tensor &b)
+{
+    return (a - b).abs().max().item<double>() / b.abs().max().item<double>();
+}
+
+ModelConfig scaled(ModelConfig c, RopeScalingKind kind)
+{
+    c.maxSeqLen = 64;
+    c.ropeScaling.kind = kind;
+    c.ropeScaling.originalMaxSeqLen = 16;  // factor 0: derived, 64 / 16 = 4
+    return c;
 }
 
 std::vector<ModelConfig> configs()
@@ -194,6 +262,268 @@ private Q_SLOTS:
         if (p.exitCode() == 77) QSKIP(qPrintable(out));
         QVERIFY2(p.exitCode() == 0, qPrintable(out));
         qInfo("%s", qPrintable(out.trimmed()));
+    }
+
+    // transformers' DeepseekV3 builds q_a_layernorm and kv_a_layernorm with eps 1e-6 whatever rms_norm_eps
+    // says. With the presets' own init (std 0.02, rms_norm_eps 1e-5) and with trained-scale weights, at a
+    // tolerance of 1e-5 of the largest logit, Danka's export must match, and the old epsilon
+    // (rms_norm_eps in the latent norms) must not: the check can see the difference it is about.
+    void mlaLatentNormsMatchTransformers_data()
+    {
+        QTest::addColumn<bool>("trained");
+        QTest::newRow("preset init") << false;
+        QTest::newRow("trained scale") << true;
+    }
+    void mlaLatentNormsMatchTransformers()
+    {
+        QFETCH(bool, trained);
+        ModelConfig c = small(AttentionKind::Mla);
+        c.mla.qLoraRank = 12;  // both latent norms
+        c.initStd = 0.02;      // the presets' (ModelConfig's default)
+        QCOMPARE(c.rmsNormEps, 1e-5);
+        QCOMPARE(c.mla.latentNormEps, 1e-6);
+        torch::manual_seed(21);
+        Transformer m(c);
+        if (trained) trainedLike(*m);
+        m->eval();
+        const auto ids = torch::randint(c.vocabSize, {2, 19}, torch::kLong);
+        QTemporaryDir dir;
+        const Interop now = transformersCheck(*m, dir, ids, 1e-5);
+        if (now.exitCode == 77) QSKIP(qPrintable(now.output));
+        QVERIFY2(now.exitCode == 0, qPrintable(now.output));
+        qInfo("%s", qPrintable(now.output.trimmed()));
+
+        ModelConfig old = c;
+        old.mla.latentNormEps = c.rmsNormEps;  // what mla.cpp used before
+        Transformer o(old);
+        o->eval();
+        {
+            torch::NoGradGuard noGrad;
+            auto from = m->named_parameters();
+            for (auto &item : o->named_parameters()) item.value().copy_(from[item.key()]);
+        }
+        QTemporaryDir oldDir;
+        const Interop before = transformersCheck(*o, oldDir, ids, 1e-5);
+        QVERIFY2(before.exitCode == 1, qPrintable(before.output));  // transformers computes with 1e-6
+        qInfo("with the old epsilon: %s", qPrintable(before.output.trimmed()));
+        // Danka reads its own file back with the epsilon it was written with (danka_mla_norm_eps).
+        QCOMPARE(readCheckpointConfig(oldDir.path().toStdString()).mla.latentNormEps, 1e-5);
+        QCOMPARE(readCheckpointConfig(dir.path().toStdString()).mla.latentNormEps, 1e-6);
+    }
+
+    void latentNormEpsilonOfOlderAndForeignCheckpoints()
+    {
+        ModelConfig c = small(AttentionKind::Mla);
+        nlohmann::json j = nlohmann::json::parse(toHuggingFaceConfig(c, {}).dump());
+        QCOMPARE(j.at("danka_mla_norm_eps").get<double>(), 1e-6);
+        // A Danka checkpoint from before the key: trained with rms_norm_eps in the latent norms, it keeps it.
+        j.erase("danka_mla_norm_eps");
+        QCOMPARE(fromHuggingFaceConfig(j, "old.json").mla.latentNormEps, 1e-5);
+        // A folder from elsewhere (no danka_* key): transformers' 1e-6.
+        for (const char *k : {"danka_attention", "danka_residual_dropout", "danka_qk_norm"}) j.erase(k);
+        QCOMPARE(fromHuggingFaceConfig(j, "hub.json").mla.latentNormEps, 1e-6);
+        QCOMPARE(fromHuggingFaceConfig(j, "hub.json").mla.ropeInterleave, true);  // transformers' default
+        j["rope_interleave"] = false;
+        QCOMPARE(fromHuggingFaceConfig(j, "hub.json").mla.ropeInterleave, false);
+    }
+
+    // A deepseek_v3 folder written by transformers, with rope_interleave false (RoPE rows in halves) and true
+    // (pairs), trained-scale weights: Danka reads it and computes transformers' logits; written back, the
+    // folder keeps its layout and transformers still agrees.
+    void deepseekFoldersOfBothRopeLayoutsLoad_data()
+    {
+        QTest::addColumn<bool>("interleave");
+        QTest::addColumn<int>("qLoraRank");
+        QTest::newRow("rope_interleave false") << false << 0;
+        QTest::newRow("rope_interleave false, q_lora") << false << 12;
+        QTest::newRow("rope_interleave true, q_lora") << true << 12;
+    }
+    void deepseekFoldersOfBothRopeLayoutsLoad()
+    {
+        QFETCH(bool, interleave);
+        QFETCH(int, qLoraRank);
+        ModelConfig c = small(AttentionKind::Mla);
+        c.mla.qLoraRank = qLoraRank;
+        nlohmann::json j = nlohmann::json::parse(toHuggingFaceConfig(c, {}).dump());
+        for (const char *k : {"danka_attention", "danka_residual_dropout", "danka_qk_norm", "danka_mla_norm_eps"})
+            j.erase(k);
+        j["rope_interleave"] = interleave;
+        QTemporaryDir dir;
+        writeJsonFile(dir.filePath(QStringLiteral("config.json")).toStdString(), nlohmann::ordered_json(j));
+        const QString expected = dir.filePath(QStringLiteral("expected.safetensors"));
+        const Interop made = runInterop("hf_reference.py", {dir.path(), expected, QStringLiteral("5"),
+                                                            QStringLiteral("0"), QStringLiteral("23")});
+        if (made.exitCode == 77) QSKIP(qPrintable(made.output));
+        QVERIFY2(made.exitCode == 0, qPrintable(made.output));
+        const ModelConfig read = readCheckpointConfig(dir.path().toStdString());
+        QCOMPARE(read.mla.ropeInterleave, interleave);
+        QCOMPARE(read.mla.latentNormEps, 1e-6);
+        Transformer m = loadModel(dir.path().toStdString());
+        m->eval();
+        const auto reference = readSafetensors(expected.toStdString()).byName();
+        const auto ids = reference.at("input_ids");
+        const double difference = relativeDifference(logitsOf(*m, ids), reference.at("logits"));
+        qInfo("transformers' folder read by Danka: max |difference| %.3g of the largest logit", difference);
+        QVERIFY2(difference < 1e-5, qPrintable(QString::number(difference)));
+
+        // The folder read in the other layout (what happened when rope_interleave was ignored) is wrong.
+        std::ifstream in(dir.filePath(QStringLiteral("config.json")).toStdString());
+        nlohmann::ordered_json written = nlohmann::ordered_json::parse(in);
+        written["rope_interleave"] = !interleave;
+        QTemporaryDir wrong;
+        writeJsonFile(wrong.filePath(QStringLiteral("config.json")).toStdString(), written);
+        QVERIFY(QFile::copy(dir.filePath(QStringLiteral("model.safetensors")), wrong.filePath(QStringLiteral("model.safetensors"))));
+        Transformer scrambled = loadModel(wrong.path().toStdString());
+        scrambled->eval();
+        QVERIFY(relativeDifference(logitsOf(*scrambled, ids), reference.at("logits")) > 1e-3);
+
+        // Written back by Danka: the same layout, and transformers agrees.
+        QTemporaryDir again;
+        const Interop back = transformersCheck(*m, again, ids, 1e-5);
+        QVERIFY2(back.exitCode == 0, qPrintable(back.output));
+        std::ifstream config(again.filePath(QStringLiteral("config.json")).toStdString());
+        QCOMPARE(nlohmann::json::parse(config).at("rope_interleave").get<bool>(), interleave);
+    }
+
+    // model.rope_scaling exported as transformers reads it: at positions past the original context (16 of
+    // 64), with trained-scale weights, transformers computes Danka's logits; and the scaling is not a no-op.
+    void ropeScalingMatchesTransformers_data()
+    {
+        QTest::addColumn<int>("index");
+        QTest::addColumn<int>("kind");
+        const std::pair<const char *, int> architectures[] = {{"llama gqa", 1}, {"qwen3", 2}, {"deepseek_v3", 4}};
+        const std::pair<const char *, RopeScalingKind> kinds[] = {
+            {"linear", RopeScalingKind::Linear}, {"ntk", RopeScalingKind::Ntk}, {"yarn", RopeScalingKind::Yarn}};
+        for (const auto &[architecture, index] : architectures)
+            for (const auto &[kind, k] : kinds)
+                QTest::newRow((std::string(architecture) + " " + kind).c_str()) << index << int(k);
+    }
+    void ropeScalingMatchesTransformers()
+    {
+        QFETCH(int, index);
+        QFETCH(int, kind);
+        const ModelConfig c = scaled(configs()[static_cast<size_t>(index)], static_cast<RopeScalingKind>(kind));
+        torch::manual_seed(22);
+        Transformer m(c);
+        QCOMPARE(m->config().ropeScaling.factor, 4.0);  // resolved: 64 / 16
+        trainedLike(*m);
+        m->eval();
+        const auto ids = torch::randint(c.vocabSize, {2, 64}, torch::kLong);
+        QTemporaryDir dir;
+        const Interop r = transformersCheck(*m, dir, ids, 1e-5);
+        if (r.exitCode == 77) QSKIP(qPrintable(r.output));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.output));
+        qInfo("%s", qPrintable(r.output.trimmed()));
+        QVERIFY(sameConfig(readCheckpointConfig(dir.path().toStdString()), m->config()));
+
+        ModelConfig plain = c;
+        plain.ropeScaling = {};
+        Transformer p(plain);
+        p->eval();
+        {
+            torch::NoGradGuard noGrad;
+            auto from = m->named_parameters();
+            for (auto &item : p->named_parameters()) item.value().copy_(from[item.key()]);
+        }
+        const auto late = torch::arange(16, 64);
+        QVERIFY(relativeDifference(logitsOf(*m, ids).index_select(1, late), logitsOf(*p, ids).index_select(1, late)) > 1e-3);
+    }
+
+    // The other way: folders transformers writes with rope_type linear and yarn (its own keys, its own
+    // serialisation) load in Danka with transformers' logits, past the original context.
+    void transformersRopeScalingFoldersLoad_data()
+    {
+        QTest::addColumn<QString>("type");
+        QTest::newRow("linear") << QStringLiteral("linear");
+        QTest::newRow("yarn") << QStringLiteral("yarn");
+        QTest::newRow("yarn with its options") << QStringLiteral("yarn options");
+    }
+    void transformersRopeScalingFoldersLoad()
+    {
+        QFETCH(QString, type);
+        ModelConfig c = configs()[1];
+        c.maxSeqLen = 64;
+        nlohmann::json j = nlohmann::json::parse(toHuggingFaceConfig(c, {}).dump());
+        for (const char *k : {"danka_attention", "danka_residual_dropout", "danka_qk_norm", "rope_scaling", "rope_theta"})
+            j.erase(k);
+        j["rope_parameters"] = {{"rope_type", type.startsWith(QLatin1String("yarn")) ? "yarn" : "linear"},
+                                {"rope_theta", 5000.0},
+                                {"factor", 4.0}};
+        if (type.startsWith(QLatin1String("yarn"))) j["rope_parameters"]["original_max_position_embeddings"] = 16;
+        if (type == QLatin1String("yarn options")) {
+            j["rope_parameters"]["beta_fast"] = 8.0;
+            j["rope_parameters"]["beta_slow"] = 2.0;
+            j["rope_parameters"]["attention_factor"] = 1.25;
+        }
+        QTemporaryDir dir;
+        writeJsonFile(dir.filePath(QStringLiteral("config.json")).toStdString(), nlohmann::ordered_json(j));
+        const QString expected = dir.filePath(QStringLiteral("expected.safetensors"));
+        const Interop made = runInterop("hf_reference.py", {dir.path(), expected, QStringLiteral("6"),
+                                                            QStringLiteral("0"), QStringLiteral("64")});
+        if (made.exitCode == 77) QSKIP(qPrintable(made.output));
+        QVERIFY2(made.exitCode == 0, qPrintable(made.output));
+        const ModelConfig read = readCheckpointConfig(dir.path().toStdString());
+        QCOMPARE(int(read.ropeScaling.kind), int(type == QLatin1String("linear") ? RopeScalingKind::Linear : RopeScalingKind::Yarn));
+        QCOMPARE(read.ropeScaling.factor, 4.0);
+        Transformer m = loadModel(dir.path().toStdString());
+        m->eval();
+        const auto reference = readSafetensors(expected.toStdString()).byName();
+        const double difference = relativeDifference(logitsOf(*m, reference.at("input_ids")), reference.at("logits"));
+        qInfo("transformers' %s folder read by Danka: max |difference| %.3g of the largest logit", qPrintable(type), difference);
+        QVERIFY2(difference < 1e-5, qPrintable(QString::number(difference)));
+    }
+
+    void ropeScalingRoundTripsAndBadFilesAreRefused()
+    {
+        for (int kind : {1, 2, 3}) {
+            ModelConfig c = scaled(small(AttentionKind::Gqa), static_cast<RopeScalingKind>(kind));
+            c.ropeScaling.factor = 3.5;
+            c.ropeScaling.betaFast = 24;
+            c.ropeScaling.attentionFactor = kind == 3 ? 1.2 : 0.0;
+            const nlohmann::json j = nlohmann::json::parse(toHuggingFaceConfig(c, {}).dump());
+            QVERIFY(sameConfig(fromHuggingFaceConfig(j, "test"), c));
+            if (c.ropeScaling.kind == RopeScalingKind::Ntk) {
+                // transformers sees a plain RoPE at the larger base theta * factor^(d / (d - 2)), d = 8.
+                QVERIFY(j.at("rope_scaling").is_null());
+                QCOMPARE(j.at("rope_parameters").at("rope_type").get<std::string>(), std::string("default"));
+                QCOMPARE(j.at("rope_theta").get<double>(), 5000 * std::pow(3.5, 8.0 / 6.0));
+            } else {
+                QCOMPARE(j.at("rope_scaling").at("factor").get<double>(), 3.5);
+                nlohmann::json parameters = j.at("rope_parameters");
+                parameters.erase("rope_theta");
+                QVERIFY(j.at("rope_scaling") == parameters);  // transformers 4.x reads this one
+            }
+        }
+        const auto refused = [](nlohmann::json j, const std::string &needle) {
+            try {
+                fromHuggingFaceConfig(j, "cfg.json");
+            } catch (const ConfigError &e) {
+                return std::string(e.what()).rfind("cfg.json: ", 0) == 0 && std::string(e.what()).find(needle) != std::string::npos;
+            }
+            return false;
+        };
+        nlohmann::json plain = nlohmann::json::parse(toHuggingFaceConfig(small(AttentionKind::Gqa), {}).dump());
+        nlohmann::json dynamic = plain;
+        dynamic["rope_parameters"] = {{"rope_type", "dynamic"}, {"factor", 2.0}, {"rope_theta", 5000.0}};
+        QVERIFY(refused(dynamic, "rope_type \"dynamic\" (dynamic NTK) is not supported"));
+        nlohmann::json deepseekYarn = plain;
+        deepseekYarn["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 40.0}, {"original_max_position_embeddings", 4096},
+                                        {"mscale", 1.0}, {"mscale_all_dim", 1.0}};
+        QVERIFY(refused(deepseekYarn, "\"mscale\""));
+        nlohmann::json llama3 = plain;
+        llama3["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}};
+        QVERIFY(refused(llama3, "rope_type \"llama3\" is not supported"));
+        // An edited theta: transformers and Danka's record would compute different frequencies.
+        nlohmann::json edited = nlohmann::json::parse(
+            toHuggingFaceConfig(scaled(small(AttentionKind::Gqa), RopeScalingKind::Ntk), {}).dump());
+        edited["rope_theta"] = 5000.0;
+        edited["rope_parameters"]["rope_theta"] = 5000.0;
+        QVERIFY(refused(edited, "describe different RoPE frequencies"));
+        // YaRN needs the original context to exist; a factor below 1 is refused.
+        ModelConfig shrink = scaled(small(AttentionKind::Gqa), RopeScalingKind::Linear);
+        shrink.ropeScaling.originalMaxSeqLen = 128;
+        QVERIFY(!shrink.ropeScalingProblem().empty());
+        QVERIFY_THROWS_EXCEPTION(c10::Error, Transformer{shrink});
     }
 };
 

@@ -12,6 +12,7 @@
 #include "model/checkpoint.h"
 #include "model/kv_cache.h"
 #include "model/lora.h"
+#include "model/lora_targets.h"
 #include "model/safetensors.h"
 #include "tests/kernels/kernel_test_util.h"
 
@@ -444,8 +445,9 @@ private Q_SLOTS:
         Transformer m(v.config);
         m->eval();
         saveCheckpoint(*m, base.path().toStdString(), {});
+        const bool mla = v.config.attention == AttentionKind::Mla;
         LoraSettings s = settings(v.targets, 4, 8);
-        s.dropout = 0.05;
+        s.dropout = mla ? 0.0 : 0.05;  // PEFT adapts MLA's MLP (target_parameters) only without dropout
         const auto adapted = attachLora(*m, s);
         randomiseAdapters(*m);
         const auto ids = torch::randint(v.config.vocabSize, {2, 9}, torch::kLong);
@@ -502,8 +504,18 @@ private Q_SLOTS:
         QVERIFY(j["peft_type"] == "LORA" && j["task_type"] == "CAUSAL_LM");
         QVERIFY(j["r"].is_number_integer() && j["r"] == 4);
         QVERIFY(j["lora_alpha"].is_number_integer() && j["lora_alpha"] == 8);
-        QCOMPARE(j["lora_dropout"].get<double>(), 0.05);
-        QCOMPARE(j["target_modules"].get<std::vector<std::string>>(), v.targets);
+        QCOMPARE(j["lora_dropout"].get<double>(), s.dropout);
+        if (mla) {
+            // deepseek_v3: PEFT under transformers 5 takes MLP names in target_modules for expert weights;
+            // the MLP goes into target_parameters.
+            QCOMPARE(j["target_modules"].get<std::vector<std::string>>(),
+                     std::vector<std::string>(v.targets.begin(), v.targets.begin() + 5));
+            QCOMPARE(j["target_parameters"].get<std::vector<std::string>>(),
+                     std::vector<std::string>({"mlp.gate_proj.weight", "mlp.up_proj.weight", "mlp.down_proj.weight"}));
+        } else {
+            QCOMPARE(j["target_modules"].get<std::vector<std::string>>(), v.targets);
+            QVERIFY(j["target_parameters"].is_null());
+        }
         QVERIFY(j["bias"] == "none" && j["inference_mode"] == true && j["use_dora"] == false);
         QVERIFY(j["modules_to_save"].is_null() && j["rank_pattern"].empty());
         QVERIFY(j["base_model_name_or_path"] == "org/base-model");
@@ -525,7 +537,7 @@ private Q_SLOTS:
         QCOMPARE(info.settings.targetModules, v.targets);
         QCOMPARE(info.settings.rank, int64_t(4));
         QCOMPARE(info.settings.alpha, 8.0);
-        QCOMPARE(info.settings.dropout, 0.05);
+        QCOMPARE(info.settings.dropout, s.dropout);
         QCOMPARE(info.baseModelNameOrPath, std::string("org/base-model"));
 
         Transformer fresh = loadModel(base.path().toStdString());
@@ -553,6 +565,53 @@ private Q_SLOTS:
         const AdapterInfo info = readAdapterConfig(dir.path().toStdString());
         QCOMPARE(info.settings.targetModules, std::vector<std::string>({"re:.*\\.(q|v)_proj"}));
         QCOMPARE(info.baseModelNameOrPath, std::string());
+    }
+
+    void mlaAdaptersPeftCannotLoadAreRefusedByName()
+    {
+        // MLP adapters of an MLA model with dropout: PEFT's ParamWrapper refuses lora_dropout != 0.
+        const Variant v = variants()[1];
+        Transformer m(v.config);
+        LoraSettings s = settings({"q_a_proj", "up_proj", "mlp.down_proj"});
+        s.dropout = 0.1;
+        attachLora(*m, s);
+        QVERIFY(peftLoadProblem(v.config, {"q_a_proj"}, 0.1).empty());
+        QVERIFY(peftLoadProblem(v.config, {"up_proj"}, 0.0).empty());
+        QVERIFY(peftLoadProblem(variants()[0].config, {"up_proj"}, 0.1).empty());  // llama: plain target_modules
+        QCOMPARE(peftUnloadableTargets(v.config, s.targetModules, 0.1), std::vector<std::string>({"down_proj", "up_proj"}));
+        QTemporaryDir dir;
+        VERIFY_CONTAINS(errorOf<LoraError>([&] { saveAdapter(*m, dir.path().toStdString(), ""); }),
+                        "PEFT cannot load LoRA adapters on the MLP (down_proj, up_proj) of an MLA model with dropout 0.1");
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("adapter_config.json"))));
+
+        // A regex on MLA is saved as the list of what it adapted, MLP as target_parameters, and reads back.
+        Transformer r(v.config);
+        attachLora(*r, settings({"re:.*layers\\.1\\.(self_attn\\.o_proj|mlp\\.up_proj)"}));
+        saveAdapter(*r, dir.path().toStdString(), "");
+        const auto j = readJson(dir.filePath(QStringLiteral("adapter_config.json")));
+        QCOMPARE(j["target_modules"].get<std::vector<std::string>>(),
+                 std::vector<std::string>({"model.layers.1.self_attn.o_proj"}));
+        QCOMPARE(j["target_parameters"].get<std::vector<std::string>>(),
+                 std::vector<std::string>({"model.layers.1.mlp.up_proj.weight"}));
+        const AdapterInfo info = readAdapterConfig(dir.path().toStdString());
+        QCOMPARE(info.settings.targetModules,
+                 std::vector<std::string>({"model.layers.1.self_attn.o_proj", "model.layers.1.mlp.up_proj"}));
+        Transformer back(v.config);
+        loadAdapter(*back, dir.path().toStdString());
+        QCOMPARE(loraParameters(*back).size(), size_t(4));
+
+        // target_parameters Danka cannot use are refused by field.
+        const QString configPath = dir.filePath(QStringLiteral("adapter_config.json"));
+        nlohmann::ordered_json bad = j;
+        bad["target_parameters"] = nlohmann::ordered_json::array({"mlp.experts.gate_up_proj"});
+        writeJsonFile(configPath.toStdString(), bad);
+        VERIFY_CONTAINS(errorOf<LoraError>([&] { readAdapterConfig(dir.path().toStdString()); }),
+                        "field \"target_parameters\" names \"mlp.experts.gate_up_proj\"");
+        bad = j;
+        bad["target_modules"] = ".*o_proj";
+        writeJsonFile(configPath.toStdString(), bad);
+        VERIFY_CONTAINS(errorOf<LoraError>([&] { readAdapterConfig(dir.path().toStdString()); }),
+                        "field \"target_parameters\" cannot be combined with a regex target_modules");
     }
 
     void damagedAdaptersAreRefusedByFileAndField()
@@ -624,23 +683,30 @@ private Q_SLOTS:
         VERIFY_CONTAINS(errorOf<LoraError>([&] { readAdapterConfig(d + "/nothing"); }), "no such folder");
     }
 
-    void peftComputesTheSameLogits_data() { addVariantRows(); }
+    // Every projection of each variant, MLP included (deepseek_v3: written as target_parameters), and on MLA
+    // a regex that takes layer 0 only (PEFT would widen a regex string to every layer there: Danka lists the
+    // modules).
+    void peftComputesTheSameLogits_data()
+    {
+        QTest::addColumn<int>("index");
+        QTest::addColumn<QString>("regex");
+        for (size_t i = 0; i < variants().size(); ++i)
+            QTest::newRow(variants()[i].name) << int(i) << QString();
+        QTest::newRow("mla, regex on layer 0") << 1 << QStringLiteral("re:model\\.layers\\.0\\..*");
+    }
     void peftComputesTheSameLogits()
     {
         QFETCH(int, index);
+        QFETCH(QString, regex);
         const Variant v = variants()[static_cast<size_t>(index)];
         QTemporaryDir base, adapter;
         torch::manual_seed(11);
         Transformer m(v.config);
         m->eval();
         saveCheckpoint(*m, base.path().toStdString(), {});
-        // peft 0.21.2 under transformers 5 rewrites deepseek_v3 targets named gate_proj / up_proj / down_proj
-        // into MoE expert parameters (its v4 -> v5 conversion, peft/utils/transformers_weight_conversion.py),
-        // which the dense layers of Danka's MLA models do not have: it cannot load MLP adapters there, so
-        // adapt attention.
-        std::vector<std::string> targets = v.targets;
-        if (v.config.attention == AttentionKind::Mla) targets.resize(5);
-        attachLora(*m, settings(targets, 4, 8));
+        const std::vector<std::string> targets = regex.isEmpty() ? v.targets : std::vector<std::string>{regex.toStdString()};
+        const auto adapted = attachLora(*m, settings(targets, 4, 8));
+        if (!regex.isEmpty()) QCOMPARE(adapted.size(), size_t(8));  // layer 0's 5 attention and 3 MLP projections
         randomiseAdapters(*m);
         const auto ids = torch::randint(v.config.vocabSize, {2, 17}, torch::kLong);
         const auto logits = logitsOf(*m, ids);
