@@ -1,5 +1,6 @@
 // Parameter counts of ModelConfig against counts worked out by hand, tensor by tensor.
 #include <QtTest>
+#include <cmath>
 
 #include "model/model_config.h"
 
@@ -77,6 +78,56 @@ private Q_SLOTS:
         const int64_t perLayer = 262144 + 65536 + 65536 + 262144 + 2162688 + 1024;
         QCOMPARE(c.parameterCount(), int64_t(3276800) + 8 * perLayer + 512);
         QCOMPARE(c.parameterCount(), int64_t(25829888));
+    }
+
+    void ropeScalingResolvesItsFactorAndSaysWhatIsMissing()
+    {
+        using Issue = ModelConfig::RopeScalingIssue;
+        ModelConfig c;  // 512 / 8 = 64 rotary dims, max_seq_len 512
+        QCOMPARE(int(c.ropeScalingIssue()), int(Issue::None));
+        c.ropeScaling.kind = RopeScalingKind::Linear;
+        QCOMPARE(int(c.ropeScalingIssue()), int(Issue::FactorUnknown));
+        c.ropeScaling.factor = 2;
+        QCOMPARE(int(c.ropeScalingIssue()), int(Issue::None));
+        c.ropeScaling.kind = RopeScalingKind::Yarn;
+        QCOMPARE(int(c.ropeScalingIssue()), int(Issue::NoOriginalContext));
+        c.ropeScaling.factor = 0;
+        c.ropeScaling.originalMaxSeqLen = 128;
+        const RopeScaling r = c.resolvedRopeScaling();
+        QCOMPARE(r.factor, 4.0);                                // 512 / 128
+        QCOMPARE(r.attentionFactor, 0.1 * std::log(4.0) + 1);   // YaRN's default mscale
+        c.ropeScaling.originalMaxSeqLen = 1024;
+        QCOMPARE(int(c.ropeScalingIssue()), int(Issue::FactorBelowOne));
+        c.ropeScaling.originalMaxSeqLen = 128;
+        c.ropeScaling.betaSlow = 40;
+        QCOMPARE(int(c.ropeScalingIssue()), int(Issue::BetaOrder));
+        c.ropeScaling = {RopeScalingKind::Ntk, 4, 0, 32, 1, 0};
+        QCOMPARE(c.effectiveRopeTheta(), 10000 * std::pow(4.0, 64.0 / 62.0));
+        c.headDim = 2;
+        QCOMPARE(int(c.ropeScalingIssue()), int(Issue::TooFewRotaryDims));
+    }
+
+    void extendedConfigKeepsOrReplacesTheScaling()
+    {
+        ModelConfig base;
+        base.maxSeqLen = 512;
+        // Plain base, no scaling asked: only the context grows (never shrinks).
+        QCOMPARE(extendedConfig(base, 2048, {}).maxSeqLen, int64_t(2048));
+        QCOMPARE(extendedConfig(base, 256, {}).maxSeqLen, int64_t(512));
+        QCOMPARE(int(extendedConfig(base, 2048, {}).ropeScaling.kind), int(RopeScalingKind::None));
+        // YaRN asked with original 0: the base's context, factor derived from the new one.
+        RopeScaling yarn;
+        yarn.kind = RopeScalingKind::Yarn;
+        const ModelConfig once = extendedConfig(base, 2048, yarn);
+        QCOMPARE(once.ropeScaling.originalMaxSeqLen, int64_t(512));
+        QCOMPARE(once.resolvedRopeScaling().factor, 4.0);
+        // A scaled base extended again: none keeps its scaling; a new one counts from its original context.
+        ModelConfig scaled = once;
+        scaled.ropeScaling.factor = 4;
+        QCOMPARE(extendedConfig(scaled, 4096, {}).ropeScaling.factor, 4.0);
+        const ModelConfig twice = extendedConfig(scaled, 8192, yarn);
+        QCOMPARE(twice.ropeScaling.originalMaxSeqLen, int64_t(512));
+        QCOMPARE(twice.resolvedRopeScaling().factor, 16.0);
     }
 };
 
