@@ -1,9 +1,13 @@
 // Typed configs: JSON round trips, every validation message, presets, the schema.
+#include <QTemporaryDir>
 #include <QtTest>
+#include <fstream>
+#include <map>
 #include <set>
 
 #include "core/config/config_io.h"
 #include "core/config/presets.h"
+#include "model/hf_config.h"
 
 using namespace danka::core;
 using nlohmann::json;
@@ -192,6 +196,47 @@ private Q_SLOTS:
         QCOMPARE(attention->choices, (std::vector<std::string>{"mha", "gqa", "mla"}));
         QCOMPARE(attention->defaultValue, json("mha"));
         QCOMPARE(attention->section, std::string("model"));
+    }
+
+    void ropeScalingAndTheBaseCheckpointsModelAreValidated()
+    {
+        using namespace danka;
+        const auto problemsOf = [](const core::RunConfig &c) {
+            std::map<std::string, std::string> byPath;
+            for (const core::ConfigProblem &p : core::validate(c)) byPath[p.path] = p.message;
+            return byPath;
+        };
+        // Without a base checkpoint: the model section's own scaling.
+        core::RunConfig c;
+        c.model.ropeScaling.kind = model::RopeScalingKind::Yarn;
+        QVERIFY(problemsOf(c).count("model.rope_scaling.original_max_seq_len"));
+        c.model.ropeScaling.originalMaxSeqLen = 128;  // factor 512 / 128 = 4
+        QVERIFY(problemsOf(c).empty());
+        c.model.ropeScaling = {model::RopeScalingKind::Linear, 0.5, 0, 32, 1, 0};
+        QCOMPARE(problemsOf(c)["model.rope_scaling.factor"], std::string("must be >= 1, got 0.5"));
+
+        // A LoRA run from an MLA checkpoint: the base's model is checked (6 layers, not the section's 8), and
+        // MLP adapters with dropout, which PEFT cannot load there, are refused by name.
+        QTemporaryDir base;
+        model::ModelConfig mla;
+        mla.attention = model::AttentionKind::Mla;
+        mla.nLayers = 6;
+        std::ofstream(base.filePath(QStringLiteral("config.json")).toStdString()) << model::toHuggingFaceConfig(mla, {}).dump();
+        core::RunConfig lora;
+        lora.stage.kind = core::StageKind::Lora;
+        lora.stage.baseCheckpoint = base.path().toStdString();
+        lora.runtime.activationCheckpointing = 7;
+        auto problems = problemsOf(lora);
+        QCOMPARE(problems["runtime.activation_checkpointing"], std::string("must be <= model.n_layers (6), got 7"));
+        QVERIFY2(problems["stage.lora.dropout"].find("PEFT cannot load adapters on the MLP (down_proj, gate_proj, "
+                                                     "up_proj) of an MLA model with dropout") == 0,
+                 problems["stage.lora.dropout"].c_str());
+        lora.runtime.activationCheckpointing = 0;
+        lora.stage.lora.dropout = 0;
+        QVERIFY(problemsOf(lora).empty());
+        lora.stage.lora.dropout = 0.05;
+        lora.stage.lora.targetModules = "q_proj,kv_b_proj";
+        QVERIFY(problemsOf(lora).empty());
     }
 };
 
