@@ -26,7 +26,7 @@ struct MlaConfig {
     bool ropeInterleave = true;
 };
 
-// RoPE scaling, to run a model at a longer context than the one it was trained at (TECHNICAL.md, RoPE).
+// RoPE scaling, to run a model at a longer context than the one it was trained at.
 // The kinds transformers implements as a fixed table (its rope_type): linear position interpolation (Chen et
 // al. 2023, arXiv:2306.15595, rope_type "linear"); static NTK-aware scaling (bloc97 2023: the base becomes
 // theta * factor^(d / (d - 2)), which transformers reads as a plain rope_theta); YaRN (Peng et al. 2023,
