@@ -12,6 +12,7 @@
 #include "core/config/memory_plan.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/data/prepare.h"
+#include "core/model_io.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/sft_stage.h"
@@ -363,6 +364,41 @@ private Q_SLOTS:
         QCOMPARE(int(read.ropeScaling.kind), int(model::RopeScalingKind::Yarn));
         QCOMPARE(read.ropeScaling.originalMaxSeqLen, int64_t(64));
         QVERIFY(validate(next).empty());
+    }
+
+    void aLoraRunKeepsItsRopeScalingInItsAdapter()
+    {
+        // The same YaRN extension by a LoRA run: the adapter checkpoint records it (danka.json's model
+        // section), and both validation (checkpointModelConfig) and loading (base + adapter) rebuild it.
+        QVERIFY(!m_baseCheckpoint.empty());
+        const Workspace ws = Workspace::open(m_dir.filePath(QStringLiteral("ws-lora-rope")).toStdString());
+        RunConfig c = tinySft(m_dataset);
+        c.stage.kind = StageKind::Lora;
+        c.stage.baseCheckpoint = m_baseCheckpoint;
+        c.stage.lora.targetModules = "q_proj,v_proj";
+        c.data.seqLen = 256;
+        c.data.microBatchSize = 2;
+        c.schedule.maxSteps = 1;
+        c.schedule.warmupSteps = 0;
+        c.model.ropeScaling.kind = model::RopeScalingKind::Yarn;
+        train::TrainRequest request;
+        request.config = c;
+        const train::PreparedTraining p = train::prepareTraining(ws, request);
+        std::string error;
+        QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Completed);
+        QVERIFY2(error.empty(), error.c_str());
+        ExperimentStore store(ws.databasePath());
+        const std::string adapter = store.checkpoints(p.runId).back().path;
+        QVERIFY(std::filesystem::exists(std::filesystem::path(adapter) / "adapter_config.json"));
+        const model::ModelConfig read = checkpointModelConfig(adapter);
+        QCOMPARE(read.maxSeqLen, int64_t(256));
+        QCOMPARE(int(read.ropeScaling.kind), int(model::RopeScalingKind::Yarn));
+        QCOMPARE(read.resolvedRopeScaling().factor, 4.0);
+        const LoadedCheckpoint loaded = loadModelCheckpoint(adapter, model::KernelMode::Fused, "cpu");
+        QCOMPARE(loaded.model->config().maxSeqLen, int64_t(256));
+        QCOMPARE(int(loaded.model->config().ropeScaling.kind), int(model::RopeScalingKind::Yarn));
+        QCOMPARE(loaded.model->config().ropeScaling.factor, 4.0);
+        QCOMPARE(loaded.model->config().ropeScaling.originalMaxSeqLen, int64_t(64));
     }
 
     void anUnreadableBaseCheckpointIsNamed()
