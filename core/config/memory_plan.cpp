@@ -85,8 +85,9 @@ model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint)
     const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
     if (!in.is_open() || j.is_discarded()) return config.model;
     try {
-        model::ModelConfig m = model::fromHuggingFaceConfig(j, file.string());
-        m.maxSeqLen = std::max(m.maxSeqLen, config.data.seqLen);
+        // Extended to data.seq_len with model.rope_scaling, as the run does (model::extendedConfig).
+        model::ModelConfig m = model::extendedConfig(model::fromHuggingFaceConfig(j, file.string()),
+                                                     config.data.seqLen, config.model.ropeScaling);
         if (fromCheckpoint) *fromCheckpoint = true;
         return m;
     } catch (const model::ConfigError &) {

@@ -21,7 +21,8 @@ inline constexpr double kBytesPerGib = 1024.0 * 1024.0 * 1024.0;
 std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelConfig &model);
 
 // The model a run trains: with stage.base_checkpoint naming a readable checkpoint, that checkpoint's (its
-// config.json), max_seq_len raised to data.seq_len as long-context continuation does; else config.model.
+// config.json), max_seq_len raised to data.seq_len with model.rope_scaling as long-context continuation does
+// (model::extendedConfig); else config.model.
 // `fromCheckpoint` tells which.
 model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint = nullptr);
 
