@@ -2,6 +2,7 @@
 #include "ui/screenshot_tour.h"
 
 #include <QApplication>
+#include <QComboBox>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QTabWidget>
@@ -86,6 +87,9 @@ QStringList takeScreenshots(MainWindow &window, const QString &dir, const QStrin
     // Configure: the minimind-sized preset against the 24 GB budget.
     window.showPage(MainWindow::ConfigurePageIndex);
     window.configPage()->loadPreset(QStringLiteral("minimind-26m"));
+    // On the demo's pretraining data (offered by name), so the config shown could start.
+    if (auto *datasets = qobject_cast<QComboBox *>(window.configPage()->fieldEditor(QStringLiteral("data.dataset"))))
+        datasets->setCurrentIndex(datasets->findText(QStringLiteral("demo-pretrain")));
     shoot(QStringLiteral("configure"));
     // Then LoRA on the demo conversations from the demo's pretrained model: the stage tab.
     std::string pretrained, fineTuned;

@@ -150,7 +150,9 @@ private Q_SLOTS:
         const int64_t id = conversations.create("old", "ckpt-a", "sys a", "{}");
         store.database().exec("UPDATE conversations SET updated_at = 1");
         conversations.setTitle(id, "new title");
-        conversations.updateSettings(id, "ckpt-b", "sys b", R"({"greedy":true})");
+        // A checkpoint of the workspace is kept relative to it (a moved workspace still finds it).
+        const std::string checkpoint = store.root() + "/runs/2/checkpoints/step-00000010";
+        conversations.updateSettings(id, checkpoint, "sys b", R"({"greedy":true})");
         auto s = store.database().prepare(
             "SELECT title, checkpoint_path, system_prompt, json_extract(settings_json, '$.greedy'), "
             "updated_at "
@@ -158,7 +160,9 @@ private Q_SLOTS:
         s.bind(1, id);
         QVERIFY(s.step());
         QCOMPARE(s.columnText(0), std::string("new title"));
-        QCOMPARE(s.columnText(1), std::string("ckpt-b"));
+        QCOMPARE(s.columnText(1), std::string("runs/2/checkpoints/step-00000010"));
+        QCOMPARE(conversations.get(id)->checkpointPath, checkpoint);
+        QCOMPARE(conversations.list().front().checkpointPath, checkpoint);
         QCOMPARE(s.columnText(2), std::string("sys b"));
         QCOMPARE(s.columnInt(3), int64_t(1));
         QVERIFY(s.columnDouble(4) > 1);

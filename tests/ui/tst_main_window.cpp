@@ -263,6 +263,7 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QTest::qWait(50);
+        QCOMPARE(window.size(), size);  // no page makes the window wider than the screen size
         QTableView *view = window.runsPage()->view();
         QHeaderView *header = view->horizontalHeader();
         for (const int column : {int(ui::RunsModel::IdColumn), int(ui::RunsModel::NameColumn),
@@ -279,6 +280,14 @@ private Q_SLOTS:
             }
         }
         QVERIFY(header->sectionSize(ui::RunsModel::NameColumn) >= view->fontMetrics().averageCharWidth() * 10);
+        // Whatever else is shown is whole: its title fits and it ends inside the list.
+        for (int column = 0; column < ui::RunsModel::ColumnCount; ++column) {
+            if (header->isSectionHidden(column)) continue;
+            const QString title = view->model()->headerData(column, Qt::Horizontal).toString();
+            QVERIFY2(header->fontMetrics().horizontalAdvance(title) < header->sectionSize(column), qPrintable(title));
+            QVERIFY2(header->sectionViewportPosition(column) + header->sectionSize(column) <= view->viewport()->width(),
+                     qPrintable(title));
+        }
     }
 
     void aMovedWorkspaceOpensAndChatsInTheStudio()

@@ -17,7 +17,7 @@ RunCharts::RunCharts(QWidget *parent) : QWidget(parent), m_flushTimer(new QTimer
     connect(m_flushTimer, &QTimer::timeout, this, &RunCharts::flushPending);
     auto *grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
-    grid->setSpacing(4);
+    grid->setSpacing(kSpacing);
     const QString step = tr("step");
     struct Spec {
         QString title, yTitle;
@@ -44,16 +44,35 @@ RunCharts::RunCharts(QWidget *parent) : QWidget(parent), m_flushTimer(new QTimer
             m_labels.insert(name, label);
             m_order << name;
         }
-        grid->addWidget(chart, i / 3, i % 3);
     }
+    arrange(3);
+    // As narrow as two charts a row (the runs list beside them keeps its columns at 1024 pixels); resizeEvent
+    // reflows the grid.
+    setMinimumSize(2 * kChartMinWidth + kSpacing, 3 * kChartMinHeight + 2 * kSpacing);
     clear();
+}
+
+void RunCharts::arrange(int columns)
+{
+    if (columns == m_columns) return;
+    m_columns = columns;
+    auto *grid = static_cast<QGridLayout *>(layout());
+    for (MetricChart *chart : std::as_const(m_charts)) grid->removeWidget(chart);
+    for (int i = 0; i < m_charts.size(); ++i) grid->addWidget(m_charts[i], i / columns, i % columns);
+    for (int c = 0; c < 3; ++c) grid->setColumnStretch(c, c < columns ? 1 : 0);
+}
+
+void RunCharts::resizeEvent(QResizeEvent *event)
+{
+    arrange(width() >= 3 * kChartMinWidth + 2 * kSpacing ? 3 : 2);
+    QWidget::resizeEvent(event);
 }
 
 MetricChart *RunCharts::addChart(const QString &title, const QString &)
 {
     auto *chart = new MetricChart(this);
     chart->setTitle(title);
-    chart->setMinimumSize(220, 160);
+    chart->setMinimumSize(kChartMinWidth, kChartMinHeight);
     m_charts.push_back(chart);
     return chart;
 }

@@ -39,8 +39,14 @@ public:
 
     static constexpr int kMaxPoints = 2000;
     static constexpr int kLiveRepaintMs = 100;
+    static constexpr int kChartMinWidth = 220, kChartMinHeight = 160, kSpacing = 4;
+    int columnCount() const { return m_columns; }  // charts per row: 3, or 2 when that is too narrow
+
+protected:
+    void resizeEvent(QResizeEvent *event) override;
 
 private:
+    void arrange(int columns);
     struct Mapping {
         int chart;
         double scale;  // bytes -> MiB, fractions -> %
@@ -53,6 +59,7 @@ private:
     QList<MetricChart *> m_charts;
     QVector<core::MetricPoint> m_pending;
     QTimer *m_flushTimer;
+    int m_columns = 0;
 };
 
 }  // namespace danka::ui

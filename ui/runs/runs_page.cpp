@@ -297,20 +297,21 @@ bool RunsPage::eventFilter(QObject *watched, QEvent *event)
 void RunsPage::fitColumns()
 {
     QHeaderView *header = m_view->horizontalHeader();
-    const int available = m_view->viewport()->width();
-    if (available <= 0) return;
+    // Measured shown: a hidden section has no size hint.
+    for (int column = 0; column < RunsModel::ColumnCount; ++column) header->setSectionHidden(column, false);
     auto widthOf = [&](int column) {
         const QAbstractItemView *view = m_view;  // sizeHintForColumn is public there
         return std::max(header->sectionSizeHint(column), view->sizeHintForColumn(column)) + 6;
     };
-    // The name keeps room for about 14 characters before any optional column is shown.
-    const int nameMin = m_view->fontMetrics().averageCharWidth() * 14;
-    int used = nameMin;
+    // The name keeps room for about 14 characters; ID, name, stage and status always fit: the list is never
+    // narrower than they need (the splitter gives the charts the rest).
+    int used = m_view->fontMetrics().averageCharWidth() * 14;
     for (int column : {int(RunsModel::IdColumn), int(RunsModel::StageColumn), int(RunsModel::StatusColumn)}) {
-        header->setSectionHidden(column, false);
         header->resizeSection(column, widthOf(column));
         used += header->sectionSize(column);
     }
+    m_view->setMinimumWidth(used + 2 * m_view->frameWidth() + m_view->verticalScrollBar()->sizeHint().width());
+    const int available = m_view->viewport()->width();
     for (int column : {int(RunsModel::DurationColumn), int(RunsModel::CreatedColumn), int(RunsModel::ParentColumn)}) {
         const int width = widthOf(column);
         const bool fits = used + width <= available;

@@ -3,6 +3,7 @@
 
 #include <QCheckBox>
 #include <QDir>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
@@ -13,9 +14,11 @@
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStyle>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTextBrowser>
@@ -153,9 +156,15 @@ TokenizerPage::TokenizerPage(QWidget *parent)
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_view->setAlternatingRowColors(true);
     m_view->verticalHeader()->hide();
-    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->horizontalHeader()->setSectionResizeMode(TokenizersModel::PathColumn, QHeaderView::Stretch);
     m_view->horizontalHeader()->setHighlightSections(false);
+    m_view->horizontalHeader()->setDefaultAlignment(Qt::AlignCenter);  // two-line titles
+    m_view->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);    // fitColumns keeps what is shown in view
+    m_view->viewport()->installEventFilter(this);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &TokenizerPage::fitColumns);
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, &TokenizerPage::fitColumns);
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &TokenizerPage::fitColumns);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &TokenizerPage::onSelectionChanged);
 
@@ -794,6 +803,48 @@ void TokenizerPage::onTrainFinished(int state, const QString &error)
 QString TokenizerPage::trainResultText() const
 {
     return m_result->toPlainText();
+}
+
+// --- the list's columns ------------------------------------------------------------------------------------
+
+bool TokenizerPage::eventFilter(QObject *watched, QEvent *event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Resize) fitColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void TokenizerPage::fitColumns()
+{
+    QHeaderView *header = m_view->horizontalHeader();
+    for (int column = 0; column < TokenizersModel::ColumnCount; ++column) header->setSectionHidden(column, false);
+    // A title's widest line (the figures' titles have two) with the header's margins and sort mark.
+    const int headerExtra = 2 * header->style()->pixelMetric(QStyle::PM_HeaderMargin, nullptr, header) +
+                            header->style()->pixelMetric(QStyle::PM_HeaderMarkSize, nullptr, header);
+    auto widthOf = [&](int column) {
+        int title = 0;
+        for (const QString &line : m_model->headerData(column, Qt::Horizontal).toString().split(QLatin1Char('\n')))
+            title = std::max(title, header->fontMetrics().horizontalAdvance(line));
+        const QAbstractItemView *view = m_view;  // sizeHintForColumn is public there
+        return std::max(title + headerExtra, view->sizeHintForColumn(column)) + 6;
+    };
+    int used = 0;
+    for (int column : {int(TokenizersModel::NameColumn), int(TokenizersModel::VocabColumn),
+                       int(TokenizersModel::ZhColumn), int(TokenizersModel::EnColumn)}) {
+        header->resizeSection(column, widthOf(column));
+        used += header->sectionSize(column);
+    }
+    // Never narrower than those: the splitter gives the tester the rest.
+    m_view->setMinimumWidth(used + 2 * m_view->frameWidth() + m_view->verticalScrollBar()->sizeHint().width());
+    const int available = m_view->viewport()->width();
+    const int byteFallback = widthOf(TokenizersModel::ByteFallbackColumn);
+    const bool byteFits = used + byteFallback <= available;
+    header->setSectionHidden(TokenizersModel::ByteFallbackColumn, !byteFits);
+    if (byteFits) {
+        header->resizeSection(TokenizersModel::ByteFallbackColumn, byteFallback);
+        used += byteFallback;
+    }
+    // The folder (stretched over what is left) only with room for a readable part of it.
+    header->setSectionHidden(TokenizersModel::PathColumn, available - used < m_view->fontMetrics().averageCharWidth() * 16);
 }
 
 }  // namespace danka::ui

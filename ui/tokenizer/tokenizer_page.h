@@ -97,7 +97,14 @@ Q_SIGNALS:
     void testerUpdated();                                    // new chips and figures are shown
     void storeError(const QString &message);
 
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
 private:
+    // The list shows name, vocabulary and the chars/token figures whatever its width; the byte-fallback share
+    // and the folder follow while they fit (the details below have them all).
+    void fitColumns();
+
     struct Loaded;
     struct Encoded;
 

@@ -125,9 +125,10 @@ QVariant TokenizersModel::headerData(int section, Qt::Orientation orientation, i
         switch (section) {
         case NameColumn: return tr("Name");
         case VocabColumn: return tr("Vocabulary");
-        case ZhColumn: return tr("Chars/token zh");
-        case EnColumn: return tr("Chars/token en");
-        case ByteFallbackColumn: return tr("Byte fallback");
+        // Two lines each: the figures are narrow, their titles need not be wider.
+        case ZhColumn: return tr("Chars/token\nzh");
+        case EnColumn: return tr("Chars/token\nen");
+        case ByteFallbackColumn: return tr("Byte\nfallback");
         case PathColumn: return tr("Folder");
         }
     }
