@@ -355,7 +355,9 @@ Measurement attentionCheck(const AttentionCase &c, at::ScalarType type, const at
             const at::Tensor v = c.strided ? x[2].transpose(1, 2) : x[2];
             const at::Tensor qSeg = c.documents ? x[3] : at::Tensor(),
                              kSeg = c.documents ? x[4] : at::Tensor();
-            const kernels::AttentionOptions o{0, c.causal};
+            // Danka's own kernels (cpuSdpa off): on the CPU the default takes LibTorch's SDPA where that is
+            // faster (kernels/attention.h), which tst_attention_dispatch checks.
+            const kernels::AttentionOptions o{0, c.causal, false};
             return fused ? kernels::attention(q, k, v, o, qSeg, kSeg)
                          : kernels::attentionReference(q, k, v, o, qSeg, kSeg);
         };

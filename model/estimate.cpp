@@ -411,7 +411,8 @@ MemoryEstimate estimateTraining(const ModelConfig &c, const MemoryPlan &p)
     // At the optimizer step, with the float64 copy of the largest gradient that the global norm makes.
     line("gradients", peak.grads + peak.optimizer,
          std::string(lora ? "fp32, adapters only, " : "fp32, ") + bytesText(G) +
-             " in all; at the peak those written so far (backward frees activations as it writes them)");
+             " in all; at the peak those written so far (backward frees activations as it writes them) and, at "
+             "the optimizer step, a float64 copy of the largest");
     // Offloaded: m and v in fp32 in host memory, exactly what offloaded AdamW locks (two flat pinned buffers,
     // core/train/adamw.h; whole pages, so at most 8 KiB more).
     if (p.optimizerOnCpu) e.hostBytes = 8 * trained;

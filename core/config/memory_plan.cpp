@@ -24,10 +24,13 @@ const StoredMessage kDetailCopiesAll =
 const StoredMessage kDetailCopiesRecomputed =
     storedMessage("danka::core", "%1 copies kept for backward: %2 recomputed blocks and the LM head");
 const StoredMessage kDetailGradients = storedMessage(
-    "danka::core", "fp32, %1 in all; at the peak those written so far (backward frees activations as it writes them)");
+    "danka::core",
+    "fp32, %1 in all; at the peak those written so far (backward frees activations as it writes them) and, at the "
+    "optimizer step, a float64 copy of the largest");
 const StoredMessage kDetailAdapterGradients = storedMessage(
     "danka::core",
-    "fp32, adapters only, %1 in all; at the peak those written so far (backward frees activations as it writes them)");
+    "fp32, adapters only, %1 in all; at the peak those written so far (backward frees activations as it writes "
+    "them) and, at the optimizer step, a float64 copy of the largest");
 const StoredMessage kDetailTeacher = storedMessage("danka::core", "fp32 teacher weights, no gradients");
 const StoredMessage kDetailDistillation = storedMessage("danka::core", "the KL term's softmaxes and the teacher's logits");
 const StoredMessage kDetailMoments = storedMessage("danka::core", "AdamW first and second moments, fp32");

@@ -7,6 +7,7 @@
 
 #include "core/config/memory_plan.h"
 #include "core/config/presets.h"
+#include "core/translate.h"
 
 using namespace danka;
 using namespace danka::core;
@@ -219,6 +220,30 @@ private Q_SLOTS:
         // Nothing fits 1 GiB at this length.
         const std::string none = outOfMemoryAdvice(c, 1 * kBytesPerGib);
         QVERIFY2(none.find("No plan fits 1.0 GiB at data.seq_len 4096") != std::string::npos, none.c_str());
+    }
+
+    void everyDetailLineIsATranslatableTemplate()
+    {
+        // The studio shows the estimator's detail lines translated (memoryDetailText): each must come from a
+        // registered template. A translator that marks what it translates shows which do.
+        setTranslator([](const char *, const char *source) { return std::string("<") + source + ">"; });
+        RunConfig c = preset("gpt-1.3b-24gb");
+        std::vector<RunConfig> configs = {c, preset("demo")};
+        c.runtime.activationCheckpointing = 0;
+        c.runtime.precision = Precision::Fp32;
+        configs.push_back(c);
+        c.stage.kind = StageKind::Lora;
+        configs.push_back(c);
+        for (const RunConfig &config : configs)
+            for (const model::PlanOption &o : estimateConfigMemory(config, 24 * kBytesPerGib).plans)
+                for (const model::MemoryLine &l : o.estimate.lines)
+                    QVERIFY2(memoryDetailText(l.detail).rfind("<", 0) == 0, l.detail.c_str());
+        // The teacher's lines, from a plan that has one.
+        model::MemoryPlan p = memoryPlanOf(preset("demo"));
+        p.teacher = preset("demo").model;
+        for (const model::MemoryLine &l : model::estimateTraining(preset("demo").model, p).lines)
+            QVERIFY2(memoryDetailText(l.detail).rfind("<", 0) == 0, l.detail.c_str());
+        setTranslator(nullptr);
     }
 
     void the24GbPresetFitsItsCardInBf16()
