@@ -62,6 +62,11 @@ void JobContext::event(EventLevel level, const std::string &text)
     if (m_job.m_callbacks.event) m_job.m_callbacks.event(level, text);
 }
 
+void JobContext::flushMetrics()
+{
+    if (m_job.m_callbacks.flushMetrics) m_job.m_callbacks.flushMetrics();
+}
+
 bool JobContext::cancelRequested() const
 {
     return m_job.m_cancel.load();
@@ -201,6 +206,7 @@ void Job::run()
             if (error.empty()) error = std::string("while finishing: ") + e.what();
             m_state = final = JobState::Failed;
         } catch (...) {
+            if (error.empty()) error = "while finishing: unknown error (a non-standard exception)";
             m_state = final = JobState::Failed;
         }
     }

@@ -31,6 +31,9 @@ struct JobCallbacks {
     std::function<void(const JobProgress &)> progress;
     std::function<void(const MetricPoint &)> metric;  // runId is filled by the recorder, not the job
     std::function<void(EventLevel, const std::string &)> event;
+    // Makes every metric reported so far durable (the run recorder commits its buffer): a job calls it
+    // through JobContext::flushMetrics before it publishes a checkpoint.
+    std::function<void()> flushMetrics;
     std::function<void(JobState)> stateChanged;       // Running, Paused, Running again...
     // Last call of a job: Completed, Failed (with the error message) or Cancelled.
     std::function<void(JobState, const std::string &error)> finished;
@@ -50,6 +53,9 @@ public:
     void setProgress(double fraction, const std::string &message);
     void metric(const std::string &name, int64_t step, double value);
     void event(EventLevel level, const std::string &text);
+    // Every metric reported so far is stored when this returns (a checkpoint's metrics are durable no later
+    // than the checkpoint itself). Throws what the store throws.
+    void flushMetrics();
     bool cancelRequested() const;
     // A step boundary: blocks while the job is paused, throws JobCancelled when cancel was requested.
     void checkpoint();

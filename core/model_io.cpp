@@ -41,19 +41,23 @@ void writeTokenizerAndMeta(model::TransformerImpl &m, const tokenizer::Tokenizer
 {
     const fs::path out(folder);
     const model::ModelConfig &config = m.config();
-    // The tokenizer travels with the model, with the context length of the model.
-    for (const char *file : {"tokenizer.model", "tokenizer.json", "special_tokens_map.json", "danka_tokenizer.json"}) {
-        const fs::path from = fs::path(tok.dir()) / file;
-        std::error_code ec;
-        if (fs::exists(from)) fs::copy_file(from, out / file, fs::copy_options::overwrite_existing, ec);
-        if (ec) throw Error("cannot copy " + from.string() + ": " + ec.message());
-    }
-    {
-        std::ifstream in(fs::path(tok.dir()) / "tokenizer_config.json");
-        nlohmann::ordered_json tc = nlohmann::ordered_json::parse(in, nullptr, false);
-        if (tc.is_discarded()) throw Error(tok.dir() + "/tokenizer_config.json: invalid JSON");
-        tc["model_max_length"] = config.maxSeqLen;
-        model::writeJsonFile((out / "tokenizer_config.json").string(), tc);
+    // The tokenizer travels with the model, with the context length of the model. Its files come from the
+    // tokenizer object (read when it was loaded), never from its folder, which may be gone by now: a rotated
+    // checkpoint a run resumed from, a deleted base run.
+    requireCheckpointFiles(tok);
+    for (const auto &[name, bytes] : tok.files()) {
+        if (name == "tokenizer_config.json") {
+            nlohmann::ordered_json tc = nlohmann::ordered_json::parse(bytes, nullptr, false);
+            if (tc.is_discarded() || !tc.is_object())
+                throw Error("tokenizer " + tok.dir() + ": tokenizer_config.json is not a JSON object");
+            tc["model_max_length"] = config.maxSeqLen;
+            model::writeJsonFile((out / name).string(), tc);
+            continue;
+        }
+        std::ofstream file(out / name, std::ios::binary);
+        file.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        file.close();
+        if (!file) throw Error("cannot write " + (out / name).string());
     }
     RunConfig wrapper;
     wrapper.model = config;
@@ -76,6 +80,17 @@ void writeTokenizerAndMeta(model::TransformerImpl &m, const tokenizer::Tokenizer
 
 }  // namespace
 
+void requireCheckpointFiles(const tokenizer::Tokenizer &tok)
+{
+    if (tok.files().empty()) throw Error("the tokenizer was not loaded from a folder: it has no files to put in a checkpoint");
+    for (const char *name : {"tokenizer_config.json"}) {
+        bool found = false;
+        for (const auto &f : tok.files()) found |= f.first == name;
+        if (!found)
+            throw Error("tokenizer " + tok.dir() + ": " + name + " is missing (a checkpoint needs it for transformers)");
+    }
+}
+
 std::string writeModelCheckpoint(model::TransformerImpl &m, const tokenizer::Tokenizer &tok, const std::string &dir,
                                  const CheckpointMeta &meta, at::ScalarType dtype)
 {
@@ -93,7 +108,6 @@ void writeModelFiles(model::TransformerImpl &m, const tokenizer::Tokenizer &tok,
         throw Error("the tokenizer has " + std::to_string(tok.vocabSize()) + " pieces but model.vocab_size is " +
                     std::to_string(config.vocabSize) + ": set model.vocab_size to at least " +
                     std::to_string(tok.vocabSize()));
-    if (tok.dir().empty()) throw Error("writeModelCheckpoint: the tokenizer has no folder to copy");
     model::HfExportOptions hf;
     hf.bosId = tok.bosId();
     hf.padId = tok.padId();

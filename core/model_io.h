@@ -23,6 +23,10 @@ struct CheckpointMeta {
     nlohmann::json extra = nlohmann::json::object();  // stage-specific facts (losses, dataset...)
 };
 
+// Throws core::Error when `tokenizer` lacks a file every checkpoint carries (it was not loaded from a folder,
+// or the folder had no tokenizer_config.json): a run checks this before its first step.
+void requireCheckpointFiles(const tokenizer::Tokenizer &tokenizer);
+
 // Writes (replacing) the folder `dir`; weights in `dtype`. Throws core::Error: the tokenizer has more pieces
 // than the model's vocabulary, I/O failures...
 std::string writeModelCheckpoint(model::TransformerImpl &model, const tokenizer::Tokenizer &tokenizer,

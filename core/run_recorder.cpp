@@ -62,6 +62,11 @@ JobCallbacks recordRun(const std::string &databasePath, int64_t runId, JobCallba
         rec->db().addEvent(rec->runId, level, text);
         if (next) next(level, text);
     };
+    cb.flushMetrics = [rec, next = downstream.flushMetrics] {
+        rec->db();
+        rec->metrics->flush();
+        if (next) next();
+    };
     cb.stateChanged = [rec, next = downstream.stateChanged](JobState state) {
         ExperimentStore &store = rec->db();
         if (state == JobState::Paused) rec->metrics->flush();  // the charts show everything up to the pause

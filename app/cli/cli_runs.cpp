@@ -5,6 +5,7 @@
 
 #include "app/cli/commands.h"
 #include "core/error.h"
+#include "core/run_deletion.h"
 #include "core/store/experiment_store.h"
 #include "core/text_util.h"
 #include "core/workspace.h"
@@ -140,12 +141,8 @@ int deleteRuns(const Options &options, const std::vector<int64_t> &ids, bool kee
 {
     const core::Workspace ws = openWorkspace(options);
     core::ExperimentStore store(ws.databasePath());
-    for (int64_t id : ids)  // check all first: delete nothing when one id is wrong
-        if (!store.run(id)) throw core::Error("run " + std::to_string(id) + " does not exist in " + ws.path());
     json deleted = json::array();
-    for (int64_t id : ids) {
-        store.deleteRun(id);
-        const bool hadFiles = !keepFiles && ws.removeRunFiles(id);
+    for (const auto &[id, hadFiles] : core::deleteRuns(ws, store, ids, keepFiles)) {
         deleted.push_back({{"id", id}, {"files_removed", hadFiles}});
         if (!options.json)
             std::cout << "Deleted run " << id << (hadFiles ? " and its folder " + ws.runDir(id) : "") << "\n";

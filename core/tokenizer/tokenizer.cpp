@@ -20,6 +20,9 @@ const std::vector<std::string> kStandardMarkers = {
     "[LANG:zh]",    "[LANG:en]",    "[LANG:mixed]",            // language control tokens
 };
 
+const std::vector<std::string> kCompanionFiles = {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+                                                  "danka_tokenizer.json"};
+
 Tokenizer::Tokenizer() : m_sp(std::make_unique<sentencepiece::SentencePieceProcessor>()) {}
 Tokenizer::Tokenizer(Tokenizer &&) noexcept = default;
 Tokenizer &Tokenizer::operator=(Tokenizer &&) noexcept = default;
@@ -53,11 +56,18 @@ Tokenizer Tokenizer::load(const std::string &dir)
         throw Error("tokenizer " + model.string() + ": " + e.what());
     }
     t.m_dir = dir;
-    const fs::path meta = fs::path(dir) / "danka_tokenizer.json";
-    if (fs::exists(meta)) {
-        std::ifstream m(meta);
-        t.m_metadata = nlohmann::json::parse(m, nullptr, false);
-        if (t.m_metadata.is_discarded()) throw Error("tokenizer " + meta.string() + ": invalid JSON");
+    t.m_files.emplace_back("tokenizer.model", t.m_serialized);
+    for (const std::string &name : kCompanionFiles) {
+        const fs::path path = fs::path(dir) / name;
+        std::ifstream f(path, std::ios::binary);
+        if (!f) continue;
+        std::ostringstream content;
+        if (!(content << f.rdbuf()) && fs::file_size(path) > 0)
+            throw Error("tokenizer " + path.string() + ": cannot be read");
+        t.m_files.emplace_back(name, content.str());
+        if (name != "danka_tokenizer.json") continue;
+        t.m_metadata = nlohmann::json::parse(t.m_files.back().second, nullptr, false);
+        if (t.m_metadata.is_discarded()) throw Error("tokenizer " + path.string() + ": invalid JSON");
         const std::string recorded = t.m_metadata.value("checksum", std::string());
         if (!recorded.empty() && recorded != t.m_checksum)
             throw Error("tokenizer " + dir + ": tokenizer.model does not match danka_tokenizer.json (checksum " +

@@ -64,6 +64,10 @@ public:
     const std::string &dir() const { return m_dir; }
     const nlohmann::json &metadata() const { return m_metadata; }  // danka_tokenizer.json, or {}
     const std::string &serializedModel() const { return m_serialized; }
+    // The folder's files as they were when it was loaded, by name: tokenizer.model and whichever of
+    // kCompanionFiles exist. Checkpoints write these, so a run keeps its tokenizer even when the folder it
+    // came from (a rotated checkpoint, a deleted base run) is gone. Empty for fromSerialized().
+    const std::vector<std::pair<std::string, std::string>> &files() const { return m_files; }
 
     // Measures chars per token (zh, en) and the byte-fallback share on the given lines.
     TokenizerStats measure(const std::vector<std::string> &zhLines, const std::vector<std::string> &enLines) const;
@@ -75,6 +79,10 @@ private:
     std::string m_checksum;
     std::string m_serialized;
     nlohmann::json m_metadata;
+    std::vector<std::pair<std::string, std::string>> m_files;
 };
+
+// The files a tokenizer folder may hold besides tokenizer.model.
+extern const std::vector<std::string> kCompanionFiles;
 
 }  // namespace danka::core::tokenizer

@@ -122,6 +122,38 @@ private Q_SLOTS:
         odd.start();
         QCOMPARE(odd.wait(), JobState::Failed);
         QVERIFY(odd.error().find("unknown error") == 0);
+
+        // A job that succeeded but whose finish handler throws something that is not a std::exception:
+        // failed, and the message says why (it was empty).
+        JobCallbacks throwing;
+        throwing.finished = [](JobState, const std::string &) { throw 7; };
+        Job finishing("finish handler throws", [](JobContext &) {}, throwing);
+        finishing.start();
+        QCOMPARE(finishing.wait(), JobState::Failed);
+        QCOMPARE(finishing.error(), std::string("while finishing: unknown error (a non-standard exception)"));
+    }
+
+    void flushMetricsReachesTheRecorder()
+    {
+        // Metrics flushed by the job are in the store before the job ends: the trainer does this before it
+        // publishes a checkpoint. The buffer would otherwise hold them (fewer than its batch, younger than 2 s).
+        QTemporaryDir dir;
+        const std::string db = dir.filePath(QStringLiteral("danka.sqlite")).toStdString();
+        int64_t run = 0;
+        {
+            ExperimentStore store(db);
+            run = store.createRun("flush", "pretrain", "{}");
+        }
+        std::atomic<int> seen{-1};
+        Job job("flush", [&](JobContext &ctx) {
+            for (int step = 1; step <= 5; ++step) ctx.metric("train/loss", step, 1.0 / step);
+            ctx.flushMetrics();
+            ExperimentStore reader(db);
+            seen = static_cast<int>(reader.series(run, "train/loss").size());
+        }, recordRun(db, run));
+        job.start();
+        QCOMPARE(job.wait(), JobState::Completed);
+        QCOMPARE(seen.load(), 5);
     }
 
     void cancelStopsAtTheNextCheckpoint()

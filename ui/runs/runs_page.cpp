@@ -30,6 +30,7 @@
 #include "core/config/config_io.h"
 #include "core/error.h"
 #include "core/metric_names.h"
+#include "core/run_deletion.h"
 #include "core/run_recorder.h"
 #include "core/store/experiment_store.h"
 #include "core/text_util.h"
@@ -731,8 +732,7 @@ void RunsPage::deleteSelectedRun()
         QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
     if (answer != QMessageBox::Yes) return;
     try {
-        m_store->deleteRun(*id);
-        m_workspace->removeRunFiles(*id);
+        core::deleteRuns(*m_workspace, *m_store, {*id});
     } catch (const core::Error &e) {
         QMessageBox::warning(this, tr("Delete Run"), QString::fromStdString(e.what()));
     }
