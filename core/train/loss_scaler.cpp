@@ -1,6 +1,7 @@
 // Dynamic loss scaling (see loss_scaler.h).
 #include "core/train/loss_scaler.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -19,6 +20,8 @@ DynamicLossScaler::DynamicLossScaler(const LossScalerOptions &options)
         fail("growthFactor must be finite and > 1, got " + formatNumber(options.growthFactor));
     if (!(options.backoffFactor > 0 && options.backoffFactor < 1))
         fail("backoffFactor must be in (0, 1), got " + formatNumber(options.backoffFactor));
+    if (!(std::isfinite(options.minScale) && options.minScale > 0 && options.minScale <= options.initScale))
+        fail("minScale must be in (0, initScale], got " + formatNumber(options.minScale));
     if (options.growthInterval < 1)
         fail("growthInterval must be >= 1, got " + std::to_string(options.growthInterval));
 }
@@ -27,7 +30,7 @@ bool DynamicLossScaler::update(bool foundInf)
 {
     if (!m_options.enabled) return true;
     if (foundInf) {
-        m_scale *= m_options.backoffFactor;
+        m_scale = std::max(m_scale * m_options.backoffFactor, m_options.minScale);
         m_growthTracker = 0;
         return false;
     }

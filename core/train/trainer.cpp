@@ -22,9 +22,8 @@
 #include "core/tokenizer/chat_template.h"
 #include "core/train/adamw.h"
 #include "core/train/autocast_scope.h"
-#include "core/train/loss_scaler.h"
-#include "core/train/outlier.h"
 #include "core/train/schedule.h"
+#include "core/train/step_guard.h"
 #include "core/translate.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
@@ -114,10 +113,8 @@ struct Trainer::Impl {
     at::ScalarType autocastType = at::kBFloat16;
 
     std::unique_ptr<AdamW> optimizer;
-    DynamicLossScaler scaler;
-    OutlierDetector lossOutliers, normOutliers;
+    StepGuard guard;  // skip or apply each step; the loss scaler and the skip counters
     int64_t step = 0;  // next optimizer step
-    int64_t skipped = 0, consecutiveSkips = 0;
     int64_t tokens = 0;
     std::optional<double> lastVal, bestVal;
     std::string bestCheckpoint, lastCheckpoint;
@@ -131,15 +128,17 @@ struct Trainer::Impl {
 
     Impl(model::Transformer m, TrainingStage &s, TrainerOptions options)
         : model(std::move(m)), stage(s), o(std::move(options)), c(o.config),
-          scaler(makeScalerOptions(o.config))
+          guard(makeGuardOptions(o.config))
     {
     }
 
-    static LossScalerOptions makeScalerOptions(const RunConfig &c)
+    static StepGuardOptions makeGuardOptions(const RunConfig &c)
     {
-        LossScalerOptions s;
-        s.enabled = c.runtime.precision == Precision::Fp16;
-        return s;
+        StepGuardOptions g;
+        g.skipZScore = c.runtime.skipZScore;
+        g.maxSkippedSteps = c.runtime.maxSkippedSteps;
+        g.scaler.enabled = c.runtime.precision == Precision::Fp16;
+        return g;
     }
 
     fs::path checkpointsDir() const { return fs::path(o.runDir) / "checkpoints"; }
@@ -152,23 +151,19 @@ struct Trainer::Impl {
         tensors.emplace_back("rng.cpu", at::globalContext().defaultGenerator(at::kCPU).get_state());
         if (device.is_cuda()) tensors.emplace_back("rng.cuda", at::globalContext().defaultGenerator(device).get_state());
         model::writeSafetensors((folder / kStateTensors).string(), tensors);
-        const nlohmann::ordered_json j = {
+        nlohmann::ordered_json j = {
             {"format", "danka-training-state"},
             {"version", 1},
             {"step", step},
             {"stage", stage.name()},
             {"stage_state", stage.state()},
-            {"scaler", scaler.state()},
-            {"loss_outliers", lossOutliers.state()},
-            {"grad_norm_outliers", normOutliers.state()},
-            {"skipped_steps", skipped},
-            {"consecutive_skips", consecutiveSkips},
             {"tokens", tokens},
             {"last_val_loss", lastVal ? nlohmann::json(*lastVal) : nlohmann::json(nullptr)},
             {"best_val_loss", bestVal ? nlohmann::json(*bestVal) : nlohmann::json(nullptr)},
             {"best_checkpoint", bestCheckpoint},
             {"identity", resumeIdentity(c, o.runDir)},
         };
+        guard.writeState(j);
         model::writeJsonFile((folder / kStateJson).string(), j);
     }
 
@@ -179,14 +174,37 @@ struct Trainer::Impl {
         if (!in) throw Error("cannot resume from " + folder.string() + ": it has no " + kStateJson +
                              " (a model-only checkpoint can start a new run as stage.base_checkpoint)");
         const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-        if (j.is_discarded() || j.value("format", "") != "danka-training-state")
-            throw Error(jsonPath.string() + ": not a Danka training state");
-        if (j.value("stage", "") != stage.name())
-            throw Error(jsonPath.string() + ": saved by a " + j.value("stage", "?") + " run, cannot resume as " + stage.name());
+        if (j.is_discarded() || !j.is_object() || j.value("format", "") != "danka-training-state")
+            throw Error(jsonPath.string() + ": not a Danka training state (damaged or not JSON)");
+        if (!j.contains("version") || !j["version"].is_number_integer() || j["version"].get<int64_t>() < 1)
+            throw Error(jsonPath.string() + ": 'version' is missing or not a positive integer");
+        if (j["version"].get<int64_t>() > 1)
+            throw Error(jsonPath.string() + ": written by a newer Danka (training state version " +
+                        std::to_string(j["version"].get<int64_t>()) + "); this Danka reads version 1");
+        const std::string savedStage =
+            j.contains("stage") && j["stage"].is_string() ? j["stage"].get<std::string>() : std::string("?");
+        if (savedStage != stage.name())
+            throw Error(jsonPath.string() + ": saved by a " + savedStage + " run, cannot resume as " + stage.name());
         if (j.contains("identity") && j["identity"] != resumeIdentity(c, o.runDir))
             throw Error("cannot resume from " + folder.string() +
                         ": the model, data, optimizer or stage settings differ from the run's (only runtime and "
                         "schedule settings may change on resume)");
+        // Every value is checked before any is used: a damaged file names its problem, not nlohmann's.
+        try {
+            if (!j.contains("step") || !j["step"].is_number_integer() || j["step"].get<int64_t>() < 0)
+                throw Error("'step' is missing or not an integer >= 0");
+            if (!j.contains("stage_state")) throw Error("'stage_state' is missing");
+            if (j.contains("tokens") && !j["tokens"].is_number_integer()) throw Error("'tokens' is not an integer");
+            for (const char *key : {"last_val_loss", "best_val_loss"})
+                if (j.contains(key) && !j[key].is_null() && !j[key].is_number())
+                    throw Error(std::string("'") + key + "' is not a number");
+            if (j.contains("best_checkpoint") && !j["best_checkpoint"].is_string())
+                throw Error("'best_checkpoint' is not a string");
+            guard.readState(j);
+            stage.setState(j.at("stage_state"));
+        } catch (const std::exception &e) {  // core::Error from the checks, nlohmann's from the readers
+            throw Error(jsonPath.string() + ": damaged training state: " + e.what());
+        }
         try {
             const auto file = model::readSafetensors((folder / kStateTensors).string());
             std::map<std::string, at::Tensor> optimizerState;
@@ -205,12 +223,6 @@ struct Trainer::Impl {
             throw Error("cannot resume from " + folder.string() + ": " + e.what_without_backtrace());
         }
         step = j.at("step").get<int64_t>();
-        stage.setState(j.at("stage_state"));
-        scaler.setState(j.at("scaler"));
-        lossOutliers.setState(j.at("loss_outliers"));
-        normOutliers.setState(j.at("grad_norm_outliers"));
-        skipped = j.value("skipped_steps", int64_t(0));
-        consecutiveSkips = j.value("consecutive_skips", int64_t(0));
         tokens = j.value("tokens", int64_t(0));
         if (j.contains("last_val_loss") && j["last_val_loss"].is_number()) lastVal = j["last_val_loss"].get<double>();
         if (j.contains("best_val_loss") && j["best_val_loss"].is_number()) bestVal = j["best_val_loss"].get<double>();
@@ -241,6 +253,9 @@ struct Trainer::Impl {
             else
                 writeModelFiles(*model, *o.tokenizer, staging.path().string(), meta, at::kFloat);
             writeState(staging.path());
+            // The metrics up to this step are stored before the checkpoint exists: a run killed after it
+            // and resumed there has no hole in its curves.
+            job.flushMetrics();
             if (o.onCheckpointStaged) o.onCheckpointStaged(staging.path().string());
             staging.publish(true);
         }
@@ -373,14 +388,14 @@ struct Trainer::Impl {
         bool applied = false;
         int64_t tokens = 0;
         double flops = 0;  // model FLOPs of the step's micro-batches (the stage's formula)
-        std::string skipReason;
+        StepVerdict verdict;
     };
 
     StepOutcome trainStep(double lr)
     {
         StepOutcome s;
         const int64_t accum = c.optim.gradAccumSteps;
-        const double scale = scaler.scale();
+        const double scale = guard.scaler().scale();
         at::Tensor lossSum;  // on the device: one synchronisation per step, not per micro-batch
         for (int64_t micro = 0; micro < accum; ++micro) {
             at::Tensor loss;
@@ -399,39 +414,15 @@ struct Trainer::Impl {
         if (scale != 1.0) optimizer->scaleGradients(1.0 / scale);
         s.gradNorm = optimizer->gradNorm();
 
-        const bool lossBad = !std::isfinite(s.loss), normBad = !std::isfinite(s.gradNorm);
-        if (scaler.enabled() && normBad && !lossBad) {
-            // fp16 overflow in the gradients: the scaler lowers the scale; not the model's fault.
-            scaler.update(true);
-            s.skipReason = "fp16 gradient overflow, loss scale lowered to " + formatNumber(scaler.scale());
+        // The guard judges the step (and updates the loss scale and the outlier statistics).
+        s.verdict = guard.judge(s.loss, s.gradNorm);
+        if (!s.verdict.apply) {
             optimizer->zeroGrad();
-            return s;
-        }
-        if (lossBad || normBad) {
-            s.skipReason = lossBad ? "the loss is " + formatNumber(s.loss) : "the gradient norm is " + formatNumber(s.gradNorm);
-        } else if (c.runtime.skipZScore > 0) {
-            const double zl = lossOutliers.zScore(s.loss), zn = normOutliers.zScore(s.gradNorm);
-            if (std::isfinite(zl) && zl > c.runtime.skipZScore)
-                s.skipReason = "the loss " + formatFloat(s.loss, 4) + " is " + formatFloat(zl, 1) +
-                               " standard deviations above the last steps";
-            else if (std::isfinite(zn) && zn > c.runtime.skipZScore)
-                s.skipReason = "the gradient norm " + formatFloat(s.gradNorm, 4) + " is " + formatFloat(zn, 1) +
-                               " standard deviations above the last steps";
-        }
-        // Every finite value joins the statistics, skipped or not (as llm.c does): a lasting shift (the
-        // gradient norm rising after warmup, a harder part of the data) widens the spread and stops being
-        // an outlier, instead of skipping every step until the run stops.
-        lossOutliers.add(s.loss);
-        normOutliers.add(s.gradNorm);
-        if (!s.skipReason.empty()) {
-            optimizer->zeroGrad();
-            if (scaler.enabled()) scaler.update(false);
             return s;
         }
         if (c.optim.gradClip > 0) optimizer->clipGradients(c.optim.gradClip, s.gradNorm);
         optimizer->step(lr);
         optimizer->zeroGrad();
-        if (scaler.enabled()) scaler.update(false);
         s.applied = true;
         return s;
     }
@@ -442,6 +433,7 @@ Trainer::Trainer(model::Transformer model, TrainingStage &stage, TrainerOptions 
 {
     Impl &t = *d;
     if (!t.o.tokenizer) throw Error("trainer: no tokenizer");
+    requireCheckpointFiles(*t.o.tokenizer);
     if (t.o.runDir.empty()) throw Error("trainer: no run folder");
     t.device = t.model->parameters().front().device();
     const Precision precision = t.c.runtime.precision;
@@ -542,21 +534,17 @@ TrainerResult Trainer::run(JobContext &job)
             windowFlops += s.flops;
             ++windowSteps;
             if (s.applied) {
-                t.consecutiveSkips = 0;
                 windowLoss += s.loss;
                 windowNorm += s.gradNorm;
                 ++windowApplied;
             } else {
-                ++t.skipped;
-                const bool overflow = s.skipReason.rfind("fp16", 0) == 0;
-                if (!overflow) ++t.consecutiveSkips;
-                job.event(overflow ? EventLevel::Debug : EventLevel::Warning,
-                          "step " + std::to_string(t.step) + " skipped: " + s.skipReason);
-                if (t.consecutiveSkips >= c.runtime.maxSkippedSteps)
-                    throw Error("stopped after " + std::to_string(t.consecutiveSkips) +
-                                " consecutive skipped updates (last: " + s.skipReason + "); " +
-                                (t.lastCheckpoint.empty() ? std::string("no checkpoint was written yet")
-                                                          : "the last good checkpoint is " + t.lastCheckpoint));
+                // An fp16 overflow above the loss scale's floor is routine (the scale finds its level): Info.
+                const bool overflow = s.verdict.reason == SkipReason::Fp16Overflow;
+                job.event(overflow ? EventLevel::Info : EventLevel::Warning, kStepSkipped(t.step, s.verdict.message));
+                if (s.verdict.stop)
+                    throw Error(t.lastCheckpoint.empty()
+                                    ? kStoppedNoCheckpoint(t.guard.consecutiveSkips(), s.verdict.message)
+                                    : kStopped(t.guard.consecutiveSkips(), s.verdict.message, t.lastCheckpoint));
             }
 
             const bool last = t.step == maxSteps;
@@ -572,8 +560,11 @@ TrainerResult Trainer::run(JobContext &job)
                 job.metric("train/mfu", t.step,
                            t.peak.flops > 0 && windowSeconds > 0 ? windowFlops / windowSeconds / t.peak.flops : 0);
                 job.metric("train/tokens", t.step, static_cast<double>(t.tokens));
-                job.metric("train/skipped_steps", t.step, static_cast<double>(t.skipped));
-                if (t.scaler.enabled()) job.metric("train/loss_scale", t.step, t.scaler.scale());
+                job.metric("train/skipped_steps", t.step, static_cast<double>(t.guard.skipped()));
+                if (t.guard.scaler().enabled()) {
+                    job.metric("train/loss_scale", t.step, t.guard.scaler().scale());
+                    job.metric("train/overflow_steps", t.step, static_cast<double>(t.guard.overflowSkips()));
+                }
                 job.metric("memory/rss_bytes", t.step, static_cast<double>(kernels::residentBytes()));
                 if (t.device.is_cuda()) {
                     const kernels::DeviceMemoryStats m = kernels::cudaMemoryStats(t.device.index());
@@ -602,7 +593,7 @@ TrainerResult Trainer::run(JobContext &job)
         throw;
     }
     result.steps = t.step;
-    result.skippedSteps = t.skipped;
+    result.skippedSteps = t.guard.skipped();
     result.lastValLoss = t.lastVal;
     result.bestValLoss = t.bestVal;
     result.lastCheckpoint = t.lastCheckpoint;

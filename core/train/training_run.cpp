@@ -194,11 +194,6 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
 
 }  // namespace
 
-bool stageIsTrainable(StageKind kind)
-{
-    return kind == StageKind::Pretrain || kind == StageKind::Sft || kind == StageKind::Lora || kind == StageKind::Distill;
-}
-
 PreparedTraining prepareTraining(const Workspace &ws, const TrainRequest &request)
 {
     ExperimentStore store(ws.databasePath());
@@ -299,6 +294,9 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
     // The tokenizer: the base checkpoint's, else the one the dataset was prepared with.
     std::unique_ptr<tokenizer::Tokenizer> tok;
     model::Transformer model{nullptr};
+    // Everything random before the first step (the initial weights, LoRA's A matrices) comes from
+    // runtime.seed: the same config gives the same run in any process. A resume restores its saved state.
+    if (p.resumeFrom.empty()) torch::manual_seed(static_cast<uint64_t>(c.runtime.seed));
     if (!p.resumeFrom.empty() || !c.stage.baseCheckpoint.empty()) {
         const std::string from = p.resumeFrom.empty() ? c.stage.baseCheckpoint : p.resumeFrom;
         // On resume the trainer checks the checkpoint against the run (training_state.json's identity).
@@ -343,7 +341,6 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
         if (tok->vocabSize() > c.model.vocabSize)
             throw Error("model.vocab_size " + std::to_string(c.model.vocabSize) + " is smaller than the tokenizer's " +
                         std::to_string(tok->vocabSize()) + " pieces (" + tokDir + ")");
-        torch::manual_seed(static_cast<uint64_t>(c.runtime.seed));
         model = model::Transformer(c.model);
         model->to(torch::Device(device));
     }

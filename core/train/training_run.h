@@ -14,9 +14,7 @@
 
 namespace danka::core::train {
 
-// Whether this build trains stage `kind` (pretrain, sft, lora, distill; the preference and RL stages come
-// later). The studio offers only these.
-bool stageIsTrainable(StageKind kind);
+using core::stageIsTrainable;  // (config/run_config.h)
 
 struct TrainRequest {
     std::optional<RunConfig> config;  // required for a new run; with `resume`, must match the run's model, data,

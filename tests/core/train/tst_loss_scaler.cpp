@@ -3,6 +3,8 @@
 // exact state round trip through JSON text, and the input checks.
 #include <QtTest>
 
+#include <cmath>
+
 #include "core/train/loss_scaler.h"
 #include "train_test_util.h"
 
@@ -52,6 +54,35 @@ private Q_SLOTS:
         }
     }
 
+    void theScaleStopsAtItsFloor()
+    {
+        // 2^16 halves to 1 in 16 overflows and stays there; the next clean steps grow it again.
+        LossScalerOptions o;
+        o.growthInterval = 2;
+        DynamicLossScaler s(o);
+        for (int i = 1; i <= 16; ++i) {
+            QVERIFY(!s.atFloor());
+            QVERIFY(!s.update(true));
+            QCOMPARE(s.scale(), std::ldexp(1.0, 16 - i));
+        }
+        QVERIFY(s.atFloor());
+        QVERIFY(!s.update(true));
+        QCOMPARE(s.scale(), 1.0);
+        QVERIFY(s.update(false) && s.update(false));
+        QCOMPARE(s.scale(), 2.0);
+        QVERIFY(!s.atFloor());
+        // A floor that is not a power of the backoff: clamped, not skipped past.
+        o.initScale = 10;
+        o.minScale = 3;
+        DynamicLossScaler t(o);
+        t.update(true);
+        QCOMPARE(t.scale(), 5.0);
+        t.update(true);
+        QCOMPARE(t.scale(), 3.0);
+        o.minScale = 0;
+        expectThrowsWithMessage([&] { DynamicLossScaler{o}; }, "minScale must be in (0, initScale], got 0");
+    }
+
     void growsExactlyAtTheDefaultInterval()
     {
         DynamicLossScaler s;
@@ -95,6 +126,7 @@ private Q_SLOTS:
         o.growthFactor = 1.7;
         o.backoffFactor = 0.3;
         o.growthInterval = 4;
+        o.minScale = 1e-6;  // below 3 * 0.3^k for this sequence: the floor plays no part here
         const bool flags[] = {false, true, false, false, false, false, true, true, false, false};
         const bool more[] = {false, false, true, false, false, false, false, false, true, false, false};
         DynamicLossScaler a(o);

@@ -8,6 +8,7 @@
 #include <QtTest>
 
 #include <atomic>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -145,6 +146,10 @@ public:
     std::optional<train::ValidationResult> validate(model::TransformerImpl &m, int64_t b) override { return m_inner.validate(m, b); }
     std::vector<std::pair<std::string, std::vector<int32_t>>> samplePrompts() const override { return {}; }
     int64_t sequenceLength() const override { return m_inner.sequenceLength(); }
+    double flopsPerToken(const model::TransformerImpl &m, double context) const override
+    {
+        return m_inner.flopsPerToken(m, context);
+    }
     nlohmann::json state() const override { return m_inner.state(); }
     void setState(const nlohmann::json &s) override { m_inner.setState(s); }
 
@@ -415,6 +420,53 @@ private Q_SLOTS:
         } catch (const Error &e) {
             QVERIFY2(std::string(e.what()).find("step-00000004: not a checkpoint of run 1") != std::string::npos, e.what());
         }
+    }
+
+    void aDamagedTrainingStateIsNamed()
+    {
+        // Resuming from a checkpoint whose training_state.json was damaged fails with the file and the field,
+        // never with a raw JSON library error, and nothing of the run is lost.
+        RunConfig c = tinyConfig(m_dataset);
+        c.schedule.maxSteps = 4;
+        c.runtime.checkpointEvery = 4;
+        c.runtime.sampleEvery = 0;
+        c.runtime.evalEvery = 0;
+        c.schedule.warmupSteps = 1;
+        const Workspace ws = Workspace::open((m_dir.path() + QStringLiteral("/ws-damaged")).toStdString());
+        train::TrainRequest request;
+        request.config = c;
+        const train::PreparedTraining p = train::prepareTraining(ws, request);
+        QCOMPARE(runRecorded(ws, p).state, JobState::Completed);
+        const fs::path state = fs::path(p.runDir) / "checkpoints" / "step-00000004" / "training_state.json";
+        const nlohmann::json good = nlohmann::json::parse(std::ifstream(state));
+        const std::pair<std::function<void(nlohmann::json &)>, std::string> damages[] = {
+            {[](nlohmann::json &j) { j["step"] = "four"; }, "damaged training state: 'step' is missing or not an integer >= 0"},
+            {[](nlohmann::json &j) { j.erase("scaler"); }, "damaged training state: 'scaler' is missing"},
+            {[](nlohmann::json &j) { j["tokens"] = nlohmann::json::array(); }, "damaged training state: 'tokens' is not an integer"},
+            {[](nlohmann::json &j) { j["stage_state"] = 5; }, "damaged training state: "},
+            {[](nlohmann::json &j) { j["loss_outliers"] = {{"values", "x"}}; }, "damaged training state: "},
+            {[](nlohmann::json &j) { j["version"] = 2; }, "written by a newer Danka (training state version 2)"},
+            {[](nlohmann::json &j) { j = nlohmann::json::array(); }, "not a Danka training state"},
+        };
+        c.schedule.maxSteps = 6;  // resume to go on
+        for (const auto &[damage, expected] : damages) {
+            nlohmann::json j = good;
+            damage(j);
+            std::ofstream(state) << j.dump();
+            train::TrainRequest resume;
+            resume.resume = std::to_string(p.runId);
+            resume.config = c;
+            const Recorded r = runRecorded(ws, train::prepareTraining(ws, resume));
+            QCOMPARE(r.state, JobState::Failed);
+            QVERIFY2(r.error.find(state.string() + ": " + expected) == 0, r.error.c_str());
+        }
+        std::ofstream(state) << good.dump();
+        train::TrainRequest resume;
+        resume.resume = std::to_string(p.runId);
+        resume.config = c;
+        const Recorded r = runRecorded(ws, train::prepareTraining(ws, resume));
+        QCOMPARE(r.state, JobState::Completed);
+        QCOMPARE(r.summary.steps, int64_t(6));
     }
 
     void badRequestsAreNamed()
