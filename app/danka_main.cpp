@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QIcon>
+#include <QMessageBox>
 #include <QSettings>
 #include <QTimer>
 #include <cstdio>
@@ -58,14 +59,27 @@ int main(int argc, char **argv)
     const QString loadedLanguage = danka::ui::installTranslations(app, language);
     danka::ui::applyTheme(parser.isSet(themeOption) ? parser.value(themeOption)
                                                     : prefs.value(QLatin1String(settings::kTheme)).toString());
-    const int threads = parser.isSet(threadsOption) ? parser.value(threadsOption).toInt()
+    bool threadsOk = true;
+    const int threads = parser.isSet(threadsOption) ? parser.value(threadsOption).toInt(&threadsOk)
                                                     : prefs.value(QLatin1String(settings::kThreads), 0).toInt();
-    danka::core::initComputeThreads(threads > 0 ? threads : (parser.isSet(threadsOption) ? 0 : -1));
+    QString threadsProblem;
+    if (!threadsOk || threads < 0)
+        threadsProblem = QCoreApplication::translate("main", "--threads: \"%1\" is not a thread count; using all cores.")
+                             .arg(parser.value(threadsOption));
+    try {
+        danka::core::initComputeThreads(threads > 0 ? threads : (parser.isSet(threadsOption) ? 0 : -1));
+    } catch (const std::exception &e) {  // $DANKA_THREADS is not a count: say so, and train on all cores
+        threadsProblem = QCoreApplication::translate("main", "%1; using all cores.").arg(QString::fromStdString(e.what()));
+        danka::core::initComputeThreads(0);
+    }
+    if (!threadsProblem.isEmpty()) std::fprintf(stderr, "danka: %s\n", qPrintable(threadsProblem));
 
     danka::ui::MainWindow window;
     const std::string path = danka::core::Workspace::resolvePath(parser.value(workspaceOption).toStdString());
     const bool opened = window.openWorkspace(QString::fromStdString(path));  // shows the error and carries on
     window.show();
+    if (!threadsProblem.isEmpty() && !parser.isSet(screenshotsOption))
+        QMessageBox::warning(&window, QCoreApplication::translate("main", "Threads"), threadsProblem);
     if (parser.isSet(screenshotsOption)) {
         window.resize(1440, 900);
         QString error;

@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +11,7 @@
 #include <malloc.h>
 #endif
 
+#include "core/error.h"
 #include "core/version.h"
 
 namespace danka::core {
@@ -65,7 +67,17 @@ int initComputeThreads(int threads)
     tuneAllocatorForTraining();
     if (threads < 0) {
         const char *env = std::getenv("DANKA_THREADS");
-        threads = env && *env ? std::atoi(env) : 0;
+        threads = 0;
+        if (env && *env) {
+            // The whole value must be a count: "abc" or "4x" silently meaning all cores would hide a typo.
+            char *end = nullptr;
+            errno = 0;
+            const long value = std::strtol(env, &end, 10);
+            if (*end != '\0' || errno != 0 || value < 0 || value > 4096)
+                throw Error(std::string("DANKA_THREADS: \"") + env +
+                            "\" is not a thread count (an integer from 0, meaning all cores, to 4096)");
+            threads = static_cast<int>(value);
+        }
     }
     return kernels::setThreadCount(threads);
 }

@@ -124,8 +124,6 @@ MainWindow::MainWindow(QWidget *parent)
             [this](const QString &message) { statusBar()->showMessage(message, 10000); });
     connect(m_comparePage, &ComparePage::statusMessage, this,
             [this](const QString &message) { statusBar()->showMessage(message, 15000); });
-    connect(m_comparePage, &ComparePage::statusMessage, this,
-            [this](const QString &message) { statusBar()->showMessage(message, 15000); });
 
     JobHub *hub = JobHub::instance();
     connect(hub, &JobHub::jobStarted, this, [this](JobRunner *runner) {

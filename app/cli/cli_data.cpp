@@ -337,17 +337,30 @@ int prepareData(const Options &options, const PrepareArgs &a)
     return kExitOk;
 }
 
+// `j`'s member `key` when it has one of type `type`, else null: dataset.json's optional parts (tokenizer,
+// histogram, rejected lines) may be missing or of another type in a valid file; const operator[] on a
+// missing key is undefined behaviour.
+const json &member(const json &j, const char *key, json::value_t type)
+{
+    static const json none;
+    if (!j.is_object()) return none;
+    const auto it = j.find(key);
+    return it != j.end() && it->type() == type ? *it : none;
+}
+
 // A prepared dataset folder: its summary, histogram and the first records decoded.
 int inspectDataset(const Options &options, const std::string &dir, int show)
 {
     const auto ds = core::data::Dataset::open(dir);
     const json &info = ds.info();
+    const json &tokenizer = member(info, "tokenizer", json::value_t::object);
+    const std::string tokenizerDir = tokenizer.is_object() ? tokenizer.value("dir", std::string()) : std::string();
     ordered_json samples = ordered_json::array();
     if (show > 0) {
         std::unique_ptr<core::tokenizer::Tokenizer> tok;
         try {
             tok = std::make_unique<core::tokenizer::Tokenizer>(
-                core::tokenizer::Tokenizer::load(info["tokenizer"].value("dir", std::string())));
+                core::tokenizer::Tokenizer::load(tokenizerDir));
         } catch (const core::Error &) {
             // the tokenizer moved: show ids only
         }
@@ -388,12 +401,17 @@ int inspectDataset(const Options &options, const std::string &dir, int show)
         if (ds.hasSplit(split))
             std::cout << "  " << split << ": " << ds.split(split).numSegments() / ds.segmentsPerRecord() << " records, "
                       << ds.split(split).numTokens() << " tokens\n";
-    std::cout << "  tokenizer " << info["tokenizer"].value("dir", std::string()) << " (checksum "
-              << info["tokenizer"].value("checksum", std::string()).substr(0, 12) << ")\n";
-    const json &hist = info["length_histogram"];
-    std::cout << "Record lengths (tokens):\n";
-    const auto edges = hist["edges"].get<std::vector<int64_t>>();
-    const auto counts = hist["counts"].get<std::vector<int64_t>>();
+    if (tokenizer.is_object())
+        std::cout << "  tokenizer " << tokenizerDir << " (checksum "
+                  << tokenizer.value("checksum", std::string()).substr(0, 12) << ")\n";
+    else
+        std::cout << "  tokenizer: not recorded in dataset.json\n";
+    const json &hist = member(info, "length_histogram", json::value_t::object);
+    std::vector<int64_t> edges, counts;
+    for (const auto &[key, out] : {std::pair<const char *, std::vector<int64_t> *>{"edges", &edges}, {"counts", &counts}})
+        for (const json &v : member(hist, key, json::value_t::array))
+            if (v.is_number_integer()) out->push_back(v.get<int64_t>());
+    if (!edges.empty()) std::cout << "Record lengths (tokens):\n";
     const int64_t most = counts.empty() ? 1 : std::max<int64_t>(1, *std::max_element(counts.begin(), counts.end()));
     for (size_t i = 0; i < edges.size() && i < counts.size(); ++i) {
         const std::string range = i + 1 < edges.size() ? std::to_string(edges[i]) + "-" + std::to_string(edges[i + 1] - 1)
@@ -403,10 +421,12 @@ int inspectDataset(const Options &options, const std::string &dir, int show)
                       std::string(static_cast<size_t>(40 * counts[i] / most), '#').c_str());
         std::cout << line;
     }
-    const json &rejected = info["rejected"];
-    if (rejected.value("total", 0) > 0) {
-        std::cout << "Rejected input: " << rejected["total"] << "\n";
-        for (const auto &e : rejected["examples"]) std::cout << "  " << e.get<std::string>() << "\n";
+    const json &rejected = member(info, "rejected", json::value_t::object);
+    const auto total = rejected.is_object() ? rejected.find("total") : rejected.end();
+    if (total != rejected.end() && total->is_number_integer() && total->get<int64_t>() > 0) {
+        std::cout << "Rejected input: " << total->get<int64_t>() << "\n";
+        for (const auto &e : member(rejected, "examples", json::value_t::array))
+            std::cout << "  " << (e.is_string() ? e.get<std::string>() : e.dump()) << "\n";
     }
     for (size_t i = 0; i < samples.size(); ++i) {
         std::cout << "--- record " << i << "\n";

@@ -35,6 +35,11 @@ const char *stageKindName(StageKind kind)
     return names[static_cast<int>(kind)];
 }
 
+bool stageIsTrainable(StageKind kind)
+{
+    return kind == StageKind::Pretrain || kind == StageKind::Sft || kind == StageKind::Lora || kind == StageKind::Distill;
+}
+
 namespace {
 
 // --- The field table ---------------------------------------------------------------------------------------
@@ -258,7 +263,8 @@ void visitConfig(RunConfig &c, Visitor &v)
         StageConfig &s = c.stage;
         choice(v, "kind", s.kind, kStageNames,
                translateNoop("danka::core",
-                             "Training stage: pretrain, sft, lora, distill, reward, dpo, ppo, grpo"));
+                             "Training stage: pretrain, sft, lora, distill (reward, dpo, ppo and grpo are "
+                             "coming; validation refuses them)"));
         v.field("base_checkpoint", s.baseCheckpoint,
                 {translateNoop("danka::core", "Checkpoint folder to start from; empty = random init")});
         v.field("fim_rate", s.fimRate,
@@ -869,7 +875,13 @@ void checkCrossFields(const RunConfig &c, std::vector<ConfigProblem> &problems)
                                         "leave %1 out of stage.lora.target_modules"),
                               names));
     }
-    if (needsBase && c.stage.baseCheckpoint.empty())
+    if (!stageIsTrainable(c.stage.kind))
+        add("stage.kind",
+            formatMessage(translate("danka::core",
+                                    "\"%1\" is not available in this version yet (reward, dpo, ppo and grpo are "
+                                    "coming); it trains pretrain, sft, lora and distill"),
+                          stageKindName(c.stage.kind)));
+    if (needsBase && stageIsTrainable(c.stage.kind) && c.stage.baseCheckpoint.empty())
         add("stage.base_checkpoint",
             formatMessage(translate("danka::core",
                                     "stage \"%1\" starts from a trained model: set the checkpoint folder"),

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <set>
 
+#include "core/config/config_io.h"
+#include "core/error.h"
 #include "core/text_util.h"
 #include "core/translate.h"
 #include "model/hf_config.h"
@@ -83,34 +85,19 @@ model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint)
 {
     if (fromCheckpoint) *fromCheckpoint = false;
     if (config.stage.baseCheckpoint.empty()) return config.model;
-    const std::filesystem::path file = std::filesystem::path(config.stage.baseCheckpoint) / "config.json";
-    std::ifstream in(file);
-    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (!in.is_open() || j.is_discarded()) return config.model;
-    try {
-        // Extended to data.seq_len with model.rope_scaling, as the run does (model::extendedConfig).
-        model::ModelConfig m = model::extendedConfig(model::fromHuggingFaceConfig(j, file.string()),
-                                                     config.data.seqLen, config.model.ropeScaling);
-        if (fromCheckpoint) *fromCheckpoint = true;
-        return m;
-    } catch (const model::ConfigError &) {
-        return config.model;
-    }
+    // Extended to data.seq_len with model.rope_scaling, as the run does (model::extendedConfig). A base that
+    // cannot be read is an error naming it: estimating the config's own model instead would be a silent lie.
+    model::ModelConfig m = model::extendedConfig(checkpointModelConfig(config.stage.baseCheckpoint),
+                                                 config.data.seqLen, config.model.ropeScaling);
+    if (fromCheckpoint) *fromCheckpoint = true;
+    return m;
 }
 
 std::optional<model::ModelConfig> teacherModelOf(const RunConfig &config)
 {
     const std::string &dir = config.stage.distill.teacherCheckpoint;
     if (config.stage.kind != StageKind::Distill || dir.empty()) return std::nullopt;
-    const std::filesystem::path file = std::filesystem::path(dir) / "config.json";
-    std::ifstream in(file);
-    const nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (!in.is_open() || j.is_discarded()) return std::nullopt;
-    try {
-        return model::fromHuggingFaceConfig(j, file.string());
-    } catch (const model::ConfigError &) {
-        return std::nullopt;  // the run itself reports an unreadable teacher
-    }
+    return checkpointModelConfig(dir);
 }
 
 namespace {
@@ -184,7 +171,12 @@ ConfigEstimate estimateConfigMemory(const RunConfig &config, double budgetBytes)
 
 std::string outOfMemoryAdvice(const RunConfig &config, double budgetBytes)
 {
-    const ConfigEstimate e = estimateConfigMemory(config, budgetBytes);
+    ConfigEstimate e;
+    try {
+        e = estimateConfigMemory(config, budgetBytes);
+    } catch (const Error &error) {  // the base checkpoint went away since the run started: no advice
+        return error.what();
+    }
     const std::string estimate = formatBytes(e.estimate.total()), budget = formatBytes(budgetBytes);
     if (!e.recommended) return kAdviceNoPlan(estimate, budget, budget, config.data.seqLen);
     const model::MemoryPlan &r = *e.recommended;

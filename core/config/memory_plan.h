@@ -20,14 +20,15 @@ inline constexpr double kBytesPerGib = 1024.0 * 1024.0 * 1024.0;
 // its items, "re:REGEX" stays one entry.
 std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelConfig &model);
 
-// The model a run trains: with stage.base_checkpoint naming a readable checkpoint, that checkpoint's (its
-// config.json), max_seq_len raised to data.seq_len with model.rope_scaling as long-context continuation does
-// (model::extendedConfig); else config.model.
-// `fromCheckpoint` tells which.
+// The model a run trains: with stage.base_checkpoint, that checkpoint's (checkpointModelConfig: its
+// config.json, or an adapter's base), max_seq_len raised to data.seq_len with model.rope_scaling as
+// long-context continuation does (model::extendedConfig); else config.model. `fromCheckpoint` tells which.
+// Throws core::Error naming the folder or file when the base checkpoint cannot be read. So does every
+// function below that estimates a run (they call it).
 model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint = nullptr);
 
-// White-box distillation's teacher (stage "distill" with stage.distill.teacher_checkpoint): its config.json's
-// model; nullopt for other stages, without a teacher, or when the folder cannot be read (the run reports that).
+// White-box distillation's teacher (stage "distill" with stage.distill.teacher_checkpoint): its model; nullopt
+// for other stages or without a teacher. Throws core::Error naming the folder or file when it cannot be read.
 std::optional<model::ModelConfig> teacherModelOf(const RunConfig &config);
 
 // Micro-batch, sequence length, precision, activation checkpointing, dropout and AdamW offloading

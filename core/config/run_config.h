@@ -16,6 +16,9 @@ enum class LrDecay { Cosine, Linear, Constant };
 enum class Overlong { Truncate, Drop };  // SFT conversations longer than data.seq_len + 1 tokens
 
 const char *stageKindName(StageKind kind);
+// Whether this version trains stage `kind` (pretrain, sft, lora, distill; reward, dpo, ppo and grpo are
+// coming): validation refuses the others by name, the studio offers only these.
+bool stageIsTrainable(StageKind kind);
 
 struct DataConfig {
     std::string dataset;              // prepared dataset folder (danka-cli data prepare)

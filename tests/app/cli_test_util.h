@@ -3,6 +3,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QMap>
 #include <QProcess>
 #include <QString>
 #include <QStringList>
@@ -16,13 +17,16 @@ struct CliResult {
     QJsonObject json() const { return QJsonDocument::fromJson(out.toUtf8()).object(); }
 };
 
-// One thread (tests run side by side), and the workspace when given.
-inline CliResult cli(const QStringList &args, const QString &workspace = QString())
+// One thread (tests run side by side), and the workspace when given; `environment` adds or overrides
+// variables.
+inline CliResult cli(const QStringList &args, const QString &workspace = QString(),
+                     const QMap<QString, QString> &environment = {})
 {
     QProcess p;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     env.insert(QStringLiteral("DANKA_THREADS"), QStringLiteral("1"));
     if (!workspace.isEmpty()) env.insert(QStringLiteral("DANKA_WORKSPACE"), workspace);
+    for (auto it = environment.begin(); it != environment.end(); ++it) env.insert(it.key(), it.value());
     p.setProcessEnvironment(env);
     p.start(QStringLiteral(DANKA_CLI), args);
     CliResult r;

@@ -2,6 +2,9 @@
 #include <QJsonArray>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "cli_test_util.h"
 
@@ -214,6 +217,22 @@ private Q_SLOTS:
         QCOMPARE(inspectDataset.json()[QStringLiteral("samples")].toArray()[0].toArray()[0].toObject()
                      [QStringLiteral("text")].toString(),
                  QStringLiteral("第一篇文档:单卡训练。"));  // NFKC made the colon ASCII; </s> decodes to nothing
+        // A valid dataset.json may lack its optional parts (tokenizer, histogram, rejected lines): inspect says
+        // so instead of reading what is not there.
+        {
+            const QString stripped = dir.filePath(QStringLiteral("stripped"));
+            std::filesystem::copy(datasetDir.toStdString(), stripped.toStdString(), std::filesystem::copy_options::recursive);
+            const std::string meta = stripped.toStdString() + "/dataset.json";
+            nlohmann::json info = nlohmann::json::parse(std::ifstream(meta));
+            for (const char *key : {"tokenizer", "length_histogram", "rejected"}) info.erase(key);
+            std::ofstream(meta) << info.dump(2);
+            const CliResult r = cli({QStringLiteral("data"), QStringLiteral("inspect"), stripped, QStringLiteral("--show"),
+                                     QStringLiteral("1")});
+            QCOMPARE(r.exitCode, 0);
+            QVERIFY2(r.out.contains(QStringLiteral("tokenizer: not recorded in dataset.json")) &&
+                         r.out.contains(QStringLiteral("train: 3 records")),
+                     qPrintable(r.out + r.err));
+        }
         const CliResult inspectFile = cli({QStringLiteral("data"), QStringLiteral("inspect"), bad});
         QCOMPARE(inspectFile.exitCode, 0);
         QVERIFY2(inspectFile.out.contains(QStringLiteral("pretrain layout")) && inspectFile.out.contains(QStringLiteral(":8: invalid UTF-8")),
@@ -238,6 +257,14 @@ private Q_SLOTS:
         QCOMPARE(r.exitCode, 0);
         const QJsonObject report = r.json();
         QCOMPARE(report[QStringLiteral("threads")].toInt(), 1);  // DANKA_THREADS=1 was honoured
+        // A value that is not a count is an error naming the variable, not "all cores" in silence.
+        for (const char *value : {"abc", "4x", "-2"}) {
+            const CliResult bad = cli({QStringLiteral("check"), QStringLiteral("--seconds"), QStringLiteral("0.05")}, QString(),
+                                      {{QStringLiteral("DANKA_THREADS"), QString::fromLatin1(value)}});
+            QCOMPARE(bad.exitCode, 1);
+            QVERIFY2(bad.err.contains(QStringLiteral("DANKA_THREADS: \"%1\" is not a thread count").arg(QLatin1String(value))),
+                     qPrintable(bad.err));
+        }
         QCOMPARE(report[QStringLiteral("passed")].toBool(), true);
         bool sawCpu = false, sawGpu = false;
         for (const QJsonValue &v : report[QStringLiteral("checks")].toArray()) {

@@ -129,6 +129,13 @@ private Q_SLOTS:
             "runtime.activation_checkpointing", "must be <= model.n_layers (8), got 9");
         row("sft base", R"({"stage": {"kind": "sft"}})", "stage.base_checkpoint",
             "stage \"sft\" starts from a trained model: set the checkpoint folder");
+        for (const char *kind : {"reward", "dpo", "ppo", "grpo"}) {
+            const std::string config = std::string("{\"stage\": {\"kind\": \"") + kind + "\"}}";
+            const std::string message = std::string("\"") + kind +
+                                        "\" is not available in this version yet (reward, dpo, ppo and grpo are "
+                                        "coming); it trains pretrain, sft, lora and distill";
+            row(kind, config.c_str(), "stage.kind", message.c_str());
+        }
         row("preset", R"({"preset": "mini"})", "preset",
             "unknown preset \"mini\"; presets: demo, minimind-26m, gpt-1.3b-24gb");
         row("preset typo", R"({"preset": "dmeo"})", "preset", "unknown preset \"dmeo\"; did you mean \"demo\"?");

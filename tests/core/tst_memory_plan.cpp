@@ -2,12 +2,16 @@
 // page. Oracles: plans written out by hand from the config fields, the estimator's own line items for those
 // plans (4 bytes a parameter of fp32 weights, a 0.75 GiB CUDA context against 0.5 GiB for a CPU process),
 // budgets set exactly at a total, and the rule that a plan with AdamW on the CPU is never recommended.
+#include <QTemporaryDir>
 #include <QtTest>
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include "core/config/memory_plan.h"
 #include "core/config/presets.h"
 #include "core/translate.h"
+#include "tests/core/train/train_test_util.h"
 
 using namespace danka;
 using namespace danka::core;
@@ -244,6 +248,29 @@ private Q_SLOTS:
         for (const model::MemoryLine &l : model::estimateTraining(preset("demo").model, p).lines)
             QVERIFY2(memoryDetailText(l.detail).rfind("<", 0) == 0, l.detail.c_str());
         setTranslator(nullptr);
+    }
+
+    void anUnreadableCheckpointIsNamed()
+    {
+        // A base or teacher checkpoint the estimate cannot read is an error naming it, never an estimate of
+        // the config's own model section (which a run from a base checkpoint does not train).
+        QTemporaryDir dir;
+        const std::string missing = dir.filePath(QStringLiteral("gone")).toStdString();
+        const std::string broken = dir.filePath(QStringLiteral("broken")).toStdString();
+        std::filesystem::create_directories(broken);
+        std::ofstream(broken + "/config.json") << "{ not json";
+        RunConfig c = preset("demo");
+        c.stage.kind = StageKind::Sft;
+        for (const auto &[base, expected] : {std::pair<std::string, std::string>{missing, missing + ": no such checkpoint folder"},
+                                             {broken, broken + "/config.json: invalid JSON"}}) {
+            c.stage.baseCheckpoint = base;
+            danka::test::expectThrowsWithMessage([&] { trainedModelOf(c); }, expected);
+            danka::test::expectThrowsWithMessage([&] { estimateConfigMemory(c, 24 * kBytesPerGib); }, expected);
+        }
+        RunConfig d = preset("demo");
+        d.stage.kind = StageKind::Distill;
+        d.stage.distill.teacherCheckpoint = missing;
+        danka::test::expectThrowsWithMessage([&] { memoryPlanOf(d); }, missing + ": no such checkpoint folder");
     }
 
     void the24GbPresetFitsItsCardInBf16()

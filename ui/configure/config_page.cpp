@@ -86,6 +86,8 @@ bool affectsEstimate(const std::string &path)
                                                "runtime.activation_checkpointing",
                                                "runtime.memory_budget_gib",
                                                "runtime.offload_optimizer",
+                                               "stage.base_checkpoint",
+                                               "stage.distill.teacher_checkpoint",
                                                ""};
     if (path.rfind("model.", 0) == 0) return true;
     return keys.count(path) > 0;
@@ -390,7 +392,12 @@ void ConfigPage::followBaseCheckpoint(nlohmann::ordered_json &values)
     // A run from a base checkpoint trains that checkpoint's model (the context raised to data.seq_len for
     // long-context continuation): the model section shows it, read-only, so that the estimate is of it.
     bool fromCheckpoint = false;
-    const model::ModelConfig m = core::trainedModelOf(core::fromJson(values).config, &fromCheckpoint);
+    model::ModelConfig m;
+    try {
+        m = core::trainedModelOf(core::fromJson(values).config, &fromCheckpoint);
+    } catch (const core::Error &) {
+        fromCheckpoint = false;  // validation names the unreadable checkpoint beside its field
+    }
     if (fromCheckpoint) {
         core::RunConfig wrapper;
         wrapper.model = m;
@@ -646,6 +653,19 @@ QString ConfigPage::parameterText() const
     return m_parameters->text();
 }
 
+void ConfigPage::showNoEstimate(const QString &why)
+{
+    m_fits = false;
+    m_parameters->setText(tr("? parameters"));
+    m_parameters->setToolTip(QString());
+    m_memoryModel->clear();
+    m_memoryBar->setBudget(0, false);
+    m_memoryText = why;
+    m_memoryLabel->setText(m_memoryText);
+    setTextColor(m_memoryLabel, QColor());
+    m_applyPlan->hide();
+}
+
 void ConfigPage::updateEstimate()
 {
     const core::RunConfig &config = m_result.config;
@@ -658,19 +678,17 @@ void ConfigPage::updateEstimate()
     const bool blocked = std::any_of(m_result.problems.begin(), m_result.problems.end(),
                                      [](const core::ConfigProblem &p) { return affectsEstimate(p.path); });
     if (blocked) {
-        m_fits = false;
-        m_parameters->setText(tr("? parameters"));
-        m_parameters->setToolTip(QString());
-        m_memoryModel->clear();
-        m_memoryBar->setBudget(0, false);
-        m_memoryText = tr("No estimate until the model, sequence, batch and runtime fields are valid.");
-        m_memoryLabel->setText(m_memoryText);
-        setTextColor(m_memoryLabel, QColor());
-        m_applyPlan->hide();
+        showNoEstimate(tr("No estimate until the model, sequence, batch and runtime fields are valid."));
         return;
     }
 
-    const ConfigEstimate e = estimateConfig(config, config.runtime.memoryBudgetGib);
+    ConfigEstimate e;
+    try {
+        e = estimateConfig(config, config.runtime.memoryBudgetGib);
+    } catch (const core::Error &error) {  // a checkpoint the estimate needs cannot be read
+        showNoEstimate(tr("No estimate: %1").arg(qs(error.what())));
+        return;
+    }
     m_parameters->setText(tr("%1 parameters").arg(qs(core::formatCount(double(e.estimate.parameters)))));
     m_parameters->setToolTip(
         tr("%1 trainable parameters").arg(QLocale().toString(qlonglong(e.estimate.parameters))));

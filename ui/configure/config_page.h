@@ -91,6 +91,7 @@ private:
     void updateStatus();
     void updateBudgetChoice();
     void updateEstimate();
+    void showNoEstimate(const QString &why);  // the estimate area empty, with the reason
     void updateStartButton();
     void refreshWorkspaceFolders();
     // The data.dataset field: the workspace's prepared datasets of the stage's kind, offered by name.
