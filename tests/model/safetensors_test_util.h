@@ -16,6 +16,7 @@
 #include <string>
 
 #include "model/safetensors.h"
+#include "tests/support/interop_skip.h"
 
 namespace danka::test {
 
@@ -142,7 +143,7 @@ inline QByteArray runPython(const QString &modules, const QString &script, const
     do {                                                                         \
         QString skip_, error_;                                                   \
         output = danka::test::runPython(modules, script, args, &skip_, &error_); \
-        if (!skip_.isEmpty()) QSKIP(qPrintable(skip_));                          \
+        if (!skip_.isEmpty()) DANKA_INTEROP_SKIP(skip_);                          \
         QVERIFY2(error_.isEmpty(), qPrintable(error_));                          \
     } while (false)
 

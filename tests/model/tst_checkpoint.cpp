@@ -10,6 +10,7 @@
 #include "model/checkpoint.h"
 #include "model/hf_config.h"
 #include "model/safetensors.h"
+#include "tests/support/interop_skip.h"
 
 using namespace danka::model;
 
@@ -259,7 +260,7 @@ private Q_SLOTS:
                                                QString::fromStdString(expected)});
         QVERIFY(p.waitForFinished(180000));
         const QString out = QString::fromUtf8(p.readAll());
-        if (p.exitCode() == 77) QSKIP(qPrintable(out));
+        if (p.exitCode() == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(out);
         QVERIFY2(p.exitCode() == 0, qPrintable(out));
         qInfo("%s", qPrintable(out.trimmed()));
     }
@@ -289,7 +290,7 @@ private Q_SLOTS:
         const auto ids = torch::randint(c.vocabSize, {2, 19}, torch::kLong);
         QTemporaryDir dir;
         const Interop now = transformersCheck(*m, dir, ids, 1e-5);
-        if (now.exitCode == 77) QSKIP(qPrintable(now.output));
+        if (now.exitCode == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(now.output);
         QVERIFY2(now.exitCode == 0, qPrintable(now.output));
         qInfo("%s", qPrintable(now.output.trimmed()));
 
@@ -353,7 +354,7 @@ private Q_SLOTS:
         const QString expected = dir.filePath(QStringLiteral("expected.safetensors"));
         const Interop made = runInterop("hf_reference.py", {dir.path(), expected, QStringLiteral("5"),
                                                             QStringLiteral("0"), QStringLiteral("23")});
-        if (made.exitCode == 77) QSKIP(qPrintable(made.output));
+        if (made.exitCode == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(made.output);
         QVERIFY2(made.exitCode == 0, qPrintable(made.output));
         const ModelConfig read = readCheckpointConfig(dir.path().toStdString());
         QCOMPARE(read.mla.ropeInterleave, interleave);
@@ -411,7 +412,7 @@ private Q_SLOTS:
         const auto ids = torch::randint(c.vocabSize, {2, 64}, torch::kLong);
         QTemporaryDir dir;
         const Interop r = transformersCheck(*m, dir, ids, 1e-5);
-        if (r.exitCode == 77) QSKIP(qPrintable(r.output));
+        if (r.exitCode == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(r.output);
         QVERIFY2(r.exitCode == 0, qPrintable(r.output));
         qInfo("%s", qPrintable(r.output.trimmed()));
         QVERIFY(sameConfig(readCheckpointConfig(dir.path().toStdString()), m->config()));
@@ -460,7 +461,7 @@ private Q_SLOTS:
         const QString expected = dir.filePath(QStringLiteral("expected.safetensors"));
         const Interop made = runInterop("hf_reference.py", {dir.path(), expected, QStringLiteral("6"),
                                                             QStringLiteral("0"), QStringLiteral("64")});
-        if (made.exitCode == 77) QSKIP(qPrintable(made.output));
+        if (made.exitCode == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(made.output);
         QVERIFY2(made.exitCode == 0, qPrintable(made.output));
         const ModelConfig read = readCheckpointConfig(dir.path().toStdString());
         QCOMPARE(int(read.ropeScaling.kind), int(type == QLatin1String("linear") ? RopeScalingKind::Linear : RopeScalingKind::Yarn));
@@ -527,5 +528,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestCheckpoint)
+DANKA_INTEROP_TEST_MAIN(TestCheckpoint)
 #include "tst_checkpoint.moc"

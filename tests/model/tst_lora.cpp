@@ -15,6 +15,7 @@
 #include "model/lora_targets.h"
 #include "model/safetensors.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/support/interop_skip.h"
 
 using namespace danka;
 using namespace danka::model;
@@ -720,11 +721,11 @@ private Q_SLOTS:
                  adapter.path(), QString::fromStdString(expected)});
         QVERIFY(p.waitForFinished(180000));
         const QString out = QString::fromUtf8(p.readAll());
-        if (p.exitCode() == 77) QSKIP(qPrintable(out));
+        if (p.exitCode() == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(out);
         QVERIFY2(p.exitCode() == 0, qPrintable(out));
         qInfo("%s", qPrintable(out.trimmed()));
     }
 };
 
-QTEST_GUILESS_MAIN(TestLora)
+DANKA_INTEROP_TEST_MAIN(TestLora)
 #include "tst_lora.moc"

@@ -10,6 +10,7 @@
 
 #include "model/safetensors.h"
 #include "tests/model/safetensors_test_util.h"
+#include "tests/support/interop_skip.h"
 
 using namespace danka::model;
 using namespace danka::test;
@@ -688,5 +689,5 @@ print(json.dumps({k: {"dtype": str(t.dtype), "shape": list(t.shape),
     }
 };
 
-QTEST_GUILESS_MAIN(TestSafetensors)
+DANKA_INTEROP_TEST_MAIN(TestSafetensors)
 #include "tst_safetensors.moc"

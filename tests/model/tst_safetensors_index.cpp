@@ -7,6 +7,7 @@
 
 #include "model/safetensors.h"
 #include "tests/model/safetensors_test_util.h"
+#include "tests/support/interop_skip.h"
 
 using namespace danka::model;
 using namespace danka::test;
@@ -180,5 +181,5 @@ print(json.dumps({k: t.reshape(-1).view(torch.uint8).numpy().tobytes().hex() for
     }
 };
 
-QTEST_GUILESS_MAIN(TestSafetensorsIndex)
+DANKA_INTEROP_TEST_MAIN(TestSafetensorsIndex)
 #include "tst_safetensors_index.moc"

