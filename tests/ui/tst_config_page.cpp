@@ -560,6 +560,9 @@ private Q_SLOTS:
         QCOMPARE(shown.model.nLayers, expected.nLayers);
         QCOMPARE(shown.model.maxSeqLen, std::max(expected.maxSeqLen, shown.data.seqLen));  // raised to seq_len
         QVERIFY(!page.fieldEditor(QStringLiteral("model.hidden_size"))->isEnabled());
+        // The one model setting a run from a base checkpoint takes: RoPE scaling for a longer context.
+        QVERIFY(page.fieldEditor(QStringLiteral("model.rope_scaling.type"))->isEnabled());
+        QVERIFY(page.fieldEditor(QStringLiteral("model.rope_scaling.factor"))->isEnabled());
         QVERIFY(page.fieldEditor(QStringLiteral("stage.lora.rank"))->isEnabled());
         QVERIFY(!page.fieldEditor(QStringLiteral("stage.distill.marker_weight"))->isEnabled());
         QVERIFY(!page.fieldEditor(QStringLiteral("stage.fim_rate"))->isEnabled());

@@ -485,7 +485,10 @@ void ConfigForm::updateEnabled()
     const bool pretrain = stage == QLatin1String("pretrain");
     for (Field &f : m_fields) {
         bool enabled = true;
-        if (f.path.startsWith(QLatin1String("model."))) enabled = !m_modelFromCheckpoint;
+        // A run from a base checkpoint trains that checkpoint's model: only its RoPE scaling (long-context
+        // continuation) may be chosen.
+        if (f.path.startsWith(QLatin1String("model.")))
+            enabled = !m_modelFromCheckpoint || f.path.startsWith(QLatin1String("model.rope_scaling."));
         if (f.path.startsWith(QLatin1String("model.mla."))) enabled = enabled && mla;
         if (f.path.startsWith(QLatin1String("stage.lora."))) enabled = stage == QLatin1String("lora");
         if (f.path.startsWith(QLatin1String("stage.distill."))) enabled = stage == QLatin1String("distill");
