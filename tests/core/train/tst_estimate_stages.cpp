@@ -65,7 +65,7 @@ class TestEstimateStages : public QObject {
     Q_OBJECT
 private:
     QTemporaryDir m_dir;
-    std::string m_dataset, m_teacher;
+    std::string m_dataset, m_teacher, m_base;
     std::unique_ptr<tokenizer::Tokenizer> m_tok;
 
     // Peak LibTorch host bytes through two training steps of `stage` on `model`, above what was alive before
@@ -122,6 +122,10 @@ private Q_SLOTS:
         model::Transformer teacher(t);
         m_teacher = m_dir.filePath(QStringLiteral("teacher")).toStdString();
         writeModelCheckpoint(*teacher, *m_tok, m_teacher, {});
+        // The student's base checkpoint: the estimate reads the model a run from it trains.
+        model::Transformer student(configFor(m_dataset, StageKind::Sft).model);
+        m_base = m_dir.filePath(QStringLiteral("base")).toStdString();
+        writeModelCheckpoint(*student, *m_tok, m_base, {});
     }
 
     void stagePeaksMatchTheEstimate_data()
@@ -147,7 +151,7 @@ private Q_SLOTS:
         c.runtime.precision = bf16 ? Precision::Bf16 : Precision::Fp32;
         c.runtime.activationCheckpointing = checkpointEvery;
         if (stage == 2) {
-            c.stage.baseCheckpoint = "unused";
+            c.stage.baseCheckpoint = m_base;
             c.stage.distill.teacherCheckpoint = m_teacher;
         }
         std::unique_ptr<train::SftStage> s;
