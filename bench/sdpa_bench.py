@@ -6,10 +6,10 @@ Danka's own flash attention everywhere, and the model as a LibTorch user writes 
 silu * up, rotate_half RoPE, at::cross_entropy_loss), fp32 and bf16, T = 512 and 2048 (4096 tokens a step),
 with peak memory. Training tokens/s are given as the range over the timed steps of the run.
 
-    python3 bench/sdpa_bench.py BUILD_DIR [--quick] [--steps N] [--threads N]
+    python3 bench/sdpa_bench.py BUILD_DIR [--quick] [--steps N] [--threads N] [--only attention|model]
 
---quick: tiny shapes and one step (checks that the benchmark runs). Prints Markdown tables for
-docs/benchmarks.md.
+--quick: tiny shapes and one step (checks that the benchmark runs); --only: one of the two parts. Prints
+Markdown tables for docs/benchmarks.md.
 """
 import json
 import os
@@ -36,7 +36,15 @@ def main():
     cli = os.path.join(build, "app", "danka-cli")
     lengths = [32, 64] if quick else [512, 2048]
     dtypes = ["fp32", "bf16"]
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
 
+    if only != "model":
+        attention(cli, threads, lengths, dtypes, quick)
+    if only != "attention":
+        model(cli, threads, lengths, dtypes, quick, steps)
+
+
+def attention(cli, threads, lengths, dtypes, quick):
     print("### Attention alone (danka-cli bench attention --device cpu --lengths "
           f"{','.join(map(str, lengths))}{' --quick' if quick else ''})\n")
     print("| shape | dtype | B x H/Hkv, T | Danka fwd / fwd+bwd ms | SDPA fwd / fwd+bwd ms | fwd+bwd speedup "
@@ -62,6 +70,9 @@ def main():
             print(f"| {row['shape']} | {dtype} | {row['batch']} x {heads}, {row['seq_len']} | {ms(d)} | {ms(s)} | "
                   f"{speed} | {peak(d)} / {peak(s)} | {s.get('note', '')} | {row.get('default_path', '')} |")
 
+
+
+def model(cli, threads, lengths, dtypes, quick, steps):
     print("\n### Whole model, minimind-26m training step (forward + loss + backward), "
           f"{steps} timed steps after a warm-up\n")
     print("| dtype | B x T | kernels | training tokens/s (range over the steps) | MFU (median) | "

@@ -38,13 +38,14 @@ bool cpuSdpaAllowed();
 // What runs where:
 // - CPU, float32 and bfloat16, no segment masks, Dqk == Dv, and (when causal) as many queries as keys, with
 //   options.cpuSdpa: LibTorch's at::scaled_dot_product_attention, when it picks its fused flash kernel for
-//   them (at::_fused_sdp_choice). Measured on a 2-core Sapphire Rapids (docs/benchmarks.md), that kernel is
-//   1.5-4x faster forward in float32 and 5-10x in bfloat16 (AMX tiles, vectorised exp) than Danka's, which
-//   runs its softmax with a scalar exp per score and its products as 64 x 64 tile calls to BLAS in float;
-//   forward+backward 2-3x in bfloat16 and at T = 2048 in float32, on a par at T = 512 in float32. Its
-//   memory stays O(T) too. Danka's kernels keep everything SDPA takes only through an O(T^2) mask or its
-//   math backend: segment masks (packed documents, left padding), a KV cache (T < S, which SDPA's top-left
-//   causal mask gets wrong), MLA's Dqk != Dv (math backend: 2-3x slower, 3-10x the memory);
+//   them (at::_fused_sdp_choice). Measured on a 2-core Xeon with AMX (docs/benchmarks.md), that kernel is
+//   2.3-4.1x faster forward in float32 and 3.7-8.2x in bfloat16 (AMX tiles, vectorised exp) than Danka's,
+//   which runs its softmax with a scalar exp per score and its products as 64 x 64 tile calls to BLAS in
+//   float; forward+backward 1.2-2.9x in bfloat16 and 1.4-2.4x at T = 2048 in float32, on a par at T = 512
+//   in float32. Its memory stays O(T) too. Danka's kernels keep everything SDPA takes only through an O(T^2)
+//   mask or its math backend: segment masks (packed documents, left padding), a KV cache (T < S, which
+//   SDPA's top-left causal mask gets wrong), MLA's Dqk != Dv (math backend: 1.5-1.8x slower, 3-21x the
+//   memory);
 // - CPU otherwise: float64, float32 and bfloat16 run the flash kernels of attention.cpp (accumulation in
 //   float, double for float64); float16 runs attentionReference.
 // - CUDA (builds with DANKA_WITH_CUDA), float32 / float16 / bfloat16, float32 accumulation:
