@@ -1,7 +1,6 @@
 // Checkpoint folders: bit-exact round trips, Hugging Face config round trips, clear errors for damaged
 // folders, the MLA RoPE row permutation, and transformers loading Danka checkpoints with the same logits.
 #include <QDir>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <cmath>
@@ -10,6 +9,7 @@
 #include "model/checkpoint.h"
 #include "model/hf_config.h"
 #include "model/safetensors.h"
+#include "tests/support/interop_python.h"
 #include "tests/support/interop_skip.h"
 
 using namespace danka::model;
@@ -80,15 +80,11 @@ struct Interop {
     QString output;
 };
 
-// Runs tests/interop/SCRIPT with `args` in the interop Python.
+// Runs tests/interop/SCRIPT with `args` in the interop Python (one server process for the whole test).
 Interop runInterop(const char *script, const QStringList &args)
 {
-    QProcess p;
-    p.setProcessChannelMode(QProcess::MergedChannels);
-    p.start(QStringLiteral(DANKA_PYTHON),
-            QStringList{QStringLiteral(DANKA_SOURCE_DIR "/tests/interop/") + QLatin1String(script)} + args);
-    if (!p.waitForFinished(300000)) return {-1, QStringLiteral("timed out")};
-    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAll())};
+    const danka::test::InteropResult r = danka::test::runInteropScript(QLatin1String(script), args);
+    return {r.exitCode, r.output};
 }
 
 // Saves `m` into `dir` with its logits for `ids` and asks transformers for the same logits
@@ -254,14 +250,10 @@ private Q_SLOTS:
         }
         const std::string expected = dir.filePath(QStringLiteral("expected.safetensors")).toStdString();
         writeSafetensors(expected, {{"input_ids", ids}, {"logits", logits}});
-        QProcess p;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral(DANKA_PYTHON), {QStringLiteral(DANKA_SOURCE_DIR "/tests/interop/hf_model.py"), dir.path(),
-                                               QString::fromStdString(expected)});
-        QVERIFY(p.waitForFinished(180000));
-        const QString out = QString::fromUtf8(p.readAll());
-        if (p.exitCode() == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(out);
-        QVERIFY2(p.exitCode() == 0, qPrintable(out));
+        const Interop r = runInterop("hf_model.py", {dir.path(), QString::fromStdString(expected)});
+        const QString &out = r.output;
+        if (r.exitCode == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(out);
+        QVERIFY2(r.exitCode == 0, qPrintable(out));
         qInfo("%s", qPrintable(out.trimmed()));
     }
 

@@ -2,7 +2,6 @@
 // logits bit-identical; adapted logits equal the merged model's (MLA's absorbed decoding included); only the
 // adapters train (with activation checkpointing too); PEFT adapter folders round trip with PEFT's names and
 // keys, refuse what Danka does not implement by file and field, and peft itself computes the same logits.
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <fstream>
@@ -15,6 +14,7 @@
 #include "model/lora_targets.h"
 #include "model/safetensors.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/support/interop_python.h"
 #include "tests/support/interop_skip.h"
 
 using namespace danka;
@@ -714,15 +714,11 @@ private Q_SLOTS:
         saveAdapter(*m, adapter.path().toStdString(), base.path().toStdString());
         const std::string expected = base.filePath(QStringLiteral("expected.safetensors")).toStdString();
         writeSafetensors(expected, {{"input_ids", ids}, {"logits", logits}});
-        QProcess p;
-        p.setProcessChannelMode(QProcess::MergedChannels);
-        p.start(QStringLiteral(DANKA_PYTHON),
-                {QStringLiteral(DANKA_SOURCE_DIR "/tests/interop/peft_adapter.py"), base.path(),
-                 adapter.path(), QString::fromStdString(expected)});
-        QVERIFY(p.waitForFinished(180000));
-        const QString out = QString::fromUtf8(p.readAll());
-        if (p.exitCode() == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(out);
-        QVERIFY2(p.exitCode() == 0, qPrintable(out));
+        const test::InteropResult r = test::runInteropScript(
+            QStringLiteral("peft_adapter.py"), {base.path(), adapter.path(), QString::fromStdString(expected)});
+        const QString &out = r.output;
+        if (r.exitCode == danka::test::kSkipExitCode) DANKA_INTEROP_SKIP(out);
+        QVERIFY2(r.exitCode == 0, qPrintable(out));
         qInfo("%s", qPrintable(out.trimmed()));
     }
 };
