@@ -49,7 +49,12 @@ int main(int argc, char **argv)
     QCommandLineOption screenshotsOption(QStringLiteral("screenshots"), QStringLiteral("Write screenshots of every page to DIR and quit."),
                                          QStringLiteral("dir"));
     screenshotsOption.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({workspaceOption, threadsOption, languageOption, themeOption, demoOption, screenshotsOption});
+    QCommandLineOption screenshotSizeOption(QStringLiteral("screenshot-size"),
+                                            QStringLiteral("Window size for --screenshots (default 1440x900)."),
+                                            QStringLiteral("WxH"), QStringLiteral("1440x900"));
+    screenshotSizeOption.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({workspaceOption, threadsOption, languageOption, themeOption, demoOption, screenshotsOption,
+                       screenshotSizeOption});
     parser.process(app);
 
     namespace settings = danka::ui::settings;
@@ -81,7 +86,14 @@ int main(int argc, char **argv)
     if (!threadsProblem.isEmpty() && !parser.isSet(screenshotsOption))
         QMessageBox::warning(&window, QCoreApplication::translate("main", "Threads"), threadsProblem);
     if (parser.isSet(screenshotsOption)) {
-        window.resize(1440, 900);
+        const QStringList size = parser.value(screenshotSizeOption).split(QLatin1Char('x'));
+        const int width = size.value(0).toInt(), height = size.value(1).toInt();
+        if (size.size() != 2 || width < 640 || height < 480) {
+            std::fprintf(stderr, "--screenshot-size: \"%s\" is not WIDTHxHEIGHT (at least 640x480)\n",
+                         qPrintable(parser.value(screenshotSizeOption)));
+            return 2;
+        }
+        window.resize(width, height);
         QString error;
         const QStringList files = danka::ui::takeScreenshots(window, parser.value(screenshotsOption), loadedLanguage, &error);
         for (const QString &f : files) std::fprintf(stderr, "wrote %s\n", qPrintable(f));

@@ -8,6 +8,7 @@
 #include "core/config/config_io.h"
 #include "core/error.h"
 #include "core/store/experiment_store.h"
+#include "core/translate.h"
 #include "core/workspace.h"
 
 namespace fs = std::filesystem;
@@ -40,14 +41,17 @@ std::vector<RunBlocker> runDeletionBlockers(const Workspace &ws, ExperimentStore
         const ConfigLoadResult parsed = parseConfigText(other.configJson);
         if (!parsed.ok()) continue;  // a config this version cannot read names no checkpoint it could load
         const RunConfig &c = parsed.config;
-        const std::string who = "run " + std::to_string(other.id) + " (" + other.name + ")";
         if (c.stage.kind == StageKind::Lora && isInside(ws, c.stage.baseCheckpoint, folder))
-            out.push_back({other.id, who + " is a LoRA adapter on " + c.stage.baseCheckpoint +
-                                         ": its checkpoints load only with that base"});
+            out.push_back({other.id, formatMessage(translate("danka::core",
+                                                             "run %1 (%2) is a LoRA adapter on %3: its checkpoints "
+                                                             "load only with that base"),
+                                                   other.id, other.name, c.stage.baseCheckpoint)});
         else if (c.stage.kind == StageKind::Distill && other.status != RunStatus::Completed &&
                  isInside(ws, c.stage.distill.teacherCheckpoint, folder))
-            out.push_back({other.id, who + " is unfinished and distills from " + c.stage.distill.teacherCheckpoint +
-                                         ": it reloads its teacher when it resumes"});
+            out.push_back({other.id, formatMessage(translate("danka::core",
+                                                             "run %1 (%2) is unfinished and distills from %3: it "
+                                                             "reloads its teacher when it resumes"),
+                                                   other.id, other.name, c.stage.distill.teacherCheckpoint)});
     }
     return out;
 }
@@ -59,13 +63,15 @@ std::vector<std::pair<int64_t, bool>> deleteRuns(const Workspace &ws, Experiment
     // Check everything first: delete nothing when one id is wrong or still needed by a run that stays.
     for (int64_t id : runIds) {
         const std::optional<RunRecord> run = store.run(id);
-        if (!run) throw Error("run " + std::to_string(id) + " does not exist in " + ws.path());
+        if (!run)
+            throw Error(formatMessage(translate("danka::core", "run %1 does not exist in %2"), id, ws.path()));
         std::string reasons;
         for (const RunBlocker &b : runDeletionBlockers(ws, store, id))
             if (!chosen(b.runId)) reasons += (reasons.empty() ? "" : "; ") + b.reason;
         if (!reasons.empty())
-            throw Error("run " + std::to_string(id) + " (" + run->name + ") is still needed: " + reasons +
-                        ". Delete those runs first, or with it.");
+            throw Error(formatMessage(translate("danka::core",
+                                                "run %1 (%2) is still needed: %3. Delete those runs first, or with it."),
+                                      id, run->name, reasons));
     }
     // Then in passes: each deletes the runs nothing left depends on.
     std::vector<std::pair<int64_t, bool>> deleted;
@@ -82,7 +88,8 @@ std::vector<std::pair<int64_t, bool>> deleteRuns(const Workspace &ws, Experiment
             store.deleteRun(id);
             deleted.emplace_back(id, !keepFiles && ws.removeRunFiles(id));
         }
-        if (next.size() == left.size()) throw Error("runs depend on each other in a cycle; nothing more was deleted");
+        if (next.size() == left.size())
+            throw Error(translate("danka::core", "runs depend on each other in a cycle; nothing more was deleted"));
         left.swap(next);
     }
     return deleted;

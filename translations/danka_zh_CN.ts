@@ -788,14 +788,6 @@
         <translation>，</translation>
     </message>
     <message>
-        <source>fp32, %1 in all; at the peak those written so far (backward frees activations as it writes them)</source>
-        <translation>fp32，共 %1；峰值时只计已写入的部分（反向传播边写梯度边释放激活）</translation>
-    </message>
-    <message>
-        <source>fp32, adapters only, %1 in all; at the peak those written so far (backward frees activations as it writes them)</source>
-        <translation>fp32，仅适配器，共 %1；峰值时只计已写入的部分（反向传播边写梯度边释放激活）</translation>
-    </message>
-    <message>
         <source>fp32 teacher weights, no gradients</source>
         <translation>fp32 教师模型权重，无梯度</translation>
     </message>
@@ -822,6 +814,58 @@
     <message>
         <source>MFU (train/mfu) is the %1 stage's model FLOPs (%2 GFLOP per token of a full %3-token sequence; padding not counted) per second over %4</source>
         <translation>MFU（train/mfu）是 %1 阶段每秒的模型 FLOPs（完整 %3 词元序列中每个词元 %2 GFLOP；不计填充）除以 %4</translation>
+    </message>
+    <message>
+        <source>fp32, %1 in all; at the peak those written so far (backward frees activations as it writes them) and, at the optimizer step, a float64 copy of the largest</source>
+        <translation>fp32，共 %1；峰值时为已写出的梯度（反向传播边写梯度边释放激活），在优化器步骤时另有最大一个梯度的 float64 副本</translation>
+    </message>
+    <message>
+        <source>fp32, adapters only, %1 in all; at the peak those written so far (backward frees activations as it writes them) and, at the optimizer step, a float64 copy of the largest</source>
+        <translation>fp32，仅适配器，共 %1；峰值时为已写出的梯度（反向传播边写梯度边释放激活），在优化器步骤时另有最大一个梯度的 float64 副本</translation>
+    </message>
+    <message>
+        <source>run %1 (%2) is a LoRA adapter on %3: its checkpoints load only with that base</source>
+        <translation>运行 %1（%2）是基于 %3 的 LoRA 适配器：它的检查点只能与这个基座一起加载</translation>
+    </message>
+    <message>
+        <source>run %1 (%2) is unfinished and distills from %3: it reloads its teacher when it resumes</source>
+        <translation>运行 %1（%2）尚未完成，并从 %3 蒸馏：它在续训时会重新加载教师模型</translation>
+    </message>
+    <message>
+        <source>run %1 does not exist in %2</source>
+        <translation>%2 中没有运行 %1</translation>
+    </message>
+    <message>
+        <source>run %1 (%2) is still needed: %3. Delete those runs first, or with it.</source>
+        <translation>运行 %1（%2）仍被需要：%3。请先删除那些运行，或与它一起删除。</translation>
+    </message>
+    <message>
+        <source>runs depend on each other in a cycle; nothing more was deleted</source>
+        <translation>运行之间存在循环依赖；没有再删除任何运行</translation>
+    </message>
+    <message>
+        <source>the loss is %1</source>
+        <translation>损失为 %1</translation>
+    </message>
+    <message>
+        <source>the gradient norm is %1</source>
+        <translation>梯度范数为 %1</translation>
+    </message>
+    <message>
+        <source>the loss %1 is %2 standard deviations above the last steps</source>
+        <translation>损失 %1 比最近几步高出 %2 个标准差</translation>
+    </message>
+    <message>
+        <source>the gradient norm %1 is %2 standard deviations above the last steps</source>
+        <translation>梯度范数 %1 比最近几步高出 %2 个标准差</translation>
+    </message>
+    <message>
+        <source>fp16 gradient overflow, loss scale lowered to %1</source>
+        <translation>fp16 梯度溢出，损失缩放降至 %1</translation>
+    </message>
+    <message>
+        <source>the gradient norm is %1 at the smallest fp16 loss scale (%2): the gradients are not finite even unscaled</source>
+        <translation>在最小的 fp16 损失缩放（%2）下梯度范数仍为 %1：梯度即使不缩放也不是有限值</translation>
     </message>
 </context>
 <context>
@@ -1471,6 +1515,10 @@ Use File &gt; Open Workspace to choose one.</source>
     <message>
         <source>%1 holds %2 data; the %3 stage trains on %4 data.</source>
         <translation>%1 包含 %2 数据；%3 阶段需要 %4 数据。</translation>
+    </message>
+    <message>
+        <source>No estimate: %1</source>
+        <translation>无法估算：%1</translation>
     </message>
 </context>
 <context>
@@ -2209,6 +2257,14 @@ Checkpoint: %2</source>
     <message>
         <source>adapters</source>
         <translation>适配器</translation>
+    </message>
+    <message>
+        <source>teacher</source>
+        <translation>教师模型</translation>
+    </message>
+    <message>
+        <source>distillation</source>
+        <translation>蒸馏</translation>
     </message>
 </context>
 <context>
@@ -3575,6 +3631,21 @@ en</source>
 fallback</source>
         <translation>字节
 回退</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <source>--threads: "%1" is not a thread count; using all cores.</source>
+        <translation>--threads：“%1”不是线程数；将使用全部核心。</translation>
+    </message>
+    <message>
+        <source>%1; using all cores.</source>
+        <translation>%1；将使用全部核心。</translation>
+    </message>
+    <message>
+        <source>Threads</source>
+        <translation>线程</translation>
     </message>
 </context>
 </TS>

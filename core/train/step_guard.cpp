@@ -6,10 +6,24 @@
 
 #include "core/error.h"
 #include "core/text_util.h"
+#include "core/translate.h"
 
 namespace danka::core::train {
 
 namespace {
+
+// Why a step was skipped: part of the "step N skipped: ..." event, stored in English and translated where it
+// is shown (core/translate.h).
+const StoredMessage kLossNotFinite = storedMessage("danka::core", "the loss is %1");
+const StoredMessage kNormNotFinite = storedMessage("danka::core", "the gradient norm is %1");
+const StoredMessage kLossOutlier =
+    storedMessage("danka::core", "the loss %1 is %2 standard deviations above the last steps");
+const StoredMessage kNormOutlier =
+    storedMessage("danka::core", "the gradient norm %1 is %2 standard deviations above the last steps");
+const StoredMessage kOverflow = storedMessage("danka::core", "fp16 gradient overflow, loss scale lowered to %1");
+const StoredMessage kOverflowAtFloor = storedMessage(
+    "danka::core",
+    "the gradient norm is %1 at the smallest fp16 loss scale (%2): the gradients are not finite even unscaled");
 
 std::string fixed(double v, int digits)
 {
@@ -44,27 +58,20 @@ StepVerdict StepGuard::judge(double loss, double gradNorm)
         m_scaler.update(true);
         ++m_overflows;
         if (atFloor)
-            return skip(SkipReason::NonFiniteGrad,
-                        "the gradient norm is " + formatNumber(gradNorm) + " at the smallest fp16 loss scale (" +
-                            formatNumber(m_scaler.scale()) + "): the gradients are not finite even unscaled",
+            return skip(SkipReason::NonFiniteGrad, kOverflowAtFloor(formatNumber(gradNorm), formatNumber(m_scaler.scale())),
                         true);
-        return skip(SkipReason::Fp16Overflow,
-                    "fp16 gradient overflow, loss scale lowered to " + formatNumber(m_scaler.scale()), false);
+        return skip(SkipReason::Fp16Overflow, kOverflow(formatNumber(m_scaler.scale())), false);
     }
     StepVerdict v;
     if (lossBad || normBad) {
         v = skip(lossBad ? SkipReason::NonFiniteLoss : SkipReason::NonFiniteGrad,
-                 lossBad ? "the loss is " + formatNumber(loss) : "the gradient norm is " + formatNumber(gradNorm), true);
+                 lossBad ? kLossNotFinite(formatNumber(loss)) : kNormNotFinite(formatNumber(gradNorm)), true);
     } else if (m_options.skipZScore > 0) {
         const double zl = m_loss.zScore(loss), zn = m_norm.zScore(gradNorm);
         if (std::isfinite(zl) && zl > m_options.skipZScore)
-            v = skip(SkipReason::LossOutlier,
-                     "the loss " + fixed(loss, 4) + " is " + fixed(zl, 1) + " standard deviations above the last steps", true);
+            v = skip(SkipReason::LossOutlier, kLossOutlier(fixed(loss, 4), fixed(zl, 1)), true);
         else if (std::isfinite(zn) && zn > m_options.skipZScore)
-            v = skip(SkipReason::GradNormOutlier,
-                     "the gradient norm " + fixed(gradNorm, 4) + " is " + fixed(zn, 1) +
-                         " standard deviations above the last steps",
-                     true);
+            v = skip(SkipReason::GradNormOutlier, kNormOutlier(fixed(gradNorm, 4), fixed(zn, 1)), true);
     }
     // Every finite value joins the statistics, skipped or not (as llm.c does): a lasting shift (the gradient
     // norm rising after warmup, a harder part of the data) widens the spread and stops being an outlier,

@@ -46,6 +46,8 @@ QString MemoryBreakdownModel::partName(const std::string &line)
     if (line == "activations") return tr("activations");
     if (line == "logits") return tr("logits");
     if (line == "framework") return tr("framework");
+    if (line == "teacher") return tr("teacher");
+    if (line == "distillation") return tr("distillation");
     return QString::fromStdString(line);
 }
 
@@ -59,6 +61,8 @@ QColor MemoryBreakdownModel::partColor(const std::string &line)
     if (line == "optimizer states") return QColor(0xfb, 0x8c, 0x00);
     if (line == "activations") return QColor(0x00, 0x89, 0x7b);
     if (line == "logits") return QColor(0x6d, 0x4c, 0x41);
+    if (line == "teacher") return QColor(0x39, 0x49, 0xab);
+    if (line == "distillation") return QColor(0xf4, 0xb4, 0x00);
     return QColor(0x9e, 0x9e, 0x9e);
 }
 
