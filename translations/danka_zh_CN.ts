@@ -867,6 +867,22 @@
         <source>the gradient norm is %1 at the smallest fp16 loss scale (%2): the gradients are not finite even unscaled</source>
         <translation>在最小的 fp16 损失缩放（%2）下梯度范数仍为 %1：梯度即使不缩放也不是有限值</translation>
     </message>
+    <message>
+        <source>LoRA r=%1, alpha %2 on %3 projections (%4): %5 of %6 parameters train</source>
+        <translation>LoRA r=%1，alpha %2，作用于 %3 个投影（%4）：训练 %6 个参数中的 %5 个</translation>
+    </message>
+    <message>
+        <source>context extended from %1 to %2 tokens (data.seq_len)%3; RoPE theta %4 and %5 rotary dims carried over from the base checkpoint</source>
+        <translation>上下文从 %1 扩展到 %2 个词元（data.seq_len）%3；沿用基座检查点的 RoPE theta %4 和 %5 个旋转维度</translation>
+    </message>
+    <message>
+        <source>context of %1 tokens%2; RoPE theta %3 and %4 rotary dims carried over from the base checkpoint</source>
+        <translation>上下文 %1 个词元%2；沿用基座检查点的 RoPE theta %3 和 %4 个旋转维度</translation>
+    </message>
+    <message>
+        <source> with RoPE scaling %1 (factor %2 over %3 tokens)</source>
+        <translation>，RoPE 缩放 %1（在 %3 个词元上的系数 %2）</translation>
+    </message>
 </context>
 <context>
     <name>danka::ui</name>

@@ -6,8 +6,17 @@
 #include "core/config/memory_plan.h"
 #include "core/error.h"
 #include "core/text_util.h"
+#include "core/translate.h"
 
 namespace danka::core::train {
+
+namespace {
+
+// The run's event when the adapters are attached: stored in English, translated where it is shown.
+const StoredMessage kLoraAttached =
+    storedMessage("danka::core", "LoRA r=%1, alpha %2 on %3 projections (%4): %5 of %6 parameters train");
+
+}  // namespace
 
 model::LoraSettings loraSettingsOf(const LoraConfig &c, const model::ModelConfig &model)
 {
@@ -40,9 +49,8 @@ std::string attachLoraAdapters(model::TransformerImpl &m, const LoraConfig &c)
     for (const std::string &name : adapted) leaves.insert(name.substr(name.rfind('.') + 1));
     std::string list;
     for (const std::string &leaf : leaves) list += (list.empty() ? "" : ", ") + leaf;
-    return "LoRA r=" + std::to_string(s.rank) + ", alpha " + formatNumber(s.alpha) + " on " +
-           std::to_string(adapted.size()) + " projections (" + list + "): " + formatCount(double(trainable)) + " of " +
-           formatCount(double(total)) + " parameters train";
+    return kLoraAttached(s.rank, formatNumber(s.alpha), adapted.size(), list, formatCount(double(trainable)),
+                         formatCount(double(total)));
 }
 
 }  // namespace danka::core::train

@@ -49,6 +49,12 @@ const StoredMessage kOutOfMemoryCapped = storedMessage(
     "danka::core", "out of memory on %1 (runtime.memory_cap): %2\n%3 Checkpoints written before are kept.");
 const StoredMessage kLoraBaseMerged =
     storedMessage("danka::core", "the base checkpoint is a LoRA adapter: merged into its base %1 for this run");
+const StoredMessage kContextExtended = storedMessage(
+    "danka::core", "context extended from %1 to %2 tokens (data.seq_len)%3; RoPE theta %4 and %5 rotary dims "
+                   "carried over from the base checkpoint");
+const StoredMessage kContextKept = storedMessage(
+    "danka::core", "context of %1 tokens%2; RoPE theta %3 and %4 rotary dims carried over from the base checkpoint");
+const StoredMessage kRopeScaled = storedMessage("danka::core", " with RoPE scaling %1 (factor %2 over %3 tokens)");
 const StoredMessage kWhiteBox = storedMessage("danka::core", "white-box distillation from %1");
 const StoredMessage kR1Style = storedMessage("danka::core", "R1-style distillation (no teacher)");
 const StoredMessage kTruncated = storedMessage(
@@ -315,18 +321,15 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
             const int64_t before = model->config().maxSeqLen;
             model = extendContext(model, c.data.seqLen, scaling);
             const model::RopeScaling &now = model->config().ropeScaling;
-            const std::string rope =
-                now.kind == model::RopeScalingKind::None
-                    ? std::string()
-                    : std::string(" with RoPE scaling ") + model::ropeScalingKindName(now.kind) + " (factor " +
-                          formatNumber(now.factor) + " over " + std::to_string(now.originalMaxSeqLen) + " tokens)";
-            job.event(EventLevel::Info,
-                      (model->config().maxSeqLen > before ? "context extended from " + std::to_string(before) + " to " +
-                                                                std::to_string(model->config().maxSeqLen) +
-                                                                " tokens (data.seq_len)"
-                                                          : "context of " + std::to_string(before) + " tokens") +
-                          rope + "; RoPE theta " + formatNumber(model->config().ropeTheta) + " and " +
-                          std::to_string(model->rotaryDims()) + " rotary dims carried over from the base checkpoint");
+            const std::string rope = now.kind == model::RopeScalingKind::None
+                                         ? std::string()
+                                         : kRopeScaled(model::ropeScalingKindName(now.kind), formatNumber(now.factor),
+                                                       now.originalMaxSeqLen);
+            const std::string theta = formatNumber(model->config().ropeTheta);
+            job.event(EventLevel::Info, model->config().maxSeqLen > before
+                                            ? kContextExtended(before, model->config().maxSeqLen, rope, theta,
+                                                               model->rotaryDims())
+                                            : kContextKept(before, rope, theta, model->rotaryDims()));
         }
         if (kind == StageKind::Lora && p.resumeFrom.empty())
             job.event(EventLevel::Info, attachLoraAdapters(*model, c.stage.lora));

@@ -163,6 +163,18 @@ private Q_SLOTS:
                                                         " Checkpoints written before are kept.");
         QVERIFY2(shown.rfind("cuda:0 内存不足：CUDA out of memory.\n内存估算认为此方案需要 ", 0) == 0, shown.c_str());
         QVERIFY2(shown.find("之前写入的检查点都已保留。") != std::string::npos, shown.c_str());
+        // Events written by the long-context, LoRA and skip paths, with an empty and a nested argument.
+        QCOMPARE(QString::fromStdString(core::translateStored(
+                     "context extended from 64 to 128 tokens (data.seq_len); RoPE theta 10000 and 16 rotary dims "
+                     "carried over from the base checkpoint")),
+                 QStringLiteral("上下文从 64 扩展到 128 个词元（data.seq_len）；沿用基座检查点的 RoPE theta 10000 和 16 个旋转维度"));
+        QCOMPARE(QString::fromStdString(core::translateStored(
+                     "context extended from 64 to 256 tokens (data.seq_len) with RoPE scaling yarn (factor 4 over 64 "
+                     "tokens); RoPE theta 10000 and 16 rotary dims carried over from the base checkpoint")),
+                 QStringLiteral("上下文从 64 扩展到 256 个词元（data.seq_len），RoPE 缩放 yarn（在 64 个词元上的系数 4）；"
+                                "沿用基座检查点的 RoPE theta 10000 和 16 个旋转维度"));
+        QCOMPARE(QString::fromStdString(core::translateStored("step 6 skipped: the loss is nan")),
+                 QStringLiteral("跳过第 6 步：损失为 nan"));
     }
 };
 
