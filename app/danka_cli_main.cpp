@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "core/error.h"
-#include "core/system_info.h"
+#include "core/util/error.h"
+#include "core/util/system_info.h"
 
 int main(int argc, char **argv)
 {

@@ -8,8 +8,8 @@
 #include <QTimer>
 #include <cstdio>
 
-#include "core/system_info.h"
-#include "core/workspace.h"
+#include "core/util/system_info.h"
+#include "core/store/workspace.h"
 #include "ui/i18n.h"
 #include "ui/main_window.h"
 #include "ui/runs/runs_model.h"

@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <vector>
 
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "tests/ui/ui_test_util.h"
 #include "ui/runs/runs_page.h"
 

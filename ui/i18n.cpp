@@ -6,7 +6,7 @@
 #include <QLocale>
 #include <QTranslator>
 
-#include "core/translate.h"
+#include "core/util/translate.h"
 
 namespace danka::ui {
 

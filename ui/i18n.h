@@ -13,7 +13,7 @@ namespace danka::ui {
 // plural forms loaded from danka_en.qm).
 QString installTranslations(QCoreApplication &app, const QString &language);
 
-// Makes core's messages translatable (core/translate.h): core::translate goes through
+// Makes core's messages translatable (core/util/translate.h): core::translate goes through
 // QCoreApplication::translate. installTranslations calls it; tests that load a translator themselves too.
 void installCoreTranslator();
 

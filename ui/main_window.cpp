@@ -22,13 +22,13 @@
 #include <QtConcurrent/QtConcurrentRun>
 #include <memory>
 
-#include "core/demo.h"
+#include "core/demo/demo.h"
 #include "core/store/experiment_store.h"
-#include "core/error.h"
-#include "core/model_init.h"
+#include "core/util/error.h"
+#include "core/checkpoint/model_init.h"
 #include "core/store/conversations.h"
-#include "core/system_info.h"
-#include "core/text_util.h"
+#include "core/util/system_info.h"
+#include "core/util/text_util.h"
 #include "ui/chat/chat_page.h"
 #include "ui/common/job_runner.h"
 #include "ui/compare/compare_page.h"

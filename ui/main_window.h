@@ -8,7 +8,7 @@
 #include <functional>
 #include <optional>
 
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QAction;
 class QLabel;

@@ -9,8 +9,8 @@
 #include <QTableView>
 #include <functional>
 
-#include "core/demo.h"
-#include "core/resources.h"
+#include "core/demo/demo.h"
+#include "core/util/resources.h"
 #include "core/store/experiment_store.h"
 #include "ui/chat/chat_page.h"
 #include "ui/compare/compare_page.h"

@@ -1,5 +1,5 @@
 // `danka-cli bench attention`: Danka's attention kernel against LibTorch's scaled_dot_product_attention on
-// the same causal shapes (core/attention_bench.h): milliseconds, TFLOP/s and the speedup, as a table or JSON.
+// the same causal shapes (core/lab/attention_bench.h): milliseconds, TFLOP/s and the speedup, as a table or JSON.
 #include "app/cli/cli_bench.h"
 
 #include <CLI/CLI.hpp>
@@ -7,8 +7,8 @@
 #include <iostream>
 
 #include "app/cli/validators.h"
-#include "core/attention_bench.h"
-#include "core/job.h"
+#include "core/lab/attention_bench.h"
+#include "core/run/job.h"
 
 namespace danka::cli {
 

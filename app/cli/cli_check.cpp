@@ -1,6 +1,6 @@
 // `danka-cli check`: LibTorch, threads, CPU and GPU matmul peaks, and whether Danka's own CUDA kernels run
 // on each GPU; with --kernels also every fused op, decoding and whole-model gradients against the float64
-// references (core/kernel_checks.h). Exit 1 when a check fails (with --require-gpu, also when there is no GPU
+// references (core/lab/kernel_checks.h). Exit 1 when a check fails (with --require-gpu, also when there is no GPU
 // or a kernel check was skipped).
 #include <CLI/CLI.hpp>
 #include <cmath>
@@ -8,9 +8,9 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "core/kernel_checks.h"
-#include "core/self_check.h"
-#include "core/text_util.h"
+#include "core/lab/kernel_checks.h"
+#include "core/lab/self_check.h"
+#include "core/util/text_util.h"
 
 namespace danka::cli {
 

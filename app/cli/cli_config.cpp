@@ -6,8 +6,8 @@
 #include "app/cli/commands.h"
 #include "core/config/config_io.h"
 #include "core/config/presets.h"
-#include "core/error.h"
-#include "core/text_util.h"
+#include "core/util/error.h"
+#include "core/util/text_util.h"
 
 namespace danka::cli {
 

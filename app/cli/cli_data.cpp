@@ -10,14 +10,14 @@
 #include "core/data/dedup.h"
 #include "core/data/prepare.h"
 #include "core/data/reader.h"
-#include "core/error.h"
-#include "core/job.h"
-#include "core/text_util.h"
+#include "core/util/error.h"
+#include "core/run/job.h"
+#include "core/util/text_util.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/trainer.h"
-#include "core/utf8.h"
-#include "core/workspace.h"
+#include "core/util/utf8.h"
+#include "core/store/workspace.h"
 
 namespace fs = std::filesystem;
 

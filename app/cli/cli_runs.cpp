@@ -4,11 +4,11 @@
 #include <iostream>
 
 #include "app/cli/commands.h"
-#include "core/error.h"
-#include "core/run_deletion.h"
+#include "core/util/error.h"
+#include "core/run/run_deletion.h"
 #include "core/store/experiment_store.h"
-#include "core/text_util.h"
-#include "core/workspace.h"
+#include "core/util/text_util.h"
+#include "core/store/workspace.h"
 
 namespace danka::cli {
 

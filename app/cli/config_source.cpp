@@ -6,7 +6,7 @@
 
 #include "core/config/config_io.h"
 #include "core/config/presets.h"
-#include "core/error.h"
+#include "core/util/error.h"
 
 namespace danka::cli {
 

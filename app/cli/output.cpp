@@ -11,7 +11,7 @@
 #include <iostream>
 
 #include "core/store/records.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 
 namespace danka::cli {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/job.h"
+#include "core/run/job.h"
 
 namespace danka::cli {
 

@@ -18,9 +18,9 @@
 
 #include "core/config/config_rules.h"
 #include "core/config/presets.h"
-#include "core/error.h"
-#include "core/text_util.h"
-#include "core/translate.h"
+#include "core/util/error.h"
+#include "core/util/text_util.h"
+#include "core/util/translate.h"
 
 namespace danka::core {
 

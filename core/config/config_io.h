@@ -57,7 +57,7 @@ struct FieldDescriptor {
 
 // Every key of a config file in file order.
 const std::vector<FieldDescriptor> &configSchema();
-// A field's help and range in the interface language (core/translate.h); `help` and `rangeText` stay
+// A field's help and range in the interface language (core/util/translate.h); `help` and `rangeText` stay
 // English (danka-cli and the generated docs print them). Problems come translated from validation.
 std::string fieldHelpText(const FieldDescriptor &field);
 std::string fieldRangeText(const FieldDescriptor &field);

@@ -6,9 +6,9 @@
 #include <set>
 
 #include "core/config/config_io.h"
-#include "core/error.h"
-#include "core/text_util.h"
-#include "core/translate.h"
+#include "core/util/error.h"
+#include "core/util/text_util.h"
+#include "core/util/translate.h"
 #include "model/hf_config.h"
 #include "model/lora_targets.h"
 

@@ -2,7 +2,7 @@
 // ../shared/seeds/000 (the 24 GB plan); each choice is commented where it is not obvious.
 #include "core/config/presets.h"
 
-#include "core/translate.h"
+#include "core/util/translate.h"
 
 namespace danka::core {
 

@@ -17,7 +17,7 @@ struct Preset {
 
 const std::vector<Preset> &presets();
 const Preset *findPreset(const std::string &name);  // nullptr when unknown
-// The description in the interface language (core/translate.h); Preset::description stays English.
+// The description in the interface language (core/util/translate.h); Preset::description stays English.
 std::string presetDescription(const Preset &preset);
 
 }  // namespace danka::core

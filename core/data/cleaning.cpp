@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <unordered_set>
 
-#include "core/utf8.h"
-#include "core/error.h"
+#include "core/util/utf8.h"
+#include "core/util/error.h"
 
 namespace danka::core::data {
 

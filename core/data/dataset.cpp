@@ -12,7 +12,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/workspace_paths.h"
 
 namespace fs = std::filesystem;

@@ -3,9 +3,9 @@
 
 #include <algorithm>
 
-#include "core/utf8.h"
-#include "core/error.h"
-#include "core/hashing.h"
+#include "core/util/utf8.h"
+#include "core/util/error.h"
+#include "core/util/hashing.h"
 
 namespace danka::core::data {
 

@@ -5,8 +5,8 @@
 #include <numeric>
 #include <random>
 
-#include "core/error.h"
-#include "core/hashing.h"
+#include "core/util/error.h"
+#include "core/util/hashing.h"
 
 namespace danka::core::data {
 

@@ -13,16 +13,16 @@
 #include <thread>
 
 #include "core/data/reader.h"
-#include "core/error.h"
-#include "core/hashing.h"
-#include "core/job.h"
-#include "core/staging_dir.h"
+#include "core/util/error.h"
+#include "core/util/hashing.h"
+#include "core/run/job.h"
+#include "core/util/staging_dir.h"
 #include "core/store/records.h"
 #include "core/store/experiment_store.h"
 #include "core/store/workspace_paths.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
-#include "core/utf8.h"
+#include "core/util/utf8.h"
 #include "core/version.h"
 #include "kernels/runtime.h"
 

@@ -9,8 +9,8 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 
-#include "core/utf8.h"
-#include "core/error.h"
+#include "core/util/utf8.h"
+#include "core/util/error.h"
 
 namespace danka::core::data {
 

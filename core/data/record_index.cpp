@@ -10,9 +10,9 @@
 #include <cstring>
 
 #include "core/data/reader.h"
-#include "core/error.h"
-#include "core/job.h"
-#include "core/utf8.h"
+#include "core/util/error.h"
+#include "core/run/job.h"
+#include "core/util/utf8.h"
 
 namespace danka::core::data {
 

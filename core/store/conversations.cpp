@@ -4,9 +4,9 @@
 #include <nlohmann/json.hpp>
 #include <type_traits>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
-#include "core/utf8.h"
+#include "core/util/utf8.h"
 
 namespace danka::core {
 

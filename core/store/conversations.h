@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/inference.h"
+#include "core/infer/inference.h"
 
 namespace danka::core {
 

@@ -10,7 +10,7 @@
 #include <tuple>
 #include <vector>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/sqlite.h"
 #include "core/store/workspace_paths.h"
 

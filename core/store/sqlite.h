@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

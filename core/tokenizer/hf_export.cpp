@@ -7,10 +7,10 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
-#include "core/utf8.h"
+#include "core/util/utf8.h"
 
 namespace fs = std::filesystem;
 

@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/utf8.h"
-#include "core/error.h"
-#include "core/hashing.h"
+#include "core/util/utf8.h"
+#include "core/util/error.h"
+#include "core/util/hashing.h"
 
 namespace danka::core::tokenizer {
 

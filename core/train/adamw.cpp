@@ -9,7 +9,7 @@
 #include <cmath>
 #include <optional>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "kernels/copy_stream.h"
 
 namespace danka::core::train {

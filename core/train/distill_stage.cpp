@@ -1,9 +1,9 @@
 // Distillation stage (see distill_stage.h).
 #include "core/train/distill_stage.h"
 
-#include "core/error.h"
-#include "core/model_io.h"
-#include "core/text_util.h"
+#include "core/util/error.h"
+#include "core/checkpoint/model_io.h"
+#include "core/util/text_util.h"
 #include "core/tokenizer/chat_template.h"
 #include "model/flops.h"
 

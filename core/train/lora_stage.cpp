@@ -4,9 +4,9 @@
 #include <set>
 
 #include "core/config/memory_plan.h"
-#include "core/error.h"
-#include "core/text_util.h"
-#include "core/translate.h"
+#include "core/util/error.h"
+#include "core/util/text_util.h"
+#include "core/util/translate.h"
 
 namespace danka::core::train {
 

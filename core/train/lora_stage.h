@@ -1,7 +1,7 @@
 // LoRA fine-tuning (stage "lora"): the SFT stage's data and loss (sft_stage.h) on a frozen base model with
 // low-rank adapters on the projections stage.lora.target_modules names (model/lora.h). Only the adapters
 // train, so only they have gradients and AdamW moments; checkpoints hold the adapter alone, in PEFT's layout
-// (core/model_io.h writeAdapterFiles), with the base checkpoint recorded.
+// (core/checkpoint/model_io.h writeAdapterFiles), with the base checkpoint recorded.
 #pragma once
 
 #include <string>

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "model/flops.h"
 
 namespace danka::core::train {

@@ -5,8 +5,8 @@
 #include <cmath>
 #include <string>
 
-#include "core/error.h"
-#include "core/text_util.h"
+#include "core/util/error.h"
+#include "core/util/text_util.h"
 
 namespace danka::core::train {
 

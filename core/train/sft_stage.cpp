@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/tokenizer/chat_template.h"
 #include "model/flops.h"
 #include "model/lora.h"

@@ -4,16 +4,16 @@
 #include <cmath>
 #include <cstdio>
 
-#include "core/error.h"
-#include "core/text_util.h"
-#include "core/translate.h"
+#include "core/util/error.h"
+#include "core/util/text_util.h"
+#include "core/util/translate.h"
 
 namespace danka::core::train {
 
 namespace {
 
 // Why a step was skipped: part of the "step N skipped: ..." event, stored in English and translated where it
-// is shown (core/translate.h).
+// is shown (core/util/translate.h).
 const StoredMessage kLossNotFinite = storedMessage("danka::core", "the loss is %1");
 const StoredMessage kNormNotFinite = storedMessage("danka::core", "the gradient norm is %1");
 const StoredMessage kLossOutlier =

@@ -12,19 +12,19 @@
 #include <map>
 
 #include "core/config/config_io.h"
-#include "core/error.h"
-#include "core/model_io.h"
-#include "core/peak_flops.h"
-#include "core/staging_dir.h"
+#include "core/util/error.h"
+#include "core/checkpoint/model_io.h"
+#include "core/lab/peak_flops.h"
+#include "core/util/staging_dir.h"
 #include "core/store/experiment_store.h"
 #include "core/store/workspace_paths.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/train/adamw.h"
 #include "core/train/autocast_scope.h"
 #include "core/train/schedule.h"
 #include "core/train/step_guard.h"
-#include "core/translate.h"
+#include "core/util/translate.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
 #include "model/checkpoint.h"
@@ -39,7 +39,7 @@ namespace danka::core::train {
 namespace {
 
 // Run events, errors and progress lines, stored in English and translated where they are shown
-// (core/translate.h).
+// (core/util/translate.h).
 const StoredMessage kCheckpointWritten = storedMessage("danka::core", "checkpoint at step %1 (%2): %3");
 // Why a checkpoint was written (also its "reason" in the store).
 const StoredMessage kReasonPeriodic = storedMessage("danka::core", "periodic");

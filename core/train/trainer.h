@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "core/config/run_config.h"
-#include "core/job.h"
+#include "core/run/job.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/stage.h"
 #include "core/train/training_run.h"
@@ -31,7 +31,7 @@ struct TrainerOptions {
     std::string databasePath;  // checkpoints are registered in this store; empty = not recorded
     const tokenizer::Tokenizer *tokenizer = nullptr;  // written into every checkpoint; decodes samples
     std::string resumeFrom;    // a checkpoint folder with training_state.json: continue from there
-    double peakFlops = 0;      // MFU denominator (FLOP/s); 0 = core/peak_flops.h mfuPeakFlops at the start
+    double peakFlops = 0;      // MFU denominator (FLOP/s); 0 = core/lab/peak_flops.h mfuPeakFlops at the start
     // Called with the staging folder of a checkpoint once everything is written, before it is published
     // (tests kill the process here).
     std::function<void(const std::string &stagingFolder)> onCheckpointStaged;

@@ -9,16 +9,16 @@
 #include "core/config/config_io.h"
 #include "core/config/memory_plan.h"
 #include "core/data/dataset.h"
-#include "core/error.h"
-#include "core/model_io.h"
+#include "core/util/error.h"
+#include "core/checkpoint/model_io.h"
 #include "core/store/experiment_store.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "core/train/distill_stage.h"
 #include "core/train/lora_stage.h"
 #include "core/train/pretrain_stage.h"
 #include "core/train/sft_stage.h"
 #include "core/train/trainer.h"
-#include "core/translate.h"
+#include "core/util/translate.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
 #include "model/lora.h"
@@ -29,7 +29,7 @@ namespace danka::core::train {
 
 namespace {
 
-// Run events and errors, stored in English and translated where they are shown (core/translate.h).
+// Run events and errors, stored in English and translated where they are shown (core/util/translate.h).
 const StoredMessage kOverBudgetPlan = storedMessage(
     "danka::core", "the memory estimate %1 exceeds runtime.memory_budget_gib (%2) at data.seq_len %3; a plan that "
                    "fits: micro-batch %4, %5, activation checkpointing %6");

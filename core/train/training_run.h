@@ -9,8 +9,8 @@
 #include <string>
 
 #include "core/config/run_config.h"
-#include "core/job.h"
-#include "core/workspace.h"
+#include "core/run/job.h"
+#include "core/store/workspace.h"
 
 namespace danka::core::train {
 

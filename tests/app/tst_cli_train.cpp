@@ -11,7 +11,7 @@
 
 #include "cli_test_util.h"
 #include "core/store/experiment_store.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 using danka::test::cli;
 using danka::test::CliResult;

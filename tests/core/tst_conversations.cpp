@@ -3,7 +3,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/conversations.h"
 #include "core/store/experiment_store.h"
 

@@ -6,9 +6,9 @@
 #include <mutex>
 #include <thread>
 
-#include "core/error.h"
-#include "core/job.h"
-#include "core/run_recorder.h"
+#include "core/util/error.h"
+#include "core/run/job.h"
+#include "core/run/run_recorder.h"
 #include "core/store/experiment_store.h"
 
 using namespace danka::core;

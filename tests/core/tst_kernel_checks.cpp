@@ -1,4 +1,4 @@
-// The kernel checks of `danka-cli check --kernels` (core/kernel_checks.h): on the CPU every check passes
+// The kernel checks of `danka-cli check --kernels` (core/lab/kernel_checks.h): on the CPU every check passes
 // against Danka's CPU kernels (or is skipped with its reason), which validates the harness itself; on a GPU
 // every check passes; without one, every CUDA check is skipped with the message that says so; and the harness
 // catches a deliberately wrong kernel, measuring exactly the error injected.
@@ -10,7 +10,7 @@
 #include <limits>
 #include <set>
 
-#include "core/kernel_checks.h"
+#include "core/lab/kernel_checks.h"
 #include "tests/support/test_support.h"
 
 using namespace danka;

@@ -10,7 +10,7 @@
 
 #include "core/config/memory_plan.h"
 #include "core/config/presets.h"
-#include "core/translate.h"
+#include "core/util/translate.h"
 #include "tests/core/train/train_test_util.h"
 
 using namespace danka;

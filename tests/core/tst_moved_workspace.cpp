@@ -9,15 +9,15 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/adapters.h"
+#include "core/checkpoint/adapters.h"
 #include "core/data/dataset.h"
 #include "core/data/prepare.h"
-#include "core/inference.h"
+#include "core/infer/inference.h"
 #include "core/store/conversations.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/training_run.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;

@@ -1,8 +1,8 @@
-// The MFU denominator (core/peak_flops.h): the rated-peak table looked up by the names CUDA reports, variants
+// The MFU denominator (core/lab/peak_flops.h): the rated-peak table looked up by the names CUDA reports, variants
 // it must not match, and the fallback to a measured large matmul on the CPU, which says so.
 #include <QtTest>
 
-#include "core/peak_flops.h"
+#include "core/lab/peak_flops.h"
 
 using namespace danka::core;
 

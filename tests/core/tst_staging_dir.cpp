@@ -4,7 +4,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "core/staging_dir.h"
+#include "core/util/staging_dir.h"
 
 using namespace danka::core;
 

@@ -1,7 +1,7 @@
 // Text helpers against hand-computed values.
 #include <QtTest>
 
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 
 using namespace danka::core;
 

@@ -2,9 +2,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 using namespace danka::core;
 

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "core/data/prepare.h"
-#include "core/run_recorder.h"
+#include "core/run/run_recorder.h"
 #include "core/tokenizer/trainer.h"
 
 namespace danka::test {

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "core/job.h"
+#include "core/run/job.h"
 #include "core/train/training_run.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 namespace danka::test {
 

@@ -10,11 +10,11 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include "core/inference.h"
+#include "core/infer/inference.h"
 #include "core/store/conversations.h"
 #include "core/store/experiment_store.h"
-#include "core/system_info.h"
-#include "core/utf8.h"
+#include "core/util/system_info.h"
+#include "core/util/utf8.h"
 #include "core/train/training_run.h"
 #include "ui/chat/chat_page.h"
 #include "ui/chat/conversation_list_model.h"

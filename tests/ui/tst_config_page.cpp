@@ -19,7 +19,7 @@
 #include "core/config/config_io.h"
 #include "core/config/presets.h"
 #include "core/store/experiment_store.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "model/estimate.h"
 #include "ui/configure/config_page.h"
 #include "ui/main_window.h"

@@ -20,7 +20,7 @@
 #include "core/data/record_index.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "ui/common/job_runner.h"
 #include "ui/data/data_page.h"
 #include "ui/data/data_stats.h"

@@ -10,8 +10,8 @@
 #include <QtTest>
 
 #include "core/store/experiment_store.h"
-#include "core/demo.h"
-#include "core/workspace.h"
+#include "core/demo/demo.h"
+#include "core/store/workspace.h"
 #include "ui/i18n.h"
 #include "ui/chat/chat_page.h"
 #include "ui/main_window.h"
@@ -30,7 +30,7 @@
 #include <filesystem>
 #include <thread>
 #include "core/store/conversations.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "ui/compare/compare_page.h"
 #include "ui/configure/config_page.h"
 

@@ -10,7 +10,7 @@
 #include <QtTest>
 
 #include "core/store/experiment_store.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "ui/common/job_runner.h"
 #include "ui/common/metric_chart.h"
 #include "ui/runs/run_charts.h"

@@ -11,8 +11,8 @@
 
 #include "core/config/run_config.h"
 #include "core/data/prepare.h"
-#include "core/model_init.h"
-#include "core/workspace.h"
+#include "core/checkpoint/model_init.h"
+#include "core/store/workspace.h"
 #include "tests/support/test_support.h"
 
 namespace danka::test {

@@ -20,11 +20,11 @@
 #include <atomic>
 #include <mutex>
 
-#include "core/adapters.h"
-#include "core/error.h"
+#include "core/checkpoint/adapters.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
-#include "core/system_info.h"
-#include "core/text_util.h"
+#include "core/util/system_info.h"
+#include "core/util/text_util.h"
 #include "core/tokenizer/chat_template.h"
 #include "ui/chat/conversation_list_model.h"
 #include "ui/chat/message_view.h"

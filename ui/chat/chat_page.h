@@ -11,9 +11,9 @@
 #include <optional>
 #include <vector>
 
-#include "core/inference.h"
+#include "core/infer/inference.h"
 #include "core/store/conversations.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QComboBox;
 class QLabel;

@@ -12,7 +12,7 @@
 #include <functional>
 #include <vector>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
 #include "ui/common/checkpoint_choices.h"
 

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QComboBox;
 class QLabel;

@@ -4,7 +4,7 @@
 
 #include <QWidget>
 
-#include "core/inference.h"
+#include "core/infer/inference.h"
 #include "core/store/conversations.h"  // kRandomSeed
 
 class QCheckBox;

@@ -4,7 +4,7 @@
 #include <QDir>
 #include <algorithm>
 
-#include "core/adapters.h"
+#include "core/checkpoint/adapters.h"
 #include "core/store/experiment_store.h"
 
 namespace danka::ui {

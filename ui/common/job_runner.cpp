@@ -7,7 +7,7 @@
 #include <QTimer>
 #include <cmath>
 
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "ui/i18n.h"
 
 namespace danka::ui {

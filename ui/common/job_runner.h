@@ -11,7 +11,7 @@
 #include <memory>
 #include <mutex>
 
-#include "core/job.h"
+#include "core/run/job.h"
 
 class QTimer;
 

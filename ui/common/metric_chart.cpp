@@ -20,7 +20,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "ui/common/axis_title.h"
 #include "ui/common/chart_format.h"
 #include "ui/common/chart_series_math.h"

@@ -23,8 +23,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
-#include "core/metric_names.h"
+#include "core/util/error.h"
+#include "core/train/metric_names.h"
 #include "core/store/experiment_store.h"
 #include "ui/compare/config_diff_model.h"
 #include "ui/compare/run_check_model.h"

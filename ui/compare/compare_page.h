@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "core/store/records.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "ui/common/metric_chart.h"
 
 class QAbstractItemModel;

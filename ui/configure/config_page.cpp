@@ -29,12 +29,12 @@
 #include <set>
 
 #include "core/config/presets.h"
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
 #include "core/store/workspace_paths.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "core/train/training_run.h"
-#include "core/translate.h"
+#include "core/util/translate.h"
 #include "ui/common/checkpoint_choices.h"
 #include "ui/configure/config_estimate.h"
 #include "ui/configure/config_form.h"

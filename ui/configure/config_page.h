@@ -11,7 +11,7 @@
 
 #include "core/config/config_io.h"
 #include "core/store/records.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QComboBox;
 class QLabel;

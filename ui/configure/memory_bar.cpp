@@ -6,7 +6,7 @@
 #include <QToolTip>
 #include <algorithm>
 
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "ui/configure/memory_breakdown_model.h"
 
 namespace danka::ui {

@@ -2,7 +2,7 @@
 #include "ui/configure/memory_breakdown_model.h"
 
 #include "core/config/memory_plan.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 
 namespace danka::ui {
 

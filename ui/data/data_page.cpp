@@ -26,9 +26,9 @@
 
 #include "core/data/dataset.h"
 #include "core/data/record_index.h"
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "core/tokenizer/tokenizer.h"
 #include "ui/common/job_runner.h"
 #include "ui/data/data_reports.h"

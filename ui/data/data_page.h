@@ -14,7 +14,7 @@
 
 #include "core/data/records.h"
 #include "core/store/records.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QAbstractItemModel;
 class QComboBox;

@@ -10,7 +10,7 @@
 
 #include "core/data/dataset.h"
 #include "core/data/record_index.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "ui/data/data_stats.h"
 #include "ui/data/record_html.h"
 #include "ui/data/segments_model.h"

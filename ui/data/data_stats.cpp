@@ -5,7 +5,7 @@
 
 #include "core/data/dataset.h"
 #include "core/data/reader.h"
-#include "core/job.h"
+#include "core/run/job.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "ui/data/record_html.h"

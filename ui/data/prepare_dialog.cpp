@@ -18,7 +18,7 @@
 #include <QVBoxLayout>
 
 #include "core/data/prepare.h"
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
 #include "ui/common/job_runner.h"
 

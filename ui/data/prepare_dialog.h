@@ -11,7 +11,7 @@
 
 #include "core/data/dedup.h"
 #include "core/data/records.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QComboBox;
 class QDialogButtonBox;

@@ -4,7 +4,7 @@
 #include <QColor>
 #include <QDateTime>
 
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 
 namespace danka::ui {
 

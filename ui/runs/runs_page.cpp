@@ -28,12 +28,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config_io.h"
-#include "core/error.h"
-#include "core/metric_names.h"
-#include "core/run_deletion.h"
-#include "core/run_recorder.h"
+#include "core/util/error.h"
+#include "core/train/metric_names.h"
+#include "core/run/run_deletion.h"
+#include "core/run/run_recorder.h"
 #include "core/store/experiment_store.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "ui/configure/config_page.h"
 #include "ui/common/job_runner.h"
 #include "ui/i18n.h"

@@ -13,7 +13,7 @@
 
 #include "core/store/records.h"
 #include "core/train/training_run.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QLabel;
 class QLineEdit;

@@ -30,9 +30,9 @@
 #include <nlohmann/json.hpp>
 #include <unordered_set>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/trainer.h"
 #include "ui/common/job_runner.h"

@@ -8,7 +8,7 @@
 #include <memory>
 #include <optional>
 
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QCheckBox;
 class QLabel;

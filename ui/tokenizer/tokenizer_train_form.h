@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "core/tokenizer/trainer.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 class QComboBox;
 class QDoubleSpinBox;

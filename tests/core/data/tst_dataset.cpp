@@ -13,7 +13,7 @@
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
 #include "core/data/prepare.h"
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "tests/support/test_support.h"

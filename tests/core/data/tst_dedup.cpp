@@ -5,7 +5,7 @@
 #include <set>
 
 #include "core/data/dedup.h"
-#include "core/utf8.h"
+#include "core/util/utf8.h"
 
 using namespace danka::core;
 using namespace danka::core::data;

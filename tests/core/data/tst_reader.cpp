@@ -3,7 +3,7 @@
 #include <QtTest>
 
 #include "core/data/reader.h"
-#include "core/error.h"
+#include "core/util/error.h"
 
 using namespace danka::core;
 using namespace danka::core::data;

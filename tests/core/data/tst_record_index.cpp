@@ -9,8 +9,8 @@
 
 #include "core/data/reader.h"
 #include "core/data/record_index.h"
-#include "core/error.h"
-#include "core/job.h"
+#include "core/util/error.h"
+#include "core/run/job.h"
 
 using namespace danka::core;
 using namespace danka::core::data;

@@ -5,11 +5,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/trainer.h"
-#include "core/utf8.h"
+#include "core/util/utf8.h"
 #include "tests/support/test_support.h"
 
 using namespace danka;

@@ -10,10 +10,10 @@
 #include <thread>
 
 #include "core/config/config_io.h"
-#include "core/job.h"
-#include "core/run_recorder.h"
+#include "core/run/job.h"
+#include "core/run/run_recorder.h"
 #include "core/train/training_run.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 using namespace danka::core;
 

@@ -9,8 +9,8 @@
 
 #include <cmath>
 
-#include "core/error.h"
-#include "core/model_io.h"
+#include "core/util/error.h"
+#include "core/checkpoint/model_io.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/trainer.h"

@@ -7,7 +7,7 @@
 #include <QtTest>
 
 #include "core/config/memory_plan.h"
-#include "core/model_io.h"
+#include "core/checkpoint/model_io.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/adamw.h"
 #include "core/train/autocast_scope.h"

@@ -10,12 +10,12 @@
 #include <fstream>
 
 #include "core/config/memory_plan.h"
-#include "core/inference.h"
-#include "core/model_io.h"
+#include "core/infer/inference.h"
+#include "core/checkpoint/model_io.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/training_run.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "model/lora.h"
 #include "model/safetensors.h"
 #include "tests/support/test_support.h"

@@ -12,13 +12,13 @@
 #include "core/config/memory_plan.h"
 #include "core/tokenizer/chat_template.h"
 #include "core/data/prepare.h"
-#include "core/inference.h"
-#include "core/model_io.h"
+#include "core/infer/inference.h"
+#include "core/checkpoint/model_io.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/sft_stage.h"
 #include "core/train/training_run.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "tests/support/test_support.h"
 
 using namespace danka;

@@ -8,7 +8,7 @@
 #include <QtTest>
 
 #include "core/data/loader.h"
-#include "core/model_io.h"
+#include "core/checkpoint/model_io.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/distill_stage.h"
 #include "core/train/pretrain_stage.h"

@@ -16,13 +16,13 @@
 #include <map>
 
 #include "core/config/config_io.h"
-#include "core/error.h"
-#include "core/model_io.h"
-#include "core/run_deletion.h"
+#include "core/util/error.h"
+#include "core/checkpoint/model_io.h"
+#include "core/run/run_deletion.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/training_run.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "model/safetensors.h"
 #include "tests/support/test_support.h"
 

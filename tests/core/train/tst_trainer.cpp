@@ -15,13 +15,13 @@
 
 #include "core/config/config_io.h"
 #include "core/data/prepare.h"
-#include "core/model_io.h"
-#include "core/run_recorder.h"
+#include "core/checkpoint/model_io.h"
+#include "core/run/run_recorder.h"
 #include "core/store/experiment_store.h"
 #include "core/train/pretrain_stage.h"
 #include "core/train/trainer.h"
 #include "core/train/training_run.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 #include "kernels/memory_stats.h"
 #include "tests/support/test_support.h"
 

@@ -1,11 +1,11 @@
 // The demo pipeline (see demo.h).
-#include "core/demo.h"
+#include "core/demo/demo.h"
 
 #include <algorithm>
 
 #include "core/config/presets.h"
-#include "core/resources.h"
-#include "core/workspace.h"
+#include "core/util/resources.h"
+#include "core/store/workspace.h"
 
 namespace danka::core {
 

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "core/job.h"
-#include "core/system_info.h"
+#include "core/run/job.h"
+#include "core/util/system_info.h"
 
 namespace danka::core {
 

@@ -1,9 +1,9 @@
 // Self check (see self_check.h).
-#include "core/self_check.h"
+#include "core/lab/self_check.h"
 
 #include <functional>
 
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 
 namespace danka::core {
 

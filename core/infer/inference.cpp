@@ -1,13 +1,13 @@
 // Generation from checkpoints (see inference.h).
-#include "core/inference.h"
+#include "core/infer/inference.h"
 
 #include <algorithm>
 #include <chrono>
 
-#include "core/error.h"
-#include "core/model_io.h"
+#include "core/util/error.h"
+#include "core/checkpoint/model_io.h"
 #include "core/tokenizer/chat_template.h"
-#include "core/utf8.h"
+#include "core/util/utf8.h"
 #include "model/generation.h"
 
 namespace danka::core {

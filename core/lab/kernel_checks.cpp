@@ -2,7 +2,7 @@
 // fused path on the device in the test dtype, and the reference path in float64 on the CPU on the same values
 // (inputs drawn in the test dtype, then upcast), so what is measured is the kernel's own error, not the
 // rounding of its inputs.
-#include "core/kernel_checks.h"
+#include "core/lab/kernel_checks.h"
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -15,7 +15,7 @@
 #include <limits>
 #include <stdexcept>
 
-#include "core/job.h"
+#include "core/run/job.h"
 #include "core/train/adamw.h"
 #include "core/train/autocast_scope.h"
 #include "kernels/attention.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "core/self_check.h"
+#include "core/lab/self_check.h"
 
 namespace at {
 class Tensor;

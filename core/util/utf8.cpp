@@ -1,5 +1,5 @@
 // UTF-8 helpers (see utf8.h). Validation follows RFC 3629 / Unicode table 3-7.
-#include "core/utf8.h"
+#include "core/util/utf8.h"
 
 namespace danka::core::utf8 {
 

@@ -1,7 +1,7 @@
 // Attention benchmark (see attention_bench.h). Both implementations get the same contiguous (B, H, T, D)
 // inputs and the same scale; the device is synchronised around every timed call, so a time is the whole
 // call, launch overheads included.
-#include "core/attention_bench.h"
+#include "core/lab/attention_bench.h"
 
 #include <ATen/SDPBackend.h>
 #include <torch/cuda.h>
@@ -12,8 +12,8 @@
 #include <cmath>
 #include <functional>
 
-#include "core/error.h"
-#include "core/job.h"
+#include "core/util/error.h"
+#include "core/run/job.h"
 #include "kernels/attention.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"

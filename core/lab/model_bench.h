@@ -1,6 +1,6 @@
 // `danka-cli bench model`: what a model config does on this machine. Training throughput (forward +
 // backward, tokens per second), the peak memory of a training step, the model FLOPs utilisation (against the
-// device's rated peak or a measured one, core/peak_flops.h), decoding throughput with the KV cache at batch 1
+// device's rated peak or a measured one, core/lab/peak_flops.h), decoding throughput with the KV cache at batch 1
 // and 8, and the KV-cache bytes per token; on Danka's kernels, or on LibTorch's own ops as a LibTorch user
 // writes the model (the baseline), or on the test oracles. Torch-free header.
 #pragma once
@@ -36,7 +36,7 @@ struct ModelBenchResult {
     double trainTokensPerSecond = 0;
     double trainFlopsPerToken = 0;  // model/flops.h trainingFlopsPerToken at the causal average context
     double achievedFlops = 0;       // per second
-    double peakFlops = 0;           // the device's peak in the benchmark's dtype (core/peak_flops.h)
+    double peakFlops = 0;           // the device's peak in the benchmark's dtype (core/lab/peak_flops.h)
     bool peakRated = false;         // a datasheet figure, else measured
     std::string peakBasis;          // which peak, in words
     double mfu = 0;                 // achievedFlops / peakFlops

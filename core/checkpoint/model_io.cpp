@@ -1,12 +1,12 @@
 // Checkpoint folders (see model_io.h).
-#include "core/model_io.h"
+#include "core/checkpoint/model_io.h"
 
 #include <filesystem>
 #include <fstream>
 
 #include "core/config/config_io.h"
-#include "core/error.h"
-#include "core/staging_dir.h"
+#include "core/util/error.h"
+#include "core/util/staging_dir.h"
 #include "core/store/records.h"
 #include "core/store/workspace_paths.h"
 #include "core/tokenizer/chat_template.h"

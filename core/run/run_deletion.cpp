@@ -1,15 +1,15 @@
 // Deleting runs (see run_deletion.h).
-#include "core/run_deletion.h"
+#include "core/run/run_deletion.h"
 
 #include <algorithm>
 #include <filesystem>
 #include <optional>
 
 #include "core/config/config_io.h"
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
-#include "core/translate.h"
-#include "core/workspace.h"
+#include "core/util/translate.h"
+#include "core/store/workspace.h"
 
 namespace fs = std::filesystem;
 

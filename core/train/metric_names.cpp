@@ -1,10 +1,10 @@
 // Metric titles (see metric_names.h).
-#include "core/metric_names.h"
+#include "core/train/metric_names.h"
 
 #include <cstring>
 #include <iterator>
 
-#include "core/translate.h"
+#include "core/util/translate.h"
 
 namespace danka::core {
 

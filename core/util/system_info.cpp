@@ -1,5 +1,5 @@
 // Versions and thread policy (see system_info.h).
-#include "core/system_info.h"
+#include "core/util/system_info.h"
 
 #include <sqlite3.h>
 
@@ -11,7 +11,7 @@
 #include <malloc.h>
 #endif
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/version.h"
 
 namespace danka::core {

@@ -1,15 +1,15 @@
 // Model initialisation (see model_init.h).
-#include "core/model_init.h"
+#include "core/checkpoint/model_init.h"
 
 #include <filesystem>
 
 #include "core/config/config_io.h"
-#include "core/error.h"
-#include "core/job.h"
-#include "core/model_io.h"
-#include "core/resources.h"
+#include "core/util/error.h"
+#include "core/run/job.h"
+#include "core/checkpoint/model_io.h"
+#include "core/util/resources.h"
 #include "core/tokenizer/trainer.h"
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 namespace fs = std::filesystem;
 

@@ -1,5 +1,5 @@
 // Run recorder (see run_recorder.h).
-#include "core/run_recorder.h"
+#include "core/run/run_recorder.h"
 
 #include <memory>
 #include <optional>

@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "core/job.h"
+#include "core/run/job.h"
 
 namespace danka::core {
 

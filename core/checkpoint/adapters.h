@@ -1,5 +1,5 @@
 // LoRA adapter checkpoints as the CLI and the studio handle them (torch-free): recognise one, find its base,
-// merge it into a full checkpoint. The files themselves: core/model_io.h (writeAdapterFiles) and model/lora.h.
+// merge it into a full checkpoint. The files themselves: core/checkpoint/model_io.h (writeAdapterFiles) and model/lora.h.
 #pragma once
 
 #include <string>

@@ -1,5 +1,5 @@
 // Resource lookup (see resources.h).
-#include "core/resources.h"
+#include "core/util/resources.h"
 
 #include <unistd.h>
 
@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <vector>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 namespace fs = std::filesystem;
 

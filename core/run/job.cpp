@@ -1,10 +1,10 @@
 // Job runner (see job.h).
-#include "core/job.h"
+#include "core/run/job.h"
 
 #include <algorithm>
 #include <chrono>
 
-#include "core/translate.h"
+#include "core/util/translate.h"
 
 namespace danka::core {
 

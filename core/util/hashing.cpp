@@ -1,12 +1,12 @@
 // SHA-256 (FIPS 180-4) and the 64-bit hash (see hashing.h).
-#include "core/hashing.h"
+#include "core/util/hashing.h"
 
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <vector>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 namespace danka::core {
 

@@ -1,5 +1,5 @@
 // Text helpers (see text_util.h).
-#include "core/text_util.h"
+#include "core/util/text_util.h"
 
 #include <algorithm>
 #include <cmath>

@@ -1,12 +1,12 @@
 // MFU denominators (see peak_flops.h).
-#include "core/peak_flops.h"
+#include "core/lab/peak_flops.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <regex>
 
-#include "core/translate.h"
+#include "core/util/translate.h"
 #include "kernels/runtime.h"
 
 namespace danka::core {

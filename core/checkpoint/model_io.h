@@ -2,14 +2,14 @@
 // generation_config.json), the tokenizer's files (tokenizer.model, tokenizer.json, tokenizer_config.json,
 // special_tokens_map.json, danka_tokenizer.json) and danka.json (format, the model section of the run
 // config, tokenizer checksum, run, step). Written atomically. Engine-internal: this header shows torch types,
-// so the studio uses core/inference.h instead.
+// so the studio uses core/infer/inference.h instead.
 #pragma once
 
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 
-#include "core/adapters.h"
+#include "core/checkpoint/adapters.h"
 
 #include "core/tokenizer/tokenizer.h"
 #include "model/transformer.h"

@@ -1,10 +1,10 @@
 // Staging folders (see staging_dir.h).
-#include "core/staging_dir.h"
+#include "core/util/staging_dir.h"
 
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "core/error.h"
+#include "core/util/error.h"
 
 namespace fs = std::filesystem;
 

@@ -1,5 +1,5 @@
 // What the metrics a run logs are called: "train/loss" is the training loss. The names stay the store's
-// keys (and danka-cli's); titles are for people, in the interface language (core/translate.h).
+// keys (and danka-cli's); titles are for people, in the interface language (core/util/translate.h).
 #pragma once
 
 #include <string>

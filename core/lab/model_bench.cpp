@@ -1,13 +1,13 @@
 // Model benchmark (see model_bench.h).
-#include "core/model_bench.h"
+#include "core/lab/model_bench.h"
 
 #include <algorithm>
 #include <chrono>
 #include <vector>
 
-#include "core/error.h"
-#include "core/job.h"
-#include "core/peak_flops.h"
+#include "core/util/error.h"
+#include "core/run/job.h"
+#include "core/lab/peak_flops.h"
 #include "kernels/attention.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"

@@ -1,11 +1,11 @@
 // Workspace layout and resolution (see workspace.h).
-#include "core/workspace.h"
+#include "core/store/workspace.h"
 
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
 
-#include "core/error.h"
+#include "core/util/error.h"
 #include "core/store/experiment_store.h"
 
 namespace fs = std::filesystem;

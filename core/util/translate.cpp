@@ -1,5 +1,5 @@
 // Translatable messages of the engine (see translate.h).
-#include "core/translate.h"
+#include "core/util/translate.h"
 
 #include <atomic>
 #include <memory>
