@@ -29,7 +29,7 @@ say() { printf '\033[1;34m[danka setup]\033[0m %s\n' "$*"; }
 packages=(cmake ninja-build g++ pkg-config python3 python3-venv python3-pip
           qt6-base-dev qt6-charts-dev libqt6opengl6-dev libxkbcommon-dev qt6-tools-dev qt6-tools-dev-tools
           qt6-l10n-tools qt6-translations-l10n libsentencepiece-dev sentencepiece nlohmann-json3-dev
-          libsqlite3-dev sqlite3 libcli11-dev libicu-dev xvfb xauth imagemagick fonts-noto-cjk)
+          libsqlite3-dev sqlite3 libcli11-dev libicu-dev xvfb xauth imagemagick fonts-noto-cjk clang-format)
 if [ "${DANKA_SKIP_APT:-0}" != 1 ]; then
   missing=()
   for p in "${packages[@]}"; do
