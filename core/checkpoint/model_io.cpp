@@ -1,5 +1,6 @@
 // Checkpoint folders (see model_io.h).
 #include "core/checkpoint/model_io.h"
+#include "core/checkpoint/checkpoint_meta.h"
 
 #include <filesystem>
 #include <fstream>
@@ -7,6 +8,7 @@
 #include "core/config/config_io.h"
 #include "core/util/error.h"
 #include "core/util/staging_dir.h"
+#include "core/util/translate.h"
 #include "core/store/records.h"
 #include "core/store/workspace_paths.h"
 #include "core/tokenizer/chat_template.h"
@@ -20,19 +22,15 @@ namespace danka::core {
 
 namespace {
 
+// Stored English (a run that loads a checkpoint records the error), translated when shown.
+const StoredMessage kNewerCheckpoint =
+    storedMessage("danka::core", "%1: written by a newer Danka (checkpoint version %2; this build reads up to %3)");
+const StoredMessage kBadCheckpointVersion =
+    storedMessage("danka::core", "%1: \"version\" must be a positive integer, got %2");
+
 const char *dtypeName(at::ScalarType dtype)
 {
     return dtype == at::kBFloat16 ? "bfloat16" : dtype == at::kHalf ? "float16" : "float32";
-}
-
-nlohmann::json readDankaJson(const std::string &dir)
-{
-    const fs::path meta = fs::path(dir) / "danka.json";
-    if (!fs::exists(meta)) return nlohmann::json::object();
-    std::ifstream in(meta);
-    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
-    if (j.is_discarded()) throw Error(meta.string() + ": invalid JSON");
-    return j;
 }
 
 // The tokenizer files (with the model's context length) and danka.json (plus `more`'s keys) of a checkpoint.
@@ -63,7 +61,7 @@ void writeTokenizerAndMeta(model::TransformerImpl &m, const tokenizer::Tokenizer
     wrapper.model = config;
     nlohmann::ordered_json danka = {
         {"format", "danka-checkpoint"},
-        {"version", 1},
+        {"version", kCheckpointVersion},
         {"model", toJson(wrapper)["model"]},
         {"tokenizer_checksum", tok.checksum()},
         {"dtype", dtype},
@@ -79,6 +77,31 @@ void writeTokenizerAndMeta(model::TransformerImpl &m, const tokenizer::Tokenizer
 }
 
 }  // namespace
+
+int checkpointVersion(const nlohmann::json &danka, const std::string &file)
+{
+    const auto it = danka.find("version");
+    if (it == danka.end()) return 1;  // written before the field existed
+    // Read as unsigned where it is one, so that a huge version reads as newer, not as a wrapped negative.
+    const bool positive = (it->is_number_unsigned() && it->get<uint64_t>() > 0) ||
+                          (it->is_number_integer() && it->get<int64_t>() > 0);
+    if (!positive) throw Error(kBadCheckpointVersion(file, it->dump()));
+    if (it->is_number_unsigned() ? it->get<uint64_t>() > uint64_t(kCheckpointVersion)
+                                 : it->get<int64_t>() > kCheckpointVersion)
+        throw Error(kNewerCheckpoint(file, it->dump(), kCheckpointVersion));
+    return static_cast<int>(it->get<int64_t>());
+}
+
+nlohmann::json readCheckpointMeta(const std::string &dir)
+{
+    const fs::path meta = fs::path(dir) / "danka.json";
+    if (!fs::exists(meta)) return nlohmann::json::object();
+    std::ifstream in(meta);
+    nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) throw Error(meta.string() + ": not a JSON object");
+    checkpointVersion(j, meta.string());
+    return j;
+}
 
 void requireCheckpointFiles(const tokenizer::Tokenizer &tok)
 {
@@ -143,7 +166,7 @@ bool isAdapterCheckpoint(const std::string &dir)
 
 std::string adapterBaseCheckpoint(const std::string &dir)
 {
-    const nlohmann::json danka = readDankaJson(dir);
+    const nlohmann::json danka = readCheckpointMeta(dir);
     std::string base = resolvePortablePath(danka.value("base_checkpoint", std::string()), dir);
     if (base.empty()) {
         try {
@@ -195,6 +218,9 @@ model::Transformer extendContext(model::Transformer m, int64_t maxSeqLen, const 
 LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode mode, const std::string &device,
                                      const std::string &adapter)
 {
+    // danka.json first: a folder written by a newer Danka is refused by its version before anything in it
+    // is misread.
+    nlohmann::json danka = readCheckpointMeta(dir);
     LoadedCheckpoint out;
     if (isAdapterCheckpoint(dir)) {
         if (adapter.empty()) return loadModelCheckpoint(adapterBaseCheckpoint(dir), mode, device, dir);
@@ -212,7 +238,7 @@ LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode m
     if (out.tokenizer->vocabSize() > out.model->config().vocabSize)
         throw Error("checkpoint " + dir + ": its tokenizer has more pieces (" + std::to_string(out.tokenizer->vocabSize()) +
                     ") than the model's vocabulary (" + std::to_string(out.model->config().vocabSize) + ")");
-    out.danka = readDankaJson(dir);
+    out.danka = std::move(danka);
     {
         const std::string recorded = out.danka.value("tokenizer_checksum", std::string());
         if (!recorded.empty() && recorded != out.tokenizer->checksum())
@@ -221,7 +247,7 @@ LoadedCheckpoint loadModelCheckpoint(const std::string &dir, model::KernelMode m
     }
     if (!adapter.empty()) {
         // The adapter's folder carries the tokenizer it was trained with: it must be the base's.
-        const nlohmann::json adapterMeta = readDankaJson(adapter);
+        const nlohmann::json adapterMeta = readCheckpointMeta(adapter);
         const std::string checksum = adapterMeta.value("tokenizer_checksum", std::string());
         if (!checksum.empty() && checksum != out.tokenizer->checksum())
             throw Error("adapter " + adapter + " was trained with another tokenizer than the one of " + dir);
