@@ -23,7 +23,6 @@
 #include <memory>
 
 #include "core/demo/demo.h"
-#include "core/store/experiment_store.h"
 #include "core/util/error.h"
 #include "core/checkpoint/model_init.h"
 #include "core/store/conversations.h"
@@ -31,6 +30,7 @@
 #include "core/util/text_util.h"
 #include "ui/chat/chat_page.h"
 #include "ui/common/job_runner.h"
+#include "ui/common/workspace_session.h"
 #include "ui/compare/compare_page.h"
 #include "ui/configure/config_page.h"
 #include "ui/data/data_page.h"
@@ -50,14 +50,15 @@ const char *kPageKey = "window/page";
 
 MainWindow::MainWindow(QWidget *parent)
     : QMainWindow(parent),
+      m_session(new WorkspaceSession(this)),
       m_sidebar(new QListWidget(this)),
       m_pages(new QStackedWidget(this)),
-      m_dataPage(new DataPage(this)),
-      m_tokenizerPage(new TokenizerPage(this)),
+      m_dataPage(new DataPage(m_session, this)),
+      m_tokenizerPage(new TokenizerPage(m_session, this)),
       m_configPage(new ConfigPage(this)),
-      m_runsPage(new RunsPage(this)),
-      m_comparePage(new ComparePage(this)),
-      m_chatPage(new ChatPage(this)),
+      m_runsPage(new RunsPage(m_session, this)),
+      m_comparePage(new ComparePage(m_session, this)),
+      m_chatPage(new ChatPage(m_session, this)),
       m_demoRunner(new JobRunner(this)),
       m_workspaceLabel(new QLabel(this)),
       m_jobLabel(new QLabel(this)),
@@ -142,6 +143,11 @@ MainWindow::MainWindow(QWidget *parent)
 
 MainWindow::~MainWindow() = default;
 
+const std::optional<core::Workspace> &MainWindow::workspace() const
+{
+    return m_session->workspace();
+}
+
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
@@ -220,17 +226,13 @@ bool MainWindow::openWorkspace(const QString &path, bool interactive)
         return false;
     }
     auto setAll = [this](const std::optional<core::Workspace> &ws) {
-        m_runsPage->setWorkspace(ws);  // the store opens here: throws when it is unusable
-        m_dataPage->setWorkspace(ws);
-        m_tokenizerPage->setWorkspace(ws);
+        m_session->open(ws);  // the store opens here, once for every page: throws when it is unusable
         m_configPage->setWorkspace(ws);
-        m_comparePage->setWorkspace(ws);
-        m_chatPage->setWorkspace(ws);
     };
+    const std::optional<core::Workspace> previous = m_session->workspace();
     try {
         core::Workspace ws = core::Workspace::open(path.toStdString());
         setAll(ws);
-        m_workspace = ws;
     } catch (const core::Error &e) {
         m_lastError = QString::fromStdString(e.what());
         if (interactive)
@@ -238,14 +240,13 @@ bool MainWindow::openWorkspace(const QString &path, bool interactive)
         statusBar()->showMessage(m_lastError, 15000);
         // A store that failed to open leaves the pages empty; show the previous workspace again if there was one.
         try {
-            setAll(m_workspace);
+            setAll(previous);
         } catch (const core::Error &) {
-            m_workspace.reset();
             setAll(std::nullopt);
         }
         return false;
     }
-    const QString absolute = QString::fromStdString(m_workspace->path());
+    const QString absolute = QString::fromStdString(workspace()->path());
     QSettings settings;
     QStringList recent = settings.value(QString::fromLatin1(kRecentKey)).toStringList();
     recent.removeAll(absolute);
@@ -261,7 +262,7 @@ bool MainWindow::openWorkspace(const QString &path, bool interactive)
 
 void MainWindow::chooseWorkspace()
 {
-    const QString start = m_workspace ? QString::fromStdString(m_workspace->path()) : QDir::homePath();
+    const QString start = workspace() ? QString::fromStdString(workspace()->path()) : QDir::homePath();
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Workspace"), start);
     if (!dir.isEmpty()) openWorkspace(dir);
 }
@@ -286,11 +287,11 @@ void MainWindow::rebuildRecentMenu()
 
 void MainWindow::updateStatus(int runCount)
 {
-    if (!m_workspace) {
+    if (!workspace()) {
         m_workspaceLabel->setText(tr("No workspace"));
         return;
     }
-    m_workspaceLabel->setText(tr("Workspace %1 | runs: %2").arg(QString::fromStdString(m_workspace->path())).arg(runCount));
+    m_workspaceLabel->setText(tr("Workspace %1 | runs: %2").arg(QString::fromStdString(workspace()->path())).arg(runCount));
 }
 
 QString MainWindow::jobStatusText() const
@@ -333,117 +334,6 @@ void MainWindow::onJobFinished(JobRunner *runner, int state, const QString &erro
     }
 }
 
-void MainWindow::runDemo(int steps, int sftSteps)
-{
-    if (!m_workspace) {
-        QMessageBox::information(this, tr("Run the Demo"), tr("Open a workspace first (File > Open Workspace)."));
-        return;
-    }
-    if (m_demoRunner->isRunning() || m_runsPage->trainingRunId()) {
-        statusBar()->showMessage(tr("The demo needs the training slot: a job is already running."), 10000);
-        return;
-    }
-    const core::Workspace ws = *m_workspace;
-    auto config = std::make_shared<core::RunConfig>(core::demoRunConfig(steps));
-    auto tokenizerDir = std::make_shared<std::string>();
-    auto datasets = std::make_shared<core::DemoDatasets>();
-    const int vocab = static_cast<int>(config->model.vocabSize);
-    m_demoAction->setEnabled(false);
-    showPage(RunsPageIndex);
-    // 1. Tokenizer and pretraining data; 2. pretraining; 3. SFT data; 4. SFT; 5. the SFT model in the Chat page.
-    runDemoJob(
-        tr("Demo data"),
-        [ws, vocab, tokenizerDir, datasets](core::JobContext &job) {
-            *tokenizerDir = core::ensureDemoTokenizer(ws, vocab, job);
-            *datasets = core::prepareDemoDatasets(ws, *tokenizerDir, job);
-        },
-        [this, ws, config, datasets, tokenizerDir, sftSteps] {
-            core::useDemoDatasets(*config, *datasets);
-            m_dataPage->setWorkspace(m_workspace);  // the new datasets and tokenizer
-            m_tokenizerPage->setWorkspace(m_workspace);
-            if (!m_runsPage->startRun(*config)) return;
-            const std::optional<int64_t> pretraining = m_runsPage->trainingRunId();
-            if (!pretraining) return;
-            m_demoAction->setEnabled(false);
-            afterDemoRun(*pretraining, [this, ws, tokenizerDir, sftSteps](const std::string &checkpoint) {
-                auto sft = std::make_shared<core::DemoDatasets>();
-                runDemoJob(
-                    tr("Demo conversations"),
-                    [ws, tokenizerDir, sft](core::JobContext &job) {
-                        *sft = core::prepareDemoSftDatasets(ws, *tokenizerDir, job);
-                    },
-                    [this, checkpoint, sft, sftSteps] {
-                        m_dataPage->setWorkspace(m_workspace);
-                        if (!m_runsPage->startRun(core::demoSftConfig(checkpoint, *sft, sftSteps))) return;
-                        const std::optional<int64_t> run = m_runsPage->trainingRunId();
-                        if (!run) return;
-                        m_demoAction->setEnabled(false);
-                        afterDemoRun(*run, [this](const std::string &sftCheckpoint) {
-                            finishDemoInChat(QString::fromStdString(sftCheckpoint));
-                        });
-                    });
-            });
-        });
-}
-
-void MainWindow::finishDemoInChat(const QString &checkpoint)
-{
-    // The demo ends where README says: in Chat, its SFT model loaded, and the status bar says when it is ready.
-    showPage(ChatPageIndex);
-    statusBar()->showMessage(tr("The demo is done: loading its model in Chat..."));
-    auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_chatPage, &ChatPage::stateChanged, this, [this, checkpoint, connection](ChatPage::State state) {
-        if (state == ChatPage::State::Loading || state == ChatPage::State::Generating) return;
-        disconnect(*connection);
-        if (state == ChatPage::State::Ready && m_chatPage->loadedCheckpoint() == checkpoint) {
-            QStringList questions;
-            for (const std::string &q : core::demoChatQuestions()) questions << QString::fromStdString(q);
-            const QString ready = tr("The demo's model is ready: ask it %1").arg(questions.join(tr(" or ")));
-            // After the load job's own "done" in the status bar (reported right after this signal).
-            QTimer::singleShot(0, this, [this, ready] { statusBar()->showMessage(ready, 60000); });
-        } else {
-            statusBar()->clearMessage();  // the Chat page shows why it did not load
-        }
-    });
-    m_chatPage->openCheckpoint(checkpoint);
-}
-
-void MainWindow::runDemoJob(const QString &title, std::function<void(core::JobContext &)> work,
-                            std::function<void()> then)
-{
-    m_demoAction->setEnabled(false);
-    m_demoRunner->start(title, std::move(work));
-    // One-shot: the connection is dropped once the job finished.
-    auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_demoRunner, &JobRunner::finished, this,
-                          [this, then = std::move(then), connection](int state, const QString &error) {
-                              disconnect(*connection);
-                              m_demoAction->setEnabled(true);
-                              if (state == int(core::JobState::Completed)) then();
-                              else if (state == int(core::JobState::Failed))
-                                  QMessageBox::warning(this, tr("Run the Demo"), error);
-                          });
-}
-
-void MainWindow::afterDemoRun(int64_t runId, std::function<void(const std::string &)> then)
-{
-    auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_runsPage, &RunsPage::trainingFinished, this,
-                          [this, runId, then = std::move(then), connection](int64_t finished, int state, const QString &) {
-                              if (finished != runId) return;
-                              disconnect(*connection);
-                              m_demoAction->setEnabled(true);
-                              if (state != int(core::JobState::Completed) || !m_workspace) return;
-                              try {
-                                  const auto checkpoints =
-                                      core::ExperimentStore(m_workspace->databasePath()).checkpoints(runId);
-                                  if (!checkpoints.empty()) then(checkpoints.back().path);
-                              } catch (const core::Error &e) {
-                                  statusBar()->showMessage(QString::fromStdString(e.what()), 15000);
-                              }
-                          });
-}
-
 void MainWindow::showPreferences()
 {
     SettingsDialog dialog(this);
@@ -456,105 +346,6 @@ void MainWindow::showPreferences()
             QMessageBox::warning(this, tr("Preferences"), tr("Danka could not be started again; restart it yourself."));
     });
     dialog.exec();
-}
-
-// --- restarting with the state of the session ---------------------------------------------------------------
-
-namespace {
-const char *kSessionGroup = "restart";  // QSettings group of the state a restart carries over
-}  // namespace
-
-bool MainWindow::restartForNewLanguage()
-{
-    if (!m_runningJobs.isEmpty()) return false;
-    QStringList args = QApplication::arguments().mid(1);
-    // The new language comes from the settings: drop an explicit --lang of this session; the workspace is
-    // this window's (also when it was opened from the menu), and the demo does not run again.
-    for (const QString &option : {QStringLiteral("--lang"), QStringLiteral("--workspace")}) {
-        const int i = args.indexOf(option);
-        if (i >= 0) args.remove(i, std::min<qsizetype>(2, args.size() - i));
-    }
-    args.removeAll(QStringLiteral("--demo"));
-    if (m_workspace) args << QStringLiteral("--workspace") << QString::fromStdString(m_workspace->path());
-
-    QSettings settings;
-    settings.remove(QLatin1String(kSessionGroup));
-    if (m_workspace) {
-        settings.beginGroup(QLatin1String(kSessionGroup));
-        settings.setValue(QStringLiteral("workspace"), QString::fromStdString(m_workspace->path()));
-        settings.setValue(QStringLiteral("page"), int(currentPage()));
-        settings.setValue(QStringLiteral("config"), m_configPage->jsonText());
-        const QString checkpoint = !m_chatPage->loadedAdapter().isEmpty() ? m_chatPage->loadedAdapter()
-                                                                           : m_chatPage->loadedCheckpoint();
-        settings.setValue(QStringLiteral("chatCheckpoint"), checkpoint);
-        if (const auto id = m_chatPage->conversationId()) settings.setValue(QStringLiteral("chatConversation"), qlonglong(*id));
-        settings.setValue(QStringLiteral("chatSystemPrompt"), m_chatPage->systemPrompt());
-        settings.setValue(QStringLiteral("chatSampling"),
-                          QString::fromStdString(core::samplingSettingsJson(m_chatPage->samplingSettings())));
-        QVariantList compared;
-        for (const int64_t id : m_comparePage->checkedRuns()) compared << qlonglong(id);
-        settings.setValue(QStringLiteral("compareRuns"), compared);
-        settings.setValue(QStringLiteral("compareMetric"), m_comparePage->metric());
-        if (const auto run = m_runsPage->selectedRunId()) settings.setValue(QStringLiteral("selectedRun"), qlonglong(*run));
-        settings.endGroup();
-    }
-    settings.sync();
-    const Launcher launch = m_launcher ? m_launcher : [](const QString &program, const QStringList &arguments) {
-        return QProcess::startDetached(program, arguments);
-    };
-    if (!launch(QApplication::applicationFilePath(), args)) {
-        settings.remove(QLatin1String(kSessionGroup));
-        return false;
-    }
-    close();
-    return true;
-}
-
-bool MainWindow::restoreSession()
-{
-    QSettings settings;
-    settings.beginGroup(QLatin1String(kSessionGroup));
-    const QString workspace = settings.value(QStringLiteral("workspace")).toString();
-    if (workspace.isEmpty() || !m_workspace || workspace != QString::fromStdString(m_workspace->path())) return false;
-    const int page = settings.value(QStringLiteral("page"), int(currentPage())).toInt();
-    const QString config = settings.value(QStringLiteral("config")).toString();
-    const QString checkpoint = settings.value(QStringLiteral("chatCheckpoint")).toString();
-    const QVariant conversation = settings.value(QStringLiteral("chatConversation"));
-    const QString systemPrompt = settings.value(QStringLiteral("chatSystemPrompt")).toString();
-    const std::string sampling = settings.value(QStringLiteral("chatSampling")).toString().toStdString();
-    QList<int64_t> compared;
-    for (const QVariant &id : settings.value(QStringLiteral("compareRuns")).toList()) compared << id.toLongLong();
-    const QString metric = settings.value(QStringLiteral("compareMetric")).toString();
-    const QVariant selectedRun = settings.value(QStringLiteral("selectedRun"));
-    settings.endGroup();
-    settings.remove(QLatin1String(kSessionGroup));  // once
-
-    if (!config.isEmpty()) m_configPage->setJsonText(config);
-    if (selectedRun.isValid()) m_runsPage->selectRun(selectedRun.toLongLong());
-    m_comparePage->setCheckedRuns(compared);
-    if (!metric.isEmpty()) m_comparePage->setMetric(metric);
-    bool reopened = false;
-    if (conversation.isValid()) reopened = m_chatPage->openConversation(conversation.toLongLong());
-    if (!checkpoint.isEmpty() && !reopened) m_chatPage->openCheckpoint(checkpoint);
-    m_chatPage->setSystemPrompt(systemPrompt);
-    // The sampling settings as they were, once the model has loaded (a tiny model's default does not win).
-    auto applySampling = [this, sampling] {
-        core::GenerateRequest request = m_chatPage->samplingSettings();
-        core::applySamplingSettings(sampling, request);
-        m_chatPage->setSamplingSettings(request);
-    };
-    if (m_chatPage->state() == ChatPage::State::Loading) {
-        auto connection = std::make_shared<QMetaObject::Connection>();
-        *connection = connect(m_chatPage, &ChatPage::stateChanged, this, [connection, applySampling](ChatPage::State s) {
-            if (s == ChatPage::State::Loading) return;
-            disconnect(*connection);
-            applySampling();
-        });
-    } else {
-        applySampling();
-    }
-    showPage(static_cast<Page>(std::clamp(page, 0, PageCount - 1)));
-    return true;
 }
 
 void MainWindow::closeEvent(QCloseEvent *event)

@@ -1,6 +1,7 @@
 // The studio's main window: a sidebar of pages (Data, Tokenizer, Configure, Runs, Compare, Chat) over the
 // open workspace, menus with shortcuts, the status bar with the running job, its progress and ETA, the
-// recent workspaces, preferences and "Run the Demo".
+// recent workspaces, preferences and "Run the Demo". The open workspace is one WorkspaceSession
+// (ui/common/workspace_session.h) that every page is a view of.
 #pragma once
 
 #include <QMainWindow>
@@ -30,6 +31,7 @@ class DataPage;
 class JobRunner;
 class RunsPage;
 class TokenizerPage;
+class WorkspaceSession;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -45,7 +47,8 @@ public:
     // reports through the status bar and the returned error).
     bool openWorkspace(const QString &path, bool interactive = true);
     QString lastError() const { return m_lastError; }
-    const std::optional<core::Workspace> &workspace() const { return m_workspace; }
+    const std::optional<core::Workspace> &workspace() const;
+    WorkspaceSession *session() const { return m_session; }
 
     void showPage(Page page);
     Page currentPage() const;
@@ -97,7 +100,7 @@ private:
     void onJobProgress(JobRunner *runner, double fraction, const QString &message, double etaSeconds);
     void onJobFinished(JobRunner *runner, int state, const QString &error);
 
-    std::optional<core::Workspace> m_workspace;
+    WorkspaceSession *m_session;  // first: the pages are its views
     QString m_lastError;
     QListWidget *m_sidebar;
     QStackedWidget *m_pages;

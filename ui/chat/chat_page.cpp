@@ -4,7 +4,6 @@
 #include <QDir>
 #include <QFileInfo>
 #include <QElapsedTimer>
-#include <QGroupBox>
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
@@ -20,27 +19,21 @@
 #include <atomic>
 #include <mutex>
 
-#include "core/checkpoint/adapters.h"
+#include "core/checkpoint/compatibility.h"
 #include "core/util/error.h"
-#include "core/store/experiment_store.h"
 #include "core/util/system_info.h"
 #include "core/util/text_util.h"
 #include "core/tokenizer/chat_template.h"
+#include "ui/chat/chat_settings_pane.h"
 #include "ui/chat/conversation_list_model.h"
+#include "ui/chat/conversations_pane.h"
 #include "ui/chat/message_view.h"
 #include "ui/chat/model_picker.h"
-#include "ui/chat/sampling_form.h"
+#include "ui/chat/reply_stream.h"
 #include "ui/common/job_runner.h"
+#include "ui/common/workspace_session.h"
 
 namespace danka::ui {
-
-struct ChatPage::Stream {
-    std::mutex mutex;
-    std::string pending;  // pieces the GUI has not shown yet
-    std::optional<core::GenerateResult> result;
-    int droppedMessages = 0;          // history left out to fit the context
-    std::atomic<bool> cancel{false};  // read by the worker at every piece
-};
 
 struct ChatPage::LoadResult {
     std::shared_ptr<core::InferenceModel> model;
@@ -48,32 +41,6 @@ struct ChatPage::LoadResult {
 };
 
 namespace {
-
-constexpr int kMinDrainMs = 16;   // a reply grows at most at the screen's pace...
-constexpr int kMaxDrainMs = 250;  // ...and at least four times a second however long a repaint takes
-
-// Drops the oldest turns (a user message and the replies after it) until the prompt leaves room for a
-// reply in the model's context. Returns how many messages were left out.
-int fitHistory(const core::InferenceModel &model, core::GenerateRequest &r)
-{
-    const int64_t context = model.config().maxSeqLen;
-    const int64_t room = std::max<int64_t>(1, std::min<int64_t>(r.maxNewTokens, context / 4));
-    int dropped = 0;
-    while (!r.history.empty()) {
-        std::vector<core::data::Message> turns;
-        if (!r.systemPrompt.empty()) turns.push_back({"system", r.systemPrompt});
-        turns.insert(turns.end(), r.history.begin(), r.history.end());
-        turns.push_back({"user", r.prompt});
-        if (static_cast<int64_t>(core::tokenizer::encodePrompt(model.tokenizer(), turns).size()) + room <=
-            context)
-            break;
-        do {
-            r.history.erase(r.history.begin());
-            ++dropped;
-        } while (!r.history.empty() && r.history.front().role != "user");
-    }
-    return dropped;
-}
 
 QString finishReasonText(const std::string &reason)
 {
@@ -98,27 +65,18 @@ ChatBubble bubbleOf(const core::ConversationMessage &m)
     return {QString::fromStdString(m.role), QString::fromStdString(m.content), statsLine(m.stats)};
 }
 
-QGroupBox *group(const QString &title, QLayout *layout, QWidget *parent)
-{
-    auto *box = new QGroupBox(title, parent);
-    box->setLayout(layout);
-    return box;
-}
-
 }  // namespace
 
-ChatPage::ChatPage(QWidget *parent)
+ChatPage::ChatPage(QWidget *parent) : ChatPage(nullptr, parent) {}
+
+ChatPage::ChatPage(WorkspaceSession *session, QWidget *parent)
     : QWidget(parent),
+      m_session(session ? session : new WorkspaceSession(this)),
       m_runner(new JobRunner(this)),
-      m_streamTimer(new QTimer(this)),
-      m_picker(new ModelPicker(this)),
+      m_reply(new ReplyStream(this)),
+      m_settings(new ChatSettingsPane(this)),
+      m_conversationsPane(new ConversationsPane(this)),
       m_errorLabel(new QLabel(this)),
-      m_systemPrompt(new QPlainTextEdit(this)),
-      m_sampling(new SamplingForm(this)),
-      m_conversationModel(new ConversationListModel(this)),
-      m_conversationList(new QListView(this)),
-      m_newButton(new QPushButton(tr("&New"), this)),
-      m_deleteButton(new QPushButton(tr("De&lete"), this)),
       m_view(new MessageView(this)),
       m_input(new QPlainTextEdit(this)),
       m_sendButton(new QPushButton(tr("&Send"), this)),
@@ -127,8 +85,10 @@ ChatPage::ChatPage(QWidget *parent)
       m_modelNote(new QLabel(this))
 {
     connect(m_runner, &JobRunner::finished, this, &ChatPage::onJobFinished);
-    connect(m_streamTimer, &QTimer::timeout, this, &ChatPage::drainStream);
-    m_streamTimer->setInterval(kMinDrainMs);
+    connect(m_reply, &ReplyStream::grew, this, [this](const QString &text) {
+        m_view->setStreamingReply(text);
+        Q_EMIT replyUpdated(text);
+    });
 
     m_errorLabel->setWordWrap(true);
     m_errorLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -169,9 +129,10 @@ ChatPage::ChatPage(QWidget *parent)
     centerLayout->addLayout(inputRow);
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(createConversationPane());
+    connectPanes();
+    splitter->addWidget(m_conversationsPane);
     splitter->addWidget(center);
-    splitter->addWidget(createSettingsPane());
+    splitter->addWidget(m_settings);
     splitter->setStretchFactor(0, 1);
     splitter->setStretchFactor(1, 4);
     splitter->setStretchFactor(2, 1);
@@ -185,114 +146,80 @@ ChatPage::ChatPage(QWidget *parent)
     defaults.seed = core::kRandomSeed;  // a chat gives a different reply each time unless a seed is set
     setSamplingSettings(defaults);
     setState(State::NoModel);
-    setWorkspace(std::nullopt);
+    connect(m_session, &WorkspaceSession::workspaceAboutToChange, this, &ChatPage::closeWorkspace);
+    connect(m_session, &WorkspaceSession::workspaceChanged, this, &ChatPage::openedWorkspace);
+    m_settings->picker()->setSession(m_session);
+    openedWorkspace();
 }
 
 ChatPage::~ChatPage()
 {
     // The worker must be gone before the page: a reply stops at its next token, a load runs to its end.
-    if (m_stream) m_stream->cancel = true;
+    m_reply->cancel();
     delete m_runner;
     m_runner = nullptr;
 }
 
-QWidget *ChatPage::createConversationPane()
+void ChatPage::connectPanes()
 {
-    m_conversationList->setModel(m_conversationModel);
-    m_conversationList->setEditTriggers(QAbstractItemView::EditKeyPressed | QAbstractItemView::DoubleClicked);
-    m_conversationList->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_conversationList->setAlternatingRowColors(true);
-    m_conversationList->setWordWrap(true);
-    m_conversationList->setToolTip(tr("Click a conversation to reopen it; double-click to rename it."));
-    connect(m_conversationList, &QListView::clicked, this, &ChatPage::onConversationActivated);
-    connect(m_conversationList, &QListView::activated, this, &ChatPage::onConversationActivated);
-    connect(m_conversationModel, &ConversationListModel::titleEdited, this,
-            [this](qint64 id, const QString &title) {
-                if (!m_conversations) return;
-                try {
-                    m_conversations->setTitle(id, title.toStdString());
-                } catch (const core::Error &e) {
-                    showError(QString::fromStdString(e.what()));
-                }
-            });
-    connect(m_newButton, &QPushButton::clicked, this, &ChatPage::newConversation);
-    connect(m_deleteButton, &QPushButton::clicked, this, &ChatPage::deleteSelectedConversation);
-
-    auto *pane = new QWidget(this);
-    auto *layout = new QVBoxLayout(pane);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(new QLabel(tr("Conversations"), pane));
-    layout->addWidget(m_conversationList, 1);
-    auto *row = new QHBoxLayout;
-    row->addWidget(m_newButton);
-    row->addWidget(m_deleteButton);
-    layout->addLayout(row);
-    return pane;
-}
-
-QWidget *ChatPage::createSettingsPane()
-{
-    connect(m_picker, &ModelPicker::checkpointChosen, this, &ChatPage::openCheckpoint);
-    connect(m_picker, &ModelPicker::adapterChosen, this, &ChatPage::openAdapter);
-    connect(m_picker, &ModelPicker::storeError, this, &ChatPage::showError);
-    auto *modelLayout = new QVBoxLayout;
-    modelLayout->addWidget(m_picker);
-
-    m_systemPrompt->setPlaceholderText(tr("Optional: instructions the model sees before the conversation"));
-    m_systemPrompt->setMaximumHeight(110);
-    m_systemPrompt->setTabChangesFocus(true);
-    auto *systemLayout = new QVBoxLayout;
-    systemLayout->addWidget(m_systemPrompt);
-    auto *samplingLayout = new QVBoxLayout;
-    samplingLayout->addWidget(m_sampling);
-
-    auto *pane = new QWidget(this);
-    auto *layout = new QVBoxLayout(pane);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(group(tr("Checkpoint"), modelLayout, pane));
-    layout->addWidget(group(tr("System prompt"), systemLayout, pane));
-    layout->addWidget(group(tr("Sampling"), samplingLayout, pane));
-    layout->addStretch();
-    return pane;
+    connect(m_conversationsPane, &ConversationsPane::conversationChosen, this, [this](qint64 id) {
+        if (m_conversationId != id) openConversation(id);
+    });
+    connect(m_conversationsPane, &ConversationsPane::newRequested, this, &ChatPage::newConversation);
+    connect(m_conversationsPane, &ConversationsPane::deleteRequested, this, &ChatPage::deleteConversation);
+    connect(m_conversationsPane, &ConversationsPane::titleEdited, this, [this](qint64 id, const QString &title) {
+        if (!m_conversations) return;
+        try {
+            m_conversations->setTitle(id, title.toStdString());
+        } catch (const core::Error &e) {
+            showError(QString::fromStdString(e.what()));
+        }
+    });
+    ModelPicker *picker = m_settings->picker();
+    connect(picker, &ModelPicker::checkpointChosen, this, &ChatPage::openCheckpoint);
+    connect(picker, &ModelPicker::adapterChosen, this, &ChatPage::openAdapter);
 }
 
 // --- workspace, checkpoints and settings ------------------------------------------------------------------
 
 void ChatPage::setWorkspace(const std::optional<core::Workspace> &workspace)
 {
+    m_session->open(workspace);  // may throw; closeWorkspace() and openedWorkspace() follow its signals
+}
+
+void ChatPage::closeWorkspace()
+{
     if (m_state == State::Generating) {
         m_discardReply = true;
         stop();
     }
-    m_conversations.reset();
-    m_store.reset();
-    m_workspace.reset();
+    m_conversations.reset();  // it writes through the store that closes now
     m_conversationId.reset();
     m_messages.clear();
-    if (workspace) {
-        m_store = std::make_unique<core::ExperimentStore>(workspace->databasePath());  // may throw
-        m_conversations = std::make_unique<core::ConversationStore>(*m_store);
-        m_workspace = workspace;
-    }
+}
+
+void ChatPage::openedWorkspace()
+{
+    if (m_session->store()) m_conversations = std::make_unique<core::ConversationStore>(*m_session->store());
     m_view->setMessages({});
     m_statsLabel->clear();
-    m_picker->setSource(m_workspace, m_store.get());
     refreshConversations();
 }
 
 void ChatPage::refreshCheckpoints()
 {
-    m_picker->refresh();
+    m_session->refresh();  // the picker follows the session's checkpoints
+    m_settings->picker()->refresh();
 }
 
 QComboBox *ChatPage::checkpointBox() const
 {
-    return m_picker->checkpointBox();
+    return m_settings->picker()->checkpointBox();
 }
 
 QComboBox *ChatPage::adapterBox() const
 {
-    return m_picker->adapterBox();
+    return m_settings->picker()->adapterBox();
 }
 
 QString ChatPage::modelKey() const
@@ -302,28 +229,33 @@ QString ChatPage::modelKey() const
 
 void ChatPage::showCurrentModel()
 {
-    m_picker->setCurrent(!m_loadingDir.isEmpty() ? m_loadingDir : m_modelDir,
+    m_settings->picker()->setCurrent(!m_loadingDir.isEmpty() ? m_loadingDir : m_modelDir,
                          !m_loadingDir.isEmpty() ? m_loadingAdapter : m_adapterDir);
 }
 
 QString ChatPage::systemPrompt() const
 {
-    return m_systemPrompt->toPlainText();
+    return m_settings->systemPrompt();
 }
 
 void ChatPage::setSystemPrompt(const QString &prompt)
 {
-    m_systemPrompt->setPlainText(prompt);
+    m_settings->setSystemPrompt(prompt);
 }
 
 core::GenerateRequest ChatPage::samplingSettings() const
 {
-    return m_sampling->settings();
+    return m_settings->samplingSettings();
 }
 
 void ChatPage::setSamplingSettings(const core::GenerateRequest &settings)
 {
-    m_sampling->setSettings(settings);
+    m_settings->setSamplingSettings(settings);
+}
+
+ConversationListModel *ChatPage::conversationModel() const
+{
+    return m_conversationsPane->model();
 }
 
 // --- state -------------------------------------------------------------------------------------------------
@@ -337,9 +269,7 @@ void ChatPage::setState(State state)
     const bool generating = state == State::Generating;
     m_sendButton->setEnabled(state == State::Ready);
     m_stopButton->setEnabled(generating);
-    m_conversationList->setEnabled(!generating);
-    m_newButton->setEnabled(!generating);
-    m_deleteButton->setEnabled(!generating);
+    m_conversationsPane->setBusy(generating);
     Q_EMIT stateChanged(state);
 }
 
@@ -393,15 +323,16 @@ void ChatPage::openCheckpoint(const QString &dir)
         return;
     }
     QString adapter;
-    if (core::isAdapterCheckpoint(path.toStdString())) {
+    try {
         // An adapter: its base in the checkpoint box, the adapter on it.
-        adapter = path;
-        try {
-            path = QDir::cleanPath(QString::fromStdString(core::adapterBaseCheckpoint(adapter.toStdString())));
-        } catch (const core::Error &e) {
-            showError(tr("Cannot load the adapter %1:\n%2").arg(adapter, QString::fromStdString(e.what())));
-            return;
+        const core::ModelToLoad load = core::modelToLoad(path.toStdString());
+        if (!load.adapter.empty()) {
+            adapter = path;
+            path = QDir::cleanPath(QString::fromStdString(load.base));
         }
+    } catch (const core::Error &e) {
+        showError(tr("Cannot load the adapter %1:\n%2").arg(path, QString::fromStdString(e.what())));
+        return;
     }
     if (path == m_modelDir && adapter == m_adapterDir && m_model) {
         showCurrentModel();
@@ -455,7 +386,7 @@ void ChatPage::startLoad(QString dir, QString adapter)
         return;
     }
     m_jobKind = JobKind::Load;
-    m_picker->setModelText(adapter.isEmpty() ? tr("Loading %1...").arg(dir)
+    m_settings->picker()->setModelText(adapter.isEmpty() ? tr("Loading %1...").arg(dir)
                                             : tr("Loading %1 with the adapter %2...").arg(dir, adapter));
     setState(State::Loading);
     showCurrentModel();
@@ -485,7 +416,7 @@ void ChatPage::finishLoad(int jobState, const QString &error)
         m_modelDir = dir;
         m_adapterDir = adapter;
         const model::ModelConfig &c = m_model->config();
-        m_picker->setModelText(
+        m_settings->picker()->setModelText(
             tr("%1\n%2 parameters · %3 layers · context %4 tokens · %5")
                 .arg(dir, QString::fromStdString(core::formatCount(static_cast<double>(c.parameterCount()))))
                 .arg(c.nLayers)
@@ -497,7 +428,7 @@ void ChatPage::finishLoad(int jobState, const QString &error)
         m_input->setFocus();
     } else {
         const QString reason = error.isEmpty() ? tr("the load was cancelled") : error;
-        m_picker->setModelText(tr("No model loaded."));
+        m_settings->picker()->setModelText(tr("No model loaded."));
         m_modelNote->hide();
         setState(State::NoModel);
         showError(adapter.isEmpty() ? tr("Cannot load the checkpoint %1:\n%2").arg(dir, reason)
@@ -518,20 +449,7 @@ void ChatPage::refreshConversations()
             showError(QString::fromStdString(e.what()));
         }
     }
-    m_conversationModel->setConversations(std::move(list));
-    const int row = m_conversationId ? m_conversationModel->rowOfConversation(*m_conversationId) : -1;
-    if (row >= 0)
-        m_conversationList->setCurrentIndex(m_conversationModel->index(row));
-    else
-        m_conversationList->clearSelection();
-    m_deleteButton->setEnabled(m_state != State::Generating && m_conversationModel->rowCount() > 0);
-}
-
-void ChatPage::onConversationActivated(const QModelIndex &index)
-{
-    if (!index.isValid()) return;
-    const qint64 id = index.data(ConversationListModel::ConversationIdRole).toLongLong();
-    if (m_conversationId != id) openConversation(id);
+    m_conversationsPane->showConversations(std::move(list), m_conversationId, m_state == State::Generating);
 }
 
 void ChatPage::showMessages()
@@ -568,7 +486,7 @@ bool ChatPage::openConversation(qint64 conversationId)
     m_statsLabel->clear();
     refreshConversations();
     if (!c->checkpointPath.empty()) {
-        const QString dir = m_picker->absolutePath(c->checkpointPath);
+        const QString dir = m_settings->picker()->absolutePath(c->checkpointPath);
         if (dir != modelKey() && dir != m_loadingDir && dir != m_loadingAdapter) openCheckpoint(dir);
     }
     return true;
@@ -581,7 +499,7 @@ void ChatPage::newConversation()
     m_messages.clear();
     m_view->setMessages({});
     m_statsLabel->clear();
-    m_conversationList->clearSelection();
+    m_conversationsPane->clearSelection();
     m_input->setFocus();
 }
 
@@ -595,19 +513,6 @@ void ChatPage::deleteConversation(qint64 conversationId)
     }
     if (m_conversationId == conversationId) newConversation();
     refreshConversations();
-}
-
-void ChatPage::deleteSelectedConversation()
-{
-    const QModelIndex index = m_conversationList->currentIndex();
-    const core::Conversation *c = m_conversationModel->conversationAt(index.row());
-    if (!c || !m_conversationList->selectionModel()->isSelected(index)) return;
-    const auto answer = QMessageBox::question(this, tr("Delete Conversation"),
-                                              tr("Delete the conversation \"%1\" and its %2 messages?")
-                                                  .arg(QString::fromStdString(c->title))
-                                                  .arg(c->messageCount),
-                                              QMessageBox::Yes | QMessageBox::Cancel, QMessageBox::Cancel);
-    if (answer == QMessageBox::Yes) deleteConversation(c->id);
 }
 
 void ChatPage::saveConversationSettings()
@@ -666,78 +571,32 @@ bool ChatPage::sendMessage(const QString &text)
     m_messages.push_back(userMessage);
     m_view->appendMessage(bubbleOf(userMessage));
 
-    m_stream = std::make_shared<Stream>();
     m_discardReply = false;
-    m_reply.clear();
-    const std::shared_ptr<Stream> stream = m_stream;
-    const std::shared_ptr<core::InferenceModel> model = m_model;
-    const bool started =
-        m_runner->start(tr("Chat reply"), [stream, model, request](core::JobContext &) mutable {
-            const int dropped = fitHistory(*model, request);
-            {
-                std::lock_guard lock(stream->mutex);
-                stream->droppedMessages = dropped;
-            }
-            core::GenerateResult result = model->generate(request, [&stream](const std::string &piece) {
-                std::lock_guard lock(stream->mutex);
-                stream->pending += piece;
-                return !stream->cancel.load();
-            });
-            std::lock_guard lock(stream->mutex);
-            stream->result = std::move(result);
-        });
-    if (!started) {
+    if (!m_reply->start(m_runner, m_model, request)) {
         showError(tr("Cannot start the reply: another job of this page is still running."));
         return false;
     }
     m_jobKind = JobKind::Generate;
     m_view->setStreamingReply(QString());
     m_statsLabel->setText(tr("Generating..."));
-    m_streamTimer->setInterval(kMinDrainMs);
-    m_streamTimer->start();
     setState(State::Generating);
     refreshConversations();
     return true;
 }
 
-void ChatPage::drainStream()
-{
-    if (!m_stream) return;
-    std::string pending;
-    {
-        std::lock_guard lock(m_stream->mutex);
-        pending.swap(m_stream->pending);
-    }
-    if (pending.empty()) return;
-    m_reply += QString::fromStdString(pending);  // pieces never end inside a character
-    QElapsedTimer t;
-    t.start();
-    m_view->setStreamingReply(m_reply);
-    // A long transcript takes longer to lay out: repaint less often rather than keep the GUI thread busy.
-    m_streamTimer->setInterval(std::clamp(static_cast<int>(2 * t.elapsed()), kMinDrainMs, kMaxDrainMs));
-    Q_EMIT replyUpdated(m_reply);
-}
-
 void ChatPage::stop()
 {
-    if (m_state != State::Generating || !m_stream) return;
-    m_stream->cancel = true;
+    if (m_state != State::Generating || !m_reply->isActive()) return;
+    m_reply->cancel();
     m_stopButton->setEnabled(false);
     m_statsLabel->setText(tr("Stopping..."));
 }
 
 void ChatPage::finishReply(int jobState, const QString &error)
 {
-    m_streamTimer->stop();
-    drainStream();
-    std::optional<core::GenerateResult> result;
-    int dropped = 0;
-    if (m_stream) {
-        std::lock_guard lock(m_stream->mutex);
-        result = std::move(m_stream->result);
-        dropped = m_stream->droppedMessages;
-    }
-    m_stream.reset();
+    ReplyStream::Outcome outcome = m_reply->finish();
+    std::optional<core::GenerateResult> &result = outcome.result;
+    const int dropped = outcome.droppedMessages;
     setState(m_model ? State::Ready : State::NoModel);
     if (m_discardReply) {
         m_discardReply = false;

@@ -1,6 +1,7 @@
 // The Chat page: pick a checkpoint (any checkpoint of any run, or a folder) and optionally a LoRA adapter
-// (model_picker.h), a system prompt and sampling settings (sampling_form.h), and chat. The model loads and replies are generated on a worker; the reply's pieces land in a
-// buffer that a GUI timer drains into the transcript, so it grows token by token and the window never waits.
+// (model_picker.h), a system prompt and sampling settings (sampling_form.h; both in chat_settings_pane.h), and
+// chat. The model loads and replies are generated on a worker; the reply's pieces land in a buffer that a GUI
+// timer drains into the transcript (reply_stream.h), so it grows token by token and the window never waits.
 // Stop ends a reply at the next token. Conversations and their messages are saved in the workspace's store
 // as they complete and listed for reopening (with their checkpoint and settings).
 #pragma once
@@ -22,17 +23,15 @@ class QPlainTextEdit;
 class QPushButton;
 class QTimer;
 
-namespace danka::core {
-class ExperimentStore;
-}
-
 namespace danka::ui {
 
+class ChatSettingsPane;
 class ConversationListModel;
+class ConversationsPane;
 class JobRunner;
 class MessageView;
-class ModelPicker;
-class SamplingForm;
+class ReplyStream;
+class WorkspaceSession;
 
 class ChatPage : public QWidget {
     Q_OBJECT
@@ -40,11 +39,13 @@ public:
     enum class State { NoModel, Loading, Ready, Generating };
     Q_ENUM(State)
 
-    explicit ChatPage(QWidget *parent = nullptr);
+    explicit ChatPage(QWidget *parent = nullptr);  // with a workspace session of its own
+    // A view of `session` (the main window's, shared by every page).
+    ChatPage(WorkspaceSession *session, QWidget *parent);
     ~ChatPage() override;  // stops a reply and waits for the worker
 
-    // Lists the checkpoints and conversations of `workspace` (nullopt: none; chats are then not saved).
-    // Throws core::Error when its store cannot be opened.
+    // Opens `workspace` in the page's session: its checkpoints and conversations are listed (nullopt: none;
+    // chats are then not saved). Throws core::Error when its store cannot be opened.
     void setWorkspace(const std::optional<core::Workspace> &workspace);
     // Where models load: "auto" (CUDA when available, else CPU; the default), "cpu" or "cuda".
     void setDevice(const QString &device) { m_device = device; }
@@ -73,7 +74,7 @@ public:
     QString modelNote() const;  // the note shown above the messages for a tiny model; "" otherwise
 
     MessageView *messageView() const { return m_view; }
-    ConversationListModel *conversationModel() const { return m_conversationModel; }
+    ConversationListModel *conversationModel() const;
     QComboBox *checkpointBox() const;
     QComboBox *adapterBox() const;
 
@@ -90,7 +91,7 @@ public Q_SLOTS:
     void newConversation();
     bool openConversation(qint64 conversationId);    // restores messages, checkpoint and settings
     void deleteConversation(qint64 conversationId);  // no confirmation (the Delete button asks)
-    void refreshCheckpoints();  // the picker lists the store's checkpoints and adapters again
+    void refreshCheckpoints();  // the session reads the store; the picker lists its checkpoints and adapters
     void refreshConversations();
 
 Q_SIGNALS:
@@ -104,11 +105,11 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
-    struct Stream;      // what the generating worker shares with the GUI thread
     struct LoadResult;  // what the loading worker hands over
 
-    QWidget *createSettingsPane();
-    QWidget *createConversationPane();
+    void closeWorkspace();   // before the session's store closes
+    void openedWorkspace();  // the session's workspace: conversations, checkpoints
+    void connectPanes();
     void setState(State state);
     void showError(const QString &message);
     void clearError();
@@ -118,19 +119,15 @@ private:
     void onJobFinished(int jobState, const QString &error);
     void finishLoad(int jobState, const QString &error);
     void finishReply(int jobState, const QString &error);
-    void drainStream();
     void sendInput();
-    void deleteSelectedConversation();
-    void onConversationActivated(const QModelIndex &index);
     void saveConversationSettings();
     void showMessages();
     // A model of `parameters` was loaded: the tiny-model note, and greedy decoding as the default of a new
     // conversation for a tiny model (taken back for a larger one when it was set automatically).
     void applyModelSizeDefaults(int64_t parameters);
 
-    std::optional<core::Workspace> m_workspace;
-    std::unique_ptr<core::ExperimentStore> m_store;
-    std::unique_ptr<core::ConversationStore> m_conversations;
+    WorkspaceSession *m_session;
+    std::unique_ptr<core::ConversationStore> m_conversations;  // on the session's store
     std::optional<int64_t> m_conversationId;
     std::vector<core::ConversationMessage> m_messages;
 
@@ -145,20 +142,13 @@ private:
     QString m_pendingCheckpoint;     // asked for while busy: loaded when the current job ends
     std::shared_ptr<LoadResult> m_loaded;
     bool m_discardReply = false;  // the workspace changed during the reply: it belongs nowhere now
-    std::shared_ptr<Stream> m_stream;
-    QString m_reply;  // the streaming reply as shown
-    QTimer *m_streamTimer;
+    ReplyStream *m_reply;  // the reply being generated
     QString m_error;
     QString m_lastFinishReason;
 
-    ModelPicker *m_picker;
+    ChatSettingsPane *m_settings;  // checkpoint, system prompt, sampling
+    ConversationsPane *m_conversationsPane;
     QLabel *m_errorLabel;
-    QPlainTextEdit *m_systemPrompt;
-    SamplingForm *m_sampling;
-    ConversationListModel *m_conversationModel;
-    QListView *m_conversationList;
-    QPushButton *m_newButton;
-    QPushButton *m_deleteButton;
     MessageView *m_view;
     QPlainTextEdit *m_input;
     QPushButton *m_sendButton;

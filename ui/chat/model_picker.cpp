@@ -1,6 +1,7 @@
 // Model choice of the Chat page (see model_picker.h).
 #include "ui/chat/model_picker.h"
 
+#include <QAbstractItemView>
 #include <QComboBox>
 #include <QDir>
 #include <QFileDialog>
@@ -12,9 +13,8 @@
 #include <functional>
 #include <vector>
 
-#include "core/util/error.h"
-#include "core/store/experiment_store.h"
 #include "ui/common/checkpoint_choices.h"
+#include "ui/common/workspace_session.h"
 
 namespace danka::ui {
 
@@ -65,8 +65,8 @@ void fill(QComboBox *box, const QString &first, const QStringList &paths, const 
 
 ModelPicker::ModelPicker(QWidget *parent)
     : QWidget(parent),
-      m_checkpointBox(makeBox(this, [this] { refresh(); })),
-      m_adapterBox(makeBox(this, [this] { refresh(); })),
+      m_checkpointBox(makeBox(this, [this] { readStoreAndRefresh(); })),
+      m_adapterBox(makeBox(this, [this] { readStoreAndRefresh(); })),
       m_modelLabel(new QLabel(tr("No model loaded."), this))
 {
     m_adapterBox->setToolTip(tr("A LoRA adapter put on the checkpoint above without merging it"));
@@ -93,10 +93,21 @@ ModelPicker::ModelPicker(QWidget *parent)
     refresh();
 }
 
-void ModelPicker::setSource(const std::optional<core::Workspace> &workspace, core::ExperimentStore *store)
+void ModelPicker::setSession(WorkspaceSession *session)
 {
-    m_workspace = workspace;
-    m_store = store;
+    if (m_session) disconnect(m_session, nullptr, this, nullptr);
+    m_session = session;
+    if (m_session)
+        connect(m_session, &WorkspaceSession::checkpointsChanged, this, [this] {
+            // Not under the user's hand: an open list keeps its items until it closes.
+            if (!m_checkpointBox->view()->isVisible() && !m_adapterBox->view()->isVisible()) refresh();
+        });
+    refresh();
+}
+
+void ModelPicker::readStoreAndRefresh()
+{
+    if (m_session) m_session->refresh();  // the newest checkpoints, as the list opens
     refresh();
 }
 
@@ -116,8 +127,8 @@ void ModelPicker::setModelText(const QString &text)
 QString ModelPicker::absolutePath(const std::string &path) const
 {
     const QString p = QString::fromStdString(path);
-    if (QDir::isAbsolutePath(p) || !m_workspace) return QDir::cleanPath(p);
-    return QDir::cleanPath(QDir(QString::fromStdString(m_workspace->path())).filePath(p));
+    if (QDir::isAbsolutePath(p) || !m_session || !m_session->workspace()) return QDir::cleanPath(p);
+    return QDir::cleanPath(QDir(QString::fromStdString(m_session->workspace()->path())).filePath(p));
 }
 
 void ModelPicker::refresh()
@@ -125,14 +136,10 @@ void ModelPicker::refresh()
     // One pass over the store: every checkpoint, newest first, and the LoRA adapters among them.
     using Choice = CheckpointChoice;
     std::vector<Choice> choices;
-    if (m_store) {
-        try {
-            choices = CheckpointChoices::list(*m_store);
-            for (Choice &c : choices)
-                c.path = absolutePath(c.path.toStdString());
-        } catch (const core::Error &e) {
-            Q_EMIT storeError(QString::fromStdString(e.what()));
-        }
+    if (m_session) {
+        choices = CheckpointChoices::list(*m_session);
+        for (Choice &c : choices)
+            c.path = absolutePath(c.path.toStdString());
     }
     QStringList paths, labels, adapterPaths, adapterLabels;
     // Folders opened directly come first (the current one included), then the store's checkpoints.
@@ -162,7 +169,8 @@ void ModelPicker::refresh()
 void ModelPicker::browseCheckpoint()
 {
     const QString start = !m_checkpoint.isEmpty() ? QFileInfo(m_checkpoint).absolutePath()
-                          : m_workspace          ? QString::fromStdString(m_workspace->runsDir())
+                          : m_session && m_session->workspace()
+                              ? QString::fromStdString(m_session->workspace()->runsDir())
                                                  : QDir::homePath();
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Checkpoint Folder"), start);
     if (dir.isEmpty()) return refresh();  // the box shows the current checkpoint again
@@ -173,7 +181,8 @@ void ModelPicker::browseAdapter()
 {
     const QString dir = QFileDialog::getExistingDirectory(
         this, tr("Open LoRA Adapter Folder"),
-        m_workspace ? QString::fromStdString(m_workspace->runsDir()) : QDir::homePath());
+        m_session && m_session->workspace() ? QString::fromStdString(m_session->workspace()->runsDir())
+                                            : QDir::homePath());
     if (dir.isEmpty()) return refresh();
     Q_EMIT adapterChosen(QDir::cleanPath(dir));
 }

@@ -4,7 +4,8 @@
 // export. Both axes carry round ticks computed here (chart_format.h: 1-2-5 steps, decades with 2/5 sub-ticks
 // on a log axis, at least two per axis) on Qt Charts category axes, whose labels are exactly those ticks; the
 // y title is drawn by the widget, so that no axis title is ever elided. Colours come from the widget
-// palette, so the chart reads well in light and dark themes.
+// palette, so the chart reads well in light and dark themes. Implemented in metric_chart.cpp (series, smoothing,
+// palette), metric_chart_axes.cpp (ranges and ticks) and metric_chart_readout.cpp (hover readout, exports).
 #pragma once
 
 #include <QColor>

@@ -18,7 +18,6 @@
 #include <QSplitter>
 #include <QStackedWidget>
 #include <QTableView>
-#include <QTimer>
 #include <QVBoxLayout>
 #include <algorithm>
 #include <cmath>
@@ -27,6 +26,7 @@
 #include "core/train/metric_names.h"
 #include "core/store/experiment_store.h"
 #include "ui/compare/config_diff_model.h"
+#include "ui/common/workspace_session.h"
 #include "ui/compare/run_check_model.h"
 #include "ui/runs/runs_model.h"
 
@@ -60,8 +60,11 @@ double tokensAt(const std::vector<core::SeriesPoint> &tokens, double step)
 
 }  // namespace
 
-ComparePage::ComparePage(QWidget *parent)
+ComparePage::ComparePage(QWidget *parent) : ComparePage(nullptr, parent) {}
+
+ComparePage::ComparePage(WorkspaceSession *session, QWidget *parent)
     : QWidget(parent),
+      m_session(session ? session : new WorkspaceSession(this)),
       m_metric(QStringLiteral("train/loss")),
       m_runsModel(new RunsModel(this)),
       m_checkModel(new RunCheckModel(m_runsModel, this)),
@@ -82,8 +85,7 @@ ComparePage::ComparePage(QWidget *parent)
       m_note(new QLabel(this)),
       m_showAll(new QCheckBox(tr("Show all keys"), this)),
       m_diffHint(new QLabel(this)),
-      m_diffView(new QTableView(this)),
-      m_pollTimer(new QTimer(this))
+      m_diffView(new QTableView(this))
 {
     // Runs list: every run of the store, with a check box each.
     m_proxy->setSourceModel(m_checkModel);
@@ -225,40 +227,56 @@ ComparePage::ComparePage(QWidget *parent)
 
     m_chart->setAxisTitles(m_xBox->currentText(), metricTitle(m_metric));
     m_smoothingValue->setText(QStringLiteral("0.00"));
-    m_pollTimer->setInterval(1000);
-    connect(m_pollTimer, &QTimer::timeout, this, &ComparePage::poll);
-    setWorkspace(std::nullopt);
+    connect(m_session, &WorkspaceSession::workspaceChanged, this, &ComparePage::onWorkspaceChanged);
+    connect(m_session, &WorkspaceSession::storeChanged, this, &ComparePage::onStoreChanged);
+    connect(m_session, &WorkspaceSession::storeError, this, &ComparePage::reportError);
+    m_runsModel->setRuns(m_session->runs());
+    showContent();
 }
 
 ComparePage::~ComparePage() = default;
 
 void ComparePage::setWorkspace(const std::optional<core::Workspace> &ws)
 {
-    m_pollTimer->stop();
-    m_store.reset();
-    m_workspace.reset();
-    m_lastDataVersion = -1;
+    try {
+        m_session->open(ws);  // onWorkspaceChanged() and onStoreChanged() follow its signals
+    } catch (const core::Error &e) {
+        reportError(QString::fromStdString(e.what()));
+        showContent();
+    }
+}
+
+core::ExperimentStore *ComparePage::store() const
+{
+    return m_session->store();
+}
+
+void ComparePage::onWorkspaceChanged()
+{
     m_cache.clear();
     m_error.clear();
     m_runsModel->setRuns({});
     m_checkModel->setCheckedRuns({});  // ids mean other runs in another workspace
-    if (ws) {
-        try {
-            m_store = std::make_unique<core::ExperimentStore>(ws->databasePath());
-            m_workspace = ws;
-            m_pollTimer->start();
-        } catch (const core::Error &e) {
-            reportError(QString::fromStdString(e.what()));
-        }
-    }
-    refresh();
+    m_diffSignature.clear();
 }
 
 void ComparePage::refresh()
 {
     m_cache.clear();
-    reloadRuns();
-    if (!m_store) {
+    m_diffSignature.clear();
+    m_session->refresh();  // onStoreChanged()
+}
+
+void ComparePage::onStoreChanged()
+{
+    m_runsModel->setRuns(m_session->runs());
+    invalidateActiveRuns();
+    showContent();
+}
+
+void ComparePage::showContent()
+{
+    if (!store()) {
         m_hint->setText(m_error.isEmpty()
                             ? tr("No workspace is open.\nUse File > Open Workspace to choose one.")
                             : tr("Cannot read the workspace:\n%1").arg(m_error));
@@ -266,37 +284,7 @@ void ComparePage::refresh()
     } else {
         m_stack->setCurrentIndex(0);
     }
-    m_stack->widget(0)->setEnabled(m_store != nullptr);
-    m_diffSignature.clear();
-    onCheckedRunsChanged();
-}
-
-void ComparePage::reloadRuns()
-{
-    std::vector<core::RunRecord> runs;
-    if (m_store) {
-        try {
-            m_lastDataVersion = m_store->dataVersion();
-            runs = m_store->runs();
-        } catch (const core::Error &e) {
-            reportError(QString::fromStdString(e.what()));
-            return;  // keep what we had
-        }
-    }
-    m_runsModel->setRuns(std::move(runs));
-}
-
-void ComparePage::poll()
-{
-    if (!m_store) return;
-    try {
-        if (m_store->dataVersion() == m_lastDataVersion) return;
-    } catch (const core::Error &e) {
-        reportError(QString::fromStdString(e.what()));
-        return;
-    }
-    reloadRuns();
-    invalidateActiveRuns();
+    m_stack->widget(0)->setEnabled(store() != nullptr);
     onCheckedRunsChanged();
 }
 
@@ -333,12 +321,12 @@ void ComparePage::onCheckedRunsChanged()
 void ComparePage::updateMetricBox()
 {
     QStringList names;
-    for (int64_t id : m_store ? checkedRuns() : QList<int64_t>()) {
+    for (int64_t id : store() ? checkedRuns() : QList<int64_t>()) {
         Cached &c = cached(id);
         if (!c.metricNames) {
             QStringList runNames;
             try {
-                for (const std::string &name : m_store->metricNames(id))
+                for (const std::string &name : store()->metricNames(id))
                     runNames << QString::fromStdString(name);
             } catch (const core::Error &e) {
                 reportError(QString::fromStdString(e.what()));
@@ -404,14 +392,14 @@ ComparePage::Curve ComparePage::load(int64_t runId, int maxPoints) const
     Curve curve;
     const std::string metric = m_metric.toStdString();
     try {
-        const std::vector<core::SeriesPoint> series = m_store->series(runId, metric, maxPoints);
+        const std::vector<core::SeriesPoint> series = store()->series(runId, metric, maxPoints);
         if (series.empty()) {
             curve.problem = tr("%1 has no %2 values").arg(runTitle(runId), m_metric);
             return curve;
         }
         std::vector<core::SeriesPoint> tokens;
         if (m_xKind == MetricChart::XKind::Tokens) {
-            for (const core::SeriesPoint &p : m_store->series(runId, kTokensMetric, maxPoints))
+            for (const core::SeriesPoint &p : store()->series(runId, kTokensMetric, maxPoints))
                 if (std::isfinite(p.value)) tokens.push_back(p);
             if (tokens.empty()) {
                 curve.problem = tr("%1 has no %2 values for the x axis")
@@ -445,7 +433,7 @@ ComparePage::Curve ComparePage::load(int64_t runId, int maxPoints) const
 
 void ComparePage::updateChart()
 {
-    const QList<int64_t> ids = m_store ? checkedRuns() : QList<int64_t>();
+    const QList<int64_t> ids = store() ? checkedRuns() : QList<int64_t>();
     for (const QString &key : m_chart->seriesKeys())
         if (!ids.contains(key.toLongLong())) m_chart->removeSeries(key);
     QStringList problems;
@@ -467,7 +455,7 @@ void ComparePage::updateChart()
                                               : QString());
     QStringList notes;
     if (!problems.isEmpty()) notes << tr("Not drawn: %1.").arg(problems.join(QStringLiteral("; ")));
-    if (!m_error.isEmpty() && m_store) notes << m_error;
+    if (!m_error.isEmpty() && store()) notes << m_error;
     m_note->setText(notes.join(QLatin1Char('\n')));
     m_note->setVisible(!notes.isEmpty());
     const bool hasCurves = !m_chart->seriesKeys().isEmpty();
@@ -566,7 +554,7 @@ bool ComparePage::exportCsv(const QString &path, QString *error)
 {
     QStringList labels;
     QVector<QVector<QPointF>> series;
-    if (m_store) {
+    if (store()) {
         for (int64_t id : checkedRuns()) {
             const Curve curve = load(id, 0);
             if (!curve.problem.isEmpty()) continue;
@@ -583,7 +571,8 @@ bool ComparePage::exportCsv(const QString &path, QString *error)
 
 void ComparePage::exportWithDialog(bool png)
 {
-    const QString folder = m_workspace ? QString::fromStdString(m_workspace->path()) : QDir::homePath();
+    const QString folder =
+        m_session->workspace() ? QString::fromStdString(m_session->workspace()->path()) : QDir::homePath();
     QString base = m_metric;
     base.replace(QLatin1Char('/'), QLatin1Char('_'));
     const QString path = QFileDialog::getSaveFileName(

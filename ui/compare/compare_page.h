@@ -1,7 +1,8 @@
 // The Compare page: check any runs of the workspace (running or finished long ago) and overlay one metric of
 // them, with EMA smoothing, a log y axis, x as step / tokens / wall time, hover values and PNG / CSV export;
-// below, the diff of their configs. Polls the store once a second, so running runs' curves grow and new
-// runs appear; finished runs are read once and cached.
+// below, the diff of their configs. A view of the workspace session (workspace_session.h): when the session
+// sees the store change, running runs' curves grow and new runs appear; finished runs are read once and
+// cached.
 #pragma once
 
 #include <QWidget>
@@ -23,7 +24,6 @@ class QSlider;
 class QSortFilterProxyModel;
 class QStackedWidget;
 class QTableView;
-class QTimer;
 
 namespace danka::core {
 class ExperimentStore;
@@ -34,6 +34,7 @@ namespace danka::ui {
 class ConfigDiffModel;
 class RunCheckModel;
 class RunsModel;
+class WorkspaceSession;
 
 class ComparePage : public QWidget {
     Q_OBJECT
@@ -41,11 +42,13 @@ public:
     // Store reads are downsampled to this many buckets per run and metric (the chart thins further).
     static constexpr int kStoreMaxPoints = 5000;
 
-    explicit ComparePage(QWidget *parent = nullptr);
+    explicit ComparePage(QWidget *parent = nullptr);  // with a workspace session of its own
+    // A view of `session` (the main window's, shared by every page).
+    ComparePage(WorkspaceSession *session, QWidget *parent);
     ~ComparePage() override;
 
-    // Compares the runs of `ws` (nullopt: no workspace; the page is disabled with a hint). A store that
-    // cannot be opened is reported on the page and through storeError, never thrown.
+    // Opens `ws` in the page's session and compares its runs (nullopt: no workspace; the page is disabled with
+    // a hint). A store that cannot be opened is reported on the page and through storeError, never thrown.
     void setWorkspace(const std::optional<core::Workspace> &ws);
     void setCheckedRuns(const QList<int64_t> &ids);
     QList<int64_t> checkedRuns() const;  // ascending ids
@@ -90,8 +93,10 @@ private:
         std::optional<Curve> curve;  // of m_metric against m_xKind
     };
 
-    void poll();
-    void reloadRuns();
+    void onWorkspaceChanged();  // another workspace: nothing read or checked before means anything
+    void onStoreChanged();      // the session's runs, then what changed of the checked ones
+    void showContent();         // the runs and chart, or the hint why there are none
+    core::ExperimentStore *store() const;
     void onCheckedRunsChanged();
     void updateMetricBox();
     void updateDiff();
@@ -105,9 +110,7 @@ private:
     Curve load(int64_t runId, int maxPoints) const;
     void exportWithDialog(bool png);
 
-    std::optional<core::Workspace> m_workspace;
-    std::unique_ptr<core::ExperimentStore> m_store;
-    int64_t m_lastDataVersion = -1;
+    WorkspaceSession *m_session;
     QString m_metric;
     MetricChart::XKind m_xKind = MetricChart::XKind::Step;
     std::map<int64_t, Cached> m_cache;  // per checked run
@@ -134,7 +137,6 @@ private:
     QCheckBox *m_showAll;
     QLabel *m_diffHint;
     QTableView *m_diffView;
-    QTimer *m_pollTimer;
 };
 
 }  // namespace danka::ui

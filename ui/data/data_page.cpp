@@ -25,12 +25,13 @@
 #include <nlohmann/json.hpp>
 
 #include "core/data/dataset.h"
+#include "core/data/dataset_tokenizer.h"
 #include "core/data/record_index.h"
 #include "core/util/error.h"
-#include "core/store/experiment_store.h"
 #include "core/util/text_util.h"
 #include "core/tokenizer/tokenizer.h"
 #include "ui/common/job_runner.h"
+#include "ui/common/workspace_session.h"
 #include "ui/data/data_reports.h"
 #include "ui/data/data_stats.h"
 #include "ui/data/histogram_view.h"
@@ -38,6 +39,7 @@
 #include "ui/data/record_html.h"
 #include "ui/data/records_model.h"
 #include "ui/data/segments_model.h"
+#include "ui/data/workspace_datasets_pane.h"
 
 namespace danka::ui {
 
@@ -52,46 +54,17 @@ const core::data::DataFormat kFormats[] = {core::data::DataFormat::Auto,     cor
 
 struct LoadedDataset {
     std::shared_ptr<const core::data::Dataset> dataset;
-    std::shared_ptr<const core::tokenizer::Tokenizer> tokenizer;
-    std::string tokenizerDir;
-    bool tokenizerFromStore = false;
-    std::string tokenizerProblem;
+    core::data::DatasetTokenizer tokenizer;  // the one it was made with (core decides which matches)
     SegmentStats stats;
 };
 
-// The tokenizer a dataset was made with: the store's tokenizer with its checksum, else the folder named
-// in dataset.json when its checksum still matches.
-void findTokenizer(LoadedDataset &out, const std::vector<core::TokenizerRecord> &known)
-{
-    const json &tok = jsonAt(out.dataset->info(), "tokenizer");
-    const std::string checksum = jsonString(jsonAt(tok, "checksum"));
-    std::vector<std::pair<std::string, bool>> candidates;
-    for (const core::TokenizerRecord &t : known)
-        if (!checksum.empty() && t.checksum == checksum) candidates.emplace_back(t.path, true);
-    if (!jsonString(jsonAt(tok, "dir")).empty())
-        candidates.emplace_back(jsonString(jsonAt(tok, "dir")), false);
-    for (const auto &[dir, fromStore] : candidates) {
-        try {
-            auto t = std::make_shared<core::tokenizer::Tokenizer>(core::tokenizer::Tokenizer::load(dir));
-            if (!checksum.empty() && t->checksum() != checksum) {
-                out.tokenizerProblem = dir + " has changed since the dataset was prepared (checksum " +
-                                       t->checksum().substr(0, 12) + ")";
-                continue;
-            }
-            out.tokenizer = std::move(t);
-            out.tokenizerDir = dir;
-            out.tokenizerFromStore = fromStore;
-            return;
-        } catch (const core::Error &e) {
-            out.tokenizerProblem = e.what();
-        }
-    }
-}
-
 }  // namespace
 
-DataPage::DataPage(QWidget *parent)
+DataPage::DataPage(QWidget *parent) : DataPage(nullptr, parent) {}
+
+DataPage::DataPage(WorkspaceSession *session, QWidget *parent)
     : QWidget(parent),
+      m_session(session ? session : new WorkspaceSession(this)),
       m_records(new RecordsModel(this)),
       m_segments(new SegmentsModel(this)),
       m_openRunner(new JobRunner(this)),
@@ -102,8 +75,7 @@ DataPage::DataPage(QWidget *parent)
       m_formatCombo(new QComboBox(this)),
       m_pathLabel(new QLabel(this)),
       m_messageLabel(new QLabel(this)),
-      m_datasetList(new QListWidget(this)),
-      m_datasetHint(new QLabel(this)),
+      m_datasetsPane(new WorkspaceDatasetsPane(m_session, this)),
       m_view(new QTableView(this)),
       m_gotoSpin(new QSpinBox(this)),
       m_countLabel(new QLabel(this)),
@@ -148,19 +120,7 @@ DataPage::DataPage(QWidget *parent)
     m_messageLabel->hide();
 
     // Left: the workspace's datasets.
-    m_datasetList->setToolTip(tr("Click a dataset to open it"));
-    connect(m_datasetList, &QListWidget::itemClicked, this,
-            [this](QListWidgetItem *item) { openPath(item->data(Qt::UserRole).toString()); });
-    connect(m_datasetList, &QListWidget::itemActivated, this,
-            [this](QListWidgetItem *item) { openPath(item->data(Qt::UserRole).toString()); });
-    m_datasetHint->setWordWrap(true);
-    m_datasetHint->setStyleSheet(QStringLiteral("color: gray"));
-    auto *left = new QWidget(this);
-    auto *leftLayout = new QVBoxLayout(left);
-    leftLayout->setContentsMargins(0, 0, 0, 0);
-    leftLayout->addWidget(new QLabel(tr("Workspace datasets"), left));
-    leftLayout->addWidget(m_datasetList, 1);
-    leftLayout->addWidget(m_datasetHint);
+    connect(m_datasetsPane, &WorkspaceDatasetsPane::datasetChosen, this, [this](const QString &path) { openPath(path); });
 
     // Middle: the records. Rows have one fixed height and columns fixed widths: a view that measured its
     // contents would read every record of the file.
@@ -219,7 +179,7 @@ DataPage::DataPage(QWidget *parent)
     m_tabs->addTab(m_rejected, tr("Rejected"));
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
-    splitter->addWidget(left);
+    splitter->addWidget(m_datasetsPane);
     splitter->addWidget(middle);
     splitter->addWidget(m_tabs);
     splitter->setStretchFactor(0, 1);
@@ -236,7 +196,9 @@ DataPage::DataPage(QWidget *parent)
     connect(m_openRunner, &JobRunner::finished, this, &DataPage::openFinished);
     connect(m_statsRunner, &JobRunner::finished, this, &DataPage::statisticsFinished);
     clearContent();
-    setWorkspace(std::nullopt);
+    connect(m_session, &WorkspaceSession::workspaceChanged, this, &DataPage::showWorkspaceLists);
+    connect(m_session, &WorkspaceSession::tokenizersChanged, this, &DataPage::showWorkspaceLists);
+    showWorkspaceLists();
 }
 
 DataPage::~DataPage() = default;
@@ -245,42 +207,24 @@ DataPage::~DataPage() = default;
 
 void DataPage::setWorkspace(const std::optional<core::Workspace> &workspace)
 {
-    m_workspace = workspace;
-    refreshWorkspace();
+    try {
+        m_session->open(workspace);  // the lists follow the session's signals
+    } catch (const core::Error &e) {
+        setMessage(QString::fromStdString(e.what()), true);
+    }
 }
 
 void DataPage::refreshWorkspace()
 {
-    std::vector<core::DatasetRecord> datasets;
-    m_tokenizers.clear();
-    if (m_workspace) {
-        try {
-            core::ExperimentStore store(m_workspace->databasePath());
-            m_tokenizers = store.tokenizers();
-            datasets = store.datasets();
-        } catch (const core::Error &e) {
-            setMessage(QString::fromStdString(e.what()), true);
-        }
-    }
-    m_datasetList->clear();
-    for (const core::DatasetRecord &d : datasets) {
-        QString line = QString::fromStdString(d.kind);
-        if (d.records) line += QStringLiteral(" · ") + tr("%1 records").arg(countText(*d.records));
-        if (d.tokens)
-            line += QStringLiteral(" · ") +
-                    tr("%1 tokens").arg(QString::fromStdString(core::formatCount(double(*d.tokens))));
-        auto *item =
-            new QListWidgetItem(QString::fromStdString(d.name) + QLatin1Char('\n') + line, m_datasetList);
-        item->setData(Qt::UserRole, QString::fromStdString(d.path));
-        item->setToolTip(QString::fromStdString(d.path));
-    }
-    if (!m_workspace)
-        m_datasetHint->setText(tr("Open a workspace to list its datasets and prepare new ones."));
-    else if (datasets.empty())
-        m_datasetHint->setText(tr("No datasets yet: use Prepare... to make one from raw files."));
-    else
-        m_datasetHint->clear();
-    m_datasetHint->setVisible(!m_datasetHint->text().isEmpty());
+    m_session->refresh();
+    showWorkspaceLists();
+}
+
+// The workspace's tokenizers in the statistics' lengths (its datasets are the pane's).
+void DataPage::showWorkspaceLists()
+{
+    if (!m_session->lastError().isEmpty()) setMessage(m_session->lastError(), true);
+    m_datasetsPane->showDatasets();
 
     // Statistics lengths: characters, or one of the workspace's tokenizers (the newest unless the user
     // chose).
@@ -289,7 +233,7 @@ void DataPage::refreshWorkspace()
         const QSignalBlocker block(m_tokenizerCombo);
         m_tokenizerCombo->clear();
         m_tokenizerCombo->addItem(tr("Characters"), QString());
-        for (const core::TokenizerRecord &t : m_tokenizers)
+        for (const core::TokenizerRecord &t : m_session->tokenizers())
             m_tokenizerCombo->addItem(
                 tr("Tokens of %1 (%2 pieces)").arg(QString::fromStdString(t.name)).arg(t.vocabSize),
                 QString::fromStdString(t.path));
@@ -303,10 +247,7 @@ void DataPage::refreshWorkspace()
 
 QStringList DataPage::workspaceDatasets() const
 {
-    QStringList out;
-    for (int i = 0; i < m_datasetList->count(); ++i)
-        out << m_datasetList->item(i)->data(Qt::UserRole).toString();
-    return out;
+    return m_datasetsPane->paths();
 }
 
 void DataPage::setStatisticsTokenizer(const QString &dir)
@@ -329,9 +270,9 @@ QString DataPage::statisticsTokenizer() const
 
 void DataPage::updateActions()
 {
-    m_prepareButton->setEnabled(m_workspace.has_value());
+    m_prepareButton->setEnabled(m_session->workspace().has_value());
     m_prepareButton->setToolTip(
-        m_workspace ? tr("Clean, deduplicate and tokenize raw files into a dataset of the workspace")
+        m_session->workspace() ? tr("Clean, deduplicate and tokenize raw files into a dataset of the workspace")
                     : tr("Open a workspace first: datasets are prepared into it"));
     m_formatCombo->setEnabled(m_source != Source::Dataset);
     m_tokenizerCombo->setEnabled(m_source != Source::Dataset);
@@ -349,7 +290,8 @@ void DataPage::chooseFile()
 
 void DataPage::chooseDataset()
 {
-    const QString start = m_workspace ? QString::fromStdString(m_workspace->datasetsDir()) : QString();
+    const QString start =
+        m_session->workspace() ? QString::fromStdString(m_session->workspace()->datasetsDir()) : QString();
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Prepared Dataset"), start);
     if (!dir.isEmpty()) openDataset(dir);
 }
@@ -434,7 +376,7 @@ void DataPage::startPendingOpen()
         });
     } else {
         auto out = std::make_shared<LoadedDataset>();
-        const std::vector<core::TokenizerRecord> known = m_tokenizers;
+        const std::vector<core::TokenizerRecord> known = m_session->tokenizers();
         m_onOpened = [this, out](int state, const QString &error) {
             if (state == int(core::JobState::Failed)) {
                 m_pathLabel->clear();
@@ -446,17 +388,16 @@ void DataPage::startPendingOpen()
             if (state != int(core::JobState::Completed)) return;
             m_dataset = out->dataset;
             m_source = Source::Dataset;
-            m_segments->setDataset(out->dataset, out->tokenizer);
+            m_segments->setDataset(out->dataset, out->tokenizer.tokenizer);
             setModel(m_segments);
-            if (out->tokenizer)
-                m_tokenizerNote = (out->tokenizerFromStore ? tr("%1 (from the workspace)")
-                                                           : tr("%1 (named in dataset.json)"))
-                                      .arg(QString::fromStdString(out->tokenizerDir));
+            const core::data::DatasetTokenizer &t = out->tokenizer;
+            if (t.tokenizer)
+                m_tokenizerNote = (t.fromStore ? tr("%1 (from the workspace)") : tr("%1 (named in dataset.json)"))
+                                      .arg(QString::fromStdString(t.dir));
             else
-                m_tokenizerNote =
-                    tr("not found (%1): the table shows token ids")
-                        .arg(out->tokenizerProblem.empty() ? tr("no tokenizer with its checksum")
-                                                           : QString::fromStdString(out->tokenizerProblem));
+                m_tokenizerNote = tr("not found (%1): the table shows token ids")
+                                      .arg(t.problem.empty() ? tr("no tokenizer with its checksum")
+                                                             : QString::fromStdString(t.problem));
             m_histogram->setHistogram(
                 out->stats.histogram,
                 tr("Segment lengths: all %1 segments").arg(countText(out->stats.segments)), tr("tokens"),
@@ -473,7 +414,7 @@ void DataPage::startPendingOpen()
             job.setProgress(0, "opening the dataset");
             out->dataset = std::make_shared<core::data::Dataset>(core::data::Dataset::open(path));
             job.setProgress(0.2, "loading its tokenizer");
-            findTokenizer(*out, known);
+            out->tokenizer = core::data::findDatasetTokenizer(out->dataset->info(), known);
             job.setProgress(0.4, "measuring segments");
             out->stats = computeSegmentStats(*out->dataset, job);
             job.setProgress(1, "done");
@@ -767,8 +708,8 @@ void DataPage::followLink(const QUrl &url)
 
 PrepareDialog *DataPage::showPrepareDialog()
 {
-    if (!m_workspace) return nullptr;
-    auto *dialog = new PrepareDialog(*m_workspace, this);
+    if (!m_session->workspace()) return nullptr;
+    auto *dialog = new PrepareDialog(*m_session->workspace(), m_session->tokenizers(), this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (m_source == Source::RawFile) {
         dialog->setInputs({m_path});

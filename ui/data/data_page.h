@@ -19,7 +19,6 @@
 class QAbstractItemModel;
 class QComboBox;
 class QLabel;
-class QListWidget;
 class QPushButton;
 class QSpinBox;
 class QTabWidget;
@@ -38,6 +37,8 @@ class JobRunner;
 class PrepareDialog;
 class RecordsModel;
 class SegmentsModel;
+class WorkspaceDatasetsPane;
+class WorkspaceSession;
 struct RawFileStats;
 
 class DataPage : public QWidget {
@@ -45,11 +46,14 @@ class DataPage : public QWidget {
 public:
     enum class Source { None, RawFile, Dataset };
 
-    explicit DataPage(QWidget *parent = nullptr);
+    explicit DataPage(QWidget *parent = nullptr);  // with a workspace session of its own
+    // A view of `session` (the main window's, shared by every page): its datasets and tokenizers.
+    DataPage(WorkspaceSession *session, QWidget *parent);
     ~DataPage() override;
 
-    // The workspace's datasets and tokenizers (nullopt: none; files and datasets can still be opened, the
-    // list and Prepare... say that they need a workspace).
+    // Opens `workspace` in the page's session: its datasets and tokenizers are listed (nullopt: none; files
+    // and datasets can still be opened, the list and Prepare... say that they need a workspace). A store that
+    // cannot be opened is shown on the page, never thrown.
     void setWorkspace(const std::optional<core::Workspace> &workspace);
 
     // Opens a raw data file or a prepared dataset folder (one with dataset.json). Loading runs as a job: true
@@ -94,7 +98,7 @@ public:
 public Q_SLOTS:
     void chooseFile();
     void chooseDataset();
-    void refreshWorkspace();  // datasets and tokenizers from the store
+    void refreshWorkspace();  // the session reads the store; the page lists its datasets and tokenizers
 
 Q_SIGNALS:
     void loaded(const QString &path);
@@ -121,9 +125,9 @@ private:
     void setMessage(const QString &text, bool isError);
     void clearContent();
     void updateActions();
+    void showWorkspaceLists();  // the session's datasets and tokenizers
 
-    std::optional<core::Workspace> m_workspace;
-    std::vector<core::TokenizerRecord> m_tokenizers;
+    WorkspaceSession *m_session;
     Source m_source = Source::None;
     QString m_path;
     std::optional<OpenRequest> m_pending;
@@ -146,8 +150,7 @@ private:
     QComboBox *m_formatCombo;
     QLabel *m_pathLabel;
     QLabel *m_messageLabel;
-    QListWidget *m_datasetList;
-    QLabel *m_datasetHint;
+    WorkspaceDatasetsPane *m_datasetsPane;
     QTableView *m_view;
     QSpinBox *m_gotoSpin;
     QLabel *m_countLabel;

@@ -33,7 +33,26 @@ const core::data::DataFormat kFormats[] = {core::data::DataFormat::Auto,     cor
 
 }  // namespace
 
+namespace {
+
+std::vector<core::TokenizerRecord> registeredTokenizers(const core::Workspace &workspace)
+{
+    try {
+        return core::ExperimentStore(workspace.databasePath()).tokenizers();
+    } catch (const core::Error &) {
+        return {};  // the list offers none; Browse... still works
+    }
+}
+
+}  // namespace
+
 PrepareDialog::PrepareDialog(const core::Workspace &workspace, QWidget *parent)
+    : PrepareDialog(workspace, registeredTokenizers(workspace), parent)
+{
+}
+
+PrepareDialog::PrepareDialog(const core::Workspace &workspace, const std::vector<core::TokenizerRecord> &tokenizers,
+                             QWidget *parent)
     : QDialog(parent),
       m_workspace(workspace),
       m_inputs(new QListWidget(this)),
@@ -77,14 +96,9 @@ PrepareDialog::PrepareDialog(const core::Workspace &workspace, QWidget *parent)
     m_format->addItem(tr("Alpaca {\"instruction\", \"output\"}"));
     m_format->addItem(tr("ShareGPT {\"from\", \"value\"}"));
 
-    try {
-        core::ExperimentStore store(m_workspace.databasePath());
-        for (const core::TokenizerRecord &t : store.tokenizers())
-            m_tokenizer->addItem(tr("%1 (%2 pieces)").arg(QString::fromStdString(t.name)).arg(t.vocabSize),
-                                 QString::fromStdString(t.path));
-    } catch (const core::Error &e) {
-        setStatus(QString::fromStdString(e.what()), true);
-    }
+    for (const core::TokenizerRecord &t : tokenizers)
+        m_tokenizer->addItem(tr("%1 (%2 pieces)").arg(QString::fromStdString(t.name)).arg(t.vocabSize),
+                             QString::fromStdString(t.path));
     connect(m_browseTokenizer, &QPushButton::clicked, this, &PrepareDialog::browseTokenizer);
     connect(m_tokenizer, &QComboBox::currentIndexChanged, this, &PrepareDialog::updateState);
     auto *tokenizerRow = new QHBoxLayout;

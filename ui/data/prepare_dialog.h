@@ -11,6 +11,7 @@
 
 #include "core/data/dedup.h"
 #include "core/data/records.h"
+#include "core/store/records.h"
 #include "core/store/workspace.h"
 
 class QComboBox;
@@ -31,6 +32,10 @@ class JobRunner;
 class PrepareDialog : public QDialog {
     Q_OBJECT
 public:
+    // Prepares into `workspace`; its registered `tokenizers` are offered (the workspace session's).
+    PrepareDialog(const core::Workspace &workspace, const std::vector<core::TokenizerRecord> &tokenizers,
+                  QWidget *parent = nullptr);
+    // The same, reading the workspace's registered tokenizers from its store (none when it cannot be read).
     explicit PrepareDialog(const core::Workspace &workspace, QWidget *parent = nullptr);
     ~PrepareDialog() override;
 

@@ -1,8 +1,9 @@
 // The Runs page: the workspace's runs in a sortable, filterable table and the selected run in tabs:
 // overview (status, timing, lineage, latest metrics, config), live charts, events, samples and checkpoints
-// ("Chat with this", "Resume from this"). Starts training runs on a worker (JobRunner) with pause, resume
-// and stop; the charts of the studio's own run are fed from the job's buffer at the runner's steady rate.
-// Polls the store once a second and refreshes when another process (a danka-cli training) has written.
+// ("Chat with this", "Resume from this"; run_details_pane.h). Starts training runs on a worker (JobRunner)
+// with pause, resume and stop; the charts of the studio's own run are fed from the job's buffer at the
+// runner's steady rate. A view of the workspace session (workspace_session.h): it refreshes when the session
+// sees the store change (another process, a danka-cli training, has written).
 #pragma once
 
 #include <QHash>
@@ -24,29 +25,28 @@ class QStackedWidget;
 class QTabWidget;
 class QTableView;
 class QTableWidget;
-class QTextBrowser;
-class QTimer;
 class QToolButton;
-
-namespace danka::core {
-class ExperimentStore;
-}
 
 namespace danka::ui {
 
 class JobRunner;
 class RunCharts;
+class RunDetailsPane;
 class RunsModel;
+class WorkspaceSession;
 
 class RunsPage : public QWidget {
     Q_OBJECT
 public:
-    explicit RunsPage(QWidget *parent = nullptr);
+    explicit RunsPage(QWidget *parent = nullptr);  // with a workspace session of its own
+    // A view of `session` (the main window's, shared by every page).
+    RunsPage(WorkspaceSession *session, QWidget *parent);
     ~RunsPage() override;
 
-    // Shows the runs of `workspace` (nullopt: no workspace open). Throws core::Error when its store fails.
-    // Refused (false) while a training job of the studio is running.
+    // Opens `workspace` in the page's session (nullopt: no workspace open). Throws core::Error when its store
+    // fails. Refused (false) while a training job of the studio is running.
     bool setWorkspace(const std::optional<core::Workspace> &workspace);
+    WorkspaceSession *session() const { return m_session; }
     std::optional<int64_t> selectedRunId() const;
     bool selectRun(int64_t runId);
     RunsModel *model() const { return m_model; }
@@ -55,15 +55,15 @@ public:
     QString eventsText() const;
     QString samplesText() const;
     RunCharts *charts() const { return m_charts; }
-    QTabWidget *tabs() const { return m_tabs; }
+    QTabWidget *tabs() const;
     JobRunner *trainingJob() const { return m_runner; }
     std::optional<int64_t> trainingRunId() const { return m_liveRunId; }  // the studio's running run
-    QTableWidget *checkpointTable() const { return m_checkpoints; }
+    QTableWidget *checkpointTable() const;
     // Tests: hooks passed to every training this page starts (skip the MFU peak measurement...).
     void setTrainingHooks(const core::train::TrainingHooks &hooks) { m_hooks = hooks; }
 
 public Q_SLOTS:
-    void refresh();
+    void refresh();  // reads the store now (the session publishes, the page follows)
     void deleteSelectedRun();  // asks for confirmation first
     // Starts a new run from `config` (recorded in the store, trained on a worker). Returns false with the
     // reason in `error` (and in a message box when interactive) when it cannot start.
@@ -91,39 +91,25 @@ private:
     // follow, in that order, while they fit beside a readable name (the overview has them all).
     void fitColumns();
     bool startPrepared(const core::train::TrainRequest &request, QString *error);
-    void poll();
+    void showRuns();          // the session's runs in the list, then the selected run
     void showSelected();      // everything of the selected run
-    void showDetails();
-    void showEvents();
-    void showSamples();
-    void showCheckpoints();
     void updateControls();
     void onMetrics(const QVector<core::MetricPoint> &points);
     void onEvent(int level, const QString &text);
     void onProgress(double fraction, const QString &message, double etaSeconds);
     void onFinished(int state, const QString &error);
-    QString selectedCheckpoint() const;
     bool selectedIsLive() const;
 
-    std::optional<core::Workspace> m_workspace;
-    std::unique_ptr<core::ExperimentStore> m_store;
-    int64_t m_lastDataVersion = -1;
+    WorkspaceSession *m_session;
     std::optional<int64_t> m_shownRun;  // the run whose charts are shown
     RunsModel *m_model;
     QSortFilterProxyModel *m_proxy;
     QLineEdit *m_filter;
     QTableView *m_view;
-    QTabWidget *m_tabs;
-    QTextBrowser *m_details;
+    RunDetailsPane *m_detailsPane;
     RunCharts *m_charts;
-    QTextBrowser *m_events;
-    QTextBrowser *m_samples;
-    QTableWidget *m_checkpoints;
-    QPushButton *m_chatButton;
-    QPushButton *m_resumeFromButton;
     QStackedWidget *m_stack;
     QLabel *m_emptyLabel;
-    QTimer *m_pollTimer;
 
     // The studio's own training.
     JobRunner *m_runner;

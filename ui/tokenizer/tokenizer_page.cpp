@@ -34,91 +34,31 @@
 #include "core/store/experiment_store.h"
 #include "core/util/text_util.h"
 #include "core/tokenizer/tokenizer.h"
-#include "core/tokenizer/trainer.h"
 #include "ui/common/job_runner.h"
+#include "ui/common/workspace_session.h"
 #include "ui/tokenizer/token_chip_delegate.h"
 #include "ui/tokenizer/token_pieces_model.h"
 #include "ui/tokenizer/tokenizer_train_form.h"
+#include "ui/tokenizer/tokenizer_details.h"
+#include "ui/tokenizer/tokenizer_tester_pane.h"
+#include "ui/tokenizer/tokenizer_train_pane.h"
 #include "ui/tokenizer/tokenizers_model.h"
 
 namespace danka::ui {
 
-// A tokenizer loaded on a worker, with what the tester needs to classify pieces quickly.
-struct TokenizerPage::Loaded {
-    QString path;   // normalized
-    QString error;  // load failed: the reason
-    std::shared_ptr<const core::tokenizer::Tokenizer> tokenizer;
-    int bytePieces = 0;
-    std::unordered_set<int32_t> markerIds;
-};
-
-// One encoding of the tester's text.
-struct TokenizerPage::Encoded {
-    quint64 generation = 0;
-    QString path;
-    QString error;
-    QVector<TokenPiece> tokens;  // the first kMaxChips
-    qint64 tokenCount = 0;
-    qint64 charCount = 0;
-};
-
-struct TokenizerPage::TrainOutcome {
-    core::tokenizer::TokenizerTrainResult result;
-    int64_t tokenizerId = 0;
-};
+using Loaded = LoadedTokenizer;
 
 namespace {
 
 constexpr int kCacheSize = 4;  // tokenizers kept loaded; a 64k-piece model is a few MB
-constexpr int kPollMs = 1500;
-
-QString html(const std::string &text)
-{
-    return QString::fromStdString(text).toHtmlEscaped();
-}
-
-QString number(double value, int decimals = 2)
-{
-    return QString::number(value, 'f', decimals);
-}
-
-// Code points of valid UTF-8: every byte that does not continue a sequence starts a character.
-qint64 codePoints(const std::string &utf8)
-{
-    return std::count_if(utf8.begin(), utf8.end(),
-                         [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
-}
-
-// The list row of a folder opened from disk: its figures come from the metadata written at training time.
-core::TokenizerRecord recordOf(const core::tokenizer::Tokenizer &tok, const QString &path)
-{
-    core::TokenizerRecord record;
-    record.name = QFileInfo(path).fileName().toStdString();
-    record.path = path.toStdString();
-    record.vocabSize = tok.vocabSize();
-    record.checksum = tok.checksum();
-    const nlohmann::json stats = tok.metadata().value("stats", nlohmann::json::object());
-    nlohmann::json info = nlohmann::json::object();
-    for (const char *key : {"chars_per_token_zh", "chars_per_token_en", "byte_fallback_share"})
-        if (stats.is_object() && stats.contains(key) && stats[key].is_number()) info[key] = stats[key];
-    record.infoJson = info.dump();
-    return record;
-}
-
-TokenKind kindOf(const core::tokenizer::Tokenizer &tok, const std::unordered_set<int32_t> &markerIds,
-                 int32_t id)
-{
-    if (tok.isControl(id)) return TokenKind::Control;
-    if (tok.isByte(id)) return TokenKind::Byte;
-    if (markerIds.count(id)) return TokenKind::Marker;
-    return TokenKind::Text;
-}
 
 }  // namespace
 
-TokenizerPage::TokenizerPage(QWidget *parent)
+TokenizerPage::TokenizerPage(QWidget *parent) : TokenizerPage(nullptr, parent) {}
+
+TokenizerPage::TokenizerPage(WorkspaceSession *session, QWidget *parent)
     : QWidget(parent),
-      m_pollTimer(new QTimer(this)),
+      m_session(session ? session : new WorkspaceSession(this)),
       m_model(new TokenizersModel(this)),
       m_proxy(new QSortFilterProxyModel(this)),
       m_view(new QTableView(this)),
@@ -127,23 +67,9 @@ TokenizerPage::TokenizerPage(QWidget *parent)
       m_openButton(new QPushButton(tr("&Open Folder..."), this)),
       m_details(new QTextBrowser(this)),
       m_messageLabel(new QLabel(this)),
-      m_form(new TokenizerTrainForm(this)),
-      m_trainHint(new QLabel(this)),
-      m_trainButton(new QPushButton(tr("&Train"), this)),
-      m_cancelButton(new QPushButton(tr("Cancel"), this)),
-      m_progress(new QProgressBar(this)),
-      m_progressLabel(new QLabel(this)),
-      m_result(new QTextBrowser(this)),
-      m_runner(new JobRunner(this)),
+      m_trainPane(new TokenizerTrainPane(m_session, this)),
       m_tabs(new QTabWidget(this)),
-      m_testerTitle(new QLabel(this)),
-      m_input(new QPlainTextEdit(this)),
-      m_summary(new QLabel(this)),
-      m_showIds(new QCheckBox(tr("Show &ids"), this)),
-      m_chips(new QListView(this)),
-      m_pieces(new TokenPiecesModel(this)),
-      m_delegate(new TokenChipDelegate(this)),
-      m_debounce(new QTimer(this))
+      m_tester(new TokenizerTesterPane(kMaxChips, kDebounceMs, this))
 {
     // --- the list
     m_proxy->setSourceModel(m_model);
@@ -200,71 +126,14 @@ TokenizerPage::TokenizerPage(QWidget *parent)
     listLayout->addWidget(listSplitter);
 
     // --- the tester
-    m_input->setPlaceholderText(tr("Type or paste text to see its tokens"));
-    m_input->setTabChangesFocus(true);
-    m_input->setMaximumHeight(fontMetrics().height() * 7);
-    m_debounce->setSingleShot(true);
-    m_debounce->setInterval(kDebounceMs);
-    connect(m_input, &QPlainTextEdit::textChanged, this, &TokenizerPage::scheduleEncode);
-    connect(m_debounce, &QTimer::timeout, this, &TokenizerPage::encodeNow);
-
-    m_chips->setModel(m_pieces);
-    m_chips->setItemDelegate(m_delegate);
-    m_chips->setViewMode(QListView::ListMode);
-    m_chips->setFlow(QListView::LeftToRight);
-    m_chips->setWrapping(true);
-    m_chips->setResizeMode(QListView::Adjust);
-    m_chips->setLayoutMode(QListView::Batched);  // thousands of chips lay out without freezing
-    m_chips->setBatchSize(500);
-    m_chips->setSpacing(2);
-    m_chips->setSelectionMode(QAbstractItemView::NoSelection);
-    m_chips->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_chips->setMouseTracking(true);  // hover outlines the chip; its tooltip names piece, id and kind
-    m_showIds->setChecked(m_delegate->showIds());
-    connect(m_showIds, &QCheckBox::toggled, m_delegate, &TokenChipDelegate::setShowIds);
-
-    m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    auto *summaryRow = new QHBoxLayout;
-    summaryRow->addWidget(m_summary, 1);
-    summaryRow->addWidget(m_showIds);
-
-    auto *tester = new QWidget(this);
-    auto *testerLayout = new QVBoxLayout(tester);
-    testerLayout->addWidget(m_testerTitle);
-    testerLayout->addWidget(m_input);
-    testerLayout->addLayout(summaryRow);
-    testerLayout->addWidget(m_chips, 1);
+    connect(m_tester, &TokenizerTesterPane::updated, this, &TokenizerPage::testerUpdated);
 
     // --- training
-    m_trainHint->setWordWrap(true);
-    m_trainHint->setText(tr("Open a workspace (File > Open Workspace...) to train tokenizers: they are "
-                            "written into it and registered there. Tokenizer folders can still be tried with "
-                            "Open Folder..."));
-    m_progress->setRange(0, 1000);
-    m_progress->setValue(0);
-    m_progressLabel->setWordWrap(true);
-    m_result->setOpenLinks(false);
-    connect(m_trainButton, &QPushButton::clicked, this, &TokenizerPage::startTraining);
-    connect(m_cancelButton, &QPushButton::clicked, this, &TokenizerPage::cancelTraining);
-    connect(m_form, &TokenizerTrainForm::changed, this, &TokenizerPage::updateTrainControls);
-    connect(m_runner, &JobRunner::progressChanged, this, &TokenizerPage::onTrainProgress);
-    connect(m_runner, &JobRunner::finished, this, &TokenizerPage::onTrainFinished);
+    connect(m_trainPane, &TokenizerTrainPane::trained, this, &TokenizerPage::onTokenizerTrained);
+    connect(m_trainPane, &TokenizerTrainPane::finished, this, &TokenizerPage::trainingFinished);
 
-    auto *trainButtons = new QHBoxLayout;
-    trainButtons->addWidget(m_trainButton);
-    trainButtons->addWidget(m_cancelButton);
-    trainButtons->addWidget(m_progress, 1);
-
-    auto *trainer = new QWidget(this);
-    auto *trainLayout = new QVBoxLayout(trainer);
-    trainLayout->addWidget(m_trainHint);
-    trainLayout->addWidget(m_form);
-    trainLayout->addLayout(trainButtons);
-    trainLayout->addWidget(m_progressLabel);
-    trainLayout->addWidget(m_result, 1);
-
-    m_tabs->addTab(tester, tr("Tr&y"));
-    m_tabs->addTab(trainer, tr("Train Ne&w"));
+    m_tabs->addTab(m_tester, tr("Tr&y"));
+    m_tabs->addTab(m_trainPane, tr("Train Ne&w"));
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
     splitter->addWidget(listPane);
@@ -276,13 +145,14 @@ TokenizerPage::TokenizerPage(QWidget *parent)
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(splitter);
 
-    m_pollTimer->setInterval(kPollMs);
-    connect(m_pollTimer, &QTimer::timeout, this, &TokenizerPage::poll);
+    connect(m_session, &WorkspaceSession::workspaceChanged, this, &TokenizerPage::onWorkspaceChanged);
+    connect(m_session, &WorkspaceSession::tokenizersChanged, this, &TokenizerPage::showTokenizers);
+    connect(m_session, &WorkspaceSession::storeError, this, &TokenizerPage::storeError);
 
     // A first text that shows what the tester is for: Chinese, English, and markers that stay one token.
-    m_input->setPlainText(QStringLiteral(
+    m_tester->setText(QStringLiteral(
         "<|im_start|>user\n单卡训练一个语言模型。Hello, world: tokenizers turn text into ids.<|im_end|>"));
-    setWorkspace(std::nullopt);
+    onWorkspaceChanged();
 }
 
 TokenizerPage::~TokenizerPage() = default;
@@ -291,45 +161,35 @@ TokenizerPage::~TokenizerPage() = default;
 
 void TokenizerPage::setWorkspace(const std::optional<core::Workspace> &workspace)
 {
-    m_pollTimer->stop();
-    m_store.reset();
-    m_workspace.reset();
-    m_lastDataVersion = -1;
-    showMessage(QString(), false);
-    if (workspace) {
-        try {
-            m_store = std::make_unique<core::ExperimentStore>(workspace->databasePath());
-            m_workspace = workspace;
-            m_pollTimer->start();
-        } catch (const core::Error &e) {
-            showMessage(tr("Cannot open the workspace's store: %1").arg(QString::fromStdString(e.what())),
-                        true);
-        }
+    try {
+        m_session->open(workspace);  // onWorkspaceChanged() and the list follow its signals
+    } catch (const core::Error &e) {
+        showMessage(tr("Cannot open the workspace's store: %1").arg(QString::fromStdString(e.what())), true);
     }
-    m_form->setWorkspace(m_workspace);
-    refresh();
-    updateTrainControls();
+}
+
+void TokenizerPage::onWorkspaceChanged()
+{
+    showMessage(QString(), false);
+    m_trainPane->form()->setWorkspace(m_session->workspace());
+    showTokenizers();
+    m_trainPane->updateControls();
 }
 
 void TokenizerPage::refresh()
 {
+    m_session->refresh();
+    showTokenizers();
+}
+
+void TokenizerPage::showTokenizers()
+{
     const QString selected = selectedTokenizerPath();
-    std::vector<core::TokenizerRecord> records;
-    if (m_store) {
-        try {
-            m_lastDataVersion = m_store->dataVersion();
-            records = m_store->tokenizers();
-        } catch (const core::Error &e) {
-            const QString message = QString::fromStdString(e.what());
-            showMessage(message, true);
-            Q_EMIT storeError(message);
-            return;  // keep showing what we had
-        }
-    }
+    if (!m_session->lastError().isEmpty()) showMessage(m_session->lastError(), true);  // shows what it had
     {
         // The list is refilled: selection changes on the way are not the user's.
         const QSignalBlocker block(m_view->selectionModel());
-        m_model->setRegistered(std::move(records));
+        m_model->setRegistered(m_session->tokenizers());
         if (!selected.isEmpty()) selectTokenizer(selected);
         // Something to try at once: the newest tokenizer.
         if (selectedTokenizerPath().isEmpty() && m_model->rowCount() > 0)
@@ -340,19 +200,9 @@ void TokenizerPage::refresh()
     Q_EMIT tokenizerCountChanged(m_model->rowCount());
 }
 
-void TokenizerPage::poll()
-{
-    if (!m_store) return;
-    try {
-        if (m_store->dataVersion() != m_lastDataVersion) refresh();
-    } catch (const core::Error &e) {
-        Q_EMIT storeError(QString::fromStdString(e.what()));
-    }
-}
-
 void TokenizerPage::updateEmptyState()
 {
-    if (!m_workspace)
+    if (!m_session->workspace())
         m_emptyLabel->setText(tr("No workspace is open.\nUse Open Folder... to try a tokenizer folder."));
     else
         m_emptyLabel->setText(
@@ -399,7 +249,7 @@ void TokenizerPage::chooseTokenizerFolder()
 {
     const QString dir = QFileDialog::getExistingDirectory(
         this, tr("Open Tokenizer Folder"),
-        m_workspace ? QString::fromStdString(m_workspace->tokenizersDir()) : QString());
+        m_session->workspace() ? QString::fromStdString(m_session->workspace()->tokenizersDir()) : QString());
     if (!dir.isEmpty()) openTokenizerFolder(dir);
 }
 
@@ -456,7 +306,7 @@ void TokenizerPage::startLoad(const QString &path, bool addToList)
 {
     const quint64 generation = ++m_loadGeneration;
     m_loadPending = true;
-    m_testerTitle->setText(tr("Loading %1...").arg(QDir::toNativeSeparators(path)));
+    m_tester->setTitle(tr("Loading %1...").arg(QDir::toNativeSeparators(path)));
     auto *watcher = new QFutureWatcher<std::shared_ptr<const Loaded>>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, addToList] {
         watcher->deleteLater();
@@ -497,7 +347,7 @@ void TokenizerPage::onLoaded(const std::shared_ptr<const Loaded> &loaded, quint6
     if (static_cast<int>(m_cache.size()) > kCacheSize) m_cache.erase(m_cache.begin());
 
     if (addToList) {
-        m_model->addOpened(recordOf(*loaded->tokenizer, loaded->path));
+        m_model->addOpened(TokenizerDetails::record(*loaded->tokenizer, loaded->path));
         updateEmptyState();
         Q_EMIT tokenizerCountChanged(m_model->rowCount());
         if (current) selectTokenizer(loaded->path);  // finds it in the cache
@@ -511,298 +361,117 @@ void TokenizerPage::setCurrentTokenizer(std::shared_ptr<const Loaded> loaded)
     m_current = std::move(loaded);
     if (m_current) {
         const auto &tok = *m_current->tokenizer;
-        m_testerTitle->setText(tr("Tokenizer %1 (%2 pieces)")
-                                   .arg(QFileInfo(m_current->path).fileName())
-                                   .arg(tok.vocabSize()));
+        m_tester->setTitle(tr("Tokenizer %1 (%2 pieces)")
+                               .arg(QFileInfo(m_current->path).fileName())
+                               .arg(tok.vocabSize()));
     } else {
-        m_testerTitle->setText(tr("Select a tokenizer in the list to try it."));
+        m_tester->setTitle(tr("Select a tokenizer in the list to try it."));
     }
     showDetails();
-    m_debounce->stop();
-    encodeNow();
+    m_tester->setTokenizer(m_current);
 }
 
 void TokenizerPage::showDetails()
 {
-    if (!m_current) {
-        m_details->setHtml(
-            QStringLiteral("<p style='color:gray'>%1</p>").arg(tr("Select a tokenizer to see its details.")));
-        return;
-    }
-    const core::tokenizer::Tokenizer &tok = *m_current->tokenizer;
-    const nlohmann::json &meta = tok.metadata();
-    QString h = QStringLiteral("<h3>%1</h3><table cellspacing=3>")
-                    .arg(QFileInfo(m_current->path).fileName().toHtmlEscaped());
-    auto row = [&h](const QString &key, const QString &value) {
-        h += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(key, value);
-    };
-    row(tr("Folder"), QDir::toNativeSeparators(m_current->path).toHtmlEscaped());
-    row(tr("Vocabulary"),
-        tr("%1 pieces, %2 of them UTF-8 bytes").arg(tok.vocabSize()).arg(m_current->bytePieces));
-    row(tr("Special ids"), QStringLiteral("&lt;unk&gt; %1, &lt;s&gt; %2, &lt;/s&gt; %3, &lt;pad&gt; %4")
-                               .arg(tok.unkId())
-                               .arg(tok.bosId())
-                               .arg(tok.eosId())
-                               .arg(tok.padId()));
-    QStringList markers;
-    for (const std::string &m : tok.markers()) markers << QStringLiteral("<nobr>%1</nobr>").arg(html(m));
-    row(tr("Markers"), markers.join(QStringLiteral(" ")));
-    const nlohmann::json stats = meta.value("stats", nlohmann::json::object());
-    if (stats.is_object() && stats.contains("chars_per_token_zh")) {
-        row(tr("Chars per token"), tr("zh %1 (%2 held-out lines), en %3 (%4 held-out lines)")
-                                       .arg(number(stats.value("chars_per_token_zh", 0.0)))
-                                       .arg(stats.value("held_out_lines_zh", int64_t(0)))
-                                       .arg(number(stats.value("chars_per_token_en", 0.0)))
-                                       .arg(stats.value("held_out_lines_en", int64_t(0))));
-        row(tr("Byte fallback"),
-            tr("%1% of held-out tokens").arg(number(100.0 * stats.value("byte_fallback_share", 0.0))));
-    }
-    if (meta.contains("normalization") && meta["normalization"].is_string())
-        row(tr("Normalization"), html(meta["normalization"].get<std::string>()));
-    row(tr("Checksum"), html(tok.checksum().substr(0, 16)));
-    h += QStringLiteral("</table>");
-    if (meta.contains("trained_on") && meta["trained_on"].is_array()) {
-        h += QStringLiteral("<p><b>%1</b></p><ul>").arg(tr("Trained on"));
-        for (const auto &in : meta["trained_on"])
-            if (in.is_string()) h += QStringLiteral("<li>%1</li>").arg(html(in.get<std::string>()));
-        h += QStringLiteral("</ul>");
-    }
-    m_details->setHtml(h);
+    m_details->setHtml(m_current ? TokenizerDetails::html(*m_current)
+                                 : QStringLiteral("<p style='color:gray'>%1</p>")
+                                       .arg(tr("Select a tokenizer to see its details.")));
 }
 
 // --- the tester --------------------------------------------------------------------------------------------
 
 void TokenizerPage::setTesterText(const QString &text)
 {
-    m_input->setPlainText(text);
+    m_tester->setText(text);
 }
 
 QString TokenizerPage::testerText() const
 {
-    return m_input->toPlainText();
+    return m_tester->text();
 }
 
 bool TokenizerPage::testerIsCurrent() const
 {
-    return !m_debounce->isActive() && !m_loadPending && m_encodeShown == m_encodeRequested;
+    return !m_loadPending && m_tester->isCurrent();
 }
 
 QString TokenizerPage::testerTokenizerPath() const
 {
-    return m_shownTokenizerPath;
+    return m_tester->shownTokenizerPath();
+}
+
+qint64 TokenizerPage::testerTokenCount() const
+{
+    return m_tester->tokenCount();
+}
+
+qint64 TokenizerPage::testerCharacterCount() const
+{
+    return m_tester->characterCount();
 }
 
 double TokenizerPage::testerCharsPerToken() const
 {
-    return m_tokenCount > 0 ? static_cast<double>(m_charCount) / static_cast<double>(m_tokenCount) : 0.0;
+    return m_tester->charsPerToken();
 }
 
 QString TokenizerPage::testerSummary() const
 {
-    return m_summary->text();
+    return m_tester->summary();
 }
 
-void TokenizerPage::scheduleEncode()
+TokenPiecesModel *TokenizerPage::piecesModel() const
 {
-    m_debounce->start();  // restarts: typing fast encodes once, when the typing pauses
+    return m_tester->piecesModel();
 }
 
-void TokenizerPage::encodeNow()
+TokenChipDelegate *TokenizerPage::chipDelegate() const
 {
-    const quint64 generation = ++m_encodeRequested;
-    if (!m_current) {
-        Encoded none;
-        none.generation = generation;
-        onEncoded(none);
-        return;
-    }
-    auto *watcher = new QFutureWatcher<Encoded>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher] {
-        watcher->deleteLater();
-        onEncoded(watcher->result());
-    });
-    // Encoding a pasted book takes a while; the chips of the previous text stay until this one is done.
-    watcher->setFuture(QtConcurrent::run([loaded = m_current, text = m_input->toPlainText().toStdString(),
-                                          generation]() -> Encoded {
-        Encoded out;
-        out.generation = generation;
-        out.path = loaded->path;
-        out.charCount = codePoints(text);
-        try {
-            const core::tokenizer::Tokenizer &tok = *loaded->tokenizer;
-            const std::vector<int32_t> ids = tok.encode(text);
-            out.tokenCount = static_cast<qint64>(ids.size());
-            const size_t shown = std::min<size_t>(ids.size(), kMaxChips);
-            out.tokens.reserve(static_cast<int>(shown));
-            for (size_t i = 0; i < shown; ++i)
-                out.tokens.push_back({QString::fromStdString(tok.piece(ids[i])), ids[i],
-                                      kindOf(tok, loaded->markerIds, ids[i])});
-        } catch (const std::exception &e) {
-            out.error = QString::fromStdString(e.what());
-        }
-        return out;
-    }));
+    return m_tester->chipDelegate();
 }
 
-void TokenizerPage::onEncoded(const Encoded &encoded)
+QListView *TokenizerPage::chipsView() const
 {
-    if (encoded.generation < m_encodeShown) return;  // an older text finished after a newer one
-    m_encodeShown = encoded.generation;
-    m_shownTokenizerPath = encoded.path;
-    m_tokenCount = encoded.tokenCount;
-    m_charCount = encoded.charCount;
-    m_pieces->setTokens(encoded.tokens);
-    if (!encoded.error.isEmpty()) {
-        m_summary->setText(tr("Cannot encode: %1").arg(encoded.error));
-    } else if (encoded.path.isEmpty()) {
-        m_summary->clear();
-    } else {
-        QString text = tr("%1 tokens, %2 characters, %3 characters per token")
-                           .arg(m_tokenCount)
-                           .arg(m_charCount)
-                           .arg(m_tokenCount > 0 ? number(testerCharsPerToken()) : QStringLiteral("-"));
-        if (m_tokenCount > kMaxChips) text += QLatin1Char(' ') + tr("(showing the first %1)").arg(kMaxChips);
-        m_summary->setText(text);
-    }
-    Q_EMIT testerUpdated();
+    return m_tester->chipsView();
 }
 
-// --- training ----------------------------------------------------------------------------------------------
+// --- training (tokenizer_train_pane.h) ------------------------------------------------------------------
 
-bool TokenizerPage::isTraining() const
+TokenizerTrainForm *TokenizerPage::trainForm() const
 {
-    return m_runner->isRunning();
-}
-
-void TokenizerPage::updateTrainControls()
-{
-    const bool running = isTraining();
-    m_trainHint->setVisible(!m_workspace);
-    m_form->setEnabled(m_workspace.has_value());
-    m_form->setBusy(running);
-    m_trainButton->setEnabled(m_workspace && !running && m_form->validate().ok());
-    m_cancelButton->setEnabled(running);
+    return m_trainPane->form();
 }
 
 bool TokenizerPage::startTraining()
 {
-    if (isTraining() || !m_workspace) return false;
-    const TokenizerTrainForm::Validation validation = m_form->validate();
-    if (!validation.ok()) {
-        m_progressLabel->setText(tr("Cannot train: %1").arg(validation.errors.first()));
-        return false;
-    }
-    const core::tokenizer::TokenizerTrainOptions options = m_form->options();
-    const std::string outDir = m_form->outputDir().toStdString();
-    const std::string databasePath = m_workspace->databasePath();
-    auto outcome = std::make_shared<TrainOutcome>();
-    // The worker registers the tokenizer itself (its own store connection: one per thread), so a finished
-    // training is in the store even if the page is gone by then.
-    const bool started = m_runner->start(tr("Tokenizer training"), [options, outDir, databasePath,
-                                                                     outcome](core::JobContext &job) {
-        outcome->result = core::tokenizer::trainTokenizer(options, outDir, job);
-        outcome->tokenizerId = core::tokenizer::recordTokenizer(databasePath, outcome->result);
-    });
-    if (!started) return false;
-    m_outcome = outcome;
-    m_progress->setValue(0);
-    m_progressLabel->setText(tr("Starting..."));
-    m_result->clear();
-    m_cancelButton->setText(tr("Cancel"));
-    updateTrainControls();
-    return true;
+    return m_trainPane->startTraining();
 }
 
 void TokenizerPage::cancelTraining()
 {
-    if (!isTraining()) return;
-    m_runner->cancel();
-    // Reading stops at the next batch of lines; SentencePiece's BPE pass cannot be interrupted.
-    m_cancelButton->setText(tr("Cancelling..."));
-    m_cancelButton->setEnabled(false);
+    m_trainPane->cancelTraining();
 }
 
-void TokenizerPage::onTrainProgress(double fraction, const QString &message, double etaSeconds)
+bool TokenizerPage::isTraining() const
 {
-    m_progress->setValue(static_cast<int>(std::lround(1000.0 * std::clamp(fraction, 0.0, 1.0))));
-    m_progressLabel->setText(progressText(message, etaSeconds));
+    return m_trainPane->isTraining();
 }
 
-void TokenizerPage::onTrainFinished(int state, const QString &error)
+JobRunner *TokenizerPage::trainRunner() const
 {
-    const auto jobState = static_cast<core::JobState>(state);
-    m_cancelButton->setText(tr("Cancel"));
-    updateTrainControls();
-    m_form->revalidate();  // the output folder may exist now
-    std::shared_ptr<TrainOutcome> outcome = std::move(m_outcome);
-    // SentencePiece's pass cannot be interrupted: a cancel that arrives during it is seen only once the
-    // tokenizer is written and registered, and the job then ends as cancelled. What is on disk wins.
-    const bool written = outcome && outcome->tokenizerId > 0;
-    if (jobState == core::JobState::Cancelled && !written) {
-        m_progress->setValue(0);
-        m_progressLabel->setText(tr("Training cancelled."));
-        m_result->setHtml(QStringLiteral("<p>%1</p>").arg(tr("Training cancelled: nothing was written.")));
-    } else if (!written) {
-        m_progressLabel->setText(tr("Training failed."));
-        m_result->setHtml(QStringLiteral("<p style='color:#d03030'><b>%1</b> %2</p>")
-                              .arg(tr("Training failed:"), error.toHtmlEscaped()));
-    } else {
-        const core::tokenizer::TokenizerTrainResult &r = outcome->result;
-        const QString path = QString::fromStdString(r.dir);
-        m_progress->setValue(1000);
-        m_progressLabel->setText(
-            tr("Trained %1 in %2.")
-                .arg(QFileInfo(path).fileName(), QString::fromStdString(core::formatDuration(r.seconds))));
-        QString h = QStringLiteral("<h3>%1</h3><table cellspacing=3>")
-                        .arg(tr("Trained %1").arg(QFileInfo(path).fileName().toHtmlEscaped()));
-        auto row = [&h](const QString &key, const QString &value) {
-            h += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(key, value);
-        };
-        row(tr("Vocabulary"), tr("%1 pieces").arg(r.vocabSize));
-        row(tr("Records read"), QString::number(r.records));
-        row(tr("Training lines"), QString::number(r.sentences));
-        row(tr("Character coverage"), tr("%1% of character occurrences (%2 characters are single pieces)")
-                                          .arg(number(100.0 * r.characterCoverage, 3))
-                                          .arg(r.charactersKept));
-        row(tr("Chars per token zh"),
-            tr("%1 (%2 held-out lines)").arg(number(r.stats.charsPerTokenZh)).arg(r.stats.heldOutLinesZh));
-        row(tr("Chars per token en"),
-            tr("%1 (%2 held-out lines)").arg(number(r.stats.charsPerTokenEn)).arg(r.stats.heldOutLinesEn));
-        row(tr("Byte fallback"), tr("%1% of held-out tokens").arg(number(100.0 * r.stats.byteFallbackShare)));
-        row(tr("Time"), html(core::formatDuration(r.seconds)));
-        row(tr("Folder"), QDir::toNativeSeparators(path).toHtmlEscaped());
-        row(tr("Checksum"), html(r.checksum.substr(0, 16)));
-        h += QStringLiteral("</table>");
-        if (jobState == core::JobState::Cancelled)
-            h += QStringLiteral("<p style='color:#c07000'>%1</p>")
-                     .arg(tr(
-                         "The cancel came after the last step: the tokenizer was written and registered."));
-        h += QStringLiteral("<p>%1</p>")
-                 .arg(tr("Cleaning kept %1 of %2 records.")
-                          .arg(r.cleaning.recordsOut)
-                          .arg(r.cleaning.recordsIn));
-        if (r.rejects.total > 0) {
-            h += QStringLiteral("<p style='color:#c07000'><b>%1</b></p><ul>")
-                     .arg(tr("%1 records could not be read:").arg(r.rejects.total));
-            for (const auto &[reason, count] : r.rejects.countsByReason)
-                h += QStringLiteral("<li>%1: %2</li>").arg(html(reason)).arg(count);
-            for (const auto &example : r.rejects.examples)
-                h += QStringLiteral("<li style='color:gray'>%1</li>").arg(html(example.toString()));
-            h += QStringLiteral("</ul>");
-        } else {
-            h += QStringLiteral("<p>%1</p>").arg(tr("Every input record could be read."));
-        }
-        m_result->setHtml(h);
-        refresh();
-        selectTokenizer(path);  // the Try tab now uses it
-        Q_EMIT tokenizerTrained(path);
-    }
-    Q_EMIT trainingFinished(state, error);
+    return m_trainPane->runner();
 }
 
 QString TokenizerPage::trainResultText() const
 {
-    return m_result->toPlainText();
+    return m_trainPane->resultText();
+}
+
+void TokenizerPage::onTokenizerTrained(const QString &path)
+{
+    refresh();
+    selectTokenizer(path);  // the Try tab now uses it
+    Q_EMIT tokenizerTrained(path);
 }
 
 // --- the list's columns ------------------------------------------------------------------------------------

@@ -23,17 +23,17 @@ class QTableView;
 class QTextBrowser;
 class QTimer;
 
-namespace danka::core {
-class ExperimentStore;
-}
-
 namespace danka::ui {
 
 class JobRunner;
 class TokenChipDelegate;
 class TokenizersModel;
 class TokenizerTrainForm;
+class TokenizerTesterPane;
+class TokenizerTrainPane;
+struct LoadedTokenizer;
 class TokenPiecesModel;
+class WorkspaceSession;
 
 class TokenizerPage : public QWidget {
     Q_OBJECT
@@ -42,11 +42,14 @@ public:
     static constexpr int kMaxChips = 5000;
     static constexpr int kDebounceMs = 150;
 
-    explicit TokenizerPage(QWidget *parent = nullptr);
+    explicit TokenizerPage(QWidget *parent = nullptr);  // with a workspace session of its own
+    // A view of `session` (the main window's, shared by every page): its tokenizers.
+    TokenizerPage(WorkspaceSession *session, QWidget *parent);
     ~TokenizerPage() override;  // cancels a running training and waits for its worker
 
-    // Lists the tokenizers of `workspace`; nullopt: no workspace (training is disabled with a hint, opened
-    // folders can still be tried). A store that cannot be opened is reported in the page, never thrown.
+    // Opens `workspace` in the page's session and lists its tokenizers; nullopt: no workspace (training is
+    // disabled with a hint, opened folders can still be tried). A store that cannot be opened is reported in
+    // the page, never thrown.
     void setWorkspace(const std::optional<core::Workspace> &workspace);
 
     // --- the list
@@ -62,32 +65,32 @@ public:
     QString detailsText() const;  // the selected tokenizer's details pane, plain text
 
     // --- training
-    TokenizerTrainForm *trainForm() const { return m_form; }
+    TokenizerTrainForm *trainForm() const;
     // Starts training with the form's settings. Returns false when the form is invalid (its messages say
     // why) or a training is running.
     bool startTraining();
     void cancelTraining();
     bool isTraining() const;
-    JobRunner *trainRunner() const { return m_runner; }
+    JobRunner *trainRunner() const;
     QString trainResultText() const;  // the last training's result or error, plain text
 
     // --- the tester
     void setTesterText(const QString &text);
     QString testerText() const;
-    TokenPiecesModel *piecesModel() const { return m_pieces; }
-    TokenChipDelegate *chipDelegate() const { return m_delegate; }
-    QListView *chipsView() const { return m_chips; }
+    TokenPiecesModel *piecesModel() const;
+    TokenChipDelegate *chipDelegate() const;
+    QListView *chipsView() const;
     // True when no load, debounce or encoding is pending: the chips and figures are those of the selected
     // tokenizer on the current text.
     bool testerIsCurrent() const;
     QString testerTokenizerPath() const;  // the tokenizer the chips come from ("" when none)
-    qint64 testerTokenCount() const { return m_tokenCount; }
-    qint64 testerCharacterCount() const { return m_charCount; }  // Unicode code points of the text
+    qint64 testerTokenCount() const;
+    qint64 testerCharacterCount() const;  // Unicode code points of the text
     double testerCharsPerToken() const;                          // characters / tokens; 0 without tokens
     QString testerSummary() const;
 
 public Q_SLOTS:
-    void refresh();
+    void refresh();  // the session reads the store; the list shows its tokenizers
     void chooseTokenizerFolder();  // a folder dialog, then openTokenizerFolder()
 
 Q_SIGNALS:
@@ -105,28 +108,20 @@ private:
     // and the folder follow while they fit (the details below have them all).
     void fitColumns();
 
-    struct Loaded;
-    struct Encoded;
+    using Loaded = LoadedTokenizer;
 
-    void poll();
+    void onWorkspaceChanged();
+    void showTokenizers();  // the session's tokenizers in the list (and the folders opened)
     void updateEmptyState();
-    void updateTrainControls();
+    void onTokenizerTrained(const QString &path);
     void showMessage(const QString &text, bool error);
     void onSelectionChanged();
     void startLoad(const QString &path, bool addToList);
     void onLoaded(const std::shared_ptr<const Loaded> &loaded, quint64 generation, bool addToList);
     void setCurrentTokenizer(std::shared_ptr<const Loaded> loaded);
     void showDetails();
-    void scheduleEncode();
-    void encodeNow();
-    void onEncoded(const Encoded &encoded);
-    void onTrainProgress(double fraction, const QString &message, double etaSeconds);
-    void onTrainFinished(int state, const QString &error);
 
-    std::optional<core::Workspace> m_workspace;
-    std::unique_ptr<core::ExperimentStore> m_store;
-    int64_t m_lastDataVersion = -1;
-    QTimer *m_pollTimer;
+    WorkspaceSession *m_session;
 
     // The list.
     TokenizersModel *m_model;
@@ -144,33 +139,10 @@ private:
     quint64 m_loadGeneration = 0;  // the latest load started for the selection; older results are dropped
     bool m_loadPending = false;
 
-    // Training.
-    TokenizerTrainForm *m_form;
-    QLabel *m_trainHint;
-    QPushButton *m_trainButton;
-    QPushButton *m_cancelButton;
-    QProgressBar *m_progress;
-    QLabel *m_progressLabel;
-    QTextBrowser *m_result;
-    JobRunner *m_runner;
-    struct TrainOutcome;
-    std::shared_ptr<TrainOutcome> m_outcome;
+    TokenizerTrainPane *m_trainPane;  // the Train New tab
 
-    // The tester.
     QTabWidget *m_tabs;
-    QLabel *m_testerTitle;
-    QPlainTextEdit *m_input;
-    QLabel *m_summary;
-    QCheckBox *m_showIds;
-    QListView *m_chips;
-    TokenPiecesModel *m_pieces;
-    TokenChipDelegate *m_delegate;
-    QTimer *m_debounce;
-    quint64 m_encodeRequested = 0;  // generation of the latest encoding started
-    quint64 m_encodeShown = 0;      // generation of the encoding on screen
-    QString m_shownTokenizerPath;
-    qint64 m_tokenCount = 0;
-    qint64 m_charCount = 0;
+    TokenizerTesterPane *m_tester;  // the Try tab
 };
 
 }  // namespace danka::ui
