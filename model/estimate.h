@@ -28,7 +28,7 @@ struct MemoryPlan {
     double dropout = 0;             // keeps dropout masks when > 0
     int64_t trainableParameters = -1;  // parameters with gradients and AdamW moments (LoRA: the adapters, which
                                        // come on top of the model's); -1 = every parameter of the model
-    // LoRA (stage "lora"): the adapters' targets (lora_targets.h) and rank on a frozen base. With targets, the
+    // LoRA (stage.lora.enabled): the adapters' targets (lora_targets.h) and rank on a frozen base. With targets, the
     // walk counts what frozen projections do not keep, and trainableParameters defaults to the adapters'.
     std::vector<std::string> loraTargets;
     int64_t loraRank = 0;

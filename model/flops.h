@@ -34,7 +34,7 @@ struct LoraFlops {
 // Forward and backward FLOPs of training one token (context as above).
 // - Every weight trained (pretraining, SFT, distillation's student): forward, input gradients and weight
 //   gradients of every product, attention backward at twice its forward: 3 x forwardFlopsPerToken.
-// - With `lora` (stage "lora"): the frozen base products run forward, and backward only for the input
+// - With `lora` (stage.lora.enabled): the frozen base products run forward, and backward only for the input
 //   gradient, and only where something below them trains (a projection whose input depends on no adapter,
 //   e.g. layer 0's q/k/v, has no backward at all); attention's backward computes dQ, dK (and dP) and dV
 //   only for what needs them; each adapter x A^T B^T costs 2 r (in + out) forward, as much for the
@@ -42,7 +42,7 @@ struct LoraFlops {
 //   where that is needed. This is what autograd runs (tests/model/tst_flops.cpp counts it).
 double trainingFlopsPerToken(const ModelConfig &config, double context, const LoraFlops *lora = nullptr);
 
-// White-box distillation (core/train/distill_stage.h) on top of the student's training: the teacher's
+// White-box distillation (core/train/stages/distill_stage.h) on top of the student's training: the teacher's
 // forward (no gradient) and the student's LM head run a second time for the KL term, forward and both
 // gradients (3 x 2 d V). Without a teacher (reasoning distillation only) it is plain training.
 double distillationFlopsPerToken(const ModelConfig &student, const ModelConfig *teacher, double context);

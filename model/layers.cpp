@@ -18,7 +18,7 @@ ProjectionImpl::ProjectionImpl(int64_t in, int64_t out)
 at::Tensor ProjectionImpl::forward(const at::Tensor &x)
 {
     const at::Tensor y = at::linear(x, weight);  // (..., out)
-    if (!hasAdapter()) return y;
+    if (!adapterActive()) return y;
     const at::Tensor in = m_dropout > 0 && is_training() ? torch::dropout(x, m_dropout, true) : x;
     // Two thin products (r << in, out) instead of materialising B A: that is what makes LoRA cheap to train.
     return y + m_scaling * lora_B(lora_A(in));
@@ -26,7 +26,7 @@ at::Tensor ProjectionImpl::forward(const at::Tensor &x)
 
 at::Tensor ProjectionImpl::effectiveWeight() const
 {
-    if (!hasAdapter()) return weight;
+    if (!adapterActive()) return weight;
     const at::ScalarType wide = at::promote_types(weight.scalar_type(), at::kFloat);
     const at::Tensor delta = at::matmul(lora_B->weight.to(wide), lora_A->weight.to(wide));  // (out, in)
     return (weight.to(wide) + m_scaling * delta).to(weight.scalar_type());
@@ -54,6 +54,7 @@ void ProjectionImpl::mergeAdapter()
     TORCH_CHECK(hasAdapter(), "projection: no adapter to merge");
     {
         torch::NoGradGuard noGrad;
+        m_adapterActive = true;  // the adapter is merged even while switched off
         weight.copy_(effectiveWeight());
     }
     unregister_module("lora_A");

@@ -49,6 +49,9 @@ public:
     void mergeAdapter();
     bool hasAdapter() const { return !lora_A.is_empty(); }
     double scaling() const { return m_scaling; }  // alpha / r; 0 without an adapter
+    // Switches the adapter off (the projection computes x W^T, its base) or on again; it stays attached.
+    void setAdapterActive(bool active) { m_adapterActive = active; }
+    bool adapterActive() const { return hasAdapter() && m_adapterActive; }
 
     at::Tensor weight;  // (out, in)
     // The adapter's factors: weights A (r, in) and B (out, r); null without an adapter.
@@ -56,6 +59,7 @@ public:
 
 private:
     double m_scaling = 0, m_dropout = 0;
+    bool m_adapterActive = true;
 };
 TORCH_MODULE(Projection);
 

@@ -283,6 +283,20 @@ bool hasLora(TransformerImpl &model)
                        [](const NamedProjection &p) { return p.second->hasAdapter(); });
 }
 
+AdaptersOff::AdaptersOff(TransformerImpl &model)
+{
+    for (const auto &[name, p] : projections(model))
+        if (p->adapterActive()) {
+            p->setAdapterActive(false);
+            m_switched.push_back(p);
+        }
+}
+
+AdaptersOff::~AdaptersOff()
+{
+    for (ProjectionImpl *p : m_switched) p->setAdapterActive(true);
+}
+
 std::vector<std::pair<std::string, at::Tensor>> loraParameters(TransformerImpl &model)
 {
     std::vector<std::pair<std::string, at::Tensor>> out;

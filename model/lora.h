@@ -45,6 +45,20 @@ std::vector<std::string> attachLora(TransformerImpl &model, const LoraSettings &
 // Whether any projection of `model` carries an adapter.
 bool hasLora(TransformerImpl &model);
 
+// Within its scope `model` computes as its base: every adapter is switched off, not removed, so a stage that
+// trains adapters gets the frozen reference model's outputs from the same weights (DPO's and PPO's reference
+// without a second copy of the base). A forward of the same model on another thread meanwhile sees the base.
+class AdaptersOff {
+public:
+    explicit AdaptersOff(TransformerImpl &model);
+    ~AdaptersOff();
+    AdaptersOff(const AdaptersOff &) = delete;
+    AdaptersOff &operator=(const AdaptersOff &) = delete;
+
+private:
+    std::vector<ProjectionImpl *> m_switched;
+};
+
 // The adapter tensors by their model names ("...q_proj.lora_A.weight", then "...q_proj.lora_B.weight"), in
 // module order; the same tensors the model holds (train them, hand them to an optimizer).
 std::vector<std::pair<std::string, at::Tensor>> loraParameters(TransformerImpl &model);

@@ -101,7 +101,7 @@ QStringList takeScreenshots(MainWindow &window, const QString &dir, const QStrin
         sft.val.dir = window.workspace()->datasetsDir() + "/demo-sft-val";
         core::RunConfig lora = core::demoSftConfig(pretrained, sft);
         lora.name = "demo-lora";
-        lora.stage.kind = core::StageKind::Lora;
+        lora.stage.lora.enabled = true;
         lora.stage.lora.targetModules = "q_proj,k_proj,v_proj,o_proj";
         window.configPage()->setConfig(lora);
         if (QTabWidget *tabs = window.configPage()->findChild<ConfigForm *>()->tabs()) {

@@ -6,8 +6,10 @@
 #include "app/cli/commands.h"
 #include "core/config/config_io.h"
 #include "core/config/presets.h"
+#include "core/train/stage_catalog.h"
 #include "core/util/error.h"
 #include "core/util/text_util.h"
+#include "core/util/translate.h"
 
 namespace danka::cli {
 
@@ -37,7 +39,8 @@ int validateFiles(const Options &options, const std::vector<std::string> &files)
         }
         if (r.ok()) {
             std::cout << file << ": valid (" << core::formatCount(static_cast<double>(r.config.model.parameterCount()))
-                      << " parameters, stage " << core::stageKindName(r.config.stage.kind) << ")\n";
+                      << " parameters, stage " << core::stageLabel(r.config.stage) << ")\n";
+            for (const std::string &note : r.notes) std::cout << file << ": " << note << "\n";
         } else {
             for (const auto &p : r.problems) std::cerr << file << ": " << p.toString() << "\n";
             std::cerr << file << ": " << r.problems.size() << (r.problems.size() == 1 ? " problem" : " problems")
@@ -112,6 +115,16 @@ std::string markdownCell(std::string text)
     return out;
 }
 
+// The stages a key means something for: "all", or their names.
+std::string stagesText(const std::string &path)
+{
+    const std::vector<std::string> using_ = core::stagesUsingField(path);
+    if (using_.size() == core::stageCatalog().size()) return "all";
+    std::string text;
+    for (const std::string &s : using_) text += (text.empty() ? "" : ", ") + s;
+    return text;
+}
+
 int showSchema(const Options &options, bool markdown)
 {
     const auto &schema = core::configSchema();
@@ -121,7 +134,7 @@ int showSchema(const Options &options, bool markdown)
             if (f.section != section) {
                 section = f.section;
                 std::cout << "\n### " << (section.empty() ? "top level" : "`" + section + "`") << "\n\n"
-                          << "| key | type | default | range | meaning |\n|---|---|---|---|---|\n";
+                          << "| key | type | default | range | stages | meaning |\n|---|---|---|---|---|---|\n";
             }
             std::string type = typeName(f.type);
             if (!f.choices.empty()) {
@@ -129,7 +142,8 @@ int showSchema(const Options &options, bool markdown)
                 for (const auto &c : f.choices) type += (type.empty() ? "" : " \\| ") + c;
             }
             std::cout << "| `" << f.path << "` | " << type << " | `" << f.defaultValue.dump() << "` | "
-                      << markdownCell(f.rangeText) << " | " << markdownCell(f.help) << " |\n";
+                      << markdownCell(f.rangeText) << " | " << stagesText(f.path) << " | " << markdownCell(f.help)
+                      << " |\n";
         }
         return kExitOk;
     }
@@ -139,6 +153,7 @@ int showSchema(const Options &options, bool markdown)
             json item = {{"path", f.path}, {"type", typeName(f.type)}, {"default", f.defaultValue}, {"help", f.help}};
             if (!f.choices.empty()) item["choices"] = f.choices;
             if (!f.rangeText.empty()) item["range"] = f.rangeText;
+            item["stages"] = core::stagesUsingField(f.path);
             out.push_back(item);
         }
         printJson({{"keys", out}});
@@ -154,6 +169,43 @@ int showSchema(const Options &options, bool markdown)
         rows.push_back({f.path, type, f.defaultValue.dump(), f.rangeText, f.help});
     }
     printTable({"KEY", "TYPE", "DEFAULT", "RANGE", "MEANING"}, rows);
+    return kExitOk;
+}
+
+const char *baseUseName(core::BaseUse use)
+{
+    switch (use) {
+        case core::BaseUse::None: return "none";
+        case core::BaseUse::Optional: return "optional";
+        case core::BaseUse::Required: return "required";
+    }
+    return "?";
+}
+
+// The stage table (core/train/stage_catalog.h) as the user sees it.
+int listStages(const Options &options)
+{
+    json items = json::array();
+    std::vector<std::vector<std::string>> rows;
+    for (const core::StageSpec *s : core::stageCatalog()) {
+        std::vector<std::string> params, metrics;
+        for (const core::StageParam &p : s->params) params.push_back("stage." + s->name + "." + p.key);
+        for (const core::StageMetric &m : s->metrics) metrics.push_back(m.key);
+        const std::string summary = core::translate("danka::core", s->summary);
+        items.push_back({{"name", s->name}, {"available", s->available}, {"dataset_kind", s->datasetKind},
+                         {"base_checkpoint", baseUseName(s->base)}, {"lora", s->fineTuning},
+                         {"settings", params}, {"metrics", metrics}, {"summary", summary}});
+        std::string extras;
+        for (const auto &list : {params, metrics})
+            for (const std::string &x : list) extras += (extras.empty() ? "" : ", ") + x;
+        rows.push_back({s->name, s->available ? "yes" : "coming", s->datasetKind, baseUseName(s->base),
+                        s->fineTuning ? "yes" : "no", extras.empty() ? "-" : extras, summary});
+    }
+    if (options.json) {
+        printJson({{"stages", items}});
+        return kExitOk;
+    }
+    printTable({"STAGE", "TRAINS", "DATASET", "BASE", "LORA", "OWN SETTINGS/METRICS", "WHAT"}, rows);
     return kExitOk;
 }
 
@@ -176,6 +228,9 @@ void addConfigCommands(CLI::App &app, const Options &options, Action &action)
     CLI::App *show = config->add_subcommand("show", "Print a preset or a config file with every key resolved");
     show->add_option("PRESET|FILE", *name, "Preset name or config file")->required();
     show->callback([&, name] { action = [&, name] { return showConfig(options, *name); }; });
+
+    CLI::App *stages = config->add_subcommand("stages", "List the training stages: dataset, base checkpoint, LoRA");
+    stages->callback([&] { action = [&] { return listStages(options); }; });
 
     auto markdown = std::make_shared<bool>(false);
     CLI::App *schema = config->add_subcommand("schema", "List every config key with its type, default and meaning");

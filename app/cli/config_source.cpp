@@ -19,6 +19,8 @@ std::optional<core::RunConfig> loadConfig(const Options &options, const ConfigSo
         return p->config;
     }
     const core::ConfigLoadResult r = core::loadConfigFile(source.file);
+    if (!options.json)
+        for (const std::string &note : r.notes) std::cerr << source.file << ": " << note << "\n";
     if (r.ok()) return r.config;
     if (options.json) {
         nlohmann::json problems = nlohmann::json::array();

@@ -18,6 +18,7 @@
 
 #include "core/config/config_rules.h"
 #include "core/config/presets.h"
+#include "core/train/stage_catalog.h"
 #include "core/util/error.h"
 #include "core/util/text_util.h"
 #include "core/util/translate.h"
@@ -25,17 +26,6 @@
 namespace danka::core {
 
 using nlohmann::json;
-
-const char *stageKindName(StageKind kind)
-{
-    static const char *names[] = {"pretrain", "sft", "lora", "distill", "reward", "dpo", "ppo", "grpo"};
-    return names[static_cast<int>(kind)];
-}
-
-bool stageIsTrainable(StageKind kind)
-{
-    return kind == StageKind::Pretrain || kind == StageKind::Sft || kind == StageKind::Lora || kind == StageKind::Distill;
-}
 
 namespace {
 
@@ -97,7 +87,6 @@ void choice(Visitor &v, const char *key, Enum &value, const std::vector<std::str
 }
 
 const std::vector<std::string> kAttentionNames = {"mha", "gqa", "mla"};
-const std::vector<std::string> kStageNames = {"pretrain", "sft", "lora", "distill", "reward", "dpo", "ppo", "grpo"};
 const std::vector<std::string> kDeviceNames = {"auto", "cpu", "cuda"};
 const std::vector<std::string> kPrecisionNames = {"fp32", "bf16", "fp16"};
 const std::vector<std::string> kDecayNames = {"cosine", "linear", "constant"};
@@ -105,6 +94,59 @@ const std::vector<std::string> kOverlongNames = {"truncate", "drop"};
 const std::vector<std::string> kRopeScalingNames = {"none", "linear", "ntk", "yarn"};
 
 constexpr double kMaxVocab = 1 << 24;  // token ids are stored as uint16 or uint32
+
+// A choice stored as its name (stage.kind): a name the list does not know is kept, for validation to name.
+void nameChoice(Visitor &v, const char *key, std::string &value, std::vector<std::string> names, const char *help)
+{
+    auto it = std::find(names.begin(), names.end(), value);
+    if (it == names.end()) it = names.insert(names.end(), value);
+    int index = static_cast<int>(it - names.begin());
+    v.choice(key, index, names, {help});
+    value = names.at(static_cast<size_t>(index));
+}
+
+// A setting a stage declares in its own file (StageSpec::params), kept in StageConfig::options.
+void stageParam(Visitor &v, nlohmann::json &section, const StageParam &p)
+{
+    Range range;
+    range.lo = p.min;
+    range.hi = p.max;
+    const Meta meta{p.help, range};
+    const json given = section.contains(p.key) ? section.at(p.key) : p.defaultValue;
+    auto as = [&](auto fallback) {
+        try {
+            return given.get<decltype(fallback)>();
+        } catch (const json::exception &) {
+            return fallback;
+        }
+    };
+    switch (p.type) {
+        case StageParam::Type::Integer: {
+            int64_t x = as(p.defaultValue.get<int64_t>());
+            v.field(p.key.c_str(), x, meta);
+            section[p.key] = x;
+            break;
+        }
+        case StageParam::Type::Number: {
+            double x = as(p.defaultValue.get<double>());
+            v.field(p.key.c_str(), x, meta);
+            section[p.key] = x;
+            break;
+        }
+        case StageParam::Type::Boolean: {
+            bool x = as(p.defaultValue.get<bool>());
+            v.field(p.key.c_str(), x, meta);
+            section[p.key] = x;
+            break;
+        }
+        case StageParam::Type::Text: {
+            std::string x = as(p.defaultValue.get<std::string>());
+            v.field(p.key.c_str(), x, meta);
+            section[p.key] = x;
+            break;
+        }
+    }
+}
 
 void visitConfig(RunConfig &c, Visitor &v)
 {
@@ -258,10 +300,10 @@ void visitConfig(RunConfig &c, Visitor &v)
 
     v.section("stage", [&] {
         StageConfig &s = c.stage;
-        choice(v, "kind", s.kind, kStageNames,
-               translateNoop("danka::core",
-                             "Training stage: pretrain, sft, lora, distill (reward, dpo, ppo and grpo are "
-                             "coming; validation refuses them)"));
+        nameChoice(v, "kind", s.kind, stageNames(),
+                   translateNoop("danka::core",
+                                 "Training stage: pretrain, sft or distill, with LoRA as stage.lora.enabled "
+                                 "(reward, dpo, ppo and grpo are coming; validation refuses them)"));
         v.field("base_checkpoint", s.baseCheckpoint,
                 {translateNoop("danka::core", "Checkpoint folder to start from; empty = random init")});
         v.field("fim_rate", s.fimRate,
@@ -271,6 +313,10 @@ void visitConfig(RunConfig &c, Visitor &v)
                 {translateNoop("danka::core", "Pretraining: attention stays within each document")});
         v.section("lora", [&] {
             LoraConfig &l = s.lora;
+            v.field("enabled", l.enabled,
+                    {translateNoop("danka::core",
+                                   "LoRA: train low-rank adapters on the frozen base instead of every weight "
+                                   "(fine-tuning stages)")});
             v.field("rank", l.rank,
                     {translateNoop("danka::core", "LoRA: inner dimension r of each adapter"),
                      Range::closed(1, 4096)});
@@ -311,6 +357,16 @@ void visitConfig(RunConfig &c, Visitor &v)
                     {translateNoop("danka::core", "Distill: softening temperature of both distributions"),
                      Range::positive()});
         });
+        // The settings stages declare in their own files (stage_catalog.h), a section per stage.
+        if (!s.options.is_object()) s.options = json::object();
+        for (const StageSpec *spec : stageCatalog()) {
+            if (spec->params.empty()) continue;
+            v.section(spec->name.c_str(), [&] {
+                json &section = s.options[spec->name];
+                if (!section.is_object()) section = json::object();
+                for (const StageParam &p : spec->params) stageParam(v, section, p);
+            });
+        }
     });
 
     v.section("runtime", [&] {
@@ -755,9 +811,33 @@ std::vector<ConfigProblem> validate(const RunConfig &config)
     return problems;
 }
 
-ConfigLoadResult fromJson(const json &j)
+namespace {
+
+// Configs written before LoRA became a setting of the fine-tuning stages named it as a stage: "kind": "lora"
+// is read as "sft" with stage.lora.enabled, and the result says so.
+json migrated(const json &j, std::vector<std::string> &notes)
+{
+    const auto stage = j.find("stage");
+    if (stage == j.end() || !stage->is_object()) return j;
+    const auto kind = stage->find("kind");
+    if (kind == stage->end() || !kind->is_string() || kind->get<std::string>() != "lora") return j;
+    json copy = j;
+    copy["stage"]["kind"] = "sft";
+    if (!copy["stage"].contains("lora") || !copy["stage"]["lora"].is_object())
+        copy["stage"]["lora"] = json::object();
+    copy["stage"]["lora"]["enabled"] = true;
+    notes.push_back(translate("danka::core", "stage.kind \"lora\" (a config of an earlier Danka) is read as \"sft\" "
+                                             "with stage.lora.enabled: LoRA is now a setting of every fine-tuning "
+                                             "stage"));
+    return copy;
+}
+
+}  // namespace
+
+ConfigLoadResult fromJson(const json &original)
 {
     ConfigLoadResult result;
+    const json j = original.is_object() ? migrated(original, result.notes) : original;
     if (!j.is_object()) {
         result.problems.push_back(
             {"",

@@ -22,6 +22,7 @@ struct ConfigProblem {
 struct ConfigLoadResult {
     RunConfig config;
     std::vector<ConfigProblem> problems;
+    std::vector<std::string> notes;  // what was read differently from how it was written (an older format)
     bool ok() const { return problems.empty(); }
 };
 

@@ -10,6 +10,7 @@
 
 #include "core/config/config_io.h"
 #include "core/config/memory_plan.h"
+#include "core/train/stage_catalog.h"
 #include "core/util/error.h"
 #include "core/util/text_util.h"
 #include "core/util/translate.h"
@@ -66,6 +67,44 @@ void checkRopeScaling(const model::ModelConfig &m, bool fromBase,
             formatMessage(translate("danka::core", "ntk needs more than 2 rotary dims per head, the model has %1"),
                           m.rotaryDims()));
         break;
+    }
+}
+
+// stage.kind against the stage table, and what the stage asks of stage.base_checkpoint and stage.lora.
+void checkStage(const RunConfig &c, const StageSpec *spec,
+                const std::function<void(const std::string &, const std::string &)> &add)
+{
+    if (!spec) {
+        add("stage.kind", formatMessage(translate("danka::core", "unknown stage \"%1\"; this version trains %2"),
+                                        c.stage.kind, availableStageList()));
+        return;
+    }
+    if (!spec->available) {
+        add("stage.kind",
+            formatMessage(translate("danka::core",
+                                    "\"%1\" is not available in this version yet (reward, dpo, ppo and grpo are "
+                                    "coming); it trains %2"),
+                          c.stage.kind, availableStageList()));
+        return;
+    }
+    if (spec->base == BaseUse::Required && c.stage.baseCheckpoint.empty())
+        add("stage.base_checkpoint",
+            formatMessage(translate("danka::core",
+                                    "stage \"%1\" starts from a trained model: set the checkpoint folder"),
+                          c.stage.kind));
+    if (spec->base == BaseUse::None && !c.stage.baseCheckpoint.empty())
+        add("stage.base_checkpoint",
+            formatMessage(translate("danka::core", "stage \"%1\" always starts from random weights: leave it empty"),
+                          c.stage.kind));
+    if (c.stage.lora.enabled && !spec->fineTuning) {
+        std::string list;
+        for (const StageSpec *s : stageCatalog())
+            if (s->fineTuning && s->available) list += (list.empty() ? "" : ", ") + s->name;
+        add("stage.lora.enabled",
+            formatMessage(translate("danka::core",
+                                    "stage \"%1\" trains every weight; LoRA adapters are for the fine-tuning "
+                                    "stages (%2)"),
+                          c.stage.kind, list));
     }
 }
 
@@ -136,14 +175,14 @@ void checkCrossFields(const RunConfig &c, std::vector<ConfigProblem> &problems)
         add("runtime.activation_checkpointing",
             formatMessage(translate("danka::core", "must be <= model.n_layers (%1), got %2"), layers,
                           c.runtime.activationCheckpointing));
-    const bool needsBase = c.stage.kind == StageKind::Sft || c.stage.kind == StageKind::Lora ||
-                           c.stage.kind == StageKind::Distill || c.stage.kind == StageKind::Reward || c.stage.kind == StageKind::Dpo ||
-                           c.stage.kind == StageKind::Ppo || c.stage.kind == StageKind::Grpo;
-    if (c.stage.kind == StageKind::Lora && c.stage.lora.targetModules.find_first_not_of(" ,") == std::string::npos)
+    const StageSpec *spec = findStage(c.stage.kind);
+    checkStage(c, spec, add);
+    const bool lora = spec && spec->fineTuning && c.stage.lora.enabled;
+    if (lora && c.stage.lora.targetModules.find_first_not_of(" ,") == std::string::npos)
         add("stage.lora.target_modules", translate("danka::core",
                                                    "names no projection: list module names "
                                                    "(q_proj,v_proj...), all-linear or re:REGEX"));
-    if (c.stage.kind == StageKind::Lora && trained) {
+    if (lora && trained) {
         // An adapter PEFT could not load (model/lora_targets.h, peftLoadProblem).
         std::vector<std::string> mlp;
         try {
@@ -163,17 +202,11 @@ void checkCrossFields(const RunConfig &c, std::vector<ConfigProblem> &problems)
                                         "leave %1 out of stage.lora.target_modules"),
                               names));
     }
-    if (!stageIsTrainable(c.stage.kind))
-        add("stage.kind",
-            formatMessage(translate("danka::core",
-                                    "\"%1\" is not available in this version yet (reward, dpo, ppo and grpo are "
-                                    "coming); it trains pretrain, sft, lora and distill"),
-                          stageKindName(c.stage.kind)));
-    if (needsBase && stageIsTrainable(c.stage.kind) && c.stage.baseCheckpoint.empty())
-        add("stage.base_checkpoint",
-            formatMessage(translate("danka::core",
-                                    "stage \"%1\" starts from a trained model: set the checkpoint folder"),
-                          stageKindName(c.stage.kind)));
+    if (spec && spec->available && spec->checks) {
+        std::vector<std::pair<std::string, std::string>> own;
+        spec->checks(c, own);
+        for (auto &[path, message] : own) add(path, message);
+    }
 }
 
 namespace {

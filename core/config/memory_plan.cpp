@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/config/config_io.h"
+#include "core/train/stage_catalog.h"
 #include "core/util/error.h"
 #include "core/util/text_util.h"
 #include "core/util/translate.h"
@@ -93,13 +94,6 @@ model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint)
     return m;
 }
 
-std::optional<model::ModelConfig> teacherModelOf(const RunConfig &config)
-{
-    const std::string &dir = config.stage.distill.teacherCheckpoint;
-    if (config.stage.kind != StageKind::Distill || dir.empty()) return std::nullopt;
-    return checkpointModelConfig(dir);
-}
-
 namespace {
 
 // memoryPlanOf for the model the run trains (trainedModelOf(config), read once by the caller).
@@ -123,7 +117,8 @@ model::MemoryPlan planFor(const RunConfig &config, const model::ModelConfig &tra
     plan.optimizerOnCpu = config.runtime.offloadOptimizer;
     plan.gpu = config.runtime.device != Device::Cpu;
     plan.dropout = trained.dropout;
-    if (config.stage.kind == StageKind::Lora) {
+    const StageSpec *stage = findStage(config.stage.kind);
+    if (stage && stage->fineTuning && config.stage.lora.enabled) {
         try {
             const std::vector<std::string> targets = loraTargets(config.stage.lora, trained);
             plan.trainableParameters = model::loraParameterCount(trained, targets, config.stage.lora.rank);
@@ -135,11 +130,11 @@ model::MemoryPlan planFor(const RunConfig &config, const model::ModelConfig &tra
         }
     }
     // On the CPU, MHA/GQA attention in fp32/bf16 without segment masks runs LibTorch's SDPA (kernels/
-    // attention.h); pretraining with document masks keeps Danka's kernel.
+    // attention.h); a stage with document masks turns it off in its memory terms.
     plan.sdpaAttention = config.runtime.device == Device::Cpu && trained.attention != model::AttentionKind::Mla &&
-                         config.runtime.precision != Precision::Fp16 &&
-                         !(config.stage.kind == StageKind::Pretrain && config.stage.documentMask);
-    if (config.stage.kind == StageKind::Distill) plan.teacher = teacherModelOf(config);
+                         config.runtime.precision != Precision::Fp16;
+    // What the stage holds besides the model (a teacher...) and how it trains it (its own file says).
+    if (stage && stage->memoryTerms) stage->memoryTerms(config, plan);
     return plan;
 }
 

@@ -27,15 +27,11 @@ std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelC
 // function below that estimates a run (they call it).
 model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint = nullptr);
 
-// White-box distillation's teacher (stage "distill" with stage.distill.teacher_checkpoint): its model; nullopt
-// for other stages or without a teacher. Throws core::Error naming the folder or file when it cannot be read.
-std::optional<model::ModelConfig> teacherModelOf(const RunConfig &config);
-
 // Micro-batch, sequence length, precision, activation checkpointing, dropout and AdamW offloading
-// (runtime.offload_optimizer) of `config`; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU. Stage "lora" trains
-// only its adapters (their targets, rank and dropout; their parameter count as trainableParameters); on the
-// CPU, MHA/GQA attention without document masks runs LibTorch's SDPA (sdpaAttention); stage "distill" carries
-// its teacher's model (teacherModelOf).
+// (runtime.offload_optimizer) of `config`; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU. With stage.lora.enabled a
+// fine-tuning stage trains only its adapters (their targets, rank and dropout; their parameter count as
+// trainableParameters); on the CPU, MHA/GQA attention runs LibTorch's SDPA (sdpaAttention); then the stage's
+// own memory terms apply (core/train/stage_catalog.h: a distillation teacher, document masks).
 model::MemoryPlan memoryPlanOf(const RunConfig &config);
 
 struct ConfigEstimate {

@@ -5,20 +5,16 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "model/model_config.h"
 
 namespace danka::core {
 
-enum class StageKind { Pretrain, Sft, Lora, Distill, Reward, Dpo, Ppo, Grpo };
 enum class Device { Auto, Cpu, Cuda };
 enum class Precision { Fp32, Bf16, Fp16 };
 enum class LrDecay { Cosine, Linear, Constant };
 enum class Overlong { Truncate, Drop };  // SFT conversations longer than data.seq_len + 1 tokens
-
-const char *stageKindName(StageKind kind);
-// Whether this version trains stage `kind` (pretrain, sft, lora, distill; reward, dpo, ppo and grpo are
-// coming): validation refuses the others by name, the studio offers only these.
-bool stageIsTrainable(StageKind kind);
 
 struct DataConfig {
     std::string dataset;              // prepared dataset folder (danka-cli data prepare)
@@ -49,8 +45,10 @@ struct ScheduleConfig {
     double minLrRatio = 0.1;          // final learning rate as a fraction of the peak
 };
 
-// LoRA (Hu et al. 2021): low-rank adapters on chosen projections; the base weights stay frozen.
+// LoRA (Hu et al. 2021): low-rank adapters on chosen projections; the base weights stay frozen. A setting of
+// every fine-tuning stage (core/train/stage_catalog.h, StageSpec::fineTuning).
 struct LoraConfig {
+    bool enabled = false;             // train adapters on the frozen base instead of every weight
     int64_t rank = 8;                 // r: inner dimension of each adapter
     double alpha = 16;                // the update is scaled by alpha / r
     double dropout = 0.05;            // dropout on the adapter's input during training
@@ -72,12 +70,20 @@ struct DistillConfig {
 };
 
 struct StageConfig {
-    StageKind kind = StageKind::Pretrain;
+    // The stage, by its name in the stage table (core/train/stage_catalog.h): "pretrain", "sft", "distill"...
+    std::string kind = "pretrain";
     std::string baseCheckpoint;       // checkpoint folder to start from; empty = random initialisation
     double fimRate = 0.0;             // pretraining: share of documents turned into fill-in-the-middle
     bool documentMask = false;        // pretraining: attention does not cross document boundaries
-    LoraConfig lora;                  // stage "lora"
+    LoraConfig lora;                  // fine-tuning stages
     DistillConfig distill;            // stage "distill"
+    // Settings a stage declares in its own file (StageSpec::params), as {"<stage>": {"<key>": value}}; only the
+    // chosen stage's are kept. Read them with option().
+    nlohmann::json options = nlohmann::json::object();
+
+    // The value of the chosen stage's setting `key` (stage.<kind>.<key>): the config's, else the stage's
+    // default. Throws core::Error when the stage declares no such setting.
+    nlohmann::json option(const std::string &key) const;
 };
 
 struct RuntimeConfig {

@@ -76,7 +76,7 @@ RunConfig demoSftConfig(const std::string &baseCheckpoint, const DemoDatasets &s
 {
     RunConfig config = findPreset("demo")->config;
     config.name = "demo-sft";
-    config.stage.kind = StageKind::Sft;
+    config.stage.kind = "sft";
     config.stage.baseCheckpoint = baseCheckpoint;
     useDemoDatasets(config, sft);
     config.data.overlong = Overlong::Drop;

@@ -41,12 +41,12 @@ std::vector<RunBlocker> runDeletionBlockers(const Workspace &ws, ExperimentStore
         const ConfigLoadResult parsed = parseConfigText(other.configJson);
         if (!parsed.ok()) continue;  // a config this version cannot read names no checkpoint it could load
         const RunConfig &c = parsed.config;
-        if (c.stage.kind == StageKind::Lora && isInside(ws, c.stage.baseCheckpoint, folder))
+        if (c.stage.lora.enabled && isInside(ws, c.stage.baseCheckpoint, folder))
             out.push_back({other.id, formatMessage(translate("danka::core",
                                                              "run %1 (%2) is a LoRA adapter on %3: its checkpoints "
                                                              "load only with that base"),
                                                    other.id, other.name, c.stage.baseCheckpoint)});
-        else if (c.stage.kind == StageKind::Distill && other.status != RunStatus::Completed &&
+        else if (!c.stage.distill.teacherCheckpoint.empty() && other.status != RunStatus::Completed &&
                  isInside(ws, c.stage.distill.teacherCheckpoint, folder))
             out.push_back({other.id, formatMessage(translate("danka::core",
                                                              "run %1 (%2) is unfinished and distills from %3: it "

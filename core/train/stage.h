@@ -18,6 +18,9 @@ struct MicroBatchLoss {
     at::Tensor loss;      // scalar, mean over the targets that count; graph attached
     int64_t tokens = 0;   // real input positions processed, padding excluded (tokens/s)
     double flops = 0;     // model FLOPs of training on them (sequenceFlops of each sequence): MFU's numerator
+    // The stage's own metrics on this micro-batch, by the keys its StageSpec declares (stage_catalog.h): the
+    // trainer logs each one's mean over the logging window's micro-batches.
+    std::vector<std::pair<std::string, double>> metrics;
 };
 
 struct ValidationResult {
@@ -42,9 +45,22 @@ public:
     // training `model` on one token whose attention sees `context` keys, as this stage trains it: all weights,
     // LoRA adapters on a frozen base, a student beside its teacher.
     virtual double flopsPerToken(const model::TransformerImpl &model, double context) const = 0;
-    // Data position and any other state an exact resume needs.
+    // Data position and any other state an exact resume needs (saved in training_state.json's stage_state).
     virtual nlohmann::json state() const = 0;
     virtual void setState(const nlohmann::json &state) = 0;
+
+    // --- What stages beyond plain next-token training need; the defaults do nothing. ---
+    // Called before each optimizer step's micro-batches (`step` 0-based), the model in training mode: work
+    // that is not a micro-batch, such as PPO/GRPO generating their rollouts (under no_grad, batched, with the
+    // KV cache) for the micro-batches of the step to consume.
+    virtual void beforeStep(model::TransformerImpl &model, int64_t step) {}
+    // Trainable tensors of the stage's own beyond the model's parameters (a value head), by unique names: the
+    // trainer's AdamW trains them, and checkpoints keep their values and moments for an exact resume.
+    virtual std::vector<std::pair<std::string, at::Tensor>> extraParameters() { return {}; }
+    // Where the validation data comes from, for the run's log ("" = the stage has none).
+    virtual std::string validationSource() const { return {}; }
+    // Token ids that end a sample generation early (chat stages: <|im_end|>).
+    virtual std::vector<int32_t> sampleStopTokens() const { return {}; }
 };
 
 // Model FLOPs of training `stage` on one causal sequence of `tokens` real tokens (its queries see

@@ -101,6 +101,20 @@ nlohmann::json resumeIdentity(const RunConfig &c, const std::string &runDir)
     return nlohmann::json::parse(portableConfigPaths(toJson(copy).dump(), runDir));
 }
 
+// A saved identity as this version writes it: read as a config (which migrates what older versions wrote,
+// "kind": "lora", and fills keys they did not have) and written again, so that only a real difference counts.
+nlohmann::json normalizedIdentity(const nlohmann::json &saved)
+{
+    RunConfig c = fromJson(saved).config;
+    c.runtime = RuntimeConfig();
+    c.schedule = ScheduleConfig();
+    c.name.clear();
+    return nlohmann::json::parse(toJson(c).dump());
+}
+
+// The name of the stage's own trainable tensors in training_state.safetensors.
+constexpr const char *kStageParamPrefix = "stage_param.";
+
 }  // namespace
 
 struct Trainer::Impl {
@@ -148,6 +162,7 @@ struct Trainer::Impl {
     void writeState(const fs::path &folder) const
     {
         std::vector<std::pair<std::string, at::Tensor>> tensors = optimizer->stateTensors();
+        for (const auto &[name, t] : stage.extraParameters()) tensors.emplace_back(kStageParamPrefix + name, t.detach());
         tensors.emplace_back("rng.cpu", at::globalContext().defaultGenerator(at::kCPU).get_state());
         if (device.is_cuda()) tensors.emplace_back("rng.cuda", at::globalContext().defaultGenerator(device).get_state());
         model::writeSafetensors((folder / kStateTensors).string(), tensors);
@@ -181,11 +196,12 @@ struct Trainer::Impl {
         if (j["version"].get<int64_t>() > 1)
             throw Error(jsonPath.string() + ": written by a newer Danka (training state version " +
                         std::to_string(j["version"].get<int64_t>()) + "); this Danka reads version 1");
-        const std::string savedStage =
+        std::string savedStage =
             j.contains("stage") && j["stage"].is_string() ? j["stage"].get<std::string>() : std::string("?");
+        if (savedStage == "lora") savedStage = "sft";  // an earlier Danka's LoRA stage: SFT with adapters
         if (savedStage != stage.name())
             throw Error(jsonPath.string() + ": saved by a " + savedStage + " run, cannot resume as " + stage.name());
-        if (j.contains("identity") && j["identity"] != resumeIdentity(c, o.runDir))
+        if (j.contains("identity") && normalizedIdentity(j["identity"]) != normalizedIdentity(resumeIdentity(c, o.runDir)))
             throw Error("cannot resume from " + folder.string() +
                         ": the model, data, optimizer or stage settings differ from the run's (only runtime and "
                         "schedule settings may change on resume)");
@@ -208,14 +224,24 @@ struct Trainer::Impl {
         try {
             const auto file = model::readSafetensors((folder / kStateTensors).string());
             std::map<std::string, at::Tensor> optimizerState;
+            std::map<std::string, at::Tensor> stageParams;
+            for (auto &[name, t] : stage.extraParameters()) stageParams[kStageParamPrefix + name] = t;
             for (const auto &[name, t] : file.tensors) {
-                if (name == "rng.cpu" || (name == "rng.cuda" && device.is_cuda())) {
+                if (const auto it = stageParams.find(name); it != stageParams.end()) {
+                    if (!it->second.sizes().equals(t.sizes()))
+                        throw Error(folder.string() + ": the stage's tensor " + name + " has another shape");
+                    at::NoGradGuard noGrad;
+                    it->second.copy_(t);
+                    stageParams.erase(it);
+                } else if (name == "rng.cpu" || (name == "rng.cuda" && device.is_cuda())) {
                     at::Generator g = at::globalContext().defaultGenerator(name == "rng.cpu" ? at::Device(at::kCPU) : device);
                     std::lock_guard<std::mutex> lock(g.mutex());
                     g.set_state(t.clone());
                 } else if (name != "rng.cuda")
                     optimizerState[name] = t;
             }
+            if (!stageParams.empty())
+                throw Error(folder.string() + ": " + kStateTensors + " lacks the stage's tensor " + stageParams.begin()->first);
             optimizer->loadState(optimizerState);
         } catch (const model::SafetensorsError &e) {
             throw Error(std::string("cannot resume: ") + e.what());
@@ -360,9 +386,8 @@ struct Trainer::Impl {
         g.sampling.topP = 0.95;
         g.sampling.repetitionPenalty = 1.1;
         g.stopTokens = {o.tokenizer->eosId()};
-        // Chat replies (every stage but pretraining) end at their end marker, as in the studio's Chat.
-        const int32_t imEnd = o.tokenizer->pieceId(tokenizer::kImEnd);
-        if (c.stage.kind != StageKind::Pretrain && imEnd >= 0) g.stopTokens.push_back(imEnd);
+        // Chat replies end at their end marker, as in the studio's Chat (the stage says which).
+        for (int32_t id : stage.sampleStopTokens()) g.stopTokens.push_back(id);
         g.seed = static_cast<uint64_t>(c.runtime.seed) + static_cast<uint64_t>(step);
         g.padId = o.tokenizer->padId();
         std::vector<std::vector<int32_t>> ids;
@@ -389,11 +414,13 @@ struct Trainer::Impl {
         int64_t tokens = 0;
         double flops = 0;  // model FLOPs of the step's micro-batches (the stage's formula)
         StepVerdict verdict;
+        std::map<std::string, std::pair<double, int64_t>> metrics;  // the stage's own: sum and count
     };
 
     StepOutcome trainStep(double lr)
     {
         StepOutcome s;
+        stage.beforeStep(*model, step);  // work that is not a micro-batch (rollouts)
         const int64_t accum = c.optim.gradAccumSteps;
         const double scale = guard.scaler().scale();
         at::Tensor lossSum;  // on the device: one synchronisation per step, not per micro-batch
@@ -405,6 +432,11 @@ struct Trainer::Impl {
                 loss = m.loss;
                 s.tokens += m.tokens;
                 s.flops += m.flops;
+                for (const auto &[key, value] : m.metrics) {
+                    auto &[sum, count] = s.metrics[key];
+                    sum += value;
+                    ++count;
+                }
             }
             const at::Tensor value = loss.detach().to(at::kDouble);
             lossSum = lossSum.defined() ? lossSum + value : value;
@@ -450,7 +482,9 @@ Trainer::Trainer(model::Transformer model, TrainingStage &stage, TrainerOptions 
     a.weightDecay = t.c.optim.weightDecay;
     a.decayNormsAndEmbeddings = t.c.optim.decayNormsAndEmbeddings;
     a.offloadMoments = t.c.runtime.offloadOptimizer;
-    t.optimizer = std::make_unique<AdamW>(trainableParameters(*t.model), a);
+    std::vector<std::pair<std::string, at::Tensor>> parameters = trainableParameters(*t.model);
+    for (auto &[name, tensor] : t.stage.extraParameters()) parameters.emplace_back(kStageParamPrefix + name, tensor);
+    t.optimizer = std::make_unique<AdamW>(std::move(parameters), a);
     fs::create_directories(t.o.runDir);
     if (!t.o.resumeFrom.empty()) {
         t.readState(t.o.resumeFrom);
@@ -520,6 +554,7 @@ TrainerResult Trainer::run(JobContext &job)
     double windowLoss = 0, windowNorm = 0, windowSeconds = 0;
     int64_t windowApplied = 0, windowSteps = 0, windowTokens = 0;
     double windowFlops = 0;
+    std::map<std::string, std::pair<double, int64_t>> windowMetrics;  // the stage's own: sum and count
     try {
         while (t.step < maxSteps) {
             job.checkpoint();  // pause blocks here; cancel throws (a checkpoint is written below)
@@ -532,6 +567,11 @@ TrainerResult Trainer::run(JobContext &job)
             t.tokens += s.tokens;
             windowTokens += s.tokens;
             windowFlops += s.flops;
+            for (const auto &[key, sumCount] : s.metrics) {
+                auto &[sum, count] = windowMetrics[key];
+                sum += sumCount.first;
+                count += sumCount.second;
+            }
             ++windowSteps;
             if (s.applied) {
                 windowLoss += s.loss;
@@ -565,6 +605,9 @@ TrainerResult Trainer::run(JobContext &job)
                     job.metric("train/loss_scale", t.step, t.guard.scaler().scale());
                     job.metric("train/overflow_steps", t.step, static_cast<double>(t.guard.overflowSkips()));
                 }
+                for (const auto &[key, sumCount] : windowMetrics)
+                    if (sumCount.second > 0) job.metric(key, t.step, sumCount.first / static_cast<double>(sumCount.second));
+                windowMetrics.clear();
                 job.metric("memory/rss_bytes", t.step, static_cast<double>(kernels::residentBytes()));
                 if (t.device.is_cuda()) {
                     const kernels::DeviceMemoryStats m = kernels::cudaMemoryStats(t.device.index());

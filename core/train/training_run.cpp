@@ -13,10 +13,8 @@
 #include "core/checkpoint/model_io.h"
 #include "core/store/experiment_store.h"
 #include "core/util/text_util.h"
-#include "core/train/distill_stage.h"
-#include "core/train/lora_stage.h"
-#include "core/train/pretrain_stage.h"
-#include "core/train/sft_stage.h"
+#include "core/train/lora_adapters.h"
+#include "core/train/stage_registry.h"
 #include "core/train/trainer.h"
 #include "core/util/translate.h"
 #include "kernels/memory_stats.h"
@@ -55,15 +53,6 @@ const StoredMessage kContextExtended = storedMessage(
 const StoredMessage kContextKept = storedMessage(
     "danka::core", "context of %1 tokens%2; RoPE theta %3 and %4 rotary dims carried over from the base checkpoint");
 const StoredMessage kRopeScaled = storedMessage("danka::core", " with RoPE scaling %1 (factor %2 over %3 tokens)");
-const StoredMessage kWhiteBox = storedMessage("danka::core", "white-box distillation from %1");
-const StoredMessage kR1Style = storedMessage("danka::core", "R1-style distillation (no teacher)");
-const StoredMessage kTruncated = storedMessage(
-    "danka::core",
-    "%1 of %2 training conversations are longer than data.seq_len + 1 = %3 tokens and are cut there (their last "
-    "reply loses its end marker); raise data.seq_len or set data.overlong to \"drop\"");
-const StoredMessage kDropped = storedMessage(
-    "danka::core", "%1 training conversations are longer than data.seq_len + 1 = %2 tokens and are left out "
-                   "(data.overlong \"drop\"); %3 remain");
 const StoredMessage kValidationOn = storedMessage("danka::core", "validation on %1");
 const StoredMessage kNoValidation = storedMessage(
     "danka::core", "no validation data: the dataset has no val split (and, for pretraining, data.val_fraction is 0)");
@@ -74,7 +63,7 @@ std::string defaultRunName(const RunConfig &c)
     const std::time_t t = std::time(nullptr);
     char buf[32];
     std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
-    return std::string(stageKindName(c.stage.kind)) + "-" + buf;
+    return c.stage.kind + "-" + buf;
 }
 
 // The newest checkpoint of a run that carries a training state.
@@ -210,7 +199,7 @@ PreparedTraining prepareTraining(const Workspace &ws, const TrainRequest &reques
         if (!problems.empty()) throw Error("train: the config is invalid: " + problems[0].toString());
         p.config = *request.config;
         p.runName = p.config.name.empty() ? defaultRunName(p.config) : p.config.name;
-        p.runId = store.createRun(p.runName, stageKindName(p.config.stage.kind), toJson(p.config).dump(2),
+        p.runId = store.createRun(p.runName, stageLabel(p.config.stage), toJson(p.config).dump(2),
                                   parentRunOf(p.config.stage.baseCheckpoint, store));
         p.runDir = ws.runDir(p.runId);
         return p;
@@ -270,8 +259,8 @@ TrainingSummary runTraining(const Workspace &ws, const PreparedTraining &p, JobC
     const RunConfig &c = p.config;
     if (c.runtime.threads > 0) kernels::setThreadCount(static_cast<int>(c.runtime.threads));
     if (!stageIsTrainable(c.stage.kind))
-        throw Error(std::string("stage.kind ") + stageKindName(c.stage.kind) +
-                    ": this build trains the pretrain, sft, lora and distill stages; the others are not available yet");
+        throw Error("stage.kind: \"" + c.stage.kind + "\" is not available in this version; it trains " +
+                    availableStageList());
     const std::string device = resolveDevice(c);
     MemoryCap cap(c.runtime, device, job);
     try {
@@ -294,7 +283,7 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
 {
     const auto start = std::chrono::steady_clock::now();
     const RunConfig &c = p.config;
-    const StageKind kind = c.stage.kind;
+    const bool lora = c.stage.lora.enabled;  // validation allows it on fine-tuning stages only
     job.setProgress(0, kLoading());
 
     // The tokenizer: the base checkpoint's, else the one the dataset was prepared with.
@@ -331,9 +320,9 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
                                                                model->rotaryDims())
                                             : kContextKept(before, rope, theta, model->rotaryDims()));
         }
-        if (kind == StageKind::Lora && p.resumeFrom.empty())
+        if (lora && p.resumeFrom.empty())
             job.event(EventLevel::Info, attachLoraAdapters(*model, c.stage.lora));
-        if (kind == StageKind::Lora && !model::hasLora(*model))
+        if (lora && !model::hasLora(*model))
             throw Error("cannot resume the LoRA run from " + from + ": it holds full weights, not an adapter");
     } else {
         if (c.data.dataset.empty()) throw Error("data.dataset: no dataset given (prepare one with danka-cli data prepare)");
@@ -350,29 +339,10 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
     RunConfig effective = c;
     effective.model = model->config();
     warnIfOverBudget(effective, device, job);
-    std::unique_ptr<TrainingStage> stage;
-    std::string validationSource;
-    if (kind != StageKind::Pretrain) {
-        std::unique_ptr<SftStage> sft;
-        if (kind == StageKind::Distill) {
-            auto distill = std::make_unique<DistillStage>(effective, *tok, torch::Device(device));
-            job.event(EventLevel::Info,
-                      distill->hasTeacher() ? kWhiteBox(c.stage.distill.teacherCheckpoint) : kR1Style());
-            sft = std::move(distill);
-        } else {
-            sft = std::make_unique<SftStage>(effective, *tok, torch::Device(device));
-        }
-        validationSource = sft->validationSource();
-        if (sft->truncatedRecords() > 0)
-            job.event(EventLevel::Warning, kTruncated(sft->truncatedRecords(), sft->trainRecords(), c.data.seqLen + 1));
-        if (sft->droppedRecords() > 0)
-            job.event(EventLevel::Info, kDropped(sft->droppedRecords(), c.data.seqLen + 1, sft->trainRecords()));
-        stage = std::move(sft);
-    } else {
-        auto pretrain = std::make_unique<PretrainStage>(effective, *tok, torch::Device(device));
-        validationSource = pretrain->validationSource();
-        stage = std::move(pretrain);
-    }
+    // The stage, by its name in the stage table: the trainer knows no stage by name.
+    const std::unique_ptr<TrainingStage> stage =
+        createStage(StageSetup{effective, *tok, torch::Device(device), model, job, !p.resumeFrom.empty()});
+    const std::string validationSource = stage->validationSource();
     if (!validationSource.empty())
         job.event(EventLevel::Info, kValidationOn(validationSource));
     else

@@ -11,10 +11,11 @@
 #include "core/config/run_config.h"
 #include "core/run/job.h"
 #include "core/store/workspace.h"
+#include "core/train/stage_catalog.h"
 
 namespace danka::core::train {
 
-using core::stageIsTrainable;  // (config/run_config.h)
+using core::stageIsTrainable;  // (stage_catalog.h)
 
 struct TrainRequest {
     std::optional<RunConfig> config;  // required for a new run; with `resume`, must match the run's model, data,

@@ -7,9 +7,11 @@
 
 #include "core/config/config_io.h"
 #include "core/config/presets.h"
+#include "core/train/stage_catalog.h"
 #include "model/hf_config.h"
 
 using namespace danka::core;
+namespace core = danka::core;
 using nlohmann::json;
 
 namespace {
@@ -133,7 +135,7 @@ private Q_SLOTS:
             const std::string config = std::string("{\"stage\": {\"kind\": \"") + kind + "\"}}";
             const std::string message = std::string("\"") + kind +
                                         "\" is not available in this version yet (reward, dpo, ppo and grpo are "
-                                        "coming); it trains pretrain, sft, lora and distill";
+                                        "coming); it trains pretrain, sft, distill";
             row(kind, config.c_str(), "stage.kind", message.c_str());
         }
         row("preset", R"({"preset": "mini"})", "preset",
@@ -141,6 +143,56 @@ private Q_SLOTS:
         row("preset typo", R"({"preset": "dmeo"})", "preset", "unknown preset \"dmeo\"; did you mean \"demo\"?");
         row("not an object", "[1, 2]", "", "a config must be a JSON object, got an array");
     }
+    void loraIsASettingOfTheFineTuningStages()
+    {
+        // A config of an earlier version names LoRA as a stage: read as sft with LoRA on, and said.
+        const core::ConfigLoadResult old = core::parseConfigText(
+            "{\"stage\": {\"kind\": \"lora\", \"base_checkpoint\": \"/nowhere\", \"lora\": {\"rank\": 4}}}");
+        QCOMPARE(old.config.stage.kind, std::string("sft"));
+        QVERIFY(old.config.stage.lora.enabled);
+        QCOMPARE(old.config.stage.lora.rank, int64_t(4));
+        QCOMPARE(old.notes.size(), size_t(1));
+        QVERIFY2(old.notes[0].find("stage.kind \"lora\"") == 0, old.notes[0].c_str());
+        QCOMPARE(core::toJson(old.config)["stage"]["kind"].get<std::string>(), std::string("sft"));
+        QCOMPARE(core::stageLabel(old.config.stage), std::string("sft + LoRA"));
+        // On a stage that trains every weight it is refused by name; an unknown stage too.
+        std::map<std::string, std::string> problems;
+        for (const auto &p : core::parseConfigText("{\"stage\": {\"kind\": \"pretrain\", \"lora\": {\"enabled\": true}}}").problems)
+            problems[p.path] = p.message;
+        QCOMPARE(problems["stage.lora.enabled"],
+                 std::string("stage \"pretrain\" trains every weight; LoRA adapters are for the fine-tuning stages (sft)"));
+        problems.clear();
+        for (const auto &p : core::parseConfigText("{\"stage\": {\"kind\": \"sfft\"}}").problems) problems[p.path] = p.message;
+        QVERIFY2(problems["stage.kind"].find("\"sfft\"") != std::string::npos, problems["stage.kind"].c_str());
+        QVERIFY2(problems["stage.kind"].find("\"sft\"") != std::string::npos, problems["stage.kind"].c_str());
+    }
+
+    void theStageTableSaysWhichFieldsAStageReads()
+    {
+        // By hand from each stage's declaration (core/train/stages/*.cpp).
+        QVERIFY(core::stageUsesField("pretrain", false, "stage.fim_rate"));
+        QVERIFY(!core::stageUsesField("sft", false, "stage.fim_rate"));
+        QVERIFY(core::stageUsesField("sft", false, "data.overlong"));
+        QVERIFY(!core::stageUsesField("pretrain", false, "data.overlong"));
+        QVERIFY(core::stageUsesField("distill", false, "stage.distill.kl_weight"));
+        QVERIFY(!core::stageUsesField("sft", false, "stage.distill.kl_weight"));
+        QVERIFY(core::stageUsesField("sft", false, "stage.lora.enabled"));
+        QVERIFY(!core::stageUsesField("sft", false, "stage.lora.rank"));  // waits for enabled
+        QVERIFY(core::stageUsesField("sft", true, "stage.lora.rank"));
+        QVERIFY(!core::stageUsesField("pretrain", true, "stage.lora.rank"));
+        QVERIFY(core::stageUsesField("distill", false, "optim.learning_rate"));  // common to every stage
+        QCOMPARE(core::stagesUsingField("stage.fim_rate"), std::vector<std::string>{"pretrain"});
+        // The stages a user meets, in order; the coming ones declared but not trainable.
+        const std::vector<std::string> names = core::stageNames();
+        QVERIFY(names.size() >= 7);
+        QCOMPARE(std::vector<std::string>(names.begin(), names.begin() + 7),
+                 (std::vector<std::string>{"pretrain", "sft", "distill", "reward", "dpo", "ppo", "grpo"}));
+        QVERIFY(core::stageIsTrainable("distill"));
+        QVERIFY(!core::stageIsTrainable("dpo"));
+        QCOMPARE(core::findStage("dpo")->datasetKind, std::string("preference"));
+        QCOMPARE(core::availableStageList(), std::string("pretrain, sft, distill"));
+    }
+
     void oneMistakeOneMessage()
     {
         QFETCH(QString, config);
@@ -230,7 +282,8 @@ private Q_SLOTS:
         mla.nLayers = 6;
         std::ofstream(base.filePath(QStringLiteral("config.json")).toStdString()) << model::toHuggingFaceConfig(mla, {}).dump();
         core::RunConfig lora;
-        lora.stage.kind = core::StageKind::Lora;
+        lora.stage.kind = "sft";
+        lora.stage.lora.enabled = true;
         lora.stage.baseCheckpoint = base.path().toStdString();
         lora.runtime.activationCheckpointing = 7;
         auto problems = problemsOf(lora);

@@ -236,7 +236,8 @@ private Q_SLOTS:
         c.runtime.activationCheckpointing = 0;
         c.runtime.precision = Precision::Fp32;
         configs.push_back(c);
-        c.stage.kind = StageKind::Lora;
+        c.stage.kind = "sft";
+        c.stage.lora.enabled = true;
         configs.push_back(c);
         for (const RunConfig &config : configs)
             for (const model::PlanOption &o : estimateConfigMemory(config, 24 * kBytesPerGib).plans)
@@ -260,7 +261,7 @@ private Q_SLOTS:
         std::filesystem::create_directories(broken);
         std::ofstream(broken + "/config.json") << "{ not json";
         RunConfig c = preset("demo");
-        c.stage.kind = StageKind::Sft;
+        c.stage.kind = std::string("sft");
         for (const auto &[base, expected] : {std::pair<std::string, std::string>{missing, missing + ": no such checkpoint folder"},
                                              {broken, broken + "/config.json: invalid JSON"}}) {
             c.stage.baseCheckpoint = base;
@@ -268,7 +269,7 @@ private Q_SLOTS:
             danka::test::expectThrowsWithMessage([&] { estimateConfigMemory(c, 24 * kBytesPerGib); }, expected);
         }
         RunConfig d = preset("demo");
-        d.stage.kind = StageKind::Distill;
+        d.stage.kind = std::string("distill");
         d.stage.distill.teacherCheckpoint = missing;
         danka::test::expectThrowsWithMessage([&] { memoryPlanOf(d); }, missing + ": no such checkpoint folder");
     }

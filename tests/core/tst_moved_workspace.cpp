@@ -31,17 +31,18 @@ const char *kConversations[] = {
     R"({"conversations": [{"role": "user", "content": "Say one two three."}, {"role": "assistant", "content": "one two three"}]})",
 };
 
-RunConfig tinyConfig(StageKind stage, const std::string &dataset, const std::string &base, int64_t steps)
+RunConfig tinyConfig(const std::string &stage, const std::string &dataset, const std::string &base, int64_t steps)
 {
     RunConfig c;
-    c.name = stageKindName(stage);
+    c.name = stage;
     c.model.vocabSize = 2000;
     c.model.hiddenSize = 32;
     c.model.nLayers = 2;
     c.model.nHeads = 4;
     c.model.ffnHiddenSize = 64;
     c.model.maxSeqLen = 64;
-    c.stage.kind = stage;
+    c.stage.kind = stage == "lora" ? "sft" : stage;
+    c.stage.lora.enabled = stage == "lora";
     c.stage.baseCheckpoint = base;
     c.stage.lora.rank = 4;
     c.data.dataset = dataset;
@@ -134,10 +135,10 @@ private Q_SLOTS:
                                                     tokenizerDir, scratch);
 
             train::TrainRequest request;
-            request.config = tinyConfig(StageKind::Pretrain, pretrainData, "", 8);
+            request.config = tinyConfig(std::string("pretrain"), pretrainData, "", 8);
             pretrainRun = trainRun(ws, request);
             ExperimentStore store(ws.databasePath());
-            request.config = tinyConfig(StageKind::Lora, sftData, store.checkpoints(pretrainRun).back().path, 4);
+            request.config = tinyConfig(std::string("lora"), sftData, store.checkpoints(pretrainRun).back().path, 4);
             loraRun = trainRun(ws, request);
             ConversationStore(store).create("hello", store.checkpoints(loraRun).back().path, "");
         }
@@ -183,18 +184,18 @@ private Q_SLOTS:
         // one starts from scratch on a dataset (whose tokenizer the dataset names).
         train::TrainRequest resume;
         resume.resume = std::to_string(pretrainRun);
-        resume.config = tinyConfig(StageKind::Pretrain, copy + "/datasets/pre", "", 12);
+        resume.config = tinyConfig(std::string("pretrain"), copy + "/datasets/pre", "", 12);
         QCOMPARE(trainRun(ws, resume), pretrainRun);
         QCOMPARE(store.checkpoints(pretrainRun).back().step, int64_t(12));
         resume.resume = std::to_string(loraRun);
-        resume.config = tinyConfig(StageKind::Lora, copy + "/datasets/sft", pretrained, 8);
+        resume.config = tinyConfig(std::string("lora"), copy + "/datasets/sft", pretrained, 8);
         QCOMPARE(trainRun(ws, resume), loraRun);
         QCOMPARE(adapterBaseCheckpoint(store.checkpoints(loraRun).back().path), pretrained);
         train::TrainRequest fresh;
-        fresh.config = tinyConfig(StageKind::Sft, copy + "/datasets/sft", store.checkpoints(pretrainRun).back().path, 4);
+        fresh.config = tinyConfig(std::string("sft"), copy + "/datasets/sft", store.checkpoints(pretrainRun).back().path, 4);
         const int64_t sftRun = trainRun(ws, fresh);
         QCOMPARE(store.run(sftRun)->parentRunId, std::optional<int64_t>(pretrainRun));
-        fresh.config = tinyConfig(StageKind::Pretrain, copy + "/datasets/pre", "", 4);
+        fresh.config = tinyConfig(std::string("pretrain"), copy + "/datasets/pre", "", 4);
         const int64_t scratchRun = trainRun(ws, fresh);
         for (const int64_t run : {sftRun, scratchRun})
             for (const CheckpointRecord &c : store.checkpoints(run)) QVERIFY2(inside(c.path, copy), c.path.c_str());

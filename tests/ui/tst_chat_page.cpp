@@ -484,7 +484,8 @@ private Q_SLOTS:
                  core::JobState::Completed);
         core::RunConfig c = test::tinyRunConfig();
         c.name = "lora";
-        c.stage.kind = core::StageKind::Lora;
+        c.stage.kind = "sft";
+        c.stage.lora.enabled = true;
         c.stage.baseCheckpoint = m_tiny.toStdString();
         c.data.dataset = o.outDir;
         c.data.seqLen = 64;

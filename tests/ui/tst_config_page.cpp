@@ -543,9 +543,16 @@ private Q_SLOTS:
         QVERIFY(stage);
         // Only the stages this build trains are offered.
         const auto *items = qobject_cast<QStandardItemModel *>(stage->model());
-        QVERIFY(items->item(stage->findText(QStringLiteral("lora")))->isEnabled());
+        QVERIFY(items->item(stage->findText(QStringLiteral("sft")))->isEnabled());
         QVERIFY(!items->item(stage->findText(QStringLiteral("dpo")))->isEnabled());
-        stage->setCurrentIndex(stage->findText(QStringLiteral("lora")));
+        QCOMPARE(stage->findText(QStringLiteral("lora")), -1);  // LoRA is a setting of the fine-tuning stages
+        stage->setCurrentIndex(stage->findText(QStringLiteral("sft")));
+        // The adapter settings wait for stage.lora.enabled.
+        QVERIFY(page.fieldEditor(QStringLiteral("stage.lora.enabled"))->isEnabled());
+        QVERIFY(!page.fieldEditor(QStringLiteral("stage.lora.rank"))->isEnabled());
+        auto *loraOn = qobject_cast<QCheckBox *>(page.fieldEditor(QStringLiteral("stage.lora.enabled")));
+        QVERIFY(loraOn);
+        loraOn->setChecked(true);
         auto *checkpoints = qobject_cast<QComboBox *>(page.fieldEditor(QStringLiteral("stage.base_checkpoint")));
         // Offered from the workspace's runs, labelled as Chat labels them (run name and step), not as a path.
         const int offered = checkpoints->findData(QDir::cleanPath(QString::fromStdString(base)));
@@ -574,6 +581,8 @@ private Q_SLOTS:
         stage->setCurrentIndex(stage->findText(QStringLiteral("pretrain")));
         QVERIFY(page.fieldEditor(QStringLiteral("model.hidden_size"))->isEnabled());
         QVERIFY(!page.fieldEditor(QStringLiteral("stage.lora.rank"))->isEnabled());
+        QVERIFY(!page.fieldEditor(QStringLiteral("stage.lora.enabled"))->isEnabled());
+        QVERIFY(page.fieldEditor(QStringLiteral("stage.fim_rate"))->isEnabled());
     }
 
 private:

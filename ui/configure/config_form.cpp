@@ -191,7 +191,7 @@ void ConfigForm::addField(const core::FieldDescriptor &d)
                 // Stages this build cannot train yet are listed (configs may name them) but not offered.
                 auto *items = qobject_cast<QStandardItemModel *>(f.combo->model());
                 for (int i = 0; items && i < f.combo->count(); ++i)
-                    if (!core::train::stageIsTrainable(static_cast<core::StageKind>(i))) {
+                    if (!core::stageIsTrainable(f.combo->itemText(i).toStdString())) {
                         items->item(i)->setEnabled(false);
                         items->item(i)->setToolTip(tr("Not available in this version of Danka"));
                     }
@@ -481,8 +481,10 @@ void ConfigForm::updateEnabled()
         return f && f->combo ? f->combo->currentText() : QString();
     };
     const bool mla = text("model.attention") == QLatin1String("mla");
-    const QString stage = text("stage.kind");
-    const bool pretrain = stage == QLatin1String("pretrain");
+    // Which settings the chosen stage reads is the stage table's to say (core/train/stage_catalog.h).
+    const std::string stage = text("stage.kind").toStdString();
+    const Field *loraField = field(QStringLiteral("stage.lora.enabled"));
+    const bool lora = loraField && loraField->check && loraField->check->isChecked();
     for (Field &f : m_fields) {
         bool enabled = true;
         // A run from a base checkpoint trains that checkpoint's model: only its RoPE scaling (long-context
@@ -490,12 +492,7 @@ void ConfigForm::updateEnabled()
         if (f.path.startsWith(QLatin1String("model.")))
             enabled = !m_modelFromCheckpoint || f.path.startsWith(QLatin1String("model.rope_scaling."));
         if (f.path.startsWith(QLatin1String("model.mla."))) enabled = enabled && mla;
-        if (f.path.startsWith(QLatin1String("stage.lora."))) enabled = stage == QLatin1String("lora");
-        if (f.path.startsWith(QLatin1String("stage.distill."))) enabled = stage == QLatin1String("distill");
-        if (f.path == QLatin1String("stage.fim_rate") || f.path == QLatin1String("stage.document_mask"))
-            enabled = pretrain;
-        if (f.path == QLatin1String("data.overlong") || f.path == QLatin1String("data.pad_to_multiple"))
-            enabled = !pretrain;
+        enabled = enabled && core::stageUsesField(stage, lora, f.path.toStdString());
         f.editor->setEnabled(enabled);
     }
 }

@@ -747,12 +747,12 @@ void ConfigPage::applyRecommendedPlan()
 
 namespace {
 
-// The kind of prepared dataset a stage trains on (dataset.json's "kind"); empty for stages this build
-// does not train.
-QString datasetKindOf(core::StageKind stage)
+// The kind of prepared dataset a stage trains on (dataset.json's "kind", from the stage table); empty for
+// stages this build does not train.
+QString datasetKindOf(const std::string &stage)
 {
-    if (!core::train::stageIsTrainable(stage)) return {};
-    return stage == core::StageKind::Pretrain ? QStringLiteral("pretrain") : QStringLiteral("sft");
+    const core::StageSpec *spec = core::findStage(stage);
+    return spec && spec->available ? QString::fromStdString(spec->datasetKind) : QString();
 }
 
 }  // namespace
@@ -826,7 +826,7 @@ std::vector<core::ConfigProblem> ConfigPage::datasetProblems(const core::RunConf
         }
         if (!found.isEmpty() && found != kind)
             out.push_back({key, tr("%1 holds %2 data; the %3 stage trains on %4 data.")
-                                    .arg(shown, found, qs(core::stageKindName(config.stage.kind)), kind)
+                                    .arg(shown, found, qs(config.stage.kind), kind)
                                     .toStdString()});
     };
     check("data.dataset", config.data.dataset, true);

@@ -6,6 +6,8 @@
 #include <cmath>
 
 #include "core/store/experiment_store.h"
+#include "core/train/stage_catalog.h"
+#include "core/util/translate.h"
 #include "ui/common/metric_chart.h"
 
 namespace danka::ui {
@@ -45,6 +47,7 @@ RunCharts::RunCharts(QWidget *parent) : QWidget(parent), m_flushTimer(new QTimer
             m_order << name;
         }
     }
+    m_fixedCharts = int(m_charts.size());
     arrange(3);
     // As narrow as two charts a row (the runs list beside them keeps its columns at 1024 pixels); resizeEvent
     // reflows the grid.
@@ -77,9 +80,53 @@ MetricChart *RunCharts::addChart(const QString &title, const QString &)
     return chart;
 }
 
+bool RunCharts::mapStageMetric(const QString &metric)
+{
+    if (m_metrics.contains(metric)) return true;
+    const core::StageMetric *declared = core::findStageMetric(metric.toStdString());
+    if (!declared) return false;
+    const QString title = QString::fromStdString(core::translate("danka::core", declared->chart));
+    int index = -1;
+    for (int i = m_fixedCharts; i < m_charts.size(); ++i)
+        if (m_charts[i]->objectName() == title) index = i;
+    if (index < 0) {
+        const QString axis = QString::fromStdString(core::translate("danka::core", declared->axis));
+        MetricChart *chart = addChart(title, axis);
+        chart->setObjectName(title);  // the group's chart, found by its title
+        chart->setAxisTitles(tr("step"), axis);
+        index = int(m_charts.size()) - 1;
+        const int columns = m_columns;
+        m_columns = 0;  // lay the grid out again with the new chart
+        arrange(columns);
+    }
+    m_metrics.insert(metric, {index, declared->displayScale});
+    m_labels.insert(metric, QString::fromStdString(core::translate("danka::core", declared->title)));
+    m_order << metric;
+    return true;
+}
+
+void RunCharts::removeStageCharts()
+{
+    if (m_charts.size() == m_fixedCharts) return;
+    for (auto it = m_metrics.begin(); it != m_metrics.end();) {
+        if (it->chart >= m_fixedCharts) {
+            m_labels.remove(it.key());
+            m_order.removeAll(it.key());
+            it = m_metrics.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    while (m_charts.size() > m_fixedCharts) delete m_charts.takeLast();
+    const int columns = m_columns;
+    m_columns = 0;
+    arrange(columns);
+}
+
 void RunCharts::clear()
 {
     m_pending.clear();
+    removeStageCharts();
     m_flushTimer->stop();
     for (MetricChart *chart : m_charts) chart->clear();
     // Every series exists from the start (empty), so that labels, colours and styles are fixed.
@@ -107,8 +154,8 @@ void RunCharts::showStored(core::ExperimentStore &store, int64_t runId)
     clear();
     for (const std::string &name : store.metricNames(runId)) {
         const QString metric = QString::fromStdString(name);
+        if (!mapStageMetric(metric)) continue;
         const auto it = m_metrics.constFind(metric);
-        if (it == m_metrics.cend()) continue;
         QVector<QPointF> points;
         for (const core::SeriesPoint &p : store.series(runId, name, kMaxPoints))
             if (std::isfinite(p.value)) points.push_back({p.step, p.value * it->scale});
@@ -128,8 +175,9 @@ void RunCharts::flushPending()
     QHash<QString, QVector<QPointF>> byMetric;
     for (const core::MetricPoint &p : std::as_const(m_pending)) {
         const QString metric = QString::fromStdString(p.name);
+        if (!mapStageMetric(metric)) continue;
         const auto it = m_metrics.constFind(metric);
-        if (it == m_metrics.cend() || !std::isfinite(p.value)) continue;
+        if (!std::isfinite(p.value)) continue;
         byMetric[metric].push_back({static_cast<double>(p.step), p.value * it->scale});
     }
     m_pending.clear();

@@ -1,5 +1,6 @@
 // The live charts of one run: loss (training and validation), learning rate, gradient norm, throughput,
-// MFU and memory, in a grid of MetricCharts. Fed either from the store (any run, finished or written by
+// MFU and memory, then a chart per group of the metrics the run's stage declares (its StageSpec), in a grid
+// of MetricCharts. Fed either from the store (any run, finished or written by
 // another process) or point by point from the studio's own training job.
 #pragma once
 
@@ -52,6 +53,10 @@ private:
         double scale;  // bytes -> MiB, fractions -> %
     };
     MetricChart *addChart(const QString &title, const QString &yTitle);
+    // Maps a metric a stage declares (core/train/stage_catalog.h) to its chart, made on first sight; false
+    // for a metric nobody declares.
+    bool mapStageMetric(const QString &metric);
+    void removeStageCharts();
     void flushPending();
     QHash<QString, Mapping> m_metrics;
     QHash<QString, QString> m_labels;
@@ -60,6 +65,7 @@ private:
     QVector<core::MetricPoint> m_pending;
     QTimer *m_flushTimer;
     int m_columns = 0;
+    int m_fixedCharts = 0;  // the trainer's charts; those after them show stage metrics of the run shown
 };
 
 }  // namespace danka::ui

@@ -14,7 +14,7 @@
 #include "core/tokenizer/chat_template.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/tokenizer/trainer.h"
-#include "core/train/distill_stage.h"
+#include "core/train/stages/distill_stage.h"
 #include "tests/support/test_support.h"
 
 using namespace danka;
@@ -37,7 +37,7 @@ RunConfig tinyDistill(const std::string &dataset)
     c.model.nHeads = 4;
     c.model.ffnHiddenSize = 64;
     c.model.maxSeqLen = 64;
-    c.stage.kind = StageKind::Distill;
+    c.stage.kind = std::string("distill");
     c.stage.baseCheckpoint = "unused";
     c.data.dataset = dataset;
     c.data.seqLen = 64;
@@ -188,7 +188,7 @@ private Q_SLOTS:
         train::DistillStage distill(c, *m_tok, at::kCPU);
         QVERIFY(distill.hasTeacher());
         RunConfig sftConfig = c;
-        sftConfig.stage.kind = StageKind::Sft;
+        sftConfig.stage.kind = std::string("sft");
         train::SftStage sft(sftConfig, *m_tok, at::kCPU);
         const double withTeacher = distill.trainLoss(*student).loss.item<double>();
         const double hard = sft.trainLoss(*student).loss.item<double>();

@@ -11,9 +11,9 @@
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/adamw.h"
 #include "core/train/autocast_scope.h"
-#include "core/train/distill_stage.h"
-#include "core/train/lora_stage.h"
-#include "core/train/sft_stage.h"
+#include "core/train/stages/distill_stage.h"
+#include "core/train/lora_adapters.h"
+#include "core/train/stages/sft_stage.h"
 #include "kernels/memory_stats.h"
 #include "tests/support/test_support.h"
 
@@ -39,7 +39,7 @@ std::vector<std::string> longConversations()
     return out;
 }
 
-RunConfig configFor(const std::string &dataset, StageKind kind)
+RunConfig configFor(const std::string &dataset, const std::string &kind)
 {
     RunConfig c;
     c.model.vocabSize = 2000;
@@ -50,7 +50,8 @@ RunConfig configFor(const std::string &dataset, StageKind kind)
     c.model.attention = model::AttentionKind::Gqa;
     c.model.ffnHiddenSize = 176;
     c.model.maxSeqLen = 128;
-    c.stage.kind = kind;
+    c.stage.kind = kind == "lora" ? "sft" : kind;
+    c.stage.lora.enabled = kind == "lora";
     c.data.dataset = dataset;
     c.data.seqLen = 96;
     c.data.microBatchSize = 4;
@@ -114,7 +115,7 @@ private Q_SLOTS:
         m_dataset = test::prepareRecords(longConversations(), m_dir.path().toStdString(), "long");
         m_tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(test::demoTokenizerDir()));
         // A teacher of another shape than the student.
-        model::ModelConfig t = configFor(m_dataset, StageKind::Sft).model;
+        model::ModelConfig t = configFor(m_dataset, std::string("sft")).model;
         t.hiddenSize = 96;
         t.ffnHiddenSize = 256;
         t.nLayers = 2;
@@ -123,7 +124,7 @@ private Q_SLOTS:
         m_teacher = m_dir.filePath(QStringLiteral("teacher")).toStdString();
         writeModelCheckpoint(*teacher, *m_tok, m_teacher, {});
         // The student's base checkpoint: the estimate reads the model a run from it trains.
-        model::Transformer student(configFor(m_dataset, StageKind::Sft).model);
+        model::Transformer student(configFor(m_dataset, std::string("sft")).model);
         m_base = m_dir.filePath(QStringLiteral("base")).toStdString();
         writeModelCheckpoint(*student, *m_tok, m_base, {});
     }
@@ -147,7 +148,7 @@ private Q_SLOTS:
         QFETCH(int, stage);
         QFETCH(bool, bf16);
         QFETCH(int, checkpointEvery);
-        RunConfig c = configFor(m_dataset, stage == 0 ? StageKind::Sft : stage == 1 ? StageKind::Lora : StageKind::Distill);
+        RunConfig c = configFor(m_dataset, stage == 0 ? std::string("sft") : stage == 1 ? std::string("lora") : std::string("distill"));
         c.runtime.precision = bf16 ? Precision::Bf16 : Precision::Fp32;
         c.runtime.activationCheckpointing = checkpointEvery;
         if (stage == 2) {

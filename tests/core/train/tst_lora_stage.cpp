@@ -44,7 +44,8 @@ RunConfig tinyLora(const std::string &dataset, const std::string &base)
     c.model.attention = model::AttentionKind::Gqa;
     c.model.ffnHiddenSize = 96;
     c.model.maxSeqLen = 64;
-    c.stage.kind = StageKind::Lora;
+    c.stage.kind = "sft";
+    c.stage.lora.enabled = true;
     c.stage.baseCheckpoint = base;
     c.stage.lora.rank = 4;
     c.stage.lora.alpha = 8;

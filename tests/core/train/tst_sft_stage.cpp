@@ -16,7 +16,7 @@
 #include "core/checkpoint/model_io.h"
 #include "core/store/experiment_store.h"
 #include "core/tokenizer/tokenizer.h"
-#include "core/train/sft_stage.h"
+#include "core/train/stages/sft_stage.h"
 #include "core/train/training_run.h"
 #include "core/store/workspace.h"
 #include "tests/support/test_support.h"
@@ -43,7 +43,7 @@ RunConfig tinySft(const std::string &dataset)
     c.model.nHeads = 4;
     c.model.ffnHiddenSize = 96;
     c.model.maxSeqLen = 64;
-    c.stage.kind = StageKind::Sft;
+    c.stage.kind = std::string("sft");
     c.data.dataset = dataset;
     c.data.seqLen = 64;
     c.data.microBatchSize = 4;
@@ -162,7 +162,7 @@ private Q_SLOTS:
         // matters is the checkpoint's run id.
         RunConfig base = tinySft(m_pretrainDataset);
         base.name = "base";
-        base.stage.kind = StageKind::Pretrain;
+        base.stage.kind = std::string("pretrain");
         base.schedule.maxSteps = 3;
         base.schedule.warmupSteps = 1;
         train::TrainRequest request;
@@ -396,7 +396,8 @@ private Q_SLOTS:
         QVERIFY(!m_baseCheckpoint.empty());
         const Workspace ws = Workspace::open(m_dir.filePath(QStringLiteral("ws-lora-rope")).toStdString());
         RunConfig c = tinySft(m_dataset);
-        c.stage.kind = StageKind::Lora;
+        c.stage.kind = "sft";
+        c.stage.lora.enabled = true;
         c.stage.baseCheckpoint = m_baseCheckpoint;
         c.stage.lora.targetModules = "q_proj,v_proj";
         c.data.seqLen = 256;

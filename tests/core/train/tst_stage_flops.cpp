@@ -10,9 +10,9 @@
 #include "core/data/loader.h"
 #include "core/checkpoint/model_io.h"
 #include "core/tokenizer/tokenizer.h"
-#include "core/train/distill_stage.h"
-#include "core/train/pretrain_stage.h"
-#include "core/train/sft_stage.h"
+#include "core/train/stages/distill_stage.h"
+#include "core/train/stages/pretrain_stage.h"
+#include "core/train/stages/sft_stage.h"
 #include "model/flops.h"
 #include "model/lora.h"
 #include "tests/model/flop_counter.h"
@@ -30,7 +30,7 @@ const char *kConversations[] = {
     R"({"conversations": [{"role": "user", "content": "你是谁？"}, {"role": "assistant", "content": "我是单卡训练的小模型。"}]})",
 };
 
-RunConfig tinyConfig(const std::string &dataset, StageKind kind)
+RunConfig tinyConfig(const std::string &dataset, const std::string &kind)
 {
     RunConfig c;
     c.model.vocabSize = 2000;
@@ -41,7 +41,8 @@ RunConfig tinyConfig(const std::string &dataset, StageKind kind)
     c.model.attention = model::AttentionKind::Gqa;
     c.model.ffnHiddenSize = 64;
     c.model.maxSeqLen = 96;
-    c.stage.kind = kind;
+    c.stage.kind = kind == "lora" ? "sft" : kind;
+    c.stage.lora.enabled = kind == "lora";
     c.data.dataset = dataset;
     c.data.seqLen = 96;
     c.data.microBatchSize = 3;
@@ -103,7 +104,7 @@ private Q_SLOTS:
                                          m_dir.path().toStdString(), "conversations");
         m_tok = std::make_unique<tokenizer::Tokenizer>(tokenizer::Tokenizer::load(test::demoTokenizerDir()));
         const data::Dataset dataset = data::Dataset::open(m_dataset);
-        const RunConfig c = tinyConfig(m_dataset, StageKind::Sft);
+        const RunConfig c = tinyConfig(m_dataset, std::string("sft"));
         data::SftLoader loader(dataset.split("train"), c.data.seqLen, c.data.microBatchSize, c.data.padToMultiple,
                                m_tok->padId(), false, 0);
         m_batch = loader.next();
@@ -112,7 +113,7 @@ private Q_SLOTS:
 
     void sftCountsRealTokensAndRowLengths()
     {
-        const RunConfig c = tinyConfig(m_dataset, StageKind::Sft);
+        const RunConfig c = tinyConfig(m_dataset, std::string("sft"));
         train::SftStage stage(c, *m_tok, at::kCPU);
         torch::manual_seed(1);
         model::Transformer m(c.model);
@@ -130,7 +131,7 @@ private Q_SLOTS:
 
     void loraCountsNoFrozenWeightGradients()
     {
-        RunConfig c = tinyConfig(m_dataset, StageKind::Lora);
+        RunConfig c = tinyConfig(m_dataset, std::string("lora"));
         train::SftStage stage(c, *m_tok, at::kCPU);
         torch::manual_seed(2);
         model::Transformer m(c.model);
@@ -151,7 +152,7 @@ private Q_SLOTS:
 
     void distillationCountsTheTeacherAndTheSecondHead()
     {
-        RunConfig c = tinyConfig(m_dataset, StageKind::Distill);
+        RunConfig c = tinyConfig(m_dataset, std::string("distill"));
         c.stage.baseCheckpoint = "unused";
         c.stage.distill.klWeight = 0.5;
         // A teacher of another shape, so that its forward cannot pass for the student's.
@@ -186,7 +187,7 @@ private Q_SLOTS:
         for (int i = 0; i < 40; ++i)
             records.push_back(R"({"text": "one two three four five six seven eight nine ten. 春眠不觉晓，处处闻啼鸟。"})");
         const std::string dataset = test::prepareRecords(records, dir.path().toStdString(), "text");
-        RunConfig c = tinyConfig(dataset, StageKind::Pretrain);
+        RunConfig c = tinyConfig(dataset, std::string("pretrain"));
         c.data.seqLen = 32;
         c.data.microBatchSize = 2;
         c.data.valFraction = 0;

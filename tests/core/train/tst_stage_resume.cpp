@@ -20,6 +20,7 @@
 #include "core/checkpoint/model_io.h"
 #include "core/run/run_deletion.h"
 #include "core/store/experiment_store.h"
+#include "core/store/sqlite.h"
 #include "core/tokenizer/tokenizer.h"
 #include "core/train/training_run.h"
 #include "core/store/workspace.h"
@@ -56,12 +57,13 @@ model::ModelConfig tinyModel()
 }
 
 // 12 steps, a checkpoint every 2 and two kept: a run resumed from step 2 deletes that checkpoint at step 8.
-RunConfig tinyRun(StageKind kind, const std::string &dataset)
+RunConfig tinyRun(const std::string &kind, const std::string &dataset)
 {
     RunConfig c;
-    c.name = stageKindName(kind);
+    c.name = kind;
     c.model = tinyModel();
-    c.stage.kind = kind;
+    c.stage.kind = kind == "lora" ? "sft" : kind;
+    c.stage.lora.enabled = kind == "lora";
     c.data.dataset = dataset;
     c.data.seqLen = 48;
     c.data.microBatchSize = 2;
@@ -126,10 +128,10 @@ private:
 
     RunConfig configFor(const QString &stage) const
     {
-        if (stage == QLatin1String("pretrain")) return tinyRun(StageKind::Pretrain, m_pretrainData);
-        RunConfig c = tinyRun(stage == QLatin1String("sft") ? StageKind::Sft
-                              : stage == QLatin1String("lora") ? StageKind::Lora
-                                                               : StageKind::Distill,
+        if (stage == QLatin1String("pretrain")) return tinyRun(std::string("pretrain"), m_pretrainData);
+        RunConfig c = tinyRun(stage == QLatin1String("sft") ? std::string("sft")
+                              : stage == QLatin1String("lora") ? std::string("lora")
+                                                               : std::string("distill"),
                               m_sftData);
         c.stage.baseCheckpoint = m_base;
         c.stage.lora.rank = 4;
@@ -141,6 +143,28 @@ private:
             c.stage.distill.temperature = 2;
         }
         return c;
+    }
+
+    // An earlier Danka named LoRA a stage: the run's recorded config and the checkpoint's training state say
+    // "kind": "lora" / "stage": "lora" and have no stage.lora.enabled.
+    static void rewriteAsLegacyLora(const Workspace &ws, const fs::path &checkpoint)
+    {
+        auto legacy = [](nlohmann::json config) {
+            config["stage"]["kind"] = "lora";
+            config["stage"]["lora"].erase("enabled");
+            return config;
+        };
+        {
+            sqlite::Database db(ws.databasePath());
+            const nlohmann::json recorded = nlohmann::json::parse(db.queryText("SELECT config FROM runs WHERE id = 1"));
+            db.prepare("UPDATE runs SET config = ? WHERE id = 1").bindAll(legacy(recorded).dump(2)).step();
+        }
+        const fs::path statePath = checkpoint / "training_state.json";
+        nlohmann::json state = nlohmann::json::parse(readFile(statePath));
+        QCOMPARE(state["stage"], nlohmann::json("sft"));
+        state["stage"] = "lora";
+        state["identity"] = legacy(state["identity"]);
+        std::ofstream(statePath) << state.dump(2);
     }
 
 private Q_SLOTS:
@@ -177,12 +201,17 @@ private Q_SLOTS:
     void killedResumedAndRotatedIsExact_data()
     {
         QTest::addColumn<QString>("stage");
-        for (const char *s : {"pretrain", "sft", "lora", "distill", "distill-kl"}) QTest::newRow(s) << QString::fromLatin1(s);
+        // "lora-legacy": the killed run's records are rewritten as an earlier Danka wrote them (stage "lora",
+        // no stage.lora.enabled) before the resume, which must go on as if nothing changed.
+        for (const char *s : {"pretrain", "sft", "lora", "lora-legacy", "distill", "distill-kl"})
+            QTest::newRow(s) << QString::fromLatin1(s);
     }
 
     void killedResumedAndRotatedIsExact()
     {
         QFETCH(QString, stage);
+        const bool legacy = stage == QLatin1String("lora-legacy");
+        if (legacy) stage = QStringLiteral("lora");
         const RunConfig c = configFor(stage);
 
         // The oracle: the same config trained without interruption.
@@ -194,8 +223,9 @@ private Q_SLOTS:
         QCOMPARE(test::runRecordedTraining(whole, a, &error), JobState::Completed);
 
         // A process killed with SIGKILL while it writes its second checkpoint (step 4).
-        const QString wsPath = m_dir.filePath(QStringLiteral("killed-") + stage);
-        const QString configPath = m_dir.filePath(stage + QStringLiteral(".json"));
+        const QString name = stage + (legacy ? QStringLiteral("-legacy") : QString());
+        const QString wsPath = m_dir.filePath(QStringLiteral("killed-") + name);
+        const QString configPath = m_dir.filePath(name + QStringLiteral(".json"));
         {
             std::ofstream out(configPath.toStdString());
             out << toJson(c).dump(2);
@@ -216,6 +246,7 @@ private Q_SLOTS:
             QVERIFY2(beforeResume.count(step), qPrintable(QStringLiteral("train/loss of step %1 was lost").arg(step)));
         QVERIFY(fs::exists(checkpointOf(ws, 1, 2) / "training_state.json"));
         QVERIFY(!fs::exists(checkpointOf(ws, 1, 4)));
+        if (legacy) rewriteAsLegacyLora(ws, checkpointOf(ws, 1, 2));
 
         // Resumed from step 2: that checkpoint is rotated away at step 8, and five more are written.
         train::TrainRequest resume;
@@ -250,6 +281,35 @@ private Q_SLOTS:
                 QVERIFY2(readFile(f) == readFile(fs::path(test::demoTokenizerDir()) / file), f.c_str());
             }
         QVERIFY(loadModelCheckpoint(y.string()).model);
+    }
+
+    void aLegacyLoraConfigTrainsIdentically()
+    {
+        // A config file as an earlier Danka wrote it ("kind": "lora", no stage.lora.enabled) is read as SFT
+        // with LoRA, says so, and trains the same curve as the config written today.
+        const RunConfig today = configFor(QStringLiteral("lora"));
+        nlohmann::json legacy = nlohmann::json::parse(toJson(today).dump());
+        legacy["stage"]["kind"] = "lora";
+        legacy["stage"]["lora"].erase("enabled");
+        const std::string file = path(QStringLiteral("legacy-lora.json"));
+        std::ofstream(file) << legacy.dump(2);
+        const ConfigLoadResult loaded = loadConfigFile(file);
+        QVERIFY(loaded.ok());
+        QCOMPARE(loaded.notes.size(), size_t(1));
+        QCOMPARE(loaded.config.stage.kind, std::string("sft"));
+        QVERIFY(loaded.config.stage.lora.enabled);
+        std::map<int64_t, double> curves[2];
+        for (int i = 0; i < 2; ++i) {
+            const Workspace ws = Workspace::open(path(QStringLiteral("ws-legacy-%1").arg(i)));
+            train::TrainRequest request;
+            request.config = i == 0 ? today : loaded.config;
+            const train::PreparedTraining p = train::prepareTraining(ws, request);
+            std::string error;
+            QCOMPARE(test::runRecordedTraining(ws, p, &error), JobState::Completed);
+            curves[i] = series(ws, p.runId, "train/loss");
+        }
+        QCOMPARE(curves[0].size(), size_t(12));
+        QVERIFY(curves[1] == curves[0]);
     }
 
     void aBaseCheckpointDeletedDuringTheRun()

@@ -18,7 +18,7 @@
 #include "core/checkpoint/model_io.h"
 #include "core/run/run_recorder.h"
 #include "core/store/experiment_store.h"
-#include "core/train/pretrain_stage.h"
+#include "core/train/stages/pretrain_stage.h"
 #include "core/train/trainer.h"
 #include "core/train/training_run.h"
 #include "core/store/workspace.h"

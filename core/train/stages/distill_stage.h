@@ -9,7 +9,7 @@
 // Validation reports the plain SFT loss, so distilled and fine-tuned runs compare on one scale.
 #pragma once
 
-#include "core/train/sft_stage.h"
+#include "core/train/stages/sft_stage.h"
 
 namespace danka::core::train {
 

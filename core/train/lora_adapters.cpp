@@ -1,5 +1,5 @@
-// LoRA stage (see lora_stage.h).
-#include "core/train/lora_stage.h"
+// LoRA adapters on a run's model (see lora_adapters.h).
+#include "core/train/lora_adapters.h"
 
 #include <set>
 

@@ -1,8 +1,10 @@
 // Distillation stage (see distill_stage.h).
-#include "core/train/distill_stage.h"
+#include "core/train/stages/distill_stage.h"
 
 #include "core/util/error.h"
-#include "core/checkpoint/model_io.h"
+#include "core/config/config_io.h"
+#include "core/train/stage_registry.h"
+#include "core/util/translate.h"
 #include "core/util/text_util.h"
 #include "core/tokenizer/chat_template.h"
 #include "model/flops.h"
@@ -38,19 +40,8 @@ DistillStage::DistillStage(const RunConfig &config, const tokenizer::Tokenizer &
 {
     const DistillConfig &d = config.stage.distill;
     if (d.teacherCheckpoint.empty()) return;
-    LoadedCheckpoint teacher = loadModelCheckpoint(d.teacherCheckpoint, model::KernelMode::Fused, device.str());
-    if (teacher.tokenizer->checksum() != tok.checksum())
-        throw Error("stage.distill.teacher_checkpoint: " + d.teacherCheckpoint +
-                    " uses another tokenizer than the student (tokenizer.model checksums " +
-                    teacher.tokenizer->checksum().substr(0, 12) + " and " + tok.checksum().substr(0, 12) +
-                    "); white-box distillation compares distributions over the same tokens");
-    if (teacher.model->config().maxSeqLen < config.data.seqLen)
-        throw Error("stage.distill.teacher_checkpoint: the teacher's context (" +
-                    std::to_string(teacher.model->config().maxSeqLen) + " tokens) is shorter than data.seq_len " +
-                    std::to_string(config.data.seqLen));
-    m_teacher = teacher.model;
-    m_teacher->eval();
-    for (at::Tensor &p : m_teacher->parameters()) p.set_requires_grad(false);
+    m_teacher = loadFrozenModel(d.teacherCheckpoint, device, "stage.distill.teacher_checkpoint", tok,
+                                config.data.seqLen);
 }
 
 std::vector<float> DistillStage::weightsOf(const data::Batch &b, const MarkerWeights &w)
@@ -106,6 +97,43 @@ at::Tensor DistillStage::trainingLoss(model::TransformerImpl &model, const data:
     }
     const double T = d.temperature;
     return hard * (1.0 - d.klWeight) + softenedKl(student, teacher, T) * (d.klWeight * T * T);
+}
+
+}  // namespace danka::core::train
+
+namespace danka::core::train {
+
+namespace {
+
+const StoredMessage kWhiteBox = storedMessage("danka::core", "white-box distillation from %1");
+const StoredMessage kR1Style = storedMessage("danka::core", "R1-style distillation (no teacher)");
+
+}  // namespace
+
+// --- The stage's entry in the stage table ----------------------------------------------------------------
+
+void registerDistillStage()
+{
+    StageSpec spec;
+    spec.name = "distill";
+    spec.summary = translateNoop("danka::core", "distillation on conversations: R1-style weighted replies, and "
+                                                "with a teacher checkpoint white-box KL");
+    spec.datasetKind = "sft";
+    spec.base = BaseUse::Required;
+    spec.fields = {"data.overlong", "data.pad_to_multiple", "stage.distill."};
+    spec.memoryTerms = [](const RunConfig &c, model::MemoryPlan &plan) {
+        // The teacher's weights and its forward beside the student's (an unreadable teacher is an error
+        // naming it: estimating without it would be a silent lie).
+        if (!c.stage.distill.teacherCheckpoint.empty())
+            plan.teacher = checkpointModelConfig(c.stage.distill.teacherCheckpoint);
+    };
+    registerStage(std::move(spec), [](const StageSetup &s) -> std::unique_ptr<TrainingStage> {
+        auto stage = std::make_unique<DistillStage>(s.config, s.tokenizer, s.device);
+        s.job.event(EventLevel::Info,
+                    stage->hasTeacher() ? kWhiteBox(s.config.stage.distill.teacherCheckpoint) : kR1Style());
+        reportConversationFit(*stage, s.config, s.job);
+        return stage;
+    });
 }
 
 }  // namespace danka::core::train

@@ -11,6 +11,7 @@
 #include "core/data/dataset.h"
 #include "core/data/loader.h"
 #include "core/tokenizer/tokenizer.h"
+#include "core/run/job.h"
 #include "core/train/stage.h"
 
 namespace danka::core::train {
@@ -21,14 +22,14 @@ public:
     // the dataset and the problem.
     SftStage(const RunConfig &config, const tokenizer::Tokenizer &tokenizer, const at::Device &device);
 
-    std::string name() const override { return stageKindName(m_config.stage.kind); }
+    std::string name() const override { return m_config.stage.kind; }
     MicroBatchLoss trainLoss(model::TransformerImpl &model) override;
     std::optional<ValidationResult> validate(model::TransformerImpl &model, int64_t batches) override;
     // The prompt part (everything before the first assistant reply) of three validation conversations, or
     // runtime.sample_prompt as a user turn.
     std::vector<std::pair<std::string, std::vector<int32_t>>> samplePrompts() const override;
     int64_t sequenceLength() const override { return m_seqLen; }
-    // Every weight trains, or (stage "lora") the adapters the model carries on its frozen base (model/flops.h).
+    // Every weight trains, or (stage.lora.enabled) the adapters the model carries on its frozen base (model/flops.h).
     double flopsPerToken(const model::TransformerImpl &model, double context) const override;
     // The real (non-padding) input positions of `batch` and the model FLOPs of training on them: each row is
     // a causal sequence of its own length (trainLoss's tokens and flops).
@@ -36,7 +37,9 @@ public:
     nlohmann::json state() const override;
     void setState(const nlohmann::json &state) override;
 
-    const std::string &validationSource() const { return m_valSource; }
+    std::string validationSource() const override { return m_valSource; }
+    // <|im_end|>: a sample generation stops at the end of the assistant's turn.
+    std::vector<int32_t> sampleStopTokens() const override;
     int64_t trainRecords() const { return m_train->records(); }
     // Training conversations longer than data.seq_len + 1 tokens: with data.overlong "truncate" the loader
     // cuts them, so their last reply loses its end (and its <|im_end|>); with "drop" it leaves them out
@@ -70,5 +73,8 @@ private:
     std::string m_valSource;
     int64_t m_truncated = 0;
 };
+
+// Reports what the stage found in its data to the run: conversations cut at data.seq_len or left out.
+void reportConversationFit(const SftStage &stage, const RunConfig &config, JobContext &job);
 
 }  // namespace danka::core::train

@@ -34,7 +34,7 @@ public:
 
     int64_t trainWindows() const { return m_train->windowsPerEpoch(); }
     int64_t heldOutWindows() const { return m_heldOut; }
-    const std::string &validationSource() const { return m_valSource; }  // for the run's log
+    std::string validationSource() const override { return m_valSource; }
 
 private:
     // Loss of one batch from the loader; `fimSeed` 0 = no fill-in-the-middle.

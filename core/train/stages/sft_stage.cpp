@@ -1,11 +1,13 @@
 // SFT stage (see sft_stage.h).
-#include "core/train/sft_stage.h"
+#include "core/train/stages/sft_stage.h"
 
 #include <algorithm>
 #include <tuple>
 
 #include "core/util/error.h"
 #include "core/tokenizer/chat_template.h"
+#include "core/train/stage_registry.h"
+#include "core/util/translate.h"
 #include "model/flops.h"
 #include "model/lora.h"
 
@@ -172,6 +174,57 @@ void SftStage::setState(const nlohmann::json &state)
     if (!state.contains("loader") || !state["loader"].contains("position"))
         throw Error("training state: the SFT stage's loader position is missing");
     m_train->setState({state["loader"]["position"].get<uint64_t>()});
+}
+
+}  // namespace danka::core::train
+
+namespace danka::core::train {
+
+namespace {
+
+// The run's events about its data: stored in English, translated where they are shown.
+const StoredMessage kTruncated = storedMessage(
+    "danka::core",
+    "%1 of %2 training conversations are longer than data.seq_len + 1 = %3 tokens and are cut there (their last "
+    "reply loses its end marker); raise data.seq_len or set data.overlong to \"drop\"");
+const StoredMessage kDropped = storedMessage(
+    "danka::core", "%1 training conversations are longer than data.seq_len + 1 = %2 tokens and are left out "
+                   "(data.overlong \"drop\"); %3 remain");
+
+}  // namespace
+
+std::vector<int32_t> SftStage::sampleStopTokens() const
+{
+    const int32_t imEnd = m_tokenizer.pieceId(tokenizer::kImEnd);
+    return imEnd >= 0 ? std::vector<int32_t>{imEnd} : std::vector<int32_t>{};
+}
+
+void reportConversationFit(const SftStage &stage, const RunConfig &config, JobContext &job)
+{
+    if (stage.truncatedRecords() > 0)
+        job.event(EventLevel::Warning,
+                  kTruncated(stage.truncatedRecords(), stage.trainRecords(), config.data.seqLen + 1));
+    if (stage.droppedRecords() > 0)
+        job.event(EventLevel::Info, kDropped(stage.droppedRecords(), config.data.seqLen + 1, stage.trainRecords()));
+}
+
+// --- The stage's entry in the stage table ----------------------------------------------------------------
+
+void registerSftStage()
+{
+    StageSpec spec;
+    spec.name = "sft";
+    spec.summary = translateNoop("danka::core", "supervised fine-tuning on conversations: the loss on the "
+                                                "assistant's replies");
+    spec.datasetKind = "sft";
+    spec.base = BaseUse::Required;
+    spec.fineTuning = true;
+    spec.fields = {"data.overlong", "data.pad_to_multiple"};
+    registerStage(std::move(spec), [](const StageSetup &s) -> std::unique_ptr<TrainingStage> {
+        auto stage = std::make_unique<SftStage>(s.config, s.tokenizer, s.device);
+        reportConversationFit(*stage, s.config, s.job);
+        return stage;
+    });
 }
 
 }  // namespace danka::core::train

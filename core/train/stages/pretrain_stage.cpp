@@ -1,11 +1,13 @@
 // Pretraining stage (see pretrain_stage.h).
-#include "core/train/pretrain_stage.h"
+#include "core/train/stages/pretrain_stage.h"
 
 #include <algorithm>
 #include <cmath>
 
 #include "core/util/error.h"
 #include "model/flops.h"
+#include "core/train/stage_registry.h"
+#include "core/util/translate.h"
 
 namespace danka::core::train {
 
@@ -182,6 +184,30 @@ void PretrainStage::setState(const nlohmann::json &state)
     if (!state.contains("loader") || !state["loader"].contains("position"))
         throw Error("training state: the pretraining stage's loader position is missing");
     m_train->setState({state["loader"]["position"].get<uint64_t>()});
+}
+
+}  // namespace danka::core::train
+
+// --- The stage's entry in the stage table ----------------------------------------------------------------
+
+namespace danka::core::train {
+
+void registerPretrainStage()
+{
+    StageSpec spec;
+    spec.name = "pretrain";
+    spec.summary = translateNoop("danka::core", "next-token prediction on packed documents, from scratch or "
+                                                "continued from a checkpoint");
+    spec.datasetKind = "pretrain";
+    spec.base = BaseUse::Optional;
+    spec.fields = {"stage.fim_rate", "stage.document_mask", "data.val_fraction"};
+    spec.memoryTerms = [](const RunConfig &c, model::MemoryPlan &plan) {
+        // Document masks keep Danka's attention kernel (LibTorch's SDPA on the CPU takes no segment mask).
+        if (c.stage.documentMask) plan.sdpaAttention = false;
+    };
+    registerStage(std::move(spec), [](const StageSetup &s) -> std::unique_ptr<TrainingStage> {
+        return std::make_unique<PretrainStage>(s.config, s.tokenizer, s.device);
+    });
 }
 
 }  // namespace danka::core::train

@@ -1,6 +1,6 @@
-// LoRA fine-tuning (stage "lora"): the SFT stage's data and loss (sft_stage.h) on a frozen base model with
-// low-rank adapters on the projections stage.lora.target_modules names (model/lora.h). Only the adapters
-// train, so only they have gradients and AdamW moments; checkpoints hold the adapter alone, in PEFT's layout
+// LoRA on any fine-tuning stage (stage.lora.enabled; the stage table's StageSpec::fineTuning): the stage's
+// data and loss on a frozen base model with low-rank adapters on the projections stage.lora.target_modules
+// names (model/lora.h). Only the adapters train, so only they have gradients and AdamW moments; checkpoints hold the adapter alone, in PEFT's layout
 // (core/checkpoint/model_io.h writeAdapterFiles), with the base checkpoint recorded.
 #pragma once
 
