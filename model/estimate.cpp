@@ -223,6 +223,224 @@ std::string bytesText(double bytes)
     return buf;
 }
 
+// What each part of the model keeps for backward and trains under the plan: the first step of the estimate.
+struct Footprint {
+    int64_t every = 0;                        // blocks per checkpointed segment; 0 = no activation checkpointing
+    int64_t segments = 1;                     // checkpointed segments (1 without checkpointing)
+    std::vector<double> kept, copies, grads;  // per block: bytes kept per token, weight copies, gradients
+    double headKept = 0;                      // per token: the final norm, the LM head, the logits and the loss
+    double headCopies = 0;                    // the LM head's weight copies
+    double headGrads = 0;                     // the LM head's (and final norm's) gradients
+    double G = 0;                             // every gradient (bytes)
+    double trained = 0;                       // parameters with gradients and moments
+    double largest = 0;       // elements of the largest trainable tensor (the gradient norm's float64 copy)
+    double endTransient = 0;  // a tied embedding's dense lookup gradient at the end of backward
+};
+
+Footprint walkModel(const ModelConfig &c, const MemoryPlan &p)
+{
+    Footprint f;
+    const bool autocast = p.precision != PlanPrecision::Fp32;
+    const double E = autocast ? 2 : 4;
+    const double d = static_cast<double>(c.hiddenSize), V = static_cast<double>(c.vocabSize);
+    const bool lora = !p.loraTargets.empty();
+    const int64_t L = c.nLayers;
+    f.every = p.checkpointEvery > 0 ? std::min(p.checkpointEvery, L) : 0;
+    f.segments = f.every > 0 ? (L + f.every - 1) / f.every : 1;
+    f.kept.resize(static_cast<size_t>(L));
+    f.copies.resize(static_cast<size_t>(L));
+    f.grads.resize(static_cast<size_t>(L));
+    // The embedding's output needs a gradient when the embedding trains; with checkpointing the model makes it
+    // a leaf that does (model/transformer.cpp), so that the first segment's adapters get theirs.
+    Act stream{4 * d, !lora || f.every > 0, true, false};
+    for (int64_t i = 0; i < L; ++i) {
+        Walk w(p);
+        stream = w.block(c, i, stream);
+        f.kept[static_cast<size_t>(i)] = w.perToken;
+        f.copies[static_cast<size_t>(i)] = w.copies;
+        f.grads[static_cast<size_t>(i)] = w.grads;
+        f.largest = std::max(f.largest, w.largest);
+    }
+    Walk head(p);  // final norm and LM head (a tied head is the embedding matrix, trained when it trains)
+    Act finalIn = stream;
+    Act normed = head.norm(finalIn, c.hiddenSize);
+    head.project(c.tieEmbeddings ? std::string() : std::string("lm_head"), c.hiddenSize, c.vocabSize, normed);
+    if (!lora && c.tieEmbeddings) head.largest = std::max(head.largest, V * d);
+    f.largest = std::max(f.largest, head.largest);
+    f.headCopies = head.copies;
+    f.headGrads = head.grads;
+    // The loss keeps the logits and one log-sum-exp per token; the embedding keeps its indices.
+    f.headKept = head.perToken + E * V + 4 + (lora ? 0 : 8);
+    const double embeddingGrad = !lora && !c.tieEmbeddings ? 4 * V * d : 0;  // written at the end of backward
+    if (embeddingGrad > 0) f.largest = std::max(f.largest, V * d);
+    // A tied embedding's lookup gradient is a dense (V, d) tensor added into the head's: briefly twice.
+    f.endTransient = !lora && c.tieEmbeddings ? 4 * V * d : 0;
+    f.G = head.grads + embeddingGrad;
+    for (double g : f.grads) f.G += g;
+    f.trained = f.G / 4;
+    if (!lora && p.trainableParameters >= 0) {
+        // Only a count of trainable parameters (no targets to walk): activations as in full training.
+        f.trained = static_cast<double>(p.trainableParameters);
+        f.G = 4 * f.trained;
+    }
+    return f;
+}
+
+// Device memory at one point of the step, by kind.
+struct Point {
+    double activations = 0, copies = 0, grads = 0, logits = 0, distill = 0, optimizer = 0;
+    double total() const { return activations + copies + grads + logits + distill + optimizer; }
+};
+
+// The step, point by point (forward, the loss's and the head's backward, each block's backward, the end of
+// backward, the optimizer step): the point where the most is alive.
+Point peakOfStep(const ModelConfig &c, const MemoryPlan &p, const Footprint &f)
+{
+    const bool autocast = p.precision != PlanPrecision::Fp32;
+    const double E = autocast ? 2 : 4;
+    const double tokens = static_cast<double>(p.microBatch * p.seqLen);
+    const double d = static_cast<double>(c.hiddenSize), V = static_cast<double>(c.vocabSize);
+    const bool lora = !p.loraTargets.empty();
+    const int64_t L = c.nLayers, every = f.every;
+    Point peak;
+    auto consider = [&peak](const Point &q) {
+        if (q.total() > peak.total()) peak = q;
+    };
+    const double dh = 4 * d;  // the gradient flowing down the residual stream, per token
+    double keptAll = 0, copiesAll = f.headCopies;
+    for (int64_t i = 0; i < L; ++i) copiesAll += f.copies[static_cast<size_t>(i)];
+    if (every > 0) {
+        keptAll = static_cast<double>(f.segments) * 4 * d;  // each segment's fp32 input
+        copiesAll = f.headCopies;
+    } else {
+        for (double k : f.kept) keptAll += k;
+    }
+    // White-box distillation (core/train/distill_stage.cpp): the KL term keeps log-softmax of the student and
+    // softmax of the teacher, fp32 (V) each, for backward. Its forward holds at once the student's second
+    // logits and the teacher's for the rows with a target (E each) and five fp32 (V) tensors (the two
+    // log-softmaxes, the softmax, their difference and its product: the temporaries of one expression);
+    // its backward about three fp32 (V) and the zeros index_select's gradient scatters into (E V). Counted
+    // for every position: the stage keeps them only for those with a target, so this is an upper bound.
+    const double distillKept = p.teacher ? 8 * V : 0;
+    if (p.teacher) {
+        Point q;
+        q.activations = tokens * keptAll;
+        q.copies = copiesAll;
+        q.logits = tokens * f.headKept;
+        q.distill = tokens * (2 * E + 20) * V;
+        consider(q);
+    }
+    {  // the loss's backward: everything kept, and the logits' gradient
+        Point q;
+        q.activations = tokens * keptAll;
+        q.copies = copiesAll;
+        q.logits = tokens * (f.headKept + E * V);
+        q.distill = tokens * (distillKept + (p.teacher ? 12 * V + E * V : 0));
+        consider(q);
+    }
+    {  // the head's backward: the logits freed (the loss's node is done), their gradient, the head's weight
+       // gradient (a 16-bit one first under autocast) and the residual's gradient (16-bit, then fp32)
+        Point q;
+        q.activations = tokens * keptAll;
+        q.copies = copiesAll;
+        q.grads = f.headGrads + (autocast && !lora ? 2 * V * d : 0);
+        q.logits = tokens * (f.headKept + dh + (autocast ? 2 * d : 0));
+        consider(q);
+    }
+    double written = f.headGrads;  // gradients written so far
+    double remaining = keptAll;    // per token, kept for blocks not yet through backward
+    double remainingCopies = copiesAll - f.headCopies;
+    for (int64_t top = L; top > 0;) {
+        const int64_t bottom = every > 0 ? ((top - 1) / every) * every : 0;  // this segment's first block
+        double recomputed = 0, recomputedCopies = 0;
+        if (every > 0) {
+            // Recomputing the segment keeps its blocks' tensors again (its input is the saved one) and, under
+            // autocast, their weight copies.
+            for (int64_t i = bottom; i < top; ++i) {
+                recomputed += f.kept[static_cast<size_t>(i)];
+                recomputedCopies += f.copies[static_cast<size_t>(i)];
+            }
+            // Its input is the saved one; its recomputed output (fp32) is alive while backward runs through
+            // it (model/activation_checkpoint.cpp).
+            recomputed += -4 * d + 4 * d;
+        }
+        for (int64_t i = top - 1; i >= bottom; --i) {
+            // Inside a block's backward the SwiGLU's gate and up gradients (2 F) are its largest temporaries.
+            Point q;
+            q.activations = tokens * (remaining + recomputed + 2 * E * static_cast<double>(c.ffnHiddenSize));
+            q.copies = remainingCopies + recomputedCopies;
+            q.grads = written + f.grads[static_cast<size_t>(i)];
+            q.logits = tokens * dh;
+            consider(q);
+            written += f.grads[static_cast<size_t>(i)];
+            if (every > 0) {
+                recomputed -= f.kept[static_cast<size_t>(i)];
+                recomputedCopies -= f.copies[static_cast<size_t>(i)];
+            } else {
+                remaining -= f.kept[static_cast<size_t>(i)];
+                remainingCopies -= f.copies[static_cast<size_t>(i)];
+            }
+        }
+        if (every > 0) remaining -= 4 * d;  // the segment's saved input
+        top = bottom;
+    }
+    {  // the end of backward: the embedding's gradient
+        Point q;
+        q.grads = f.G + f.endTransient;
+        consider(q);
+    }
+    {  // the optimizer step: every gradient, and the norm's float64 copy of the largest
+        Point q;
+        q.grads = f.G;
+        q.optimizer = 8 * f.largest;
+        consider(q);
+    }
+    return peak;
+}
+
+// The breakdown at the peak, in display order.
+void describePeak(MemoryEstimate &e, const ModelConfig &c, const MemoryPlan &p, const Footprint &f, const Point &peak)
+{
+    const double P = static_cast<double>(e.parameters);
+    const bool autocast = p.precision != PlanPrecision::Fp32;
+    const bool lora = !p.loraTargets.empty();
+    const int64_t every = f.every;
+    const double teacherWeights = p.teacher ? 4 * static_cast<double>(p.teacher->parameterCount()) : 0;
+    auto line = [&e](std::string name, double bytes, std::string detail) {
+        e.lines.push_back({std::move(name), bytes, std::move(detail)});
+    };
+    line("weights", 4 * P, lora || p.trainableParameters >= 0 ? "fp32 frozen base weights" : "fp32 master weights");
+    if (lora || p.trainableParameters >= 0) line("adapters", 4 * f.trained, "fp32 LoRA A and B");
+    if (p.teacher) line("teacher", teacherWeights, "fp32 teacher weights, no gradients");
+    if (autocast) {
+        const int64_t blocks = every > 0 ? every : c.nLayers;
+        line("autocast weight copies", peak.copies,
+             std::string(planPrecisionName(p.precision)) + " copies kept for backward: " +
+                 (every > 0 ? std::to_string(blocks) + " recomputed" : std::string("all")) + " blocks and the LM head");
+    }
+    // At the optimizer step, with the float64 copy of the largest gradient that the global norm makes.
+    line("gradients", peak.grads + peak.optimizer,
+         std::string(lora ? "fp32, adapters only, " : "fp32, ") + bytesText(f.G) +
+             " in all; at the peak those written so far (backward frees activations as it writes them) and, at "
+             "the optimizer step, a float64 copy of the largest");
+    // Offloaded: m and v in fp32 in host memory, exactly what offloaded AdamW locks (two flat pinned buffers,
+    // core/train/adamw.h; whole pages, so at most 8 KiB more).
+    if (p.optimizerOnCpu)
+        e.hostBytes = 8 * f.trained;
+    else
+        line("optimizer states", 8 * f.trained, "AdamW first and second moments, fp32");
+    line("activations", peak.activations,
+         every > 0 ? "checkpoint every " + std::to_string(p.checkpointEvery) + " blocks: " +
+                         std::to_string(f.segments) + " saved inputs + " + std::to_string(every) + " blocks recomputed"
+                   : std::to_string(c.nLayers) + " blocks kept");
+    line("logits", peak.logits,
+         std::to_string(p.microBatch * p.seqLen) + " tokens x " + std::to_string(c.vocabSize) +
+             " vocab, and their gradient");
+    if (p.teacher) line("distillation", peak.distill, "the KL term's softmaxes and the teacher's logits");
+    line("framework", p.gpu ? 0.75 * 1024 * 1024 * 1024 : 0.5 * 1024 * 1024 * 1024,
+         p.gpu ? "CUDA context, kernels, allocator slack" : "LibTorch process");
+}
+
 }  // namespace
 
 double activationBytesPerLayer(const ModelConfig &c, int64_t tokens, double e, double dropout)
@@ -247,186 +465,9 @@ MemoryEstimate estimateTraining(const ModelConfig &c, const MemoryPlan &p)
 {
     MemoryEstimate e;
     e.parameters = c.parameterCount();
-    const double P = static_cast<double>(e.parameters);
-    const bool autocast = p.precision != PlanPrecision::Fp32;
-    const double E = autocast ? 2 : 4;
-    const double tokens = static_cast<double>(p.microBatch * p.seqLen);
-    const double d = static_cast<double>(c.hiddenSize), V = static_cast<double>(c.vocabSize);
-    const bool lora = !p.loraTargets.empty();
-    auto line = [&e](std::string name, double bytes, std::string detail) {
-        e.lines.push_back({std::move(name), bytes, std::move(detail)});
-    };
-
-    // --- what each part keeps and trains ---------------------------------------------------------------------
-    const int64_t L = c.nLayers;
-    const int64_t every = p.checkpointEvery > 0 ? std::min(p.checkpointEvery, L) : 0;
-    std::vector<double> kept(static_cast<size_t>(L)), copies(kept), grads(kept);
-    double largest = 0;  // elements of the largest trainable tensor (the gradient norm's float64 copy)
-    // The embedding's output needs a gradient when the embedding trains; with checkpointing the model makes it
-    // a leaf that does (model/transformer.cpp), so that the first segment's adapters get theirs.
-    Act stream{4 * d, !lora || every > 0, true, false};
-    for (int64_t i = 0; i < L; ++i) {
-        Walk w(p);
-        stream = w.block(c, i, stream);
-        kept[static_cast<size_t>(i)] = w.perToken;
-        copies[static_cast<size_t>(i)] = w.copies;
-        grads[static_cast<size_t>(i)] = w.grads;
-        largest = std::max(largest, w.largest);
-    }
-    e.activationsPerLayer = tokens * kept[static_cast<size_t>(L - 1)];
-    Walk head(p);  // final norm and LM head (a tied head is the embedding matrix, trained when it trains)
-    Act finalIn = stream;
-    Act normed = head.norm(finalIn, c.hiddenSize);
-    head.project(c.tieEmbeddings ? std::string() : std::string("lm_head"), c.hiddenSize, c.vocabSize, normed);
-    if (!lora && c.tieEmbeddings) head.largest = std::max(head.largest, V * d);
-    largest = std::max(largest, head.largest);
-    // The loss keeps the logits and one log-sum-exp per token; the embedding keeps its indices.
-    const double headKept = head.perToken + E * V + 4 + (lora ? 0 : 8);
-    const double embeddingGrad = !lora && !c.tieEmbeddings ? 4 * V * d : 0;  // written at the end of backward
-    if (embeddingGrad > 0) largest = std::max(largest, V * d);
-    // A tied embedding's lookup gradient is a dense (V, d) tensor added into the head's: briefly twice.
-    const double endTransient = !lora && c.tieEmbeddings ? 4 * V * d : 0;
-    double G = head.grads + embeddingGrad;
-    for (double g : grads) G += g;
-    double trained = G / 4;  // parameters with gradients and moments
-    if (!lora && p.trainableParameters >= 0) {
-        // Only a count of trainable parameters (no targets to walk): activations as in full training.
-        trained = static_cast<double>(p.trainableParameters);
-        G = 4 * trained;
-    }
-    const double moments = p.optimizerOnCpu ? 0 : 8 * trained;
-    const double teacherWeights = p.teacher ? 4 * static_cast<double>(p.teacher->parameterCount()) : 0;
-    const double base = 4 * P + (lora ? 4 * trained : 0) + moments + teacherWeights;
-
-    // --- the step, point by point -------------------------------------------------------------------------------
-    struct Point {
-        double activations = 0, copies = 0, grads = 0, logits = 0, distill = 0, optimizer = 0;
-        double total() const { return activations + copies + grads + logits + distill + optimizer; }
-    };
-    Point peak;
-    auto consider = [&peak](const Point &q) {
-        if (q.total() > peak.total()) peak = q;
-    };
-    const double dh = 4 * d;  // the gradient flowing down the residual stream, per token
-    double keptAll = 0, copiesAll = head.copies;
-    for (int64_t i = 0; i < L; ++i) copiesAll += copies[static_cast<size_t>(i)];
-    const int64_t segments = every > 0 ? (L + every - 1) / every : 1;
-    if (every > 0) {
-        keptAll = static_cast<double>(segments) * 4 * d;  // each segment's fp32 input
-        copiesAll = head.copies;
-    } else {
-        for (double k : kept) keptAll += k;
-    }
-    // White-box distillation (core/train/distill_stage.cpp): the KL term keeps log-softmax of the student and
-    // softmax of the teacher, fp32 (V) each, for backward. Its forward holds at once the student's second
-    // logits and the teacher's for the rows with a target (E each) and five fp32 (V) tensors (the two
-    // log-softmaxes, the softmax, their difference and its product: the temporaries of one expression);
-    // its backward about three fp32 (V) and the zeros index_select's gradient scatters into (E V). Counted
-    // for every position: the stage keeps them only for those with a target, so this is an upper bound.
-    const double distillKept = p.teacher ? 8 * V : 0;
-    if (p.teacher) {
-        Point f;
-        f.activations = tokens * keptAll;
-        f.copies = copiesAll;
-        f.logits = tokens * headKept;
-        f.distill = tokens * (2 * E + 20) * V;
-        consider(f);
-    }
-    {  // the loss's backward: everything kept, and the logits' gradient
-        Point q;
-        q.activations = tokens * keptAll;
-        q.copies = copiesAll;
-        q.logits = tokens * (headKept + E * V);
-        q.distill = tokens * (distillKept + (p.teacher ? 12 * V + E * V : 0));
-        consider(q);
-    }
-    {  // the head's backward: the logits freed (the loss's node is done), their gradient, the head's weight
-       // gradient (a 16-bit one first under autocast) and the residual's gradient (16-bit, then fp32)
-        Point q;
-        q.activations = tokens * keptAll;
-        q.copies = copiesAll;
-        q.grads = head.grads + (autocast && !lora ? 2 * V * d : 0);
-        q.logits = tokens * (headKept + dh + (autocast ? 2 * d : 0));
-        consider(q);
-    }
-    double written = head.grads;  // gradients written so far
-    double remaining = keptAll;   // per token, kept for blocks not yet through backward
-    double remainingCopies = copiesAll - head.copies;
-    for (int64_t top = L; top > 0;) {
-        const int64_t bottom = every > 0 ? ((top - 1) / every) * every : 0;  // this segment's first block
-        double recomputed = 0, recomputedCopies = 0;
-        if (every > 0) {
-            // Recomputing the segment keeps its blocks' tensors again (its input is the saved one) and, under
-            // autocast, their weight copies.
-            for (int64_t i = bottom; i < top; ++i) {
-                recomputed += kept[static_cast<size_t>(i)];
-                recomputedCopies += copies[static_cast<size_t>(i)];
-            }
-            // Its input is the saved one; its recomputed output (fp32) is alive while backward runs through
-            // it (model/activation_checkpoint.cpp).
-            recomputed += -4 * d + 4 * d;
-        }
-        for (int64_t i = top - 1; i >= bottom; --i) {
-            // Inside a block's backward the SwiGLU's gate and up gradients (2 F) are its largest temporaries.
-            Point q;
-            q.activations = tokens * (remaining + recomputed + 2 * E * static_cast<double>(c.ffnHiddenSize));
-            q.copies = remainingCopies + recomputedCopies;
-            q.grads = written + grads[static_cast<size_t>(i)];
-            q.logits = tokens * dh;
-            consider(q);
-            written += grads[static_cast<size_t>(i)];
-            if (every > 0) {
-                recomputed -= kept[static_cast<size_t>(i)];
-                recomputedCopies -= copies[static_cast<size_t>(i)];
-            } else {
-                remaining -= kept[static_cast<size_t>(i)];
-                remainingCopies -= copies[static_cast<size_t>(i)];
-            }
-        }
-        if (every > 0) remaining -= 4 * d;  // the segment's saved input
-        top = bottom;
-    }
-    {  // the end of backward: the embedding's gradient
-        Point q;
-        q.grads = G + endTransient;
-        consider(q);
-    }
-    {  // the optimizer step: every gradient, and the norm's float64 copy of the largest
-        Point q;
-        q.grads = G;
-        q.optimizer = 8 * largest;
-        consider(q);
-    }
-
-    // --- the breakdown at the peak --------------------------------------------------------------------------
-    line("weights", 4 * P, lora || p.trainableParameters >= 0 ? "fp32 frozen base weights" : "fp32 master weights");
-    if (lora || p.trainableParameters >= 0) line("adapters", 4 * trained, "fp32 LoRA A and B");
-    if (p.teacher) line("teacher", teacherWeights, "fp32 teacher weights, no gradients");
-    if (autocast) {
-        const int64_t blocks = every > 0 ? every : L;
-        line("autocast weight copies", peak.copies,
-             std::string(planPrecisionName(p.precision)) + " copies kept for backward: " +
-                 (every > 0 ? std::to_string(blocks) + " recomputed" : std::string("all")) + " blocks and the LM head");
-    }
-    // At the optimizer step, with the float64 copy of the largest gradient that the global norm makes.
-    line("gradients", peak.grads + peak.optimizer,
-         std::string(lora ? "fp32, adapters only, " : "fp32, ") + bytesText(G) +
-             " in all; at the peak those written so far (backward frees activations as it writes them) and, at "
-             "the optimizer step, a float64 copy of the largest");
-    // Offloaded: m and v in fp32 in host memory, exactly what offloaded AdamW locks (two flat pinned buffers,
-    // core/train/adamw.h; whole pages, so at most 8 KiB more).
-    if (p.optimizerOnCpu) e.hostBytes = 8 * trained;
-    else line("optimizer states", 8 * trained, "AdamW first and second moments, fp32");
-    line("activations", peak.activations,
-         every > 0 ? "checkpoint every " + std::to_string(p.checkpointEvery) + " blocks: " + std::to_string(segments) +
-                         " saved inputs + " + std::to_string(every) + " blocks recomputed"
-                   : std::to_string(c.nLayers) + " blocks kept");
-    line("logits", peak.logits,
-         std::to_string(p.microBatch * p.seqLen) + " tokens x " + std::to_string(c.vocabSize) +
-             " vocab, and their gradient");
-    if (p.teacher) line("distillation", peak.distill, "the KL term's softmaxes and the teacher's logits");
-    line("framework", p.gpu ? 0.75 * 1024 * 1024 * 1024 : 0.5 * 1024 * 1024 * 1024,
-         p.gpu ? "CUDA context, kernels, allocator slack" : "LibTorch process");
+    const Footprint f = walkModel(c, p);
+    e.activationsPerLayer = static_cast<double>(p.microBatch * p.seqLen) * f.kept[static_cast<size_t>(c.nLayers - 1)];
+    describePeak(e, c, p, f, peakOfStep(c, p, f));
     return e;
 }
 

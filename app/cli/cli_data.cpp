@@ -79,7 +79,7 @@ void addCleaningFlags(CLI::App *cmd, CleaningFlags &f)
     cmd->add_option("--languages", f.languages, "Keep only these language tags, e.g. zh,en (zh, en, mixed, other)")
         ->check([](const std::string &value) {
             for (const std::string &tag : splitList(value))
-                if (tag != "zh" && tag != "en" && tag != "mixed" && tag != "other")
+                if (!core::data::parseLanguage(tag))
                     return std::string("unknown language tag \"") + tag + "\" (use zh, en, mixed, other)";
             return std::string();
         });

@@ -80,7 +80,7 @@ std::string recordText(const Record &r)
     return out;
 }
 
-std::string languageTag(std::string_view text)
+Language detectLanguage(std::string_view text)
 {
     int64_t han = 0, latin = 0;
     for (size_t pos = 0; pos < text.size();) {
@@ -94,11 +94,34 @@ std::string languageTag(std::string_view text)
         if (script == USCRIPT_HAN) ++han;
         else if (script == USCRIPT_LATIN && u_isalpha(static_cast<UChar32>(c))) ++latin;
     }
-    if (han + latin == 0) return "other";
+    if (han + latin == 0) return Language::Other;
     const double share = static_cast<double>(han) / static_cast<double>(han + latin);
-    if (share >= 0.6) return "zh";
-    if (share <= 0.1) return "en";
-    return "mixed";
+    if (share >= 0.6) return Language::Zh;
+    if (share <= 0.1) return Language::En;
+    return Language::Mixed;
+}
+
+const char *languageName(Language language)
+{
+    switch (language) {
+    case Language::Zh: return "zh";
+    case Language::En: return "en";
+    case Language::Mixed: return "mixed";
+    case Language::Other: return "other";
+    }
+    return "other";
+}
+
+std::optional<Language> parseLanguage(std::string_view tag)
+{
+    for (Language l : {Language::Zh, Language::En, Language::Mixed, Language::Other})
+        if (tag == languageName(l)) return l;
+    return std::nullopt;
+}
+
+std::string languageTag(std::string_view text)
+{
+    return languageName(detectLanguage(text));
 }
 
 namespace {
@@ -228,6 +251,8 @@ GarbageVerdict checkGarbage(std::string_view text, const CleaningOptions &o)
 Cleaner::Cleaner(CleaningOptions options) : m_options(std::move(options))
 {
     if (m_options.nfkc) nfkcNormalizer();  // fail now, not in a worker
+    for (const std::string &tag : m_options.keepLanguages)
+        if (const std::optional<Language> l = parseLanguage(tag)) m_keepLanguages.push_back(*l);
 }
 
 std::string Cleaner::normalizeText(std::string_view text, bool *nfkcChanged, bool *invisibleChanged,
@@ -296,15 +321,15 @@ bool Cleaner::clean(Record &r, CleaningReport &report) const
     if (m_options.maxChars > 0 && chars > m_options.maxChars) return drop("too_long");
     if (m_options.garbageFilter)
         if (const GarbageVerdict g = checkGarbage(text, m_options); g.rule) return drop(g.rule);
-    const std::string language = languageTag(text);
+    const Language detected = detectLanguage(text);
     if (!m_options.keepLanguages.empty() &&
-        std::find(m_options.keepLanguages.begin(), m_options.keepLanguages.end(), language) ==
-            m_options.keepLanguages.end())
+        std::find(m_keepLanguages.begin(), m_keepLanguages.end(), detected) == m_keepLanguages.end())
         return drop("language");
+    const std::string language = languageName(detected);
     if (r.kind == RecordKind::Text) {
         std::string prefix;
         if (!m_options.domain.empty()) prefix += "[DOMAIN:" + m_options.domain + "]";
-        if (m_options.languageTokens && language != "other") prefix += "[LANG:" + language + "]";
+        if (m_options.languageTokens && detected != Language::Other) prefix += "[LANG:" + language + "]";
         if (!prefix.empty()) r.text = prefix + r.text;
     }
     r.language = language;

@@ -7,7 +7,9 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/data/records.h"
@@ -53,8 +55,15 @@ struct CleaningReport {
 // Rule names in the order they run, as they appear in reports.
 extern const std::vector<std::string> kRuleNames;
 
-// Script-ratio language tag of UTF-8 text: "zh" when Han characters are at least 60% of the Han + Latin
-// letters, "en" when at most 10% (and there are Latin letters), "mixed" in between, "other" otherwise.
+// Script-ratio language of UTF-8 text: Zh when Han characters are at least 60% of the Han + Latin letters,
+// En when at most 10% (and there are Latin letters), Mixed in between, Other otherwise.
+enum class Language { Zh, En, Mixed, Other };
+Language detectLanguage(std::string_view text);
+// The tag of a language in reports, records and [LANG:x] control tokens: "zh", "en", "mixed", "other".
+const char *languageName(Language language);
+// The language a tag names; nullopt for an unknown tag.
+std::optional<Language> parseLanguage(std::string_view tag);
+// languageName(detectLanguage(text)).
 std::string languageTag(std::string_view text);
 
 class Cleaner {
@@ -71,6 +80,7 @@ public:
 
 private:
     CleaningOptions m_options;
+    std::vector<Language> m_keepLanguages;  // options.keepLanguages parsed (an unknown tag keeps nothing)
 };
 
 // Text the garbage heuristics and deduplication look at: all content of a record joined by newlines.

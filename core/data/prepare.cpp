@@ -175,6 +175,326 @@ nlohmann::ordered_json splitJson(const ShardWriter &w)
     return {{"num_tokens", w.tokens()}, {"num_segments", segments}, {"shards", shards}};
 }
 
+// Every input must produce the same kind of dataset: each file's layout, detected up front, and their sizes.
+struct InputSurvey {
+    std::vector<DataFormat> formats;
+    uint64_t totalBytes = 0;
+    DatasetKind kind = DatasetKind::Pretrain;
+};
+
+InputSurvey surveyInputs(const PrepareOptions &o)
+{
+    InputSurvey s;
+    for (size_t i = 0; i < o.inputs.size(); ++i) {
+        RecordReader probe(o.inputs[i], o.format);
+        s.formats.push_back(probe.format());
+        s.totalBytes += probe.fileSize();
+        const DatasetKind kind = kindOf(probe.format());
+        if (i == 0)
+            s.kind = kind;
+        else if (kind != s.kind)
+            throw Error("data prepare: " + o.inputs[i] + " is " + dataFormatName(probe.format()) + " data (" +
+                        datasetKindName(kind) + "), but " + o.inputs[0] + " is " + datasetKindName(s.kind) +
+                        "; prepare them separately");
+    }
+    return s;
+}
+
+// A worker's step: clean, fingerprint and tokenize the records of one batch.
+OutputBatch processBatch(InputBatch &batch, const Cleaner &cleaner, const Deduplicator &dedup, uint64_t seed,
+                         DatasetKind kind, const tokenizer::Tokenizer &tok)
+{
+    OutputBatch done;
+    done.seq = batch.seq;
+    done.items.reserve(batch.records.size());
+    for (Record &r : batch.records) {
+        if (!cleaner.clean(r, done.cleaning)) continue;
+        Item item;
+        const std::string text = recordText(r);
+        item.fingerprint = dedup.fingerprint(text);
+        item.splitHash = hash64(text, seed);
+        tokenize(r, kind, tok, item);
+        item.summary = summarize(r);
+        done.items.push_back(std::move(item));
+    }
+    return done;
+}
+
+// The reader thread and the worker pool, handing processed batches to the writer (the calling thread) in
+// input order. The first exception on any thread stops them all and is rethrown to the writer. The
+// destructor stops and joins every thread (the writer failed or the job was cancelled).
+class PreparePipeline {
+public:
+    PreparePipeline(const PrepareOptions &o, const InputSurvey &inputs, const tokenizer::Tokenizer &tok,
+                    const Cleaner &cleaner, Deduplicator &dedup, int workers)
+        : m_o(o),
+          m_formats(inputs.formats),
+          m_kind(inputs.kind),
+          m_tok(tok),
+          m_cleaner(cleaner),
+          m_dedup(dedup),
+          m_inputs(static_cast<size_t>(2 * workers)),
+          m_maxReady(static_cast<size_t>(4 * workers)),
+          m_inputInfo(o.inputs.size())
+    {
+        try {
+            m_reader = std::thread([this] { read(); });
+            for (int w = 0; w < workers; ++w) m_pool.emplace_back([this] { work(); });
+        } catch (...) {
+            // No destructor runs for a half-made object: the threads already started are stopped here.
+            stop();
+            join();
+            throw;
+        }
+    }
+    ~PreparePipeline()
+    {
+        stop();
+        join();
+    }
+    PreparePipeline(const PreparePipeline &) = delete;
+    PreparePipeline &operator=(const PreparePipeline &) = delete;
+
+    // The next batch in input order; false once every batch was handed over. Rethrows a thread's failure.
+    bool next(OutputBatch &batch)
+    {
+        {
+            std::unique_lock lock(m_readyMutex);
+            m_readyCv.wait(
+                lock, [&] { return m_ready.count(m_next) || m_abort || (m_readerDone && m_next >= m_batchesSent); });
+            if (m_failure) std::rethrow_exception(m_failure);
+            if (m_abort) return false;
+            if (!m_ready.count(m_next)) return false;  // the reader is done and everything was handed over
+            batch = std::move(m_ready[m_next]);
+            m_ready.erase(m_next);
+            m_nextToWrite = ++m_next;
+        }
+        m_readyCv.notify_all();
+        return true;
+    }
+    // After next() returned false: rethrows a failure, else joins the threads.
+    void finish()
+    {
+        if (m_failure) std::rethrow_exception(m_failure);
+        join();
+    }
+
+    uint64_t bytesRead() const { return m_bytesRead.load(); }
+    // Valid after finish(): what the reader rejected, and each input's facts for dataset.json.
+    const RejectReport &rejects() const { return m_rejects; }
+    const std::vector<nlohmann::ordered_json> &inputInfo() const { return m_inputInfo; }
+
+private:
+    // Reader: records in input order, in batches.
+    void read()
+    {
+        try {
+            uint64_t doneBytes = 0;
+            InputBatch batch;
+            size_t batchBytes = 0;
+            auto send = [&] {
+                if (batch.records.empty()) return true;
+                batch.seq = m_batchesSent++;
+                batchBytes = 0;
+                return m_inputs.push(std::exchange(batch, InputBatch()));
+            };
+            for (size_t i = 0; i < m_o.inputs.size() && !m_abort; ++i) {
+                RecordReader file(m_o.inputs[i], m_formats[i]);
+                Record r;
+                while (!m_abort && file.next(r)) {
+                    batchBytes += r.text.size() + 64;
+                    for (auto *turns : {&r.messages, &r.chosen, &r.rejected})
+                        for (const Message &m : *turns) batchBytes += m.content.size();
+                    batch.records.push_back(std::move(r));
+                    m_bytesRead = doneBytes + file.bytesRead();
+                    if ((batch.records.size() >= kBatchRecords || batchBytes >= kBatchBytes) && !send()) break;
+                }
+                doneBytes += file.fileSize();
+                m_bytesRead = doneBytes;
+                m_rejects.merge(file.rejects());
+                m_inputInfo[i] = {{"path", fs::absolute(m_o.inputs[i]).string()},
+                                  {"format", dataFormatName(file.format())},
+                                  {"bytes", file.fileSize()},
+                                  {"records", file.records()},
+                                  {"rejected", file.rejects().total}};
+            }
+            send();
+        } catch (...) {
+            fail(std::current_exception());
+        }
+        {
+            // Under the lock, so that the writer cannot miss the wake-up between its check and its wait.
+            std::lock_guard lock(m_readyMutex);
+            m_readerDone = true;
+        }
+        m_inputs.close();
+        m_readyCv.notify_all();
+    }
+
+    // Worker: clean, fingerprint, tokenize.
+    void work()
+    {
+        try {
+            InputBatch batch;
+            while (!m_abort && m_inputs.pop(batch)) {
+                OutputBatch done = processBatch(batch, m_cleaner, m_dedup, m_o.seed, m_kind, m_tok);
+                {
+                    std::unique_lock lock(m_readyMutex);
+                    // Bounded memory: wait while many later batches are already waiting to be written; the
+                    // batch the writer needs next is always admitted.
+                    m_readyCv.wait(lock,
+                                   [&] { return m_ready.size() < m_maxReady || done.seq <= m_nextToWrite || m_abort; });
+                    m_ready.emplace(done.seq, std::move(done));
+                }
+                m_readyCv.notify_all();
+            }
+        } catch (...) {
+            fail(std::current_exception());
+        }
+    }
+
+    void fail(std::exception_ptr e)
+    {
+        {
+            std::lock_guard lock(m_failureMutex);
+            if (!m_failure) m_failure = e;
+        }
+        stop();
+    }
+
+    void stop()
+    {
+        {
+            std::lock_guard lock(m_readyMutex);
+            m_abort = true;
+        }
+        m_inputs.close();
+        m_readyCv.notify_all();
+    }
+
+    void join()
+    {
+        if (m_reader.joinable()) m_reader.join();
+        for (auto &t : m_pool)
+            if (t.joinable()) t.join();
+    }
+
+    const PrepareOptions &m_o;
+    const std::vector<DataFormat> &m_formats;
+    const DatasetKind m_kind;
+    const tokenizer::Tokenizer &m_tok;
+    const Cleaner &m_cleaner;
+    Deduplicator &m_dedup;
+    Channel<InputBatch> m_inputs;
+    const size_t m_maxReady;
+    std::mutex m_readyMutex;
+    std::condition_variable m_readyCv;
+    std::map<uint64_t, OutputBatch> m_ready;
+    uint64_t m_next = 0;  // the writer's next batch
+    std::atomic<bool> m_abort{false};
+    std::atomic<bool> m_readerDone{false};
+    std::atomic<uint64_t> m_bytesRead{0};
+    std::atomic<uint64_t> m_batchesSent{0};
+    std::atomic<uint64_t> m_nextToWrite{0};  // workers hold finished batches back when far ahead of the writer
+    std::exception_ptr m_failure;
+    std::mutex m_failureMutex;
+    RejectReport m_rejects;
+    std::vector<nlohmann::ordered_json> m_inputInfo;
+    std::thread m_reader;  // last: the threads start once everything above exists
+    std::vector<std::thread> m_pool;
+};
+
+// The writer's step, in input order: deduplication, the length bound, the train/val split by hash and the
+// length histogram of the training split.
+class SplitWriter {
+public:
+    SplitWriter(const PrepareOptions &o, const fs::path &temp, int tokenBytes, bool withMask)
+        : train(temp.string(), "train", tokenBytes, withMask, o.maxShardTokens),
+          val(temp.string(), "val", tokenBytes, withMask, o.maxShardTokens),
+          histogram(kHistogramEdges.size(), 0),
+          m_o(o),
+          m_valThreshold(o.valFraction * 18446744073709551616.0)  // fraction of the 64-bit hash range
+    {}
+
+    void write(OutputBatch &batch, Deduplicator &dedup, PrepareResult &result)
+    {
+        result.cleaning.merge(batch.cleaning);
+        for (Item &item : batch.items) {
+            if (const std::string rule = dedup.check(item.fingerprint); !rule.empty()) {
+                result.cleaning.dropKept(rule, item.summary);
+                continue;
+            }
+            if (m_o.maxLength > 0 && result.kind != DatasetKind::Pretrain && item.tokens > m_o.maxLength) {
+                ++result.tooLong;
+                result.cleaning.dropKept("too_long", item.summary);
+                continue;
+            }
+            const bool isVal = static_cast<double>(item.splitHash) < m_valThreshold;
+            ShardWriter &w = isVal ? val : train;
+            for (size_t s = 0; s < item.segments.size(); ++s) w.append(item.segments[s], item.masks[s], s == 0);
+            (isVal ? result.valRecords : result.trainRecords) += 1;
+            if (!isVal) {
+                size_t bucket = kHistogramEdges.size() - 1;
+                while (bucket > 0 && item.tokens < kHistogramEdges[bucket]) --bucket;
+                ++histogram[bucket];
+            }
+        }
+    }
+
+    ShardWriter train, val;
+    std::vector<int64_t> histogram;
+
+private:
+    const PrepareOptions &m_o;
+    const double m_valThreshold;
+};
+
+// dataset.json: what was written and how.
+nlohmann::ordered_json datasetInfo(const PrepareOptions &o, const PrepareResult &result,
+                                   const tokenizer::Tokenizer &tok, int tokenBytes, const SplitWriter &out,
+                                   const PreparePipeline &pipeline)
+{
+    nlohmann::ordered_json splits = {{"train", splitJson(out.train)}};
+    if (result.valRecords > 0) splits["val"] = splitJson(out.val);
+    nlohmann::ordered_json inputsJson = nlohmann::ordered_json::array();
+    for (auto &i : pipeline.inputInfo()) inputsJson.push_back(i);
+    return {
+        {"format", "danka-dataset"},
+        {"version", 1},
+        {"kind", datasetKindName(result.kind)},
+        {"name", o.name.empty() ? fs::absolute(o.outDir).filename().string() : o.name},
+        {"token_dtype", tokenBytes == 2 ? "uint16" : "uint32"},
+        // Relative to the dataset folder when both are in one workspace, so the workspace can move.
+        {"tokenizer",
+         {{"dir", portablePath(o.tokenizerDir, o.outDir)},
+          {"checksum", tok.checksum()},
+          {"vocab_size", tok.vocabSize()},
+          {"eos_id", tok.eosId()},
+          {"pad_id", tok.padId()}}},
+        {"records", {{"train", result.trainRecords}, {"val", result.valRecords}}},
+        {"tokens", {{"train", result.trainTokens}, {"val", result.valTokens}}},
+        {"length_histogram", {{"edges", kHistogramEdges}, {"counts", out.histogram}}},
+        {"splits", splits},
+        {"inputs", inputsJson},
+        {"rejected", rejectsJson(result.rejects)},
+        {"cleaning", result.cleaning.toJson()},
+        {"dedup",
+         {{"mode", dedupModeName(o.dedup)},
+          {"shingle_chars", o.minhash.shingleChars},
+          {"permutations", o.minhash.permutations},
+          {"bands", o.minhash.bands},
+          {"threshold", o.minhash.threshold}}},
+        {"options",
+         {{"val_fraction", o.valFraction},
+          {"seed", o.seed},
+          {"max_length", o.maxLength},
+          {"too_long", result.tooLong}}},
+        {"seconds", result.seconds},
+        {"created_at", nowSeconds()},
+        {"danka_version", DANKA_VERSION},
+    };
+}
+
 }  // namespace
 
 PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
@@ -182,24 +502,13 @@ PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
     const auto start = std::chrono::steady_clock::now();
     if (o.inputs.empty()) throw Error("data prepare: no input files");
     if (o.outDir.empty()) throw Error("data prepare: no output folder");
-    if (!(o.valFraction >= 0 && o.valFraction < 1)) throw Error("data prepare: the validation fraction must be in [0, 1)");
+    if (!(o.valFraction >= 0 && o.valFraction < 1))
+        throw Error("data prepare: the validation fraction must be in [0, 1)");
     const tokenizer::Tokenizer tok = tokenizer::Tokenizer::load(o.tokenizerDir);
 
-    // Every input must produce the same kind of dataset; detect each file's layout up front.
     PrepareResult result;
-    std::vector<DataFormat> formats;
-    uint64_t totalBytes = 0;
-    for (size_t i = 0; i < o.inputs.size(); ++i) {
-        RecordReader probe(o.inputs[i], o.format);
-        formats.push_back(probe.format());
-        totalBytes += probe.fileSize();
-        const DatasetKind kind = kindOf(probe.format());
-        if (i == 0) result.kind = kind;
-        else if (kind != result.kind)
-            throw Error("data prepare: " + o.inputs[i] + " is " + dataFormatName(probe.format()) + " data (" +
-                        datasetKindName(kind) + "), but " + o.inputs[0] + " is " + datasetKindName(result.kind) +
-                        "; prepare them separately");
-    }
+    const InputSurvey inputs = surveyInputs(o);
+    result.kind = inputs.kind;
     if (result.kind != DatasetKind::Pretrain) {
         tok.requireMarker(tokenizer::kImStart);
         tok.requireMarker(tokenizer::kImEnd);
@@ -213,211 +522,30 @@ PrepareResult prepareDataset(const PrepareOptions &o, JobContext &job)
     const Cleaner cleaner(o.cleaning);
     Deduplicator dedup(o.dedup, o.minhash);
     const int workers = o.threads > 0 ? o.threads : kernels::hardwareThreadCount();
-    Channel<InputBatch> inputs(static_cast<size_t>(2 * workers));
-    std::mutex readyMutex;
-    std::condition_variable readyCv;
-    std::map<uint64_t, OutputBatch> ready;
-    std::atomic<bool> abort{false};
-    std::atomic<uint64_t> bytesRead{0};
-    std::exception_ptr failure;
-    std::mutex failureMutex;
-    auto fail = [&](std::exception_ptr e) {
-        {
-            std::lock_guard lock(failureMutex);
-            if (!failure) failure = e;
-        }
-        abort = true;
-        inputs.close();
-        readyCv.notify_all();
-    };
-
-    // Reader: records in input order, in batches.
-    RejectReport rejects;
-    std::vector<nlohmann::ordered_json> inputInfo(o.inputs.size());
-    std::atomic<uint64_t> batchesSent{0};
-    std::atomic<uint64_t> nextToWrite{0};  // workers hold finished batches back when far ahead of the writer
-    const size_t maxReady = static_cast<size_t>(4 * workers);
-    std::atomic<bool> readerDone{false};
-    std::thread reader([&] {
-        try {
-            uint64_t doneBytes = 0;
-            InputBatch batch;
-            size_t batchBytes = 0;
-            auto send = [&] {
-                if (batch.records.empty()) return true;
-                batch.seq = batchesSent++;
-                batchBytes = 0;
-                return inputs.push(std::exchange(batch, InputBatch()));
-            };
-            for (size_t i = 0; i < o.inputs.size() && !abort; ++i) {
-                RecordReader file(o.inputs[i], formats[i]);
-                Record r;
-                while (!abort && file.next(r)) {
-                    batchBytes += r.text.size() + 64;
-                    for (auto *turns : {&r.messages, &r.chosen, &r.rejected})
-                        for (const Message &m : *turns) batchBytes += m.content.size();
-                    batch.records.push_back(std::move(r));
-                    bytesRead = doneBytes + file.bytesRead();
-                    if ((batch.records.size() >= kBatchRecords || batchBytes >= kBatchBytes) && !send()) break;
-                }
-                doneBytes += file.fileSize();
-                bytesRead = doneBytes;
-                rejects.merge(file.rejects());
-                inputInfo[i] = {{"path", fs::absolute(o.inputs[i]).string()},
-                                {"format", dataFormatName(file.format())},
-                                {"bytes", file.fileSize()},
-                                {"records", file.records()},
-                                {"rejected", file.rejects().total}};
-            }
-            send();
-        } catch (...) {
-            fail(std::current_exception());
-        }
-        readerDone = true;
-        inputs.close();
-        readyCv.notify_all();
-    });
-
-    // Workers: clean, fingerprint, tokenize.
-    std::vector<std::thread> pool;
-    for (int w = 0; w < workers; ++w) {
-        pool.emplace_back([&] {
-            try {
-                InputBatch batch;
-                while (!abort && inputs.pop(batch)) {
-                    OutputBatch done;
-                    done.seq = batch.seq;
-                    done.items.reserve(batch.records.size());
-                    for (Record &r : batch.records) {
-                        if (!cleaner.clean(r, done.cleaning)) continue;
-                        Item item;
-                        const std::string text = recordText(r);
-                        item.fingerprint = dedup.fingerprint(text);
-                        item.splitHash = hash64(text, o.seed);
-                        tokenize(r, result.kind, tok, item);
-                        item.summary = summarize(r);
-                        done.items.push_back(std::move(item));
-                    }
-                    {
-                        std::unique_lock lock(readyMutex);
-                        // Bounded memory: wait while many later batches are already waiting to be written;
-                        // the batch the writer needs next is always admitted.
-                        readyCv.wait(lock, [&] { return ready.size() < maxReady || done.seq <= nextToWrite || abort; });
-                        ready.emplace(done.seq, std::move(done));
-                    }
-                    readyCv.notify_all();
-                }
-            } catch (...) {
-                fail(std::current_exception());
-            }
-        });
-    }
-    struct Joiner {
-        std::thread &reader;
-        std::vector<std::thread> &pool;
-        std::function<void()> stop;
-        ~Joiner()
-        {
-            stop();
-            if (reader.joinable()) reader.join();
-            for (auto &t : pool)
-                if (t.joinable()) t.join();
-        }
-    } joiner{reader, pool, [&] {
-                 abort = true;
-                 inputs.close();
-                 readyCv.notify_all();
-             }};
-
-    // Writer (this thread): in input order.
-    ShardWriter train(temp.string(), "train", tokenBytes, withMask, o.maxShardTokens);
-    ShardWriter val(temp.string(), "val", tokenBytes, withMask, o.maxShardTokens);
-    std::vector<int64_t> histogram(kHistogramEdges.size(), 0);
-    const double valThreshold = o.valFraction * 18446744073709551616.0;  // fraction of the 64-bit hash range
-    uint64_t next = 0;
-    for (;;) {
-        OutputBatch batch;
-        {
-            std::unique_lock lock(readyMutex);
-            readyCv.wait(lock, [&] { return ready.count(next) || abort || (readerDone && next >= batchesSent); });
-            if (failure) std::rethrow_exception(failure);
-            if (abort) break;
-            if (!ready.count(next)) break;  // the reader is done and everything has been written
-            batch = std::move(ready[next]);
-            ready.erase(next);
-            nextToWrite = ++next;
-        }
-        readyCv.notify_all();
+    PreparePipeline pipeline(o, inputs, tok, cleaner, dedup, workers);
+    SplitWriter out(o, temp, tokenBytes, withMask);
+    for (OutputBatch batch; pipeline.next(batch);) {
         job.checkpoint();
-        result.cleaning.merge(batch.cleaning);
-        for (Item &item : batch.items) {
-            if (const std::string rule = dedup.check(item.fingerprint); !rule.empty()) {
-                result.cleaning.dropKept(rule, item.summary);
-                continue;
-            }
-            if (o.maxLength > 0 && result.kind != DatasetKind::Pretrain && item.tokens > o.maxLength) {
-                ++result.tooLong;
-                result.cleaning.dropKept("too_long", item.summary);
-                continue;
-            }
-            const bool isVal = static_cast<double>(item.splitHash) < valThreshold;
-            ShardWriter &w = isVal ? val : train;
-            for (size_t s = 0; s < item.segments.size(); ++s) w.append(item.segments[s], item.masks[s], s == 0);
-            (isVal ? result.valRecords : result.trainRecords) += 1;
-            if (!isVal) {
-                size_t bucket = kHistogramEdges.size() - 1;
-                while (bucket > 0 && item.tokens < kHistogramEdges[bucket]) --bucket;
-                ++histogram[bucket];
-            }
-        }
-        const double fraction = totalBytes > 0 ? static_cast<double>(bytesRead.load()) / static_cast<double>(totalBytes) : 1;
-        job.setProgress(std::min(0.99, fraction), std::to_string(result.trainRecords + result.valRecords) +
-                                                       " records, " + std::to_string(train.tokens() + val.tokens()) +
-                                                       " tokens");
+        out.write(batch, dedup, result);
+        const double fraction = inputs.totalBytes > 0
+                                    ? static_cast<double>(pipeline.bytesRead()) / static_cast<double>(inputs.totalBytes)
+                                    : 1;
+        job.setProgress(std::min(0.99, fraction),
+                        std::to_string(result.trainRecords + result.valRecords) + " records, " +
+                            std::to_string(out.train.tokens() + out.val.tokens()) + " tokens");
     }
-    if (failure) std::rethrow_exception(failure);
-    reader.join();
-    for (auto &t : pool) t.join();
-    train.finish();
-    val.finish();
-    result.rejects = rejects;
+    pipeline.finish();
+    out.train.finish();
+    out.val.finish();
+    result.rejects = pipeline.rejects();
     if (result.trainRecords + result.valRecords == 0)
-        throw Error("data prepare: no record survived (" + std::to_string(rejects.total) + " unreadable, " +
+        throw Error("data prepare: no record survived (" + std::to_string(result.rejects.total) + " unreadable, " +
                     std::to_string(result.cleaning.recordsIn - result.cleaning.recordsOut) + " removed by cleaning)");
-    result.trainTokens = train.tokens();
-    result.valTokens = val.tokens();
-    result.bytesIn = totalBytes;
+    result.trainTokens = out.train.tokens();
+    result.valTokens = out.val.tokens();
+    result.bytesIn = inputs.totalBytes;
     result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-
-    nlohmann::ordered_json splits = {{"train", splitJson(train)}};
-    if (result.valRecords > 0) splits["val"] = splitJson(val);
-    nlohmann::ordered_json inputsJson = nlohmann::ordered_json::array();
-    for (auto &i : inputInfo) inputsJson.push_back(i);
-    result.info = {
-        {"format", "danka-dataset"},
-        {"version", 1},
-        {"kind", datasetKindName(result.kind)},
-        {"name", o.name.empty() ? fs::absolute(o.outDir).filename().string() : o.name},
-        {"token_dtype", tokenBytes == 2 ? "uint16" : "uint32"},
-        // Relative to the dataset folder when both are in one workspace, so the workspace can move.
-        {"tokenizer", {{"dir", portablePath(o.tokenizerDir, o.outDir)}, {"checksum", tok.checksum()},
-                       {"vocab_size", tok.vocabSize()}, {"eos_id", tok.eosId()}, {"pad_id", tok.padId()}}},
-        {"records", {{"train", result.trainRecords}, {"val", result.valRecords}}},
-        {"tokens", {{"train", result.trainTokens}, {"val", result.valTokens}}},
-        {"length_histogram", {{"edges", kHistogramEdges}, {"counts", histogram}}},
-        {"splits", splits},
-        {"inputs", inputsJson},
-        {"rejected", rejectsJson(rejects)},
-        {"cleaning", result.cleaning.toJson()},
-        {"dedup", {{"mode", dedupModeName(o.dedup)}, {"shingle_chars", o.minhash.shingleChars},
-                   {"permutations", o.minhash.permutations}, {"bands", o.minhash.bands},
-                   {"threshold", o.minhash.threshold}}},
-        {"options", {{"val_fraction", o.valFraction}, {"seed", o.seed}, {"max_length", o.maxLength},
-                     {"too_long", result.tooLong}}},
-        {"seconds", result.seconds},
-        {"created_at", nowSeconds()},
-        {"danka_version", DANKA_VERSION},
-    };
+    result.info = datasetInfo(o, result, tok, tokenBytes, out, pipeline);
     {
         std::ofstream meta(temp / "dataset.json");
         meta << result.info.dump(2) << '\n';

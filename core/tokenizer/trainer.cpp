@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/data/cleaning.h"
 #include "core/data/reader.h"
 #include "core/util/utf8.h"
 #include "core/util/error.h"
@@ -98,9 +99,10 @@ private:
     {
         const uint64_t h = hash64(line, m_options.seed);
         if (static_cast<double>(h % 1000000) < m_options.heldOutFraction * 1e6) {
-            const std::string tag = data::languageTag(line);
-            auto &held = tag == "zh" ? heldZh : heldEn;
-            if ((tag == "zh" || tag == "en") && static_cast<int64_t>(held.size()) < m_options.maxHeldOutLines)
+            const data::Language language = data::detectLanguage(line);
+            auto &held = language == data::Language::Zh ? heldZh : heldEn;
+            if ((language == data::Language::Zh || language == data::Language::En) &&
+                static_cast<int64_t>(held.size()) < m_options.maxHeldOutLines)
                 held.emplace_back(line);
             return;
         }
