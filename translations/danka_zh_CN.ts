@@ -192,10 +192,6 @@
         <translation>最终学习率占峰值的比例</translation>
     </message>
     <message>
-        <source>Training stage: pretrain, sft, lora, distill (reward, dpo, ppo and grpo are coming; validation refuses them)</source>
-        <translation>训练阶段：pretrain、sft、lora、distill（reward、dpo、ppo 和 grpo 即将推出；校验会拒绝它们）</translation>
-    </message>
-    <message>
         <source>Checkpoint folder to start from; empty = random init</source>
         <translation>作为起点的检查点文件夹；留空 = 随机初始化</translation>
     </message>
@@ -458,10 +454,6 @@
     <message>
         <source>PEFT cannot load adapters on the MLP (%1) of an MLA model with dropout: peft 0.21 under transformers 5 takes them for mixture-of-experts weights of the deepseek_v3 model, so Danka saves them as target_parameters, which PEFT adapts only without dropout; set 0, or leave %1 out of stage.lora.target_modules</source>
         <translation>PEFT 无法加载带 dropout 的 MLA 模型 MLP（%1）上的适配器：transformers 5 下的 peft 0.21 把它们当作 deepseek_v3 模型的混合专家权重，因此单卡把它们存为 target_parameters，而 PEFT 只在没有 dropout 时适配这些参数；请设为 0，或把 %1 从 stage.lora.target_modules 中去掉</translation>
-    </message>
-    <message>
-        <source>"%1" is not available in this version yet (reward, dpo, ppo and grpo are coming); it trains pretrain, sft, lora and distill</source>
-        <translation>本版本尚不支持“%1”（reward、dpo、ppo 和 grpo 即将推出）；目前可训练 pretrain、sft、lora 和 distill</translation>
     </message>
     <message>
         <source>stage "%1" starts from a trained model: set the checkpoint folder</source>
@@ -883,6 +875,94 @@
         <source> with RoPE scaling %1 (factor %2 over %3 tokens)</source>
         <translation>，RoPE 缩放 %1（在 %3 个词元上的系数 %2）</translation>
     </message>
+    <message>
+        <source>%1: written by a newer Danka (checkpoint version %2; this build reads up to %3)</source>
+        <translation>%1：由更新版本的单卡写入（检查点版本 %2；本版本最高只能读取 %3）</translation>
+    </message>
+    <message>
+        <source>%1: "version" must be a positive integer, got %2</source>
+        <translation>%1：“version” 必须是正整数，实际为 %2</translation>
+    </message>
+    <message>
+        <source>Training stage: pretrain, sft or distill, with LoRA as stage.lora.enabled (reward, dpo, ppo and grpo are coming; validation refuses them)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>LoRA: train low-rank adapters on the frozen base instead of every weight (fine-tuning stages)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>stage.kind "lora" (a config of an earlier Danka) is read as "sft" with stage.lora.enabled: LoRA is now a setting of every fine-tuning stage</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>unknown stage "%1"; this version trains %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>"%1" is not available in this version yet (reward, dpo, ppo and grpo are coming); it trains %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>stage "%1" always starts from random weights: leave it empty</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>stage "%1" trains every weight; LoRA adapters are for the fine-tuning stages (%2)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Choose the dataset to train on: this workspace's prepared %1 datasets are in the list.</source>
+        <translation>请选择要训练的数据集：列表中是本工作区已准备好的 %1 数据集。</translation>
+    </message>
+    <message>
+        <source>Choose the dataset to train on. This workspace has no prepared %1 dataset yet: prepare one on the Data page.</source>
+        <translation>请选择要训练的数据集。本工作区还没有已准备好的 %1 数据集：请在“数据”页面准备一个。</translation>
+    </message>
+    <message>
+        <source>The folder %1 does not exist.</source>
+        <translation>文件夹 %1 不存在。</translation>
+    </message>
+    <message>
+        <source>%1 is not a prepared dataset (it has no dataset.json): prepare it on the Data page.</source>
+        <translation>%1 不是已准备的数据集（缺少 dataset.json）：请在“数据”页面准备它。</translation>
+    </message>
+    <message>
+        <source>%1 holds %2 data; the %3 stage trains on %4 data.</source>
+        <translation>%1 包含 %2 数据；%3 阶段需要 %4 数据。</translation>
+    </message>
+    <message>
+        <source>%1 has changed since the dataset was prepared (checksum %2)</source>
+        <translation>%1 在准备数据集之后已被修改（校验和 %2）</translation>
+    </message>
+    <message>
+        <source>reward model on preference pairs (coming)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>direct preference optimisation on preference pairs (coming)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>PPO against a reward model (coming)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>GRPO with group-relative rewards (coming)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>distillation on conversations: R1-style weighted replies, and with a teacher checkpoint white-box KL</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>next-token prediction on packed documents, from scratch or continued from a checkpoint</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>supervised fine-tuning on conversations: the loss on the assistant's replies</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>danka::ui</name>
@@ -910,14 +990,6 @@
         <translation>已停止</translation>
     </message>
     <message>
-        <source>&amp;New</source>
-        <translation>新建(&amp;N)</translation>
-    </message>
-    <message>
-        <source>De&amp;lete</source>
-        <translation>删除(&amp;L)</translation>
-    </message>
-    <message>
         <source>&amp;Send</source>
         <translation>发送(&amp;S)</translation>
     </message>
@@ -936,30 +1008,6 @@
     <message>
         <source>No model loaded.</source>
         <translation>未加载模型。</translation>
-    </message>
-    <message>
-        <source>Click a conversation to reopen it; double-click to rename it.</source>
-        <translation>单击对话以重新打开；双击以重命名。</translation>
-    </message>
-    <message>
-        <source>Conversations</source>
-        <translation>对话</translation>
-    </message>
-    <message>
-        <source>Optional: instructions the model sees before the conversation</source>
-        <translation>可选：模型在对话开始前看到的指令</translation>
-    </message>
-    <message>
-        <source>Checkpoint</source>
-        <translation>检查点</translation>
-    </message>
-    <message>
-        <source>System prompt</source>
-        <translation>系统提示词</translation>
-    </message>
-    <message>
-        <source>Sampling</source>
-        <translation>采样</translation>
     </message>
     <message>
         <source>Loading %1</source>
@@ -994,14 +1042,6 @@
         <translation>对话 %1 已不存在。</translation>
     </message>
     <message>
-        <source>Delete Conversation</source>
-        <translation>删除对话</translation>
-    </message>
-    <message>
-        <source>Delete the conversation "%1" and its %2 messages?</source>
-        <translation>删除对话“%1”及其 %2 条消息？</translation>
-    </message>
-    <message>
         <source>Wait for the reply to finish, or stop it.</source>
         <translation>请等待回复完成，或停止它。</translation>
     </message>
@@ -1016,10 +1056,6 @@
     <message>
         <source>The conversation could not be saved: %1</source>
         <translation>无法保存对话：%1</translation>
-    </message>
-    <message>
-        <source>Chat reply</source>
-        <translation>对话回复</translation>
     </message>
     <message>
         <source>Cannot start the reply: another job of this page is still running.</source>
@@ -1091,6 +1127,25 @@
     </message>
 </context>
 <context>
+    <name>danka::ui::ChatSettingsPane</name>
+    <message>
+        <source>Optional: instructions the model sees before the conversation</source>
+        <translation>可选：模型在对话开始前看到的指令</translation>
+    </message>
+    <message>
+        <source>Checkpoint</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>System prompt</source>
+        <translation>系统提示词</translation>
+    </message>
+    <message>
+        <source>Sampling</source>
+        <translation>采样</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::CheckpointChoices</name>
     <message>
         <source>%1 · step %2</source>
@@ -1110,10 +1165,6 @@
     <message>
         <source>Export CSV...</source>
         <translation>导出 CSV...</translation>
-    </message>
-    <message>
-        <source>Show all keys</source>
-        <translation>显示所有键</translation>
     </message>
     <message>
         <source>Filter runs by name, stage or status</source>
@@ -1148,10 +1199,6 @@
         <translation>平滑：</translation>
     </message>
     <message>
-        <source>Config differences</source>
-        <translation>配置差异</translation>
-    </message>
-    <message>
         <source>No workspace is open.
 Use File &gt; Open Workspace to choose one.</source>
         <translation>尚未打开工作区。
@@ -1162,30 +1209,6 @@ Use File &gt; Open Workspace to choose one.</source>
 %1</source>
         <translation>无法读取工作区：
 %1</translation>
-    </message>
-    <message>
-        <source>Check two or more runs to see how their configs differ.</source>
-        <translation>勾选两个或更多运行，查看它们的配置差异。</translation>
-    </message>
-    <message>
-        <source>The checked runs have the same config.</source>
-        <translation>勾选的运行配置相同。</translation>
-    </message>
-    <message>
-        <source>Keys that differ: %1</source>
-        <translation>不同的键：%1</translation>
-    </message>
-    <message>
-        <source>%1 has no %2 values</source>
-        <translation>%1 没有 %2 数据</translation>
-    </message>
-    <message>
-        <source>%1 has no %2 values for the x axis</source>
-        <translation>%1 没有可作横轴的 %2 数据</translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation>%1：%2</translation>
     </message>
     <message>
         <source>Check runs on the left to overlay their curves.</source>
@@ -1233,6 +1256,29 @@ Use File &gt; Open Workspace to choose one.</source>
     <message>
         <source>Key</source>
         <translation>键</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::ConfigDiffPane</name>
+    <message>
+        <source>Show all keys</source>
+        <translation>显示所有键</translation>
+    </message>
+    <message>
+        <source>Config differences</source>
+        <translation>配置差异</translation>
+    </message>
+    <message>
+        <source>Check two or more runs to see how their configs differ.</source>
+        <translation>勾选两个或更多运行，查看它们的配置差异。</translation>
+    </message>
+    <message>
+        <source>The checked runs have the same config.</source>
+        <translation>勾选的运行配置相同。</translation>
+    </message>
+    <message>
+        <source>Keys that differ: %1</source>
+        <translation>不同的键：%1</translation>
     </message>
 </context>
 <context>
@@ -1305,28 +1351,8 @@ Use File &gt; Open Workspace to choose one.</source>
 <context>
     <name>danka::ui::ConfigPage</name>
     <message>
-        <source>micro-batch %1</source>
-        <translation>微批量 %1</translation>
-    </message>
-    <message>
-        <source>no activation checkpointing</source>
-        <translation>不做激活检查点</translation>
-    </message>
-    <message>
-        <source>activation checkpointing every block</source>
-        <translation>每个块做激活检查点</translation>
-    </message>
-    <message>
-        <source>activation checkpointing every %1 blocks</source>
-        <translation>每 %1 个块做激活检查点</translation>
-    </message>
-    <message>
         <source>Start Run</source>
         <translation>开始运行</translation>
-    </message>
-    <message>
-        <source>Use This Plan</source>
-        <translation>采用此方案</translation>
     </message>
     <message>
         <source>Load a preset...</source>
@@ -1359,26 +1385,6 @@ Use File &gt; Open Workspace to choose one.</source>
     <message>
         <source>JSON</source>
         <translation>JSON</translation>
-    </message>
-    <message>
-        <source>%1 GiB</source>
-        <translation>%1 GiB</translation>
-    </message>
-    <message>
-        <source>GPU memory the plan must fit (runtime.memory_budget_gib)</source>
-        <translation>训练方案必须放进的显存（runtime.memory_budget_gib）</translation>
-    </message>
-    <message>
-        <source>Set the suggested micro-batch, precision and activation checkpointing, and scale gradient accumulation to keep the tokens per step</source>
-        <translation>采用建议的微批量、精度和激活检查点，并调整梯度累积以保持每步的 token 数</translation>
-    </message>
-    <message>
-        <source>GPU budget:</source>
-        <translation>显存预算：</translation>
-    </message>
-    <message>
-        <source>Size and memory</source>
-        <translation>规模与内存</translation>
     </message>
     <message>
         <source>Cannot list the workspace's datasets and checkpoints: %1</source>
@@ -1465,76 +1471,8 @@ Use File &gt; Open Workspace to choose one.</source>
         <translation>保存配置</translation>
     </message>
     <message>
-        <source>runtime.device is cpu: the estimate is of main memory (no CUDA context), checked against the same budget.</source>
-        <translation>runtime.device 为 cpu：估算的是主内存（无 CUDA 上下文），仍按同一预算检查。</translation>
-    </message>
-    <message>
-        <source>? parameters</source>
-        <translation>? 参数</translation>
-    </message>
-    <message>
-        <source>No estimate until the model, sequence, batch and runtime fields are valid.</source>
-        <translation>模型、序列、批量和运行时字段有效后才能估算。</translation>
-    </message>
-    <message>
-        <source>%1 parameters</source>
-        <translation>%1 参数</translation>
-    </message>
-    <message>
-        <source>%1 trainable parameters</source>
-        <translation>%1 个可训练参数</translation>
-    </message>
-    <message>
-        <source>Fits: needs %1 of %2 (%3 to spare) with %4</source>
-        <translation>放得下：需要 %1，预算 %2（余 %3），方案：%4</translation>
-    </message>
-    <message>
-        <source>Does not fit: needs %1 of %2</source>
-        <translation>放不下：需要 %1，预算 %2</translation>
-    </message>
-    <message>
-        <source>: %1 %2</source>
-        <translation>：%1 %2</translation>
-    </message>
-    <message>
-        <source>; a plan that fits: %1 (%2)</source>
-        <translation>；可行的方案：%1（%2）</translation>
-    </message>
-    <message>
-        <source>; no plan fits: use a smaller model, a shorter sequence or a larger card</source>
-        <translation>；没有可行的方案：请使用更小的模型、更短的序列或显存更大的显卡</translation>
-    </message>
-    <message>
-        <source>AdamW moments in CPU memory</source>
-        <translation>AdamW 动量放在 CPU 内存</translation>
-    </message>
-    <message>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
-    </message>
-    <message>
-        <source>Choose the dataset to train on: this workspace's prepared %1 datasets are in the list.</source>
-        <translation>请选择要训练的数据集：列表中是本工作区已准备好的 %1 数据集。</translation>
-    </message>
-    <message>
-        <source>Choose the dataset to train on. This workspace has no prepared %1 dataset yet: prepare one on the Data page.</source>
-        <translation>请选择要训练的数据集。本工作区还没有已准备好的 %1 数据集：请在“数据”页面准备一个。</translation>
-    </message>
-    <message>
-        <source>The folder %1 does not exist.</source>
-        <translation>文件夹 %1 不存在。</translation>
-    </message>
-    <message>
-        <source>%1 is not a prepared dataset (it has no dataset.json): prepare it on the Data page.</source>
-        <translation>%1 不是已准备的数据集（缺少 dataset.json）：请在“数据”页面准备它。</translation>
-    </message>
-    <message>
-        <source>%1 holds %2 data; the %3 stage trains on %4 data.</source>
-        <translation>%1 包含 %2 数据；%3 阶段需要 %4 数据。</translation>
-    </message>
-    <message>
-        <source>No estimate: %1</source>
-        <translation>无法估算：%1</translation>
     </message>
 </context>
 <context>
@@ -1554,6 +1492,33 @@ Checkpoint: %2</source>
 %2 · %n message(s)</source>
         <translation><numerusform>%1
 %2 · %n 条消息</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::ConversationsPane</name>
+    <message>
+        <source>&amp;New</source>
+        <translation>新建(&amp;N)</translation>
+    </message>
+    <message>
+        <source>De&amp;lete</source>
+        <translation>删除(&amp;L)</translation>
+    </message>
+    <message>
+        <source>Click a conversation to reopen it; double-click to rename it.</source>
+        <translation>单击对话以重新打开；双击以重命名。</translation>
+    </message>
+    <message>
+        <source>Conversations</source>
+        <translation>对话</translation>
+    </message>
+    <message>
+        <source>Delete Conversation</source>
+        <translation>删除对话</translation>
+    </message>
+    <message>
+        <source>Delete the conversation "%1" and its %2 messages?</source>
+        <translation>删除对话“%1”及其 %2 条消息？</translation>
     </message>
 </context>
 <context>
@@ -1595,28 +1560,12 @@ Checkpoint: %2</source>
         <translation>格式：</translation>
     </message>
     <message>
-        <source>Click a dataset to open it</source>
-        <translation>单击数据集即可打开</translation>
-    </message>
-    <message>
-        <source>Workspace datasets</source>
-        <translation>工作区数据集</translation>
-    </message>
-    <message>
         <source>Go to record number</source>
         <translation>跳转到记录编号</translation>
     </message>
     <message>
         <source>Go to #</source>
         <translation>跳转到 #</translation>
-    </message>
-    <message>
-        <source>Measure record lengths in tokens of this tokenizer, or in characters</source>
-        <translation>用此分词器的词元数或字符数衡量记录长度</translation>
-    </message>
-    <message>
-        <source>Lengths in:</source>
-        <translation>长度单位：</translation>
     </message>
     <message>
         <source>Record</source>
@@ -1631,32 +1580,12 @@ Checkpoint: %2</source>
         <translation>已拒绝</translation>
     </message>
     <message>
-        <source>%1 records</source>
-        <translation>%1 条记录</translation>
-    </message>
-    <message>
         <source>%1 tokens</source>
         <translation>%1 个词元</translation>
     </message>
     <message>
-        <source>Open a workspace to list its datasets and prepare new ones.</source>
-        <translation>打开工作区后可列出其数据集并准备新数据集。</translation>
-    </message>
-    <message>
-        <source>No datasets yet: use Prepare... to make one from raw files.</source>
-        <translation>还没有数据集：使用“准备数据集...”从原始文件生成。</translation>
-    </message>
-    <message>
         <source>Characters</source>
         <translation>字符</translation>
-    </message>
-    <message>
-        <source>Tokens of %1 (%2 pieces)</source>
-        <translation>%1 的词元（词表 %2）</translation>
-    </message>
-    <message>
-        <source>Tokens of %1</source>
-        <translation>%1 的词元</translation>
     </message>
     <message>
         <source>Open a workspace first: datasets are prepared into it</source>
@@ -1953,6 +1882,97 @@ Checkpoint: %2</source>
     <message>
         <source>Chosen</source>
         <translation>优选回答</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::EstimatePane</name>
+    <message>
+        <source>micro-batch %1</source>
+        <translation>微批量 %1</translation>
+    </message>
+    <message>
+        <source>no activation checkpointing</source>
+        <translation>不做激活检查点</translation>
+    </message>
+    <message>
+        <source>activation checkpointing every block</source>
+        <translation>每个块做激活检查点</translation>
+    </message>
+    <message>
+        <source>activation checkpointing every %1 blocks</source>
+        <translation>每 %1 个块做激活检查点</translation>
+    </message>
+    <message>
+        <source>AdamW moments in CPU memory</source>
+        <translation>AdamW 动量放在 CPU 内存</translation>
+    </message>
+    <message>
+        <source>Size and memory</source>
+        <translation>规模与内存</translation>
+    </message>
+    <message>
+        <source>Use This Plan</source>
+        <translation>采用此方案</translation>
+    </message>
+    <message>
+        <source>%1 GiB</source>
+        <translation>%1 GiB</translation>
+    </message>
+    <message>
+        <source>GPU memory the plan must fit (runtime.memory_budget_gib)</source>
+        <translation>训练方案必须放进的显存（runtime.memory_budget_gib）</translation>
+    </message>
+    <message>
+        <source>Set the suggested micro-batch, precision and activation checkpointing, and scale gradient accumulation to keep the tokens per step</source>
+        <translation>采用建议的微批量、精度和激活检查点，并调整梯度累积以保持每步的 token 数</translation>
+    </message>
+    <message>
+        <source>GPU budget:</source>
+        <translation>显存预算：</translation>
+    </message>
+    <message>
+        <source>? parameters</source>
+        <translation>? 参数</translation>
+    </message>
+    <message>
+        <source>runtime.device is cpu: the estimate is of main memory (no CUDA context), checked against the same budget.</source>
+        <translation>runtime.device 为 cpu：估算的是主内存（无 CUDA 上下文），仍按同一预算检查。</translation>
+    </message>
+    <message>
+        <source>No estimate until the model, sequence, batch and runtime fields are valid.</source>
+        <translation>模型、序列、批量和运行时字段有效后才能估算。</translation>
+    </message>
+    <message>
+        <source>No estimate: %1</source>
+        <translation>无法估算：%1</translation>
+    </message>
+    <message>
+        <source>%1 parameters</source>
+        <translation>%1 参数</translation>
+    </message>
+    <message>
+        <source>%1 trainable parameters</source>
+        <translation>%1 个可训练参数</translation>
+    </message>
+    <message>
+        <source>Fits: needs %1 of %2 (%3 to spare) with %4</source>
+        <translation>放得下：需要 %1，预算 %2（余 %3），方案：%4</translation>
+    </message>
+    <message>
+        <source>Does not fit: needs %1 of %2</source>
+        <translation>放不下：需要 %1，预算 %2</translation>
+    </message>
+    <message>
+        <source>: %1 %2</source>
+        <translation>：%1 %2</translation>
+    </message>
+    <message>
+        <source>; a plan that fits: %1 (%2)</source>
+        <translation>；可行的方案：%1（%2）</translation>
+    </message>
+    <message>
+        <source>; no plan fits: use a smaller model, a shorter sequence or a larger card</source>
+        <translation>；没有可行的方案：请使用更小的模型、更短的序列或显存更大的显卡</translation>
     </message>
 </context>
 <context>
@@ -2634,6 +2654,13 @@ Checkpoint: %2</source>
     </message>
 </context>
 <context>
+    <name>danka::ui::ReplyStream</name>
+    <message>
+        <source>Chat reply</source>
+        <translation>对话回复</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::RunCharts</name>
     <message>
         <source>step</source>
@@ -2721,6 +2748,132 @@ Checkpoint: %2</source>
     </message>
 </context>
 <context>
+    <name>danka::ui::RunCurve</name>
+    <message>
+        <source>%1 has no %2 values</source>
+        <translation>%1 没有 %2 数据</translation>
+    </message>
+    <message>
+        <source>%1 has no %2 values for the x axis</source>
+        <translation>%1 没有可作横轴的 %2 数据</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::RunDetailsPane</name>
+    <message>
+        <source>&amp;Chat with This</source>
+        <translation>用它对话(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Resume &amp;from This</source>
+        <translation>从此处继续(&amp;F)</translation>
+    </message>
+    <message>
+        <source>Step</source>
+        <translation>步数</translation>
+    </message>
+    <message>
+        <source>Validation loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>词元数</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>目录</translation>
+    </message>
+    <message>
+        <source>Open this checkpoint on the Chat page</source>
+        <translation>在“对话”页打开此检查点</translation>
+    </message>
+    <message>
+        <source>Continue the run's training from this checkpoint</source>
+        <translation>从此检查点继续该运行的训练</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>概览</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>事件</translation>
+    </message>
+    <message>
+        <source>Samples</source>
+        <translation>样例</translation>
+    </message>
+    <message>
+        <source>Checkpoints</source>
+        <translation>检查点</translation>
+    </message>
+    <message>
+        <source>Select a run to see its details.</source>
+        <translation>选择一个运行以查看详情。</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Stage</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Created</source>
+        <translation>创建时间</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>开始时间</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>结束时间</translation>
+    </message>
+    <message>
+        <source>Parent run</source>
+        <translation>父运行</translation>
+    </message>
+    <message>
+        <source>Error:</source>
+        <translation>错误：</translation>
+    </message>
+    <message>
+        <source>Latest metrics</source>
+        <translation>最新指标</translation>
+    </message>
+    <message>
+        <source>step %1</source>
+        <translation>第 %1 步</translation>
+    </message>
+    <message>
+        <source>Config</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>No events yet.</source>
+        <translation>暂无事件。</translation>
+    </message>
+    <message>
+        <source>No samples yet. Runs generate samples every runtime.sample_every steps.</source>
+        <translation>暂无样例。运行每隔 runtime.sample_every 步生成一次样例。</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::RunsModel</name>
     <message>
         <source>created</source>
@@ -2788,62 +2941,6 @@ Use File &gt; Open Workspace to choose one.</source>
 请通过“文件 &gt; 打开工作区”选择一个。</translation>
     </message>
     <message>
-        <source>Select a run to see its details.</source>
-        <translation>选择一个运行以查看详情。</translation>
-    </message>
-    <message>
-        <source>Run</source>
-        <translation>运行</translation>
-    </message>
-    <message>
-        <source>Stage</source>
-        <translation>阶段</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>状态</translation>
-    </message>
-    <message>
-        <source>Created</source>
-        <translation>创建时间</translation>
-    </message>
-    <message>
-        <source>Started</source>
-        <translation>开始时间</translation>
-    </message>
-    <message>
-        <source>Finished</source>
-        <translation>结束时间</translation>
-    </message>
-    <message>
-        <source>Parent run</source>
-        <translation>父运行</translation>
-    </message>
-    <message>
-        <source>Folder</source>
-        <translation>目录</translation>
-    </message>
-    <message>
-        <source>Error:</source>
-        <translation>错误：</translation>
-    </message>
-    <message>
-        <source>Latest metrics</source>
-        <translation>最新指标</translation>
-    </message>
-    <message>
-        <source>step %1</source>
-        <translation>第 %1 步</translation>
-    </message>
-    <message>
-        <source>Checkpoints</source>
-        <translation>检查点</translation>
-    </message>
-    <message>
-        <source>Config</source>
-        <translation>配置</translation>
-    </message>
-    <message>
         <source>Delete Run</source>
         <translation>删除运行</translation>
     </message>
@@ -2856,14 +2953,6 @@ This cannot be undone.</source>
 %3
 
 此操作无法撤销。</translation>
-    </message>
-    <message>
-        <source>&amp;Chat with This</source>
-        <translation>用它对话(&amp;C)</translation>
-    </message>
-    <message>
-        <source>Resume &amp;from This</source>
-        <translation>从此处继续(&amp;F)</translation>
     </message>
     <message>
         <source>&amp;Pause</source>
@@ -2898,58 +2987,14 @@ This cannot be undone.</source>
         <translation>在当前步之后停止；会写入检查点，之后可以继续</translation>
     </message>
     <message>
-        <source>Step</source>
-        <translation>步数</translation>
-    </message>
-    <message>
-        <source>Validation loss</source>
-        <translation>验证损失</translation>
-    </message>
-    <message>
-        <source>Tokens</source>
-        <translation>词元数</translation>
-    </message>
-    <message>
-        <source>Reason</source>
-        <translation>原因</translation>
-    </message>
-    <message>
-        <source>Open this checkpoint on the Chat page</source>
-        <translation>在“对话”页打开此检查点</translation>
-    </message>
-    <message>
-        <source>Continue the run's training from this checkpoint</source>
-        <translation>从此检查点继续该运行的训练</translation>
-    </message>
-    <message>
-        <source>Overview</source>
-        <translation>概览</translation>
-    </message>
-    <message>
         <source>Charts</source>
         <translation>图表</translation>
-    </message>
-    <message>
-        <source>Events</source>
-        <translation>事件</translation>
-    </message>
-    <message>
-        <source>Samples</source>
-        <translation>样例</translation>
     </message>
     <message>
         <source>No runs in %1 yet.
 Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.</source>
         <translation>%1 中还没有运行。
 可以在“配置”页、用“新建运行”或“帮助 &gt; 运行演示”启动一个。</translation>
-    </message>
-    <message>
-        <source>No events yet.</source>
-        <translation>暂无事件。</translation>
-    </message>
-    <message>
-        <source>No samples yet. Runs generate samples every runtime.sample_every steps.</source>
-        <translation>暂无样例。运行每隔 runtime.sample_every 步生成一次样例。</translation>
     </message>
     <message>
         <source>No workspace is open.</source>
@@ -3182,6 +3227,29 @@ Start one from the Configure page, with New Run, or with Help &gt; Run the Demo.
     </message>
 </context>
 <context>
+    <name>danka::ui::StatisticsPane</name>
+    <message>
+        <source>Measure record lengths in tokens of this tokenizer, or in characters</source>
+        <translation>用此分词器的词元数或字符数衡量记录长度</translation>
+    </message>
+    <message>
+        <source>Lengths in:</source>
+        <translation>长度单位：</translation>
+    </message>
+    <message>
+        <source>Tokens of %1</source>
+        <translation>%1 的词元</translation>
+    </message>
+    <message>
+        <source>Characters</source>
+        <translation>字符</translation>
+    </message>
+    <message>
+        <source>Tokens of %1 (%2 pieces)</source>
+        <translation>%1 的词元（词表 %2）</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::TokenPiecesModel</name>
     <message>
         <source>piece</source>
@@ -3209,22 +3277,61 @@ ID %2
     </message>
 </context>
 <context>
+    <name>danka::ui::TokenizerDetails</name>
+    <message>
+        <source>Folder</source>
+        <translation>目录</translation>
+    </message>
+    <message>
+        <source>Vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <source>%1 pieces, %2 of them UTF-8 bytes</source>
+        <translation>%1 个片段，其中 %2 个为 UTF-8 字节</translation>
+    </message>
+    <message>
+        <source>Special ids</source>
+        <translation>特殊 ID</translation>
+    </message>
+    <message>
+        <source>Markers</source>
+        <translation>标记</translation>
+    </message>
+    <message>
+        <source>Chars per token</source>
+        <translation>每词元字符数</translation>
+    </message>
+    <message>
+        <source>zh %1 (%2 held-out lines), en %3 (%4 held-out lines)</source>
+        <translation>中文 %1（%2 行留出数据），英文 %3（%4 行留出数据）</translation>
+    </message>
+    <message>
+        <source>Byte fallback</source>
+        <translation>字节回退</translation>
+    </message>
+    <message>
+        <source>%1% of held-out tokens</source>
+        <translation>占留出数据词元的 %1%</translation>
+    </message>
+    <message>
+        <source>Normalization</source>
+        <translation>规范化</translation>
+    </message>
+    <message>
+        <source>Checksum</source>
+        <translation>校验和</translation>
+    </message>
+    <message>
+        <source>Trained on</source>
+        <translation>训练数据</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::TokenizerPage</name>
     <message>
         <source>&amp;Open Folder...</source>
         <translation>打开文件夹(&amp;O)...</translation>
-    </message>
-    <message>
-        <source>&amp;Train</source>
-        <translation>训练(&amp;T)</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
-    <message>
-        <source>Show &amp;ids</source>
-        <translation>显示 ID(&amp;I)</translation>
     </message>
     <message>
         <source>Load any tokenizer folder (one holding tokenizer.model) to try it</source>
@@ -3233,14 +3340,6 @@ ID %2
     <message>
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
-    </message>
-    <message>
-        <source>Type or paste text to see its tokens</source>
-        <translation>输入或粘贴文本，查看其词元</translation>
-    </message>
-    <message>
-        <source>Open a workspace (File &gt; Open Workspace...) to train tokenizers: they are written into it and registered there. Tokenizer folders can still be tried with Open Folder...</source>
-        <translation>打开一个工作区（文件 &gt; 打开工作区...）才能训练分词器：分词器会写入该工作区并在其中登记。仍可通过“打开文件夹...”试用分词器文件夹。</translation>
     </message>
     <message>
         <source>Tr&amp;y</source>
@@ -3294,53 +3393,16 @@ Train one in the Train New tab, or use Open Folder... to try an existing tokeniz
         <source>Select a tokenizer to see its details.</source>
         <translation>选择一个分词器以查看详情。</translation>
     </message>
+</context>
+<context>
+    <name>danka::ui::TokenizerTesterPane</name>
     <message>
-        <source>Folder</source>
-        <translation>目录</translation>
+        <source>Show &amp;ids</source>
+        <translation>显示 ID(&amp;I)</translation>
     </message>
     <message>
-        <source>Vocabulary</source>
-        <translation>词表</translation>
-    </message>
-    <message>
-        <source>%1 pieces, %2 of them UTF-8 bytes</source>
-        <translation>%1 个片段，其中 %2 个为 UTF-8 字节</translation>
-    </message>
-    <message>
-        <source>Special ids</source>
-        <translation>特殊 ID</translation>
-    </message>
-    <message>
-        <source>Markers</source>
-        <translation>标记</translation>
-    </message>
-    <message>
-        <source>Chars per token</source>
-        <translation>每词元字符数</translation>
-    </message>
-    <message>
-        <source>zh %1 (%2 held-out lines), en %3 (%4 held-out lines)</source>
-        <translation>中文 %1（%2 行留出数据），英文 %3（%4 行留出数据）</translation>
-    </message>
-    <message>
-        <source>Byte fallback</source>
-        <translation>字节回退</translation>
-    </message>
-    <message>
-        <source>%1% of held-out tokens</source>
-        <translation>占留出数据词元的 %1%</translation>
-    </message>
-    <message>
-        <source>Normalization</source>
-        <translation>规范化</translation>
-    </message>
-    <message>
-        <source>Checksum</source>
-        <translation>校验和</translation>
-    </message>
-    <message>
-        <source>Trained on</source>
-        <translation>训练数据</translation>
+        <source>Type or paste text to see its tokens</source>
+        <translation>输入或粘贴文本，查看其词元</translation>
     </message>
     <message>
         <source>Cannot encode: %1</source>
@@ -3353,98 +3415,6 @@ Train one in the Train New tab, or use Open Folder... to try an existing tokeniz
     <message>
         <source>(showing the first %1)</source>
         <translation>（仅显示前 %1 个）</translation>
-    </message>
-    <message>
-        <source>Cannot train: %1</source>
-        <translation>无法训练：%1</translation>
-    </message>
-    <message>
-        <source>Tokenizer training</source>
-        <translation>分词器训练</translation>
-    </message>
-    <message>
-        <source>Starting...</source>
-        <translation>正在启动...</translation>
-    </message>
-    <message>
-        <source>Cancelling...</source>
-        <translation>正在取消...</translation>
-    </message>
-    <message>
-        <source>Training cancelled.</source>
-        <translation>训练已取消。</translation>
-    </message>
-    <message>
-        <source>Training cancelled: nothing was written.</source>
-        <translation>训练已取消：未写入任何文件。</translation>
-    </message>
-    <message>
-        <source>Training failed.</source>
-        <translation>训练失败。</translation>
-    </message>
-    <message>
-        <source>Training failed:</source>
-        <translation>训练失败：</translation>
-    </message>
-    <message>
-        <source>Trained %1 in %2.</source>
-        <translation>已训练 %1，用时 %2。</translation>
-    </message>
-    <message>
-        <source>Trained %1</source>
-        <translation>已训练 %1</translation>
-    </message>
-    <message>
-        <source>%1 pieces</source>
-        <translation>%1 个片段</translation>
-    </message>
-    <message>
-        <source>Records read</source>
-        <translation>读取的记录</translation>
-    </message>
-    <message>
-        <source>Training lines</source>
-        <translation>训练行数</translation>
-    </message>
-    <message>
-        <source>Character coverage</source>
-        <translation>字符覆盖率</translation>
-    </message>
-    <message>
-        <source>%1% of character occurrences (%2 characters are single pieces)</source>
-        <translation>字符出现次数的 %1%（%2 个字符为独立片段）</translation>
-    </message>
-    <message>
-        <source>Chars per token zh</source>
-        <translation>每词元字符数（中文）</translation>
-    </message>
-    <message>
-        <source>%1 (%2 held-out lines)</source>
-        <translation>%1（%2 行留出数据）</translation>
-    </message>
-    <message>
-        <source>Chars per token en</source>
-        <translation>每词元字符数（英文）</translation>
-    </message>
-    <message>
-        <source>Time</source>
-        <translation>用时</translation>
-    </message>
-    <message>
-        <source>The cancel came after the last step: the tokenizer was written and registered.</source>
-        <translation>取消请求到达时训练已完成最后一步：分词器已写入并登记。</translation>
-    </message>
-    <message>
-        <source>Cleaning kept %1 of %2 records.</source>
-        <translation>清洗后保留 %2 条记录中的 %1 条。</translation>
-    </message>
-    <message>
-        <source>%1 records could not be read:</source>
-        <translation>%1 条记录无法读取：</translation>
-    </message>
-    <message>
-        <source>Every input record could be read.</source>
-        <translation>所有输入记录均可读取。</translation>
     </message>
 </context>
 <context>
@@ -3603,6 +3573,133 @@ Train one in the Train New tab, or use Open Folder... to try an existing tokeniz
     </message>
 </context>
 <context>
+    <name>danka::ui::TokenizerTrainPane</name>
+    <message>
+        <source>&amp;Train</source>
+        <translation>训练(&amp;T)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Open a workspace (File &gt; Open Workspace...) to train tokenizers: they are written into it and registered there. Tokenizer folders can still be tried with Open Folder...</source>
+        <translation>打开一个工作区（文件 &gt; 打开工作区...）才能训练分词器：分词器会写入该工作区并在其中登记。仍可通过“打开文件夹...”试用分词器文件夹。</translation>
+    </message>
+    <message>
+        <source>Cannot train: %1</source>
+        <translation>无法训练：%1</translation>
+    </message>
+    <message>
+        <source>Tokenizer training</source>
+        <translation>分词器训练</translation>
+    </message>
+    <message>
+        <source>Starting...</source>
+        <translation>正在启动...</translation>
+    </message>
+    <message>
+        <source>Cancelling...</source>
+        <translation>正在取消...</translation>
+    </message>
+    <message>
+        <source>Training cancelled.</source>
+        <translation>训练已取消。</translation>
+    </message>
+    <message>
+        <source>Training cancelled: nothing was written.</source>
+        <translation>训练已取消：未写入任何文件。</translation>
+    </message>
+    <message>
+        <source>Training failed.</source>
+        <translation>训练失败。</translation>
+    </message>
+    <message>
+        <source>Training failed:</source>
+        <translation>训练失败：</translation>
+    </message>
+    <message>
+        <source>Trained %1 in %2.</source>
+        <translation>已训练 %1，用时 %2。</translation>
+    </message>
+    <message>
+        <source>Trained %1</source>
+        <translation>已训练 %1</translation>
+    </message>
+    <message>
+        <source>Vocabulary</source>
+        <translation>词表</translation>
+    </message>
+    <message>
+        <source>%1 pieces</source>
+        <translation>%1 个片段</translation>
+    </message>
+    <message>
+        <source>Records read</source>
+        <translation>读取的记录</translation>
+    </message>
+    <message>
+        <source>Training lines</source>
+        <translation>训练行数</translation>
+    </message>
+    <message>
+        <source>Character coverage</source>
+        <translation>字符覆盖率</translation>
+    </message>
+    <message>
+        <source>%1% of character occurrences (%2 characters are single pieces)</source>
+        <translation>字符出现次数的 %1%（%2 个字符为独立片段）</translation>
+    </message>
+    <message>
+        <source>Chars per token zh</source>
+        <translation>每词元字符数（中文）</translation>
+    </message>
+    <message>
+        <source>%1 (%2 held-out lines)</source>
+        <translation>%1（%2 行留出数据）</translation>
+    </message>
+    <message>
+        <source>Chars per token en</source>
+        <translation>每词元字符数（英文）</translation>
+    </message>
+    <message>
+        <source>Byte fallback</source>
+        <translation>字节回退</translation>
+    </message>
+    <message>
+        <source>%1% of held-out tokens</source>
+        <translation>占留出数据词元的 %1%</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>用时</translation>
+    </message>
+    <message>
+        <source>Folder</source>
+        <translation>目录</translation>
+    </message>
+    <message>
+        <source>Checksum</source>
+        <translation>校验和</translation>
+    </message>
+    <message>
+        <source>The cancel came after the last step: the tokenizer was written and registered.</source>
+        <translation>取消请求到达时训练已完成最后一步：分词器已写入并登记。</translation>
+    </message>
+    <message>
+        <source>Cleaning kept %1 of %2 records.</source>
+        <translation>清洗后保留 %2 条记录中的 %1 条。</translation>
+    </message>
+    <message>
+        <source>%1 records could not be read:</source>
+        <translation>%1 条记录无法读取：</translation>
+    </message>
+    <message>
+        <source>Every input record could be read.</source>
+        <translation>所有输入记录均可读取。</translation>
+    </message>
+</context>
+<context>
     <name>danka::ui::TokenizersModel</name>
     <message>
         <source>Characters per token on held-out lines of the training data: higher means shorter sequences</source>
@@ -3647,6 +3744,33 @@ en</source>
 fallback</source>
         <translation>字节
 回退</translation>
+    </message>
+</context>
+<context>
+    <name>danka::ui::WorkspaceDatasetsPane</name>
+    <message>
+        <source>Click a dataset to open it</source>
+        <translation>单击数据集即可打开</translation>
+    </message>
+    <message>
+        <source>Workspace datasets</source>
+        <translation>工作区数据集</translation>
+    </message>
+    <message>
+        <source>%1 records</source>
+        <translation>%1 条记录</translation>
+    </message>
+    <message>
+        <source>%1 tokens</source>
+        <translation>%1 个词元</translation>
+    </message>
+    <message>
+        <source>Open a workspace to list its datasets and prepare new ones.</source>
+        <translation>打开工作区后可列出其数据集并准备新数据集。</translation>
+    </message>
+    <message>
+        <source>No datasets yet: use Prepare... to make one from raw files.</source>
+        <translation>还没有数据集：使用“准备数据集...”从原始文件生成。</translation>
     </message>
 </context>
 <context>

@@ -55,7 +55,7 @@ MainWindow::MainWindow(QWidget *parent)
       m_pages(new QStackedWidget(this)),
       m_dataPage(new DataPage(m_session, this)),
       m_tokenizerPage(new TokenizerPage(m_session, this)),
-      m_configPage(new ConfigPage(this)),
+      m_configPage(new ConfigPage(m_session, this)),
       m_runsPage(new RunsPage(m_session, this)),
       m_comparePage(new ComparePage(m_session, this)),
       m_chatPage(new ChatPage(m_session, this)),
@@ -225,10 +225,8 @@ bool MainWindow::openWorkspace(const QString &path, bool interactive)
         if (interactive) QMessageBox::warning(this, tr("Open Workspace"), m_lastError);
         return false;
     }
-    auto setAll = [this](const std::optional<core::Workspace> &ws) {
-        m_session->open(ws);  // the store opens here, once for every page: throws when it is unusable
-        m_configPage->setWorkspace(ws);
-    };
+    // The store opens here, once for every page (they follow the session): throws when it is unusable.
+    auto setAll = [this](const std::optional<core::Workspace> &ws) { m_session->open(ws); };
     const std::optional<core::Workspace> previous = m_session->workspace();
     try {
         core::Workspace ws = core::Workspace::open(path.toStdString());

@@ -25,16 +25,16 @@
 #include "core/util/error.h"
 #include "core/train/metric_names.h"
 #include "core/store/experiment_store.h"
-#include "ui/compare/config_diff_model.h"
+#include "ui/compare/config_diff_pane.h"
 #include "ui/common/workspace_session.h"
 #include "ui/compare/run_check_model.h"
+#include "ui/compare/run_curve.h"
 #include "ui/runs/runs_model.h"
 
 namespace danka::ui {
 
 namespace {
 
-constexpr const char *kTokensMetric = "train/tokens";
 
 // "training loss" for "train/loss", in the interface language.
 QString metricTitle(const QString &name)
@@ -42,21 +42,6 @@ QString metricTitle(const QString &name)
     return QString::fromStdString(core::metricTitle(name.toStdString()));
 }
 
-// Tokens seen at `step`, linear between the logged points of "train/tokens" (ascending steps) and extended
-// along the nearest segment beyond them; a single point scales with the step.
-
-double tokensAt(const std::vector<core::SeriesPoint> &tokens, double step)
-{
-    if (tokens.size() == 1)
-        return tokens[0].step > 0 ? tokens[0].value * step / tokens[0].step : tokens[0].value;
-    auto it = std::lower_bound(tokens.begin(), tokens.end(), step,
-                               [](const core::SeriesPoint &p, double s) { return p.step < s; });
-    size_t i = static_cast<size_t>(it - tokens.begin());
-    i = std::clamp<size_t>(i, 1, tokens.size() - 1);
-    const core::SeriesPoint &a = tokens[i - 1], &b = tokens[i];
-    if (b.step == a.step) return b.value;
-    return a.value + (b.value - a.value) * (step - a.step) / (b.step - a.step);
-}
 
 }  // namespace
 
@@ -69,7 +54,7 @@ ComparePage::ComparePage(WorkspaceSession *session, QWidget *parent)
       m_runsModel(new RunsModel(this)),
       m_checkModel(new RunCheckModel(m_runsModel, this)),
       m_proxy(new QSortFilterProxyModel(this)),
-      m_diffModel(new ConfigDiffModel(this)),
+      m_diffPane(new ConfigDiffPane(this)),
       m_stack(new QStackedWidget(this)),
       m_hint(new QLabel(this)),
       m_filter(new QLineEdit(this)),
@@ -82,10 +67,7 @@ ComparePage::ComparePage(WorkspaceSession *session, QWidget *parent)
       m_exportPng(new QPushButton(tr("Export PNG..."), this)),
       m_exportCsv(new QPushButton(tr("Export CSV..."), this)),
       m_chart(new MetricChart(this)),
-      m_note(new QLabel(this)),
-      m_showAll(new QCheckBox(tr("Show all keys"), this)),
-      m_diffHint(new QLabel(this)),
-      m_diffView(new QTableView(this))
+      m_note(new QLabel(this))
 {
     // Runs list: every run of the store, with a check box each.
     m_proxy->setSourceModel(m_checkModel);
@@ -175,33 +157,9 @@ ComparePage::ComparePage(WorkspaceSession *session, QWidget *parent)
     chartLayout->addWidget(m_chart, 1);
     chartLayout->addWidget(m_note);
 
-    // Config diff.
-    m_diffView->setModel(m_diffModel);
-    m_diffView->setObjectName(QStringLiteral("configDiff"));
-    m_diffView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_diffView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_diffView->verticalHeader()->hide();
-    m_diffView->horizontalHeader()->setHighlightSections(false);
-    m_diffView->horizontalHeader()->setStretchLastSection(true);
-    m_diffView->setWordWrap(false);
-    m_diffView->verticalHeader()->setDefaultSectionSize(m_diffView->fontMetrics().height() + 6);  // compact rows
-    connect(m_showAll, &QCheckBox::toggled, this, &ComparePage::setShowAllKeys);
-    m_diffHint->setWordWrap(true);
-
-    auto *diffPane = new QWidget(this);
-    auto *diffLayout = new QVBoxLayout(diffPane);
-    diffLayout->setContentsMargins(0, 0, 0, 0);
-    auto *diffHeader = new QHBoxLayout;
-    diffHeader->addWidget(new QLabel(QStringLiteral("<b>%1</b>").arg(tr("Config differences")), this));
-    diffHeader->addStretch(1);
-    diffHeader->addWidget(m_showAll);
-    diffLayout->addLayout(diffHeader);
-    diffLayout->addWidget(m_diffHint);
-    diffLayout->addWidget(m_diffView, 1);
-
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(chartPane);
-    right->addWidget(diffPane);
+    right->addWidget(m_diffPane);
     // The diff keeps a good share of a small window (at 1024x700 it showed two rows under a 3:1 split).
     right->setStretchFactor(0, 3);
     right->setStretchFactor(1, 2);
@@ -257,13 +215,13 @@ void ComparePage::onWorkspaceChanged()
     m_error.clear();
     m_runsModel->setRuns({});
     m_checkModel->setCheckedRuns({});  // ids mean other runs in another workspace
-    m_diffSignature.clear();
+    m_diffPane->reset();
 }
 
 void ComparePage::refresh()
 {
     m_cache.clear();
-    m_diffSignature.clear();
+    m_diffPane->reset();
     m_session->refresh();  // onStoreChanged()
 }
 
@@ -367,67 +325,19 @@ QString ComparePage::runTitle(int64_t runId) const
 void ComparePage::updateDiff()
 {
     std::vector<ConfigDiffModel::Run> runs;
-    QStringList signature;
     for (int64_t id : checkedRuns()) {
         const core::RunRecord *run = m_runsModel->runAt(m_runsModel->rowOfRun(id));
-        if (!run) continue;
-        runs.push_back({id, runTitle(id), run->configJson});
-        signature << runs.back().title;
+        if (run) runs.push_back({id, runTitle(id), run->configJson});
     }
-    // Configs never change after a run is created; resetting the table on every poll would lose its scroll.
-    if (signature == m_diffSignature && !signature.isEmpty()) return;
-    m_diffSignature = signature;
-    m_diffModel->setRuns(runs);
-    m_diffView->resizeColumnsToContents();
-    if (runs.size() < 2)
-        m_diffHint->setText(tr("Check two or more runs to see how their configs differ."));
-    else if (m_diffModel->differingKeys().isEmpty())
-        m_diffHint->setText(tr("The checked runs have the same config."));
-    else
-        m_diffHint->setText(tr("Keys that differ: %1").arg(m_diffModel->differingKeys().size()));
+    m_diffPane->setRuns(runs);
 }
 
 ComparePage::Curve ComparePage::load(int64_t runId, int maxPoints) const
 {
+    const RunCurve c = RunCurve::load(*store(), runId, runTitle(runId), m_metric, m_xKind, maxPoints);
     Curve curve;
-    const std::string metric = m_metric.toStdString();
-    try {
-        const std::vector<core::SeriesPoint> series = store()->series(runId, metric, maxPoints);
-        if (series.empty()) {
-            curve.problem = tr("%1 has no %2 values").arg(runTitle(runId), m_metric);
-            return curve;
-        }
-        std::vector<core::SeriesPoint> tokens;
-        if (m_xKind == MetricChart::XKind::Tokens) {
-            for (const core::SeriesPoint &p : store()->series(runId, kTokensMetric, maxPoints))
-                if (std::isfinite(p.value)) tokens.push_back(p);
-            if (tokens.empty()) {
-                curve.problem = tr("%1 has no %2 values for the x axis")
-                                    .arg(runTitle(runId), QString::fromLatin1(kTokensMetric));
-                return curve;
-            }
-        }
-        const double t0 = series.front().wallTime;  // wall time counts from the run's first point
-        curve.points.reserve(static_cast<int>(series.size()));
-        double previous = NAN;
-        for (const core::SeriesPoint &p : series) {
-            const double x = m_xKind == MetricChart::XKind::Tokens    ? tokensAt(tokens, p.step)
-                             : m_xKind == MetricChart::XKind::Seconds ? p.wallTime - t0
-                                                                      : p.step;
-            if (p.count > 1 && p.min < p.max) {
-                // A downsampled bucket: draw its range (in the direction the curve moves), so that no spike
-                // is averaged away; the chart's own thinning works the same way.
-                const bool rising = !(p.value < previous);
-                curve.points.append(QPointF(x, rising ? p.min : p.max));
-                curve.points.append(QPointF(x, rising ? p.max : p.min));
-            } else {
-                curve.points.append(QPointF(x, p.value));
-            }
-            if (std::isfinite(p.value)) previous = p.value;
-        }
-    } catch (const core::Error &e) {
-        curve.problem = tr("%1: %2").arg(runTitle(runId), QString::fromStdString(e.what()));
-    }
+    curve.points = c.points;
+    curve.problem = c.problem;
     return curve;
 }
 
@@ -517,12 +427,7 @@ void ComparePage::setLogY(bool on)
 
 void ComparePage::setShowAllKeys(bool on)
 {
-    {
-        const QSignalBlocker block(m_showAll);
-        m_showAll->setChecked(on);
-    }
-    m_diffModel->setShowAll(on);
-    m_diffView->resizeColumnsToContents();
+    m_diffPane->setShowAllKeys(on);
 }
 
 QAbstractItemModel *ComparePage::runsModel() const
@@ -532,12 +437,12 @@ QAbstractItemModel *ComparePage::runsModel() const
 
 QAbstractItemModel *ComparePage::diffModel() const
 {
-    return m_diffModel;
+    return m_diffPane->model();
 }
 
 QStringList ComparePage::differingKeys() const
 {
-    return m_diffModel->differingKeys();
+    return m_diffPane->model()->differingKeys();
 }
 
 QString ComparePage::noteText() const

@@ -31,7 +31,7 @@ class ExperimentStore;
 
 namespace danka::ui {
 
-class ConfigDiffModel;
+class ConfigDiffPane;
 class RunCheckModel;
 class RunsModel;
 class WorkspaceSession;
@@ -114,13 +114,12 @@ private:
     QString m_metric;
     MetricChart::XKind m_xKind = MetricChart::XKind::Step;
     std::map<int64_t, Cached> m_cache;  // per checked run
-    QStringList m_diffSignature;        // the runs the diff table shows
     QString m_error;
 
     RunsModel *m_runsModel;
     RunCheckModel *m_checkModel;
     QSortFilterProxyModel *m_proxy;
-    ConfigDiffModel *m_diffModel;
+    ConfigDiffPane *m_diffPane;  // the config differences below the chart
     QStackedWidget *m_stack;
     QLabel *m_hint;
     QLineEdit *m_filter;
@@ -134,9 +133,6 @@ private:
     QPushButton *m_exportCsv;
     MetricChart *m_chart;
     QLabel *m_note;
-    QCheckBox *m_showAll;
-    QLabel *m_diffHint;
-    QTableView *m_diffView;
 };
 
 }  // namespace danka::ui

@@ -35,9 +35,12 @@
 #include "core/util/text_util.h"
 #include "core/train/training_run.h"
 #include "core/util/translate.h"
+#include "core/config/dataset_fit.h"
 #include "ui/common/checkpoint_choices.h"
+#include "ui/common/workspace_session.h"
 #include "ui/configure/config_estimate.h"
 #include "ui/configure/config_form.h"
+#include "ui/configure/estimate_pane.h"
 #include "ui/configure/memory_bar.h"
 #include "ui/configure/memory_breakdown_model.h"
 
@@ -48,10 +51,8 @@ using nlohmann::json;
 namespace {
 
 const QColor kProblemColor(0xc6, 0x28, 0x28);
-const QColor kFitColor(0x2e, 0x7d, 0x32);
 constexpr int kJsonPauseMs = 400;  // typing in the JSON view is read after this pause
 constexpr qint64 kMaxConfigFileBytes = 16 << 20;
-const double kBudgetChoicesGib[] = {8, 12, 16, 24, 48, 80};
 
 QString qs(const std::string &s)
 {
@@ -93,38 +94,13 @@ bool affectsEstimate(const std::string &path)
     return keys.count(path) > 0;
 }
 
-core::Precision precisionOf(model::PlanPrecision p)
-{
-    switch (p) {
-        case model::PlanPrecision::Fp32:
-            return core::Precision::Fp32;
-        case model::PlanPrecision::Bf16:
-            return core::Precision::Bf16;
-        case model::PlanPrecision::Fp16:
-            return core::Precision::Fp16;
-    }
-    return core::Precision::Fp32;
-}
-
-QString planText(const model::MemoryPlan &plan)
-{
-    QStringList parts;
-    parts << QString::fromLatin1(model::planPrecisionName(plan.precision));
-    parts << ConfigPage::tr("micro-batch %1").arg(plan.microBatch);
-    if (plan.checkpointEvery == 0)
-        parts << ConfigPage::tr("no activation checkpointing");
-    else if (plan.checkpointEvery == 1)
-        parts << ConfigPage::tr("activation checkpointing every block");
-    else
-        parts << ConfigPage::tr("activation checkpointing every %1 blocks").arg(plan.checkpointEvery);
-    if (plan.optimizerOnCpu) parts << ConfigPage::tr("AdamW moments in CPU memory");
-    return parts.join(QStringLiteral(", "));
-}
-
 }  // namespace
 
-ConfigPage::ConfigPage(QWidget *parent)
+ConfigPage::ConfigPage(QWidget *parent) : ConfigPage(nullptr, parent) {}
+
+ConfigPage::ConfigPage(WorkspaceSession *session, QWidget *parent)
     : QWidget(parent),
+      m_session(session ? session : new WorkspaceSession(this)),
       m_form(new ConfigForm(this)),
       m_json(new QPlainTextEdit(this)),
       m_jsonStatus(new QLabel(this)),
@@ -133,14 +109,7 @@ ConfigPage::ConfigPage(QWidget *parent)
       m_startButton(new QPushButton(tr("Start Run"), this)),
       m_notice(new QLabel(this)),
       m_problemsLabel(new QLabel(this)),
-      m_parameters(new QLabel(this)),
-      m_budget(new QComboBox(this)),
-      m_memoryModel(new MemoryBreakdownModel(this)),
-      m_memoryBar(new MemoryBar(this)),
-      m_memoryLabel(new QLabel(this)),
-      m_deviceNote(new QLabel(this)),
-      m_applyPlan(new QPushButton(tr("Use This Plan"), this)),
-      m_breakdown(new QTableView(this))
+      m_estimate(new EstimatePane(this))
 {
     // --- top bar: presets, files, start
     m_presets->setPlaceholderText(tr("Load a preset..."));
@@ -203,53 +172,8 @@ ConfigPage::ConfigPage(QWidget *parent)
     connect(m_form, &ConfigForm::edited, this, &ConfigPage::formEdited);
 
     // --- estimate: parameters, budget, memory bar, verdict, breakdown
-    for (double gib : kBudgetChoicesGib)
-        m_budget->addItem(tr("%1 GiB").arg(gib), gib);
-    m_budget->setToolTip(tr("GPU memory the plan must fit (runtime.memory_budget_gib)"));
-    connect(m_budget, &QComboBox::activated, this,
-            [this](int i) { setBudgetGib(m_budget->itemData(i).toDouble()); });
-    QFont big = m_parameters->font();
-    big.setPointSizeF(big.pointSizeF() * 1.2);
-    big.setBold(true);
-    m_parameters->setFont(big);
-    m_memoryBar->setModel(m_memoryModel);
-    m_memoryLabel->setWordWrap(true);
-    m_memoryLabel->setTextFormat(Qt::PlainText);
-    m_memoryLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_deviceNote->setWordWrap(true);
-    m_deviceNote->setForegroundRole(QPalette::PlaceholderText);
-    m_deviceNote->hide();
-    m_applyPlan->setToolTip(
-        tr("Set the suggested micro-batch, precision and activation checkpointing, and scale "
-           "gradient accumulation to keep the tokens per step"));
-    m_applyPlan->hide();
-    connect(m_applyPlan, &QPushButton::clicked, this, &ConfigPage::applyRecommendedPlan);
-
-    m_breakdown->setModel(m_memoryModel);
-    m_breakdown->verticalHeader()->hide();
-    m_breakdown->setShowGrid(false);
-    m_breakdown->setSelectionMode(QAbstractItemView::NoSelection);
-    m_breakdown->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_breakdown->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_breakdown->horizontalHeader()->setStretchLastSection(true);
-    m_breakdown->verticalHeader()->setDefaultSectionSize(m_breakdown->fontMetrics().height() + 4);
-    m_breakdown->setMaximumHeight((m_breakdown->fontMetrics().height() + 4) * 8 + 6);
-
-    auto *budgetRow = new QHBoxLayout;
-    budgetRow->addWidget(m_parameters);
-    budgetRow->addStretch(1);
-    budgetRow->addWidget(new QLabel(tr("GPU budget:"), this));
-    budgetRow->addWidget(m_budget);
-    auto *verdict = new QHBoxLayout;
-    verdict->addWidget(m_memoryLabel, 1);
-    verdict->addWidget(m_applyPlan, 0, Qt::AlignTop);
-    auto *estimateBox = new QGroupBox(tr("Size and memory"), this);
-    auto *estimateLayout = new QVBoxLayout(estimateBox);
-    estimateLayout->addLayout(budgetRow);
-    estimateLayout->addWidget(m_memoryBar);
-    estimateLayout->addLayout(verdict);
-    estimateLayout->addWidget(m_deviceNote);
-    estimateLayout->addWidget(m_breakdown, 1);
+    connect(m_estimate, &EstimatePane::budgetChosen, this, &ConfigPage::setBudgetGib);
+    connect(m_estimate, &EstimatePane::applyPlanRequested, this, &ConfigPage::applyRecommendedPlan);
 
     // The form takes the whole height of the left column, so that a small window still shows many of its
     // rows; the notices sit under it, where appearing moves no field. The JSON view and the estimate share
@@ -262,7 +186,7 @@ ConfigPage::ConfigPage(QWidget *parent)
     formLayout->addWidget(m_problemsLabel);
     auto *right = new QSplitter(Qt::Vertical, this);
     right->addWidget(jsonPane);
-    right->addWidget(estimateBox);
+    right->addWidget(m_estimate);
     right->setStretchFactor(0, 1);
     right->setStretchFactor(1, 1);
     right->setChildrenCollapsible(false);
@@ -278,7 +202,15 @@ ConfigPage::ConfigPage(QWidget *parent)
     layout->addLayout(bar);
     layout->addWidget(splitter, 1);
 
+    // The workspace's datasets and checkpoints are the session's, as they change.
+    connect(m_session, &WorkspaceSession::workspaceChanged, this, [this] {
+        refreshWorkspaceFolders();
+        updateStartButton();
+    });
+    connect(m_session, &WorkspaceSession::datasetsChanged, this, &ConfigPage::refreshWorkspaceFolders);
+    connect(m_session, &WorkspaceSession::checkpointsChanged, this, &ConfigPage::refreshWorkspaceFolders);
     setConfig(core::RunConfig());
+    if (m_session->workspace()) refreshWorkspaceFolders();  // a session opened before the page was made
 }
 
 ConfigPage::~ConfigPage() = default;
@@ -287,36 +219,22 @@ ConfigPage::~ConfigPage() = default;
 
 void ConfigPage::setWorkspace(const std::optional<core::Workspace> &ws)
 {
-    m_workspace = ws;
-    refreshWorkspaceFolders();
-    updateStartButton();
-}
-
-void ConfigPage::showEvent(QShowEvent *event)
-{
-    refreshWorkspaceFolders();  // datasets prepared or checkpoints written since the page was last shown
-    QWidget::showEvent(event);
+    try {
+        m_session->open(ws);  // the folders and the Start button follow its signals
+    } catch (const core::Error &e) {
+        setNotice(tr("Cannot list the workspace's datasets and checkpoints: %1").arg(qs(e.what())), true);
+    }
 }
 
 void ConfigPage::refreshWorkspaceFolders()
 {
     QStringList checkpoints, checkpointLabels;
-    QString runsDir;
-    m_datasets.clear();
-    if (m_workspace) {
-        runsDir = qs(m_workspace->runsDir());
-        try {
-            const core::ExperimentStore store(m_workspace->databasePath());
-            m_datasets = store.datasets();
-            // Labelled as Chat labels them: "demo · step 400".
-            for (const CheckpointChoice &c : CheckpointChoices::list(store)) {
-                checkpoints << c.path;
-                checkpointLabels << c.label;
-            }
-        } catch (const std::exception &e) {
-            setNotice(tr("Cannot list the workspace's datasets and checkpoints: %1").arg(qs(e.what())), true);
-        }
+    // Labelled as Chat labels them: "demo · step 400".
+    for (const CheckpointChoice &c : CheckpointChoices::list(*m_session)) {
+        checkpoints << c.path;
+        checkpointLabels << c.label;
     }
+    const QString runsDir = m_session->workspace() ? qs(m_session->workspace()->runsDir()) : QString();
     m_datasetKind.reset();
     updateDatasetChoices();
     m_form->setFolderChoices(QStringLiteral("stage.base_checkpoint"), checkpoints, runsDir, checkpointLabels);
@@ -465,15 +383,17 @@ void ConfigPage::analyse(const json &values)
     m_result = core::fromJson(values);
     // Without a workspace no run can start anyway (the Start button says so); the datasets on offer are a
     // workspace's.
-    if (m_workspace)
-        for (core::ConfigProblem &p : datasetProblems(m_result.config, m_datasets))
+    if (m_session->workspace())
+        for (core::ConfigProblem &p : core::datasetProblems(m_result.config, m_session->datasets()))
             m_result.problems.push_back(std::move(p));
     updateDatasetChoices();  // the stage may have changed
     m_syntaxError.clear();
     m_unplaced = m_form->setProblems(m_result.problems);
     updateStatus();
-    updateBudgetChoice();
-    updateEstimate();
+    m_estimate->showBudget(m_result.config.runtime.memoryBudgetGib);
+    const bool blocked = std::any_of(m_result.problems.begin(), m_result.problems.end(),
+                                     [](const core::ConfigProblem &p) { return affectsEstimate(p.path); });
+    m_estimate->showEstimate(m_result.config, blocked);
     updateStartButton();
 }
 
@@ -512,8 +432,8 @@ void ConfigPage::updateStatus()
 void ConfigPage::updateStartButton()
 {
     const bool valid = m_syntaxError.isEmpty() && m_result.ok();
-    m_startButton->setEnabled(m_workspace.has_value() && valid);
-    if (!m_workspace)
+    m_startButton->setEnabled(m_session->workspace().has_value() && valid);
+    if (!m_session->workspace())
         m_startButton->setToolTip(tr("Open a workspace to start a run"));
     else if (!valid)
         m_startButton->setToolTip(tr("Fix the problems in the config first"));
@@ -588,7 +508,7 @@ bool ConfigPage::saveConfigFile(const QString &path)
 
 void ConfigPage::openConfigDialog()
 {
-    const QString start = m_workspace ? qs(m_workspace->path()) : QDir::homePath();
+    const QString start = m_session->workspace() ? qs(m_session->workspace()->path()) : QDir::homePath();
     const QString path = QFileDialog::getOpenFileName(this, tr("Open Config"), start,
                                                       tr("JSON configs (*.json);;All files (*)"));
     if (!path.isEmpty()) openConfigFile(path);
@@ -596,7 +516,7 @@ void ConfigPage::openConfigDialog()
 
 void ConfigPage::saveConfigDialog()
 {
-    const QString dir = m_workspace ? qs(m_workspace->path()) : QDir::homePath();
+    const QString dir = m_session->workspace() ? qs(m_session->workspace()->path()) : QDir::homePath();
     const QString name = m_result.config.name.empty() ? QStringLiteral("config") : qs(m_result.config.name);
     QString path = QFileDialog::getSaveFileName(this, tr("Save Config"),
                                                 QDir(dir).filePath(name + QStringLiteral(".json")),
@@ -613,11 +533,11 @@ void ConfigPage::setNotice(const QString &text, bool error)
     m_notice->setVisible(!text.isEmpty());
 }
 
-// --- size and memory ---------------------------------------------------------------------------------------
+// --- size and memory (estimate_pane.h) ----------------------------------------------------------------------
 
 double ConfigPage::budgetGib() const
 {
-    return m_budget->currentData().toDouble();
+    return m_estimate->budgetGib();
 }
 
 void ConfigPage::setBudgetGib(double gib)
@@ -626,113 +546,30 @@ void ConfigPage::setBudgetGib(double gib)
     formEdited();
 }
 
-void ConfigPage::updateBudgetChoice()
+bool ConfigPage::planFits() const
 {
-    const double gib = m_result.config.runtime.memoryBudgetGib;
-    if (!(gib > 0) || !std::isfinite(gib)) return;
-    int index = -1, insertAt = m_budget->count();
-    for (int i = 0; i < m_budget->count(); ++i) {
-        const double item = m_budget->itemData(i).toDouble();
-        if (std::fabs(item - gib) < 1e-9) index = i;
-        if (item > gib && insertAt == m_budget->count()) insertAt = i;
-    }
-    if (index < 0) {  // a budget from a file or the form that is not among the usual cards
-        m_budget->insertItem(insertAt, tr("%1 GiB").arg(qs(core::formatNumber(gib))), gib);
-        index = insertAt;
-    }
-    m_budget->setCurrentIndex(index);  // activated() is for user choices only
+    return m_estimate->fits();
 }
 
 QString ConfigPage::memoryText() const
 {
-    return m_memoryText;
+    return m_estimate->memoryText();
 }
 
 QString ConfigPage::parameterText() const
 {
-    return m_parameters->text();
+    return m_estimate->parameterText();
 }
 
-void ConfigPage::showNoEstimate(const QString &why)
+MemoryBreakdownModel *ConfigPage::memoryModel() const
 {
-    m_fits = false;
-    m_parameters->setText(tr("? parameters"));
-    m_parameters->setToolTip(QString());
-    m_memoryModel->clear();
-    m_memoryBar->setBudget(0, false);
-    m_memoryText = why;
-    m_memoryLabel->setText(m_memoryText);
-    setTextColor(m_memoryLabel, QColor());
-    m_applyPlan->hide();
-}
-
-void ConfigPage::updateEstimate()
-{
-    const core::RunConfig &config = m_result.config;
-    m_recommended.reset();
-    m_deviceNote->setVisible(config.runtime.device == core::Device::Cpu);
-    m_deviceNote->setText(
-        tr("runtime.device is cpu: the estimate is of main memory (no CUDA context), checked "
-           "against the same budget."));
-
-    const bool blocked = std::any_of(m_result.problems.begin(), m_result.problems.end(),
-                                     [](const core::ConfigProblem &p) { return affectsEstimate(p.path); });
-    if (blocked) {
-        showNoEstimate(tr("No estimate until the model, sequence, batch and runtime fields are valid."));
-        return;
-    }
-
-    ConfigEstimate e;
-    try {
-        e = estimateConfig(config, config.runtime.memoryBudgetGib);
-    } catch (const core::Error &error) {  // a checkpoint the estimate needs cannot be read
-        showNoEstimate(tr("No estimate: %1").arg(qs(error.what())));
-        return;
-    }
-    m_parameters->setText(tr("%1 parameters").arg(qs(core::formatCount(double(e.estimate.parameters)))));
-    m_parameters->setToolTip(
-        tr("%1 trainable parameters").arg(QLocale().toString(qlonglong(e.estimate.parameters))));
-    m_memoryModel->setLines(e.estimate.lines);
-    m_memoryBar->setBudget(e.budgetBytes, e.fits);
-    m_fits = e.fits;
-    const double total = e.estimate.total();
-    if (e.fits) {
-        m_memoryText = tr("Fits: needs %1 of %2 (%3 to spare) with %4")
-                           .arg(bytesText(total), bytesText(e.budgetBytes), bytesText(e.budgetBytes - total),
-                                planText(e.plan));
-    } else {
-        const auto largest = std::max_element(e.estimate.lines.begin(), e.estimate.lines.end(),
-                                              [](const auto &a, const auto &b) { return a.bytes < b.bytes; });
-        m_memoryText = tr("Does not fit: needs %1 of %2").arg(bytesText(total), bytesText(e.budgetBytes));
-        if (largest != e.estimate.lines.end())
-            m_memoryText +=
-                tr(": %1 %2").arg(MemoryBreakdownModel::partName(largest->name), bytesText(largest->bytes));
-        if (e.recommended) {
-            m_memoryText += tr("; a plan that fits: %1 (%2)")
-                                .arg(planText(*e.recommended), bytesText(e.recommendedEstimate->total()));
-            core::RunConfig planned = config;
-            const int64_t sequencesPerStep = config.data.microBatchSize * config.optim.gradAccumSteps;
-            planned.data.microBatchSize = e.recommended->microBatch;
-            planned.runtime.precision = precisionOf(e.recommended->precision);
-            planned.runtime.activationCheckpointing = e.recommended->checkpointEvery;
-            planned.runtime.offloadOptimizer = e.recommended->optimizerOnCpu;
-            if (sequencesPerStep % e.recommended->microBatch == 0)
-                planned.optim.gradAccumSteps =
-                    std::max<int64_t>(1, sequencesPerStep / e.recommended->microBatch);
-            m_recommended = planned;
-        } else {
-            m_memoryText += tr("; no plan fits: use a smaller model, a shorter sequence or a larger card");
-        }
-    }
-    m_memoryLabel->setText(m_memoryText);
-    setTextColor(m_memoryLabel, e.fits ? kFitColor : kProblemColor);
-    m_applyPlan->setVisible(m_recommended.has_value());
+    return m_estimate->model();
 }
 
 void ConfigPage::applyRecommendedPlan()
 {
-    if (!m_recommended) return;
-    const json planned = core::toJson(*m_recommended);
+    if (!m_estimate->recommended()) return;
+    const json planned = core::toJson(*m_estimate->recommended());
     for (const char *path : {"data.micro_batch_size", "optim.grad_accum_steps", "runtime.precision",
                              "runtime.activation_checkpointing", "runtime.offload_optimizer"}) {
         const json *v = &planned;
@@ -745,93 +582,29 @@ void ConfigPage::applyRecommendedPlan()
 
 // --- the dataset field ---------------------------------------------------------------------------------------
 
-namespace {
-
-// The kind of prepared dataset a stage trains on (dataset.json's "kind", from the stage table); empty for
-// stages this build does not train.
-QString datasetKindOf(const std::string &stage)
-{
-    const core::StageSpec *spec = core::findStage(stage);
-    return spec && spec->available ? QString::fromStdString(spec->datasetKind) : QString();
-}
-
-}  // namespace
-
 void ConfigPage::updateDatasetChoices()
 {
-    const QString kind = datasetKindOf(m_result.config.stage.kind);
+    // The datasets the stage reads (core: the stage table says which kind); every one for a stage it cannot
+    // train (validation says why).
+    const QString kind = qs(core::stageDatasetKind(m_result.config.stage.kind));
     if (m_datasetKind == kind) return;
     m_datasetKind = kind;
     // By name, newest first; a name two datasets share gets the folder in the workspace after it.
+    const std::vector<core::DatasetRecord> shown = core::datasetsForStage(m_result.config.stage.kind, m_session->datasets());
+    const std::optional<core::Workspace> &ws = m_session->workspace();
     QStringList folders, labels;
-    std::vector<const core::DatasetRecord *> shown;
-    for (const core::DatasetRecord &d : m_datasets)
-        if (kind.isEmpty() || qs(d.kind) == kind) shown.push_back(&d);
-    for (const core::DatasetRecord *d : shown) {
+    for (const core::DatasetRecord &d : shown) {
         const bool shared = std::count_if(shown.begin(), shown.end(),
-                                          [&](const core::DatasetRecord *o) { return o->name == d->name; }) > 1;
-        QString label = qs(d->name.empty() ? std::filesystem::path(d->path).filename().string() : d->name);
-        if (shared && m_workspace)
-            label = tr("%1 (%2)").arg(label, QDir::toNativeSeparators(qs(core::storedPath(d->path, m_workspace->path()))));
-        folders << qs(d->path);
+                                          [&](const core::DatasetRecord &o) { return o.name == d.name; }) > 1;
+        QString label = qs(d.name.empty() ? std::filesystem::path(d.path).filename().string() : d.name);
+        if (shared && ws)
+            label = tr("%1 (%2)").arg(label, QDir::toNativeSeparators(qs(core::storedPath(d.path, ws->path()))));
+        folders << qs(d.path);
         labels << label;
     }
-    const QString datasetsDir = m_workspace ? qs(m_workspace->datasetsDir()) : QString();
+    const QString datasetsDir = ws ? qs(ws->datasetsDir()) : QString();
     m_form->setFolderChoices(QStringLiteral("data.dataset"), folders, datasetsDir, labels);
     m_form->setFolderChoices(QStringLiteral("data.val_dataset"), folders, datasetsDir, labels);
-}
-
-std::vector<core::ConfigProblem> ConfigPage::datasetProblems(const core::RunConfig &config,
-                                                            const std::vector<core::DatasetRecord> &datasets)
-{
-    std::vector<core::ConfigProblem> out;
-    const QString kind = datasetKindOf(config.stage.kind);
-    if (kind.isEmpty()) return out;
-    const auto offered = std::count_if(datasets.begin(), datasets.end(),
-                                       [&](const core::DatasetRecord &d) { return qs(d.kind) == kind; });
-    auto check = [&](const char *key, const std::string &folder, bool required) {
-        if (folder.empty()) {
-            if (!required) return;
-            out.push_back({key, (offered > 0 ? tr("Choose the dataset to train on: this workspace's prepared %1 "
-                                                  "datasets are in the list.")
-                                                   .arg(kind)
-                                             : tr("Choose the dataset to train on. This workspace has no prepared "
-                                                  "%1 dataset yet: prepare one on the Data page.")
-                                                   .arg(kind))
-                                     .toStdString()});
-            return;
-        }
-        const std::string path = core::cleanAbsolutePath(folder);
-        QString found;
-        for (const core::DatasetRecord &d : datasets)
-            if (core::cleanAbsolutePath(d.path) == path) found = qs(d.kind);
-        const QString shown = QDir::toNativeSeparators(qs(folder));
-        std::error_code ec;
-        if (!std::filesystem::is_directory(path, ec)) {
-            out.push_back({key, tr("The folder %1 does not exist.").arg(shown).toStdString()});
-            return;
-        }
-        if (!std::filesystem::exists(std::filesystem::path(path) / "dataset.json", ec)) {
-            out.push_back({key, tr("%1 is not a prepared dataset (it has no dataset.json): prepare it on the Data "
-                                   "page.")
-                                    .arg(shown)
-                                    .toStdString()});
-            return;
-        }
-        if (found.isEmpty()) {  // a folder the store does not know: its own dataset.json says what it holds
-            std::ifstream in(std::filesystem::path(path) / "dataset.json");
-            const json info = json::parse(in, nullptr, false);
-            if (info.is_object() && info.contains("kind") && info["kind"].is_string())
-                found = qs(info["kind"].get<std::string>());
-        }
-        if (!found.isEmpty() && found != kind)
-            out.push_back({key, tr("%1 holds %2 data; the %3 stage trains on %4 data.")
-                                    .arg(shown, found, qs(config.stage.kind), kind)
-                                    .toStdString()});
-    };
-    check("data.dataset", config.data.dataset, true);
-    check("data.val_dataset", config.data.valDataset, false);
-    return out;
 }
 
 }  // namespace danka::ui

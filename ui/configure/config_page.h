@@ -1,7 +1,8 @@
 // The Configure page: a run config as a form grouped by section and as raw JSON, kept in sync both ways, with
 // core's validation messages next to their fields; presets; config files; the model's parameter count and a
 // memory bar of the training estimate against a GPU budget (red, with the reason and a plan that fits, when
-// it does not fit); and Start Run for a valid config.
+// it does not fit; estimate_pane.h); and Start Run for a valid config. A view of the workspace session: its
+// datasets (those of the stage's kind, core/config/dataset_fit.h) and checkpoints fill the folder fields.
 #pragma once
 
 #include <QStringList>
@@ -23,17 +24,20 @@ class QTimer;
 namespace danka::ui {
 
 class ConfigForm;
-class MemoryBar;
+class EstimatePane;
 class MemoryBreakdownModel;
+class WorkspaceSession;
 
 class ConfigPage : public QWidget {
     Q_OBJECT
 public:
-    explicit ConfigPage(QWidget *parent = nullptr);
+    explicit ConfigPage(QWidget *parent = nullptr);  // with a workspace session of its own
+    // A view of `session` (the main window's, shared by every page): its datasets and checkpoints.
+    ConfigPage(WorkspaceSession *session, QWidget *parent);
     ~ConfigPage() override;
 
-    // The workspace runs start in, and whose datasets and checkpoints the folder fields offer (nullopt:
-    // none).
+    // Opens `ws` in the page's session: the workspace runs start in, and whose datasets and checkpoints the
+    // folder fields offer (nullopt: none). A store that cannot be read is said above the form, never thrown.
     void setWorkspace(const std::optional<core::Workspace> &ws);
 
     void setConfig(const core::RunConfig &config);
@@ -57,18 +61,12 @@ public:
 
     double budgetGib() const;
     void setBudgetGib(double gib);  // also sets runtime.memory_budget_gib
-    bool planFits() const { return m_fits; }
+    bool planFits() const;
     QString memoryText()
         const;  // "Fits: ..." or "Does not fit: needs ... of ...: reason; a plan that fits: ..."
     QString parameterText() const;  // "25.8M parameters"
-    MemoryBreakdownModel *memoryModel() const { return m_memoryModel; }
+    MemoryBreakdownModel *memoryModel() const;
     QPushButton *startButton() const { return m_startButton; }
-
-    // What stops a run of `config` from starting on its datasets, worded for the studio: none chosen (the
-    // message names the workspace's prepared `datasets` of the stage's kind), a folder that is not a prepared
-    // dataset, or one of the wrong kind. Problems of data.dataset and data.val_dataset.
-    static std::vector<core::ConfigProblem> datasetProblems(const core::RunConfig &config,
-                                                            const std::vector<core::DatasetRecord> &datasets);
 
 public Q_SLOTS:
     void openConfigDialog();
@@ -78,9 +76,6 @@ public Q_SLOTS:
 Q_SIGNALS:
     void startRunRequested(const danka::core::RunConfig &config);
 
-protected:
-    void showEvent(QShowEvent *event) override;
-
 private:
     void formEdited();
     void followBaseCheckpoint(nlohmann::ordered_json &values);
@@ -89,9 +84,6 @@ private:
     void analyse(const nlohmann::json &json);
     void writeJsonText(const QString &text);
     void updateStatus();
-    void updateBudgetChoice();
-    void updateEstimate();
-    void showNoEstimate(const QString &why);  // the estimate area empty, with the reason
     void updateStartButton();
     void refreshWorkspaceFolders();
     // The data.dataset field: the workspace's prepared datasets of the stage's kind, offered by name.
@@ -99,15 +91,11 @@ private:
     void setNotice(const QString &text, bool error);
     void startRun();
 
-    std::optional<core::Workspace> m_workspace;
+    WorkspaceSession *m_session;
     core::ConfigLoadResult m_result;              // the last readable config and its problems
     std::vector<core::ConfigProblem> m_unplaced;  // problems of no field: shown above the form
     QString m_syntaxError;                        // the JSON view does not parse; the form keeps its values
-    bool m_fits = false;
-    QString m_memoryText;
-    std::optional<core::RunConfig> m_recommended;  // the config with the suggested plan applied
     bool m_writingJson = false;
-    std::vector<core::DatasetRecord> m_datasets;  // the workspace's prepared datasets, newest first
     std::optional<QString> m_datasetKind;         // the kind the dataset choices were made for
 
     ConfigForm *m_form;
@@ -118,14 +106,7 @@ private:
     QPushButton *m_startButton;
     QLabel *m_notice;
     QLabel *m_problemsLabel;
-    QLabel *m_parameters;
-    QComboBox *m_budget;
-    MemoryBreakdownModel *m_memoryModel;
-    MemoryBar *m_memoryBar;
-    QLabel *m_memoryLabel;
-    QLabel *m_deviceNote;
-    QPushButton *m_applyPlan;
-    QTableView *m_breakdown;
+    EstimatePane *m_estimate;  // size and memory
 };
 
 }  // namespace danka::ui

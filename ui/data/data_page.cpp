@@ -39,6 +39,7 @@
 #include "ui/data/record_html.h"
 #include "ui/data/records_model.h"
 #include "ui/data/segments_model.h"
+#include "ui/data/statistics_pane.h"
 #include "ui/data/workspace_datasets_pane.h"
 
 namespace danka::ui {
@@ -81,9 +82,9 @@ DataPage::DataPage(WorkspaceSession *session, QWidget *parent)
       m_countLabel(new QLabel(this)),
       m_tabs(new QTabWidget(this)),
       m_detail(new QTextBrowser(this)),
-      m_statsText(new QTextBrowser(this)),
-      m_tokenizerCombo(new QComboBox(this)),
-      m_histogram(new HistogramView(this)),
+      m_statistics(new StatisticsPane(m_session, this)),
+      m_statsText(m_statistics->text()),
+      m_histogram(m_statistics->histogram()),
       m_rejected(new QTextBrowser(this))
 {
     // Top bar: sources, the layout override for raw files, and where the shown data comes from.
@@ -157,25 +158,9 @@ DataPage::DataPage(WorkspaceSession *session, QWidget *parent)
         b->setOpenLinks(false);
         connect(b, &QTextBrowser::anchorClicked, this, &DataPage::followLink);
     }
-    m_tokenizerCombo->setToolTip(tr("Measure record lengths in tokens of this tokenizer, or in characters"));
-    connect(m_tokenizerCombo, &QComboBox::activated, this, [this] {
-        m_lengthsChosen = true;
-        startStatistics();
-    });
-    auto *statsPane = new QWidget(this);
-    auto *statsLayout = new QVBoxLayout(statsPane);
-    auto *tokenizerRow = new QHBoxLayout;
-    tokenizerRow->addWidget(new QLabel(tr("Lengths in:"), statsPane));
-    tokenizerRow->addWidget(m_tokenizerCombo, 1);
-    statsLayout->addLayout(tokenizerRow);
-    auto *statsSplitter = new QSplitter(Qt::Vertical, statsPane);
-    statsSplitter->addWidget(m_statsText);
-    statsSplitter->addWidget(m_histogram);
-    statsSplitter->setStretchFactor(0, 2);
-    statsSplitter->setStretchFactor(1, 3);
-    statsLayout->addWidget(statsSplitter, 1);
+    connect(m_statistics, &StatisticsPane::lengthsChanged, this, &DataPage::startStatistics);
     m_tabs->addTab(m_detail, tr("Record"));
-    m_tabs->addTab(statsPane, tr("Statistics"));
+    m_tabs->addTab(m_statistics, tr("Statistics"));
     m_tabs->addTab(m_rejected, tr("Rejected"));
 
     auto *splitter = new QSplitter(Qt::Horizontal, this);
@@ -197,7 +182,6 @@ DataPage::DataPage(WorkspaceSession *session, QWidget *parent)
     connect(m_statsRunner, &JobRunner::finished, this, &DataPage::statisticsFinished);
     clearContent();
     connect(m_session, &WorkspaceSession::workspaceChanged, this, &DataPage::showWorkspaceLists);
-    connect(m_session, &WorkspaceSession::tokenizersChanged, this, &DataPage::showWorkspaceLists);
     showWorkspaceLists();
 }
 
@@ -220,28 +204,11 @@ void DataPage::refreshWorkspace()
     showWorkspaceLists();
 }
 
-// The workspace's tokenizers in the statistics' lengths (its datasets are the pane's).
+// The workspace opened: its datasets and tokenizers are the panes' (they follow the session themselves).
 void DataPage::showWorkspaceLists()
 {
     if (!m_session->lastError().isEmpty()) setMessage(m_session->lastError(), true);
     m_datasetsPane->showDatasets();
-
-    // Statistics lengths: characters, or one of the workspace's tokenizers (the newest unless the user
-    // chose).
-    const QString previous = statisticsTokenizer();
-    {
-        const QSignalBlocker block(m_tokenizerCombo);
-        m_tokenizerCombo->clear();
-        m_tokenizerCombo->addItem(tr("Characters"), QString());
-        for (const core::TokenizerRecord &t : m_session->tokenizers())
-            m_tokenizerCombo->addItem(
-                tr("Tokens of %1 (%2 pieces)").arg(QString::fromStdString(t.name)).arg(t.vocabSize),
-                QString::fromStdString(t.path));
-        const int again = m_tokenizerCombo->findData(previous);
-        m_tokenizerCombo->setCurrentIndex(
-            m_lengthsChosen && again >= 0 ? again : std::min(1, m_tokenizerCombo->count() - 1));
-    }
-    if (statisticsTokenizer() != previous) startStatistics();
     updateActions();
 }
 
@@ -252,20 +219,12 @@ QStringList DataPage::workspaceDatasets() const
 
 void DataPage::setStatisticsTokenizer(const QString &dir)
 {
-    int index = m_tokenizerCombo->findData(dir);
-    if (index < 0) {
-        m_tokenizerCombo->addItem(tr("Tokens of %1").arg(QFileInfo(dir).fileName()), dir);
-        index = m_tokenizerCombo->count() - 1;
-    }
-    m_lengthsChosen = true;
-    if (index == m_tokenizerCombo->currentIndex()) return;
-    m_tokenizerCombo->setCurrentIndex(index);
-    startStatistics();
+    if (m_statistics->setLengthsTokenizer(dir)) startStatistics();
 }
 
 QString DataPage::statisticsTokenizer() const
 {
-    return m_tokenizerCombo->currentData().toString();
+    return m_statistics->lengthsTokenizer();
 }
 
 void DataPage::updateActions()
@@ -275,7 +234,7 @@ void DataPage::updateActions()
         m_session->workspace() ? tr("Clean, deduplicate and tokenize raw files into a dataset of the workspace")
                     : tr("Open a workspace first: datasets are prepared into it"));
     m_formatCombo->setEnabled(m_source != Source::Dataset);
-    m_tokenizerCombo->setEnabled(m_source != Source::Dataset);
+    m_statistics->setLengthsEnabled(m_source != Source::Dataset);
 }
 
 // --- opening -----------------------------------------------------------------------------------------------

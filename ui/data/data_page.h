@@ -37,6 +37,7 @@ class JobRunner;
 class PrepareDialog;
 class RecordsModel;
 class SegmentsModel;
+class StatisticsPane;
 class WorkspaceDatasetsPane;
 class WorkspaceSession;
 struct RawFileStats;
@@ -136,7 +137,6 @@ private:
     std::shared_ptr<const core::data::Dataset> m_dataset;
     QString m_tokenizerNote;  // how the dataset's tokenizer was found
     bool m_statsPending = false;
-    bool m_lengthsChosen = false;  // the user chose how lengths are measured: keep it across refreshes
     std::function<void()> m_onStats;
 
     RecordsModel *m_records;
@@ -156,9 +156,9 @@ private:
     QLabel *m_countLabel;
     QTabWidget *m_tabs;
     QTextBrowser *m_detail;
-    QTextBrowser *m_statsText;
-    QComboBox *m_tokenizerCombo;
-    HistogramView *m_histogram;
+    StatisticsPane *m_statistics;  // the Statistics tab
+    QTextBrowser *m_statsText;     // the pane's
+    HistogramView *m_histogram;    // the pane's
     QTextBrowser *m_rejected;
 };
 
