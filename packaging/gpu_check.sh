@@ -2,24 +2,30 @@
 # Every GPU check and benchmark of Danka in one call, on a machine with a GPU, CUDA and a Python torch (no Qt):
 #   1. builds the headless targets against that torch with its nvcc (packaging/build_headless.sh, DANKA_CUDA=ON:
 #      no nvcc is a failure, not a CPU-only build);
-#   2. `danka-cli check --kernels --require-gpu`: the runtime, Danka's kernel image on the GPU, and every
-#      kernel (forward and gradients) against its float64 reference, on the 16-byte-pack and the element-wise
-#      (unaligned) paths, RMSNorm with D > 10240, head dims that are not multiples of 16; full-model gradients
-#      in fp32, bf16 autocast and fp16 autocast with loss scaling; offloaded AdamW bit-identical to on-device
-#      AdamW with exactly the flat buffers locked; cached decoding;
+#   2. `danka-cli check --kernels --require-gpu --device cuda`: the runtime, Danka's kernel image on the GPU,
+#      and the kernel lab's table (lab/kernel_case.h, the cases the kernel tests run on the CPU) on the GPU:
+#      every kernel (forward and gradients, decoding) against its float64 reference in fp32, bf16 and fp16, on
+#      the 16-byte-pack and the element-wise (unaligned) paths, RMSNorm with D > 10240, head dims that are not
+#      multiples of 16, the GPU-sized attention cases; then the engine checks: full-model gradients in fp32,
+#      bf16 autocast and fp16 autocast with loss scaling; offloaded AdamW bit-identical to on-device AdamW with
+#      exactly the flat buffers locked; cached decoding;
 #   3. the demo model trained for 30 steps in fp16 (dynamic loss scaling) with AdamW offloaded to pinned host
 #      memory and runtime.memory_cap on, in a fresh process (the cap is LibTorch's first CUDA call there);
-#   4. `danka-cli bench attention`: Danka's flash attention against LibTorch's scaled_dot_product_attention;
-#   5. `danka-cli bench model`: training tokens/s and MFU of minimind-26m and a GPT-2-small-sized model;
-#   6. gpt-1.3b-24gb for a few steps under a 24 GiB cap (runtime.memory_cap) with the plan the estimator
+#   4. `danka-cli bench kernels --device cuda`: every case of the table timed, Danka's op against its
+#      plain-LibTorch reference (ms, GFLOP/s, GB/s);
+#   5. `danka-cli bench attention`: Danka's flash attention against LibTorch's scaled_dot_product_attention;
+#   6. `danka-cli bench model`: training tokens/s and MFU of minimind-26m and a GPT-2-small-sized model;
+#   7. gpt-1.3b-24gb for a few steps under a 24 GiB cap (runtime.memory_cap) with the plan the estimator
 #      recommends, on the demo corpus: its peak VRAM and whether it trains;
 # then prints a summary table (also written to $OUT/summary.md for docs/gpu-results.md).
 #
 # Budget: 10 minutes on one H100. Estimated, not yet measured on one: build 3-4 min on 16 cores (the
 # headless targets; the longest single file, attention.cu, takes ~27 s of nvcc for its three architectures
-# on the 2-core VM, docs/benchmarks.md, and compiles beside the rest); check --kernels ~60-90 s (~110 checks, each with a float64 CPU
-# oracle; the two T=2048/1024 attention cases and D=12288 RMSNorm dominate); fp16 + offload run ~20 s
-# (tokenizer and dataset ~15 s on the demo corpus, shared with step 6); bench attention ~2 x 30 s; bench
+# on the 2-core VM, docs/benchmarks.md, and compiles beside the rest); check --kernels ~60-90 s (232 GPU
+# cases of the table, each with a float64 CPU oracle, and 9 engine checks; the two T=2048/1024 attention
+# cases and D=12288 RMSNorm dominate; the table's CPU cases run in the test suite, not here); fp16 + offload
+# run ~20 s (tokenizer and dataset ~15 s on the demo corpus, shared with step 7); bench kernels ~30-40 s (232
+# cases, 0.05 s per median, Danka and the reference); bench attention ~2 x 15 s (0.25 s per median); bench
 # model ~4 x 20 s; gpt-1.3b-24gb 12 steps ~90 s (model init and 12 x 2 micro-batches of 4096 tokens).
 # Each step's own time is printed and kept in $OUT/times.txt.
 #
@@ -52,7 +58,7 @@ step() {  # step NAME COMMAND...: runs one stage, its JSON to $out/NAME.json and
   echo "$name: $(( $(date +%s) - t0 )) s" >> "$out/times.txt"
 }
 
-step check "$cli" --json check --kernels --require-gpu --seconds 1
+step check "$cli" --json check --kernels --require-gpu --device cuda --seconds 1
 
 # The demo corpus, tokenizer and dataset: for the fp16 run here and the 1.3B run below.
 ws=$out/ws; rm -rf "$ws"
@@ -104,8 +110,9 @@ print("fp16 + offload run:", "; ".join(problems) if problems else
 sys.exit(1 if problems else 0)
 PY
 
-step bench_attention_bf16 "$cli" --json bench attention --device cuda --dtype bf16
-step bench_attention_fp16 "$cli" --json bench attention --device cuda --dtype fp16
+step bench_kernels "$cli" --json bench kernels --device cuda --seconds 0.05
+step bench_attention_bf16 "$cli" --json bench attention --device cuda --dtype bf16 --seconds 0.25
+step bench_attention_fp16 "$cli" --json bench attention --device cuda --dtype fp16 --seconds 0.25
 step bench_minimind "$cli" --json bench model --preset minimind-26m --device cuda:0 --dtype bf16 --batch 32 --seq-len 512 --steps 10
 step bench_minimind_reference "$cli" --json bench model --preset minimind-26m --device cuda:0 --dtype bf16 --batch 32 --seq-len 512 --steps 10 --reference
 step bench_gpt2_small "$cli" --json bench model --config bench/configs/gpt2-small.json --device cuda:0 --dtype bf16 --batch 16 --seq-len 1024 --steps 10

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summary of a packaging/gpu_check.sh run: reads the JSON files it left in a folder and prints Markdown
-tables (kernel checks, attention against SDPA, model throughput, the fp16 / offloaded-optimizer training
-step, the 24 GB plan) for docs/gpu-results.md.
+tables (kernel checks, the kernel lab's cases timed against their references, attention against SDPA, model
+throughput, the fp16 / offloaded-optimizer training step, the 24 GB plan) for docs/gpu-results.md.
 
     python3 packaging/gpu_summary.py RESULTS_DIR
 
@@ -89,11 +89,36 @@ def kernel_section(folder):
         s = check.get("kernel_summary") if isinstance(check.get("kernel_summary"), dict) else {}
         out += ["", f"Kernel checks on {check.get('kernel_device')}: {s.get('pass', 0)} passed, {s.get('fail', 0)} failed, "
                     f"{s.get('skip', 0)} skipped", ""]
+        named = lambda i: (f"{i['device']}: " if i.get("device") else "") + str(i.get("name", "?"))
         out.append(table(["check", "status", "relative error", "tolerance", "s"],
-                         [[i.get("name", "?"), i.get("status", "?"), fmt(i.get("value"), ".2e"),
-                           fmt(i.get("tolerance"), ".0e"), fmt(i.get("seconds"), ".1f")] for i in items]))
+                         [[named(i), i.get("status", "?"), fmt(i.get("value"), ".2e"),
+                           fmt(i.get("tolerance"), ".2g"), fmt(i.get("seconds"), ".1f")] for i in items]))
     elif "kernel_checks" not in check:
         out += ["", "kernel checks: not in check.json (the run stopped before them, or --kernels was not given)"]
+    return "\n".join(out)
+
+
+def kernel_bench_section(folder):
+    r = load(folder, "bench_kernels")
+    out = ["## Kernel lab: Danka's ops against their plain-LibTorch references (bench kernels)", ""]
+    if "_missing" in r:
+        return "\n".join(out + ["not run: " + r["_missing"]])
+    out += [f"On {r.get('device_name', r.get('device'))}, {fmt(r.get('seconds_per_measure'))} s per median; "
+            f"{r.get('flops_convention', '')}", ""]
+    rows, skipped = [], 0
+    for row in records(r.get("rows")):
+        if row.get("skipped"):
+            skipped += 1
+            continue
+        d = row.get("danka") if isinstance(row.get("danka"), dict) else {}
+        ref = row.get("reference") if isinstance(row.get("reference"), dict) else {}
+        timed = lambda t, key, spec: fmt(t.get(key), spec) if t.get("ran") else "n/a: " + str(t.get("note", ""))
+        rows.append([row.get("name", "?"), timed(d, "ms", ".4f"), timed(ref, "ms", ".4f"), fmt(row.get("speedup"), ".2f"),
+                     timed(d, "gflops", ".3g"), timed(d, "gbytes_per_s", ".3g"), timed(ref, "gbytes_per_s", ".3g")])
+    if not rows:
+        return "\n".join(out + ["no timed rows (the benchmark stopped before its first case)"])
+    out.append(table(["case", "Danka ms", "reference ms", "x", "Danka GFLOP/s", "Danka GB/s", "reference GB/s"], rows))
+    out += ["", f"{skipped} cases not for this device (float64: the reference runs on CUDA)."]
     return "\n".join(out)
 
 
@@ -202,7 +227,8 @@ def main():
     except OSError:
         machine = "(no machine.txt)"
     print("# GPU check\n\n```\n" + machine + "\n```\n")
-    for section in (kernel_section, attention_section, model_section, fp16_section, plan_section):
+    for section in (kernel_section, kernel_bench_section, attention_section, model_section, fp16_section,
+                    plan_section):
         try:
             text = section(folder)
         except Exception as e:  # a record shaped in a way nobody foresaw: say so, keep the other sections

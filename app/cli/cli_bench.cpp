@@ -1,5 +1,7 @@
 // `danka-cli bench attention`: Danka's attention kernel against LibTorch's scaled_dot_product_attention on
 // the same causal shapes (core/lab/attention_bench.h): milliseconds, TFLOP/s and the speedup, as a table or JSON.
+// `danka-cli bench kernels`: the kernel lab's table of cases timed, Danka's op against its plain-LibTorch
+// reference (core/lab/kernel_bench.h): milliseconds, GFLOP/s, GB/s and the speedup; --list lists the cases.
 #include "app/cli/cli_bench.h"
 
 #include <CLI/CLI.hpp>
@@ -8,6 +10,7 @@
 
 #include "app/cli/validators.h"
 #include "core/lab/attention_bench.h"
+#include "core/lab/kernel_bench.h"
 #include "core/run/job.h"
 
 namespace danka::cli {
@@ -112,9 +115,119 @@ int benchAttention(const Options &options, const core::AttentionBenchOptions &o)
     return kExitOk;
 }
 
+// What `bench kernels` was asked for.
+struct KernelBenchArgs {
+    core::KernelBenchOptions options;
+    bool list = false;
+};
+
+int listKernelBench(const Options &options, const core::KernelBenchOptions &o)
+{
+    std::vector<lab::KernelCase> cases;
+    try {
+        cases = core::kernelBenchCases(o);
+    } catch (const std::exception &e) {
+        printError(options, e.what());
+        return kExitError;
+    }
+    if (options.json) {
+        json list = json::array();
+        for (const lab::KernelCase &c : cases) list.push_back(kernelCaseJson(c));
+        printJson({{"kernel_cases", list}});
+        return kExitOk;
+    }
+    std::vector<std::vector<std::string>> rows;
+    for (const lab::KernelCase &c : cases)
+        rows.push_back({c.name, kernelCaseDevices(c), fixed("%.4g", c.flops * 1e-6), fixed("%.4g", c.bytes * 1e-6)});
+    printTable({"KERNEL CASE", "DEVICES", "MFLOP", "MB"}, rows);
+    std::cout << cases.size() << " kernel cases (lab/kernel_case.h)." << std::endl;
+    return kExitOk;
+}
+
+json kernelTimingJson(const core::KernelBenchTiming &t)
+{
+    if (!t.ran) return {{"ran", false}, {"note", t.note}};
+    return {{"ran", true}, {"ms", t.ms}, {"gflops", t.gflops}, {"gbytes_per_s", t.gbytes}};
+}
+
+int benchKernels(const Options &options, const KernelBenchArgs &args)
+{
+    if (args.list) return listKernelBench(options, args.options);
+    core::KernelBenchResult r;
+    const int code =
+        runJob(options, "kernel benchmark", [&](core::JobContext &job) { r = core::benchKernels(args.options, job); });
+    if (code != kExitOk) return code;
+    if (options.json) {
+        json rows = json::array();
+        for (const core::KernelBenchRow &row : r.rows) {
+            json item = kernelCaseJson(row.kernelCase);
+            if (!row.skipped.empty()) {
+                item["skipped"] = row.skipped;
+            } else {
+                item["danka"] = kernelTimingJson(row.danka);
+                item["reference"] = kernelTimingJson(row.reference);
+                const double s = speedup(row.danka.ms, row.reference.ms);
+                item["speedup"] = s > 0 ? json(s) : json(nullptr);
+            }
+            rows.push_back(item);
+        }
+        printJson({{"device", r.device},
+                   {"device_name", r.deviceName},
+                   {"flops_convention", r.flopsConvention},
+                   {"seconds_per_measure", args.options.secondsPerMeasure},
+                   {"rows", rows}});
+        return kExitOk;
+    }
+    std::vector<std::vector<std::string>> rows;
+    int ran = 0, skipped = 0;
+    for (const core::KernelBenchRow &row : r.rows) {
+        if (!row.skipped.empty()) {
+            ++skipped;
+            rows.push_back({row.kernelCase.name, "skipped", "", "", "", "", "", "", row.skipped});
+            continue;
+        }
+        ++ran;
+        const core::KernelBenchTiming &d = row.danka, &ref = row.reference;
+        auto cell = [](const core::KernelBenchTiming &t, const char *format, double v) {
+            return t.ran ? fixed(format, v) : std::string("n/a");
+        };
+        const double s = speedup(d.ms, ref.ms);
+        std::string note;
+        if (!d.ran) note += "danka: " + d.note;
+        if (!ref.ran) note += (note.empty() ? "" : "; ") + std::string("reference: ") + ref.note;
+        rows.push_back({row.kernelCase.name, cell(d, "%.4f", d.ms), cell(ref, "%.4f", ref.ms),
+                        s > 0 ? fixed("%.2fx", s) : std::string("n/a"), cell(d, "%.3g", d.gflops),
+                        cell(d, "%.3g", d.gbytes), cell(ref, "%.3g", ref.gflops), cell(ref, "%.3g", ref.gbytes), note});
+    }
+    std::cout << "Kernel cases on " << r.device << " (" << r.deviceName << "): Danka's op against its reference in "
+              << "the case's dtype, forward + backward (decode: forward); milliseconds are medians; speedup = "
+                 "reference time / Danka time.\n";
+    printTable(
+        {"CASE", "DANKA MS", "REF MS", "SPEEDUP", "DANKA GFLOP/S", "DANKA GB/S", "REF GFLOP/S", "REF GB/S", "NOTE"},
+        rows);
+    std::cout << ran << " cases timed, " << skipped << " not for this device.\n"
+              << r.flopsConvention << "." << std::endl;
+    return kExitOk;
+}
+
 }  // namespace
 
-void addAttentionBenchCommand(CLI::App &bench, const Options &options, Action &action)
+std::string kernelCaseDevices(const lab::KernelCase &c)
+{
+    return std::string(c.onCpu ? "cpu" : "") + (c.onCpu && c.onCuda ? "+" : "") + (c.onCuda ? "cuda" : "");
+}
+
+json kernelCaseJson(const lab::KernelCase &c)
+{
+    return {{"name", c.name},           {"op", c.op},
+            {"group", c.group},         {"dtype", lab::dtypeName(c.dtype)},
+            {"shape", c.shape},         {"devices", kernelCaseDevices(c)},
+            {"not_on_cpu", c.notOnCpu}, {"not_on_cuda", c.notOnCuda},
+            {"tolerance", c.tolerance}, {"tolerance_basis", c.toleranceBasis},
+            {"flops", c.flops},         {"bytes", c.bytes}};
+}
+
+void addBenchCommands(CLI::App &bench, const Options &options, Action &action)
 {
     auto o = std::make_shared<core::AttentionBenchOptions>();
     CLI::App *cmd = bench.add_subcommand(
@@ -134,6 +247,28 @@ void addAttentionBenchCommand(CLI::App &bench, const Options &options, Action &a
         ->delimiter(',')
         ->check(CLI::PositiveNumber);
     cmd->callback([&, o] { action = [&, o] { return benchAttention(options, *o); }; });
+
+    auto k = std::make_shared<KernelBenchArgs>();
+    CLI::App *kernels = bench.add_subcommand(
+        "kernels", "The kernel lab's cases: Danka's fused ops against their plain-LibTorch references, timed");
+    kernels->add_option("--device", k->options.device, "auto (cuda:0 when there is a GPU), cpu, cuda or cuda:N")
+        ->capture_default_str();
+    kernels->add_option("--dtypes", k->options.dtypes, "Only cases in these dtypes (fp64, fp32, bf16, fp16)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"fp64", "fp32", "bf16", "fp16"}));
+    kernels
+        ->add_option("--ops", k->options.ops,
+                     "Only these ops (rmsnorm, swiglu, rope, cross-entropy, attention, attention-decode)")
+        ->delimiter(',');
+    kernels->add_option("--groups", k->options.groups, "Only these groups (op: forward + backward, decode)")
+        ->delimiter(',')
+        ->check(CLI::IsMember({"op", "decode"}));
+    kernels->add_option("--seconds", k->options.secondsPerMeasure, "Time budget of each median measurement")
+        ->check(greaterThan(0))
+        ->capture_default_str();
+    kernels->add_option("--seed", k->options.seed, "Seed of the cases' inputs")->capture_default_str();
+    kernels->add_flag("--list", k->list, "List the cases instead of timing them");
+    kernels->callback([&, k] { action = [&, k] { return benchKernels(options, *k); }; });
 }
 
 }  // namespace danka::cli

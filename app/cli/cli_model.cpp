@@ -366,7 +366,7 @@ void addModelCommands(CLI::App &app, const Options &options, Action &action)
         ->capture_default_str();
     benchModelCmd->add_flag("--reference", b->reference, "Same as --kernels reference");
     benchModelCmd->callback([&, b] { action = [&, b] { return benchModel(options, *b); }; });
-    addAttentionBenchCommand(*bench, options, action);  // bench attention (cli_bench.cpp)
+    addBenchCommands(*bench, options, action);  // bench attention, bench kernels (cli_bench.cpp)
 
     auto e = std::make_shared<EstimateArgs>();
     CLI::App *estimateCmd = app.add_subcommand("estimate", "Memory needed to train a config, and the plans that fit a budget");

@@ -1,6 +1,6 @@
 // Attention benchmark (see attention_bench.h). Both implementations get the same contiguous (B, H, T, D)
-// inputs and the same scale; the device is synchronised around every timed call, so a time is the whole
-// call, launch overheads included.
+// inputs and the same scale; the lab's timer (lab/timing.h) synchronises the device around every timed call,
+// so a time is the whole call, launch overheads included.
 #include "core/lab/attention_bench.h"
 
 #include <ATen/SDPBackend.h>
@@ -8,7 +8,6 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <functional>
 
@@ -17,6 +16,7 @@
 #include "kernels/attention.h"
 #include "kernels/memory_stats.h"
 #include "kernels/runtime.h"
+#include "lab/timing.h"
 
 namespace danka::core {
 
@@ -27,7 +27,6 @@ double teraflopsPerSecond(double flops, double ms)
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 using AttendFn = std::function<at::Tensor(const at::Tensor &, const at::Tensor &, const at::Tensor &)>;
 
 const char *const kFlopsFormula =
@@ -71,86 +70,37 @@ int64_t sdpaChoice(const at::Tensor &q, const at::Tensor &k, const at::Tensor &v
     }
 }
 
-struct Timer {
-    at::Device device;
-    double seconds;
-    JobContext &job;
-
-    void sync() const
-    {
-        if (device.is_cuda()) torch::cuda::synchronize(device.index());
-    }
-
-    // Median milliseconds of `call` (two warm-up calls first: kernel selection, allocator growth).
-    double medianMs(const std::function<void()> &call) const
-    {
-        job.checkpoint();
-        call();
-        call();
-        sync();
-        std::vector<double> times;
-        const auto start = Clock::now();
-        while (times.size() < 3 || (times.size() < 200 &&
-                                    std::chrono::duration<double>(Clock::now() - start).count() < seconds)) {
-            const auto t0 = Clock::now();
-            call();
-            sync();
-            times.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+// Forward (no autograd, as inference runs it) and forward+backward (gradients of q, k, v for one upstream
+// gradient, returned by autograd::grad so nothing accumulates between calls), timed by the lab's timer.
+AttentionTiming timeAttention(const lab::Timer &timer, const AttendFn &attend, const at::Tensor &q, const at::Tensor &k,
+                              const at::Tensor &v, const at::Tensor &dout)
+{
+    AttentionTiming t;
+    try {
+        {
+            torch::NoGradGuard noGrad;
+            t.forwardMs = timer.medianMs([&] { attend(q, k, v); });
         }
-        std::sort(times.begin(), times.end());
-        const size_t mid = times.size() / 2;
-        return times.size() % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+        const at::Tensor qg = q.detach().requires_grad_(true), kg = k.detach().requires_grad_(true),
+                         vg = v.detach().requires_grad_(true);
+        auto forwardBackward = [&] {
+            const at::Tensor out = attend(qg, kg, vg);
+            torch::autograd::grad({out}, {qg, kg, vg}, {dout});
+        };
+        t.forwardBackwardMs = timer.medianMs(forwardBackward);
+        t.forwardBackwardPeakBytes = timer.peakBytes(forwardBackward);
+        t.ran = true;
+    } catch (const JobCancelled &) {
+        throw;
+    } catch (const c10::Error &e) {
+        t = AttentionTiming{};
+        t.note = firstLine(e.what_without_backtrace());
+    } catch (const std::exception &e) {
+        t = AttentionTiming{};
+        t.note = firstLine(e.what());
     }
-
-    // Bytes alive at the peak of one `call` above those alive before it.
-    int64_t peakBytes(const std::function<void()> &call) const
-    {
-        if (device.is_cuda()) {
-            sync();
-            const int64_t before = kernels::cudaMemoryStats(device.index()).allocatedBytes;
-            kernels::resetCudaPeakMemory(device.index());
-            call();
-            sync();
-            return kernels::cudaMemoryStats(device.index()).peakAllocatedBytes - before;
-        }
-        const int64_t before = kernels::hostMemoryStats().currentBytes;
-        kernels::resetHostMemoryPeak();
-        call();
-        return kernels::hostMemoryStats().peakBytes - before;
-    }
-
-    // Forward (no autograd, as inference runs it) and forward+backward (gradients of q, k, v for one
-    // upstream gradient, returned by autograd::grad so nothing accumulates between calls).
-    AttentionTiming time(const AttendFn &attend, const at::Tensor &q, const at::Tensor &k,
-                         const at::Tensor &v, const at::Tensor &dout) const
-    {
-        AttentionTiming t;
-        try {
-            {
-                torch::NoGradGuard noGrad;
-                t.forwardMs = medianMs([&] { attend(q, k, v); });
-            }
-            const at::Tensor qg = q.detach().requires_grad_(true), kg = k.detach().requires_grad_(true),
-                             vg = v.detach().requires_grad_(true);
-            auto forwardBackward = [&] {
-                const at::Tensor out = attend(qg, kg, vg);
-                torch::autograd::grad({out}, {qg, kg, vg}, {dout});
-            };
-            t.forwardBackwardMs = medianMs(forwardBackward);
-            t.forwardBackwardPeakBytes = peakBytes(forwardBackward);
-            t.ran = true;
-        } catch (const JobCancelled &) {
-            throw;
-        } catch (const c10::Error &e) {
-            t = AttentionTiming{};
-            t.note = firstLine(e.what_without_backtrace());
-        } catch (const std::exception &e) {
-            t = AttentionTiming{};
-            t.note = firstLine(e.what());
-        }
-        return t;
-    }
-};
+    return t;
+}
 
 struct Shape {
     std::string name;
@@ -203,7 +153,10 @@ AttentionBenchResult benchAttention(const AttentionBenchOptions &o, JobContext &
     for (const int64_t T : lengths)
         if (T < 1) throw Error("bench attention: sequence lengths must be positive (got " + std::to_string(T) + ")");
     if (dev.is_cpu()) kernels::enableHostMemoryTracking();  // before q, k, v exist, so they count as alive
-    const Timer timer{dev, o.quick ? std::min(o.secondsPerMeasure, 0.1) : o.secondsPerMeasure, job};
+    lab::Timer timer;
+    timer.device = dev;
+    timer.seconds = o.quick ? std::min(o.secondsPerMeasure, 0.1) : o.secondsPerMeasure;
+    timer.poll = [&job] { job.checkpoint(); };
     const auto options = at::TensorOptions().dtype(type).device(dev);
 
     const size_t total = shapes.size() * lengths.size();
@@ -239,9 +192,12 @@ AttentionBenchResult benchAttention(const AttentionBenchOptions &o, JobContext &
                     q.detach().requires_grad_(true), k.detach().requires_grad_(true), v.detach().requires_grad_(true),
                     defaults));
             }
-            row.danka = timer.time([&](const at::Tensor &a, const at::Tensor &bb,
-                                       const at::Tensor &c) { return kernels::attention(a, bb, c, ao); },
-                                   q, k, v, dout);
+            row.danka = timeAttention(
+                timer,
+                [&](const at::Tensor &a, const at::Tensor &bb, const at::Tensor &c) {
+                return kernels::attention(a, bb, c, ao);
+                },
+                q, k, v, dout);
 
             // SDPA: grouped K/V heads through enable_gqa, unless that would send it to the math backend on a
             // GPU while repeated heads get a fused one: then K/V are repeated once, outside the timed region.
@@ -263,9 +219,10 @@ AttentionBenchResult benchAttention(const AttentionBenchOptions &o, JobContext &
             }
             const int64_t forwardBackend = sdpaChoice(q, sk, sv, scale, gqa);
             const int64_t trainingBackend = sdpaChoice(qg, withGrad(sk), withGrad(sv), scale, gqa);
-            row.sdpa = timer.time(
+            row.sdpa = timeAttention(
+                timer,
                 [&](const at::Tensor &a, const at::Tensor &bb, const at::Tensor &c) {
-                    return at::scaled_dot_product_attention(a, bb, c, {}, 0.0, true, scale, gqa);
+                return at::scaled_dot_product_attention(a, bb, c, {}, 0.0, true, scale, gqa);
                 },
                 q, sk, sv, dout);
             if (row.sdpa.ran) {

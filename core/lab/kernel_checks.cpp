@@ -1,7 +1,6 @@
-// Kernel checks (see kernel_checks.h). Every check draws its inputs on the CPU from the seed, runs Danka's
-// fused path on the device in the test dtype, and the reference path in float64 on the CPU on the same values
-// (inputs drawn in the test dtype, then upcast), so what is measured is the kernel's own error, not the
-// rounding of its inputs.
+// Kernel checks (see kernel_checks.h): the kernel lab's table (lab/case_runner.h runs each case), then the
+// engine checks, which need a whole model or the optimizer: every input is drawn on the CPU from the seed, the
+// fused path runs on the device, the reference in float64 on the CPU on the same values.
 #include "core/lab/kernel_checks.h"
 
 #include <torch/cuda.h>
@@ -18,35 +17,17 @@
 #include "core/run/job.h"
 #include "core/train/adamw.h"
 #include "core/train/autocast_scope.h"
-#include "kernels/attention.h"
 #include "kernels/copy_stream.h"
-#include "kernels/cross_entropy.h"
-#include "kernels/rmsnorm.h"
-#include "kernels/rope.h"
 #include "kernels/runtime.h"
-#include "kernels/swiglu.h"
+#include "lab/case_runner.h"
+#include "lab/tolerances.h"
 #include "model/kv_cache.h"
 #include "model/transformer.h"
 
 namespace danka::core {
 
-const char *const kNoCudaDeviceMessage =
-    "no CUDA device: the GPU kernel checks need a GPU (packaging/gpu_check.sh on a GPU machine)";
 const char *const kCpuFp16TrainingMessage =
     "fp16 training (float16 autocast with loss scaling) needs a CUDA device; the CPU trains in bf16";
-
-double relativeError(const at::Tensor &x, const at::Tensor &ref)
-{
-    TORCH_CHECK(x.sizes() == ref.sizes(), "relativeError: shapes differ: ", x.sizes(), " vs ", ref.sizes());
-    if (ref.numel() == 0) return 0;
-    const at::Tensor a = x.detach().to(at::kCPU).to(at::kDouble);
-    const at::Tensor b = ref.detach().to(at::kCPU).to(at::kDouble);
-    const double diff = (a - b).abs().max().item<double>();
-    const double scale = b.abs().max().item<double>();
-    if (std::isnan(diff)) return diff;
-    if (scale == 0) return diff == 0 ? 0 : std::numeric_limits<double>::infinity();
-    return diff / scale;
-}
 
 namespace {
 
@@ -57,101 +38,11 @@ std::string sci(double v)
     return buf;
 }
 
-at::ScalarType scalarTypeOf(const std::string &dtype)
-{
-    if (dtype == "fp32") return at::kFloat;
-    if (dtype == "bf16") return at::kBFloat16;
-    if (dtype == "fp16") return at::kHalf;
-    throw std::runtime_error("kernel checks: unknown dtype \"" + dtype + "\" (fp32, bf16 or fp16)");
-}
-
-// --- Tolerances, relative to the largest reference value
-// ----------------------------------------------------
-
-// Outputs and input gradients of a fused op against the float64 oracle.
-double opTolerance(at::ScalarType type)
-{
-    switch (type) {
-        // float32: unit roundoff 6e-8. A kernel that accumulates in float and rounds once lands at 1e-7..1e-6
-        // after reductions over a few thousand terms; 1e-5 leaves a factor of ten and still catches anything
-        // algorithmically wrong (a wrong mask, scale or index gives errors of 1e-2 and more) and TF32 matmuls
-        // (10-bit mantissa, ~1e-3).
-        case at::kFloat:
-            return 1e-5;
-        // bfloat16: 8 significant bits, unit roundoff 2^-9 = 2e-3. Rounding the result once costs up to 2e-3
-        // of the largest value; a kernel that also rounds intermediates to bfloat16 for tensor-core matmuls
-        // (flash attention's P and dS) adds a few 1e-3 more. 1e-2 is five roundings.
-        case at::kBFloat16:
-            return 1e-2;
-        // float16: 11 significant bits, unit roundoff 2^-11 = 4.9e-4. The result's rounding (1 u) plus flash
-        // attention's P and dS rounded to float16 for tensor-core matmuls (about 1 u each, partly averaging
-        // out over the sums) plus float accumulation: 4 u = 2e-3.
-        case at::kHalf:
-            return 2e-3;
-        default:
-            return 0;
-    }
-}
-
-// Attention: in float32 the forward sums S products per query and the backward's dK/dV sum T of them; the
-// rounding error of such float sums grows like sqrt(n) (a random walk of roundings), so the float32
-// tolerance scales by sqrt(n / 512) beyond 512 keys (T = 2048: 2e-5, T = 4096: 2.8e-5), capped at 1e-4. The
-// bfloat16 / float16 tolerances are dominated by the roundings of results and intermediates, not by length.
-double attentionTolerance(at::ScalarType type, int64_t length)
-{
-    const double base = opTolerance(type);
-    if (type != at::kFloat || length <= 512) return base;
-    return std::min(1e-4, base * std::sqrt(static_cast<double>(length) / 512.0));
-}
-
-// Whole-model gradients, float32 on the device vs float64 on the CPU: loss and every parameter gradient
-// pass through ~30 ops per block (projections, norms, RoPE, attention, SwiGLU, cross-entropy) forward and
-// backward, each with its own float32 rounding and reductions over the hidden size, the sequence or the
-// batch of tokens; parameters whose gradient is a sum of cancelling contributions (norm weights, the
-// embedding rows of rare tokens) lose a further digit relative to their own largest entry. Correct kernels
-// measure 1e-6..1e-5; 1e-4 leaves headroom while a wrong kernel (an off-by-one mask, a missing scale, a
-// TF32 matmul) shows 1e-3 and more.
-constexpr double kModelGradFp32Tolerance = 1e-4;
-// bfloat16 autocast vs float64: every matmul's inputs and output are rounded to bfloat16 (unit roundoff
-// 2^-9 = 2e-3), forward and backward, and those roundings compound through the blocks (the backward of a
-// 2-block model chains ~10 matmuls on the longest path: ~10 x 2e-3 in the worst linear case); correct kernels
-// measure 1e-2..3e-2 worst over parameters (norm weights, whose gradients are sums of many cancelling terms,
-// are the worst). 6e-2 keeps margin while a broken kernel is off by O(1).
-constexpr double kModelGradBf16Tolerance = 6e-2;
-// float16 autocast with loss scaling vs float64: the bfloat16 argument with float16's unit roundoff 2^-11 =
-// 4.9e-4, a quarter of bfloat16's, so a quarter of its tolerance. The loss scale (2^16, the trainer's initial
-// one) is a power of two: scaling and unscaling are exact, and it keeps small gradients out of float16's
-// subnormal range (below 6e-5), where they would lose digits or flush to 0. Not yet measured on a GPU
-// (docs/gpu-results.md): a wrong kernel or a missing unscale is off by O(1) or by the scale.
-constexpr double kModelGradFp16Tolerance = 1.5e-2;
-constexpr double kFp16LossScale = 65536.0;
-// Cached decoding vs the full forward, both float32 on the device: the same math in a different order
-// (attention over a growing cache, one query at a time; MLA's absorbed form multiplies by W_UK / W_UV instead
-// of expanding keys and values): reassociation differences of a few float32 ulps per op through the blocks,
-// measured ~1e-6; 1e-4 as required, while a wrong cache position or mask gives O(1) differences.
-constexpr double kModelDecodeTolerance = 1e-4;
-
-// --- Comparing a fused op with its float64 oracle
-// -------------------------------------------------------------
-
-// An input of an op check, on the CPU. Grad: a differentiable float input, drawn in float64 and rounded to
-// the test dtype (the fused op gets it on the device, the oracle the same values in float64). Const: a float
-// input without gradient (RoPE tables, loss weights) that the fused op gets as it is. Index: an integer input
-// (targets, segment ids).
-enum class Kind { Grad, Const, Index };
-struct Input {
-    std::string name;
-    at::Tensor value;
-    Kind kind = Kind::Grad;
-};
-
-using OpFn = std::function<at::Tensor(const std::vector<at::Tensor> &)>;
-
-// The errors of one check: the worst (what the item is judged on) and each part for the detail.
+// The errors of one engine check: the worst (what the item is judged on) and each part for the detail.
 struct Measurement {
     double worst = 0;
-    std::string parts;    // "out 1.2e-07, dq 3.4e-07"
-    std::string problem;  // a contract violation found on the way (wrong dtype, missing gradient)
+    std::string parts;    // "loss 1.2e-07, worst grad (lm_head.weight) 3.4e-07"
+    std::string problem;  // a contract violation found on the way (a missing gradient, host memory)
 
     void add(const std::string &what, double error)
     {
@@ -160,165 +51,6 @@ struct Measurement {
         if (std::isnan(error) || error > worst) worst = error;
     }
 };
-
-// Runs `fused` on the device in `type` and `reference` in float64 on the CPU on the same values, with one
-// upstream gradient drawn in the output's dtype (and upcast for the oracle) when `backward`, and measures the
-// output and every Grad input's gradient. `outputInInputType`: the op's contract returns the inputs' dtype.
-Measurement compareWithFloat64(const OpFn &fused, const OpFn &reference, const std::vector<Input> &inputs,
-                               at::ScalarType type, const at::Device &device, bool backward,
-                               bool outputInInputType, double perturbation)
-{
-    std::vector<at::Tensor> low, high;
-    for (const Input &in : inputs) {
-        switch (in.kind) {
-            case Kind::Grad: {
-                const at::Tensor rounded = in.value.to(type);
-                low.push_back(rounded.to(device).detach().requires_grad_(backward));
-                high.push_back(rounded.to(at::kDouble).detach().requires_grad_(backward));
-                break;
-            }
-            case Kind::Const:
-                low.push_back(in.value.to(device));
-                high.push_back(in.value.to(at::kDouble));
-                break;
-            case Kind::Index:
-                low.push_back(in.value.to(device));
-                high.push_back(in.value);
-                break;
-        }
-    }
-    Measurement m;
-    at::Tensor outLow = fused(low);
-    if (perturbation != 0) outLow = outLow * (1 + perturbation);
-    const at::Tensor outHigh = reference(high);
-    if (outputInInputType && outLow.scalar_type() != type)
-        m.problem = std::string("output dtype is ") + c10::toString(outLow.scalar_type());
-    m.add("out", relativeError(outLow, outHigh));
-    if (!backward) return m;
-
-    const at::Tensor upstream = at::randn(outHigh.sizes(), at::kDouble).to(outLow.scalar_type());
-    outLow.backward(upstream.to(device));
-    outHigh.backward(upstream.to(at::kDouble));
-    for (size_t i = 0; i < inputs.size(); ++i) {
-        if (inputs[i].kind != Kind::Grad) continue;
-        const at::Tensor &g = low[i].grad();
-        if (!g.defined()) {
-            m.add("d" + inputs[i].name, std::numeric_limits<double>::infinity());
-            m.problem = "no gradient for " + inputs[i].name;
-            continue;
-        }
-        if (g.scalar_type() != type)
-            m.problem = "d" + inputs[i].name + " dtype is " + c10::toString(g.scalar_type());
-        m.add("d" + inputs[i].name, relativeError(g, high[i].grad()));
-    }
-    return m;
-}
-
-at::Tensor randn(at::IntArrayRef shape, double scale = 1.0)
-{
-    return at::randn(shape, at::kDouble) * scale;
-}
-
-// --- The op checks ----------------------------------------------------------------------------------------
-
-// RMSNorm on x (rows, D), or on D columns of a wider tensor (rows strided), starting `offset` columns in
-// (an offset that is not a multiple of 8 makes every row start off a 16-byte boundary: the element-wise path
-// instead of the 16-byte packs).
-Measurement rmsNormCheck(int64_t d, int64_t stride, int64_t offset, int64_t rows, at::ScalarType type,
-                         const at::Device &device, double p)
-{
-    const std::vector<Input> in = {{"x", randn({rows, stride}, 2.0)}, {"weight", 1 + randn({d}, 0.1)}};
-    auto op = [d, offset](bool fused) -> OpFn {
-        return [d, offset, fused](const std::vector<at::Tensor> &x) {
-            const at::Tensor v = x[0].narrow(-1, offset, d);
-            return fused ? kernels::rmsNorm(v, x[1], 1e-5) : kernels::rmsNormReference(v, x[1], 1e-5);
-        };
-    };
-    return compareWithFloat64(op(true), op(false), in, type, device, true, true, p);
-}
-
-// SwiGLU on (N, F) gate and up, separate or as the two halves of one fused gate/up projection output.
-Measurement swigluCheck(int64_t n, int64_t f, bool slices, at::ScalarType type, const at::Device &device,
-                        double p)
-{
-    std::vector<Input> in;
-    if (slices)
-        in = {{"gate_up", randn({n, 2 * f}, 2.0)}};
-    else
-        in = {{"gate", randn({n, f}, 2.0)}, {"up", randn({n, f}, 2.0)}};
-    auto op = [f, slices](bool fused) -> OpFn {
-        return [f, slices, fused](const std::vector<at::Tensor> &x) {
-            const at::Tensor gate = slices ? x[0].narrow(-1, 0, f) : x[0];
-            const at::Tensor up = slices ? x[0].narrow(-1, f, f) : x[1];
-            return fused ? kernels::swiglu(gate, up) : kernels::swigluReference(gate, up);
-        };
-    };
-    return compareWithFloat64(op(true), op(false), in, type, device, true, true, p);
-}
-
-enum class RopeCase { Shared, PerRow, MlaSlice, Unaligned };
-
-// RoPE on (2, 128, H, 64): tables (T, 32) shared by the batch, per-row tables (B, T, 32) from shifted
-// positions, the rope slice (last 64 of 192 dims) of MLA query heads, read in place, or the last 64 of 66
-// dims (every head starts 2 elements off a 16-byte boundary, and strides of 66: the element-wise path).
-Measurement ropeCheck(RopeCase c, at::ScalarType type, const at::Device &device, double p)
-{
-    const int64_t B = 2, T = 128, H = c == RopeCase::MlaSlice ? 4 : 8, D = 64;
-    const int64_t width = c == RopeCase::MlaSlice ? 192 : c == RopeCase::Unaligned ? 66 : D;
-    const at::Tensor positions = c == RopeCase::PerRow ? at::arange(T, at::kLong).unsqueeze(0) +
-                                                             (at::arange(B, at::kLong) * 37).unsqueeze(1)
-                                                       : at::arange(T, at::kLong);
-    const auto [cos, sin] = kernels::ropeTables(positions, D, 10000.0);
-    const std::vector<Input> in = {
-        {"x", randn({B, T, H, width})}, {"cos", cos, Kind::Const}, {"sin", sin, Kind::Const}};
-    auto op = [width, D](bool fused) -> OpFn {
-        return [width, D, fused](const std::vector<at::Tensor> &x) {
-            const at::Tensor v = x[0].narrow(-1, width - D, D);
-            return fused ? kernels::applyRope(v, x[1], x[2]) : kernels::applyRopeReference(v, x[1], x[2]);
-        };
-    };
-    return compareWithFloat64(op(true), op(false), in, type, device, true, true, p);
-}
-
-// Cross-entropy over (N, V) logits (scaled so the softmax is neither flat nor one-hot): with token weights
-// (some zero) and ignored rows, or unweighted on logits whose rows are strided (the first V columns of a
-// wider tensor).
-Measurement crossEntropyCheck(int64_t n, int64_t v, bool weighted, at::ScalarType type,
-                              const at::Device &device, double p)
-{
-    const int64_t width = weighted ? v : v + 100;
-    const at::Tensor logits = randn({n, width}, 3.0);
-    at::Tensor targets = at::randint(v, {n}, at::kLong);
-    if (weighted) targets.index_put_({at::arange(0, n, 7)}, -100);  // every 7th row ignored
-    std::vector<Input> in = {{"logits", logits}, {"targets", targets, Kind::Index}};
-    if (weighted) {
-        at::Tensor w = at::rand({n}, at::kFloat) * 2;
-        w.index_put_({at::arange(3, n, 5)}, 0.0);  // and some weighted 0
-        in.push_back({"weights", w, Kind::Const});
-    }
-    auto op = [v, weighted](bool fused) -> OpFn {
-        return [v, weighted, fused](const std::vector<at::Tensor> &x) {
-            const at::Tensor logits = x[0].narrow(-1, 0, v);
-            const at::Tensor w = weighted ? x[2] : at::Tensor();
-            return fused ? kernels::crossEntropy(logits, x[1], w)
-                         : kernels::crossEntropyReference(logits, x[1], w);
-        };
-    };
-    return compareWithFloat64(op(true), op(false), in, type, device, true, false, p);
-}
-
-struct AttentionCase {
-    std::string variant;  // "gqa d128 causal"
-    int64_t B, H, Hkv, T, S, Dqk, Dv;
-    bool causal = true;
-    bool strided = false;    // q, k, v are transposes of (B, T, H, D) tensors, as the model passes them
-    bool documents = false;  // segment masks of packed documents, one query of a segment without keys
-};
-
-std::string attentionName(const AttentionCase &c)
-{
-    return c.variant + " T=" + std::to_string(c.T) + (c.S != c.T ? " S=" + std::to_string(c.S) : "");
-}
 
 // Segment ids (B, L) int32 of packed documents: row b is cut into documents of 3L/8, L/4 and the rest.
 at::Tensor documentSegments(int64_t B, int64_t L)
@@ -330,80 +62,6 @@ at::Tensor documentSegments(int64_t B, int64_t L)
         seg[b].narrow(0, second, L - second).fill_(2);
     }
     return seg;
-}
-
-Measurement attentionCheck(const AttentionCase &c, at::ScalarType type, const at::Device &device, double p)
-{
-    auto shape = [&](int64_t heads, int64_t len, int64_t dims) -> std::vector<int64_t> {
-        return c.strided ? std::vector<int64_t>{c.B, len, heads, dims}
-                         : std::vector<int64_t>{c.B, heads, len, dims};
-    };
-    std::vector<Input> in = {{"q", randn(shape(c.H, c.T, c.Dqk))},
-                             {"k", randn(shape(c.Hkv, c.S, c.Dqk))},
-                             {"v", randn(shape(c.Hkv, c.S, c.Dv))}};
-    if (c.documents) {
-        const at::Tensor kSeg = documentSegments(c.B, c.S);
-        at::Tensor qSeg = kSeg.narrow(1, c.S - c.T, c.T).clone();
-        qSeg[0][c.T / 2] = 7;  // a segment no key belongs to: this query sees nothing (zeros, no gradient)
-        in.push_back({"qSegments", qSeg, Kind::Index});
-        in.push_back({"kSegments", kSeg, Kind::Index});
-    }
-    auto op = [c](bool fused) -> OpFn {
-        return [c, fused](const std::vector<at::Tensor> &x) {
-            const at::Tensor q = c.strided ? x[0].transpose(1, 2) : x[0];
-            const at::Tensor k = c.strided ? x[1].transpose(1, 2) : x[1];
-            const at::Tensor v = c.strided ? x[2].transpose(1, 2) : x[2];
-            const at::Tensor qSeg = c.documents ? x[3] : at::Tensor(),
-                             kSeg = c.documents ? x[4] : at::Tensor();
-            // Danka's own kernels (cpuSdpa off): on the CPU the default takes LibTorch's SDPA where that is
-            // faster (kernels/attention.h), which tst_attention_dispatch checks.
-            const kernels::AttentionOptions o{0, c.causal, false};
-            return fused ? kernels::attention(q, k, v, o, qSeg, kSeg)
-                         : kernels::attentionReference(q, k, v, o, qSeg, kSeg);
-        };
-    };
-    return compareWithFloat64(op(true), op(false), in, type, device, true, true, p);
-}
-
-// Decoding: T new queries over S = 300 positions of a KV cache of capacity 512, without autograd. GQA:
-// (B, Hkv, capacity, D) keys and values narrowed along the length. MLA absorbed (DeepSeek-V2 section 2.1.3,
-// as model/mla.cpp runs it): one shared head of the latent cache (B, capacity, 512 + 64), keys its narrowed
-// view (B, 1, S, 576), values the first 512 dims of those keys, scale 1/sqrt(128 + 64). Row 1 is left-padded
-// (segment -1 on its first positions), as generation masks padding.
-Measurement decodeCheck(bool mla, int64_t T, at::ScalarType type, const at::Device &device, double p)
-{
-    const int64_t B = 2, S = 300, capacity = 512;
-    at::Tensor kSeg = at::zeros({B, S}, at::kLong);
-    kSeg[1].narrow(0, 0, 7).fill_(-1);
-    const at::Tensor qSeg = at::zeros({B, T}, at::kLong);
-    std::vector<Input> in;
-    if (mla)
-        in = {{"q", randn({B, 16, T, 576})}, {"cache", randn({B, capacity, 576})}};
-    else
-        in = {{"q", randn({B, 8, T, 128})},
-              {"k_cache", randn({B, 2, capacity, 128})},
-              {"v_cache", randn({B, 2, capacity, 128})}};
-    in.push_back({"qSegments", qSeg, Kind::Index});
-    in.push_back({"kSegments", kSeg, Kind::Index});
-    auto op = [mla, S](bool fused) -> OpFn {
-        return [mla, S, fused](const std::vector<at::Tensor> &x) {
-            at::Tensor k, v;
-            kernels::AttentionOptions o{0, true};
-            if (mla) {
-                k = x[1].narrow(1, 0, S).unsqueeze(1);  // (B, 1, S, 576), strided
-                v = k.narrow(-1, 0, 512);               // (B, 1, S, 512), a view of the keys
-                o.scale = 1.0 / std::sqrt(192.0);
-            } else {
-                k = x[1].narrow(2, 0, S);
-                v = x[2].narrow(2, 0, S);
-            }
-            const size_t seg = mla ? 2 : 3;
-            return fused ? kernels::attention(x[0], k, v, o, x[seg], x[seg + 1])
-                         : kernels::attentionReference(x[0], k, v, o, x[seg], x[seg + 1]);
-        };
-    };
-    torch::NoGradGuard noGrad;
-    return compareWithFloat64(op(true), op(false), in, type, device, false, true, p);
 }
 
 // --- The model checks -------------------------------------------------------------------------------------
@@ -490,7 +148,7 @@ Measurement modelGradientCheck(bool mla, int64_t T, bool autocast, const at::Dev
     lossReference.backward();
 
     Measurement m;
-    m.add("loss", relativeError(lossFused, lossReference));
+    m.add("loss", lab::relativeError(lossFused, lossReference));
     double worst = 0;
     std::string worstName;
     const auto referenceParams = reference->named_parameters();
@@ -502,7 +160,7 @@ Measurement modelGradientCheck(bool mla, int64_t T, bool autocast, const at::Dev
             e = std::numeric_limits<double>::infinity();
             m.problem = "no gradient for " + item.key();
         } else {
-            e = relativeError(g, r);
+            e = lab::relativeError(g, r);
         }
         if (worstName.empty() || std::isnan(e) || e > worst) {
             worst = e;
@@ -535,7 +193,7 @@ Measurement modelDecodeCheck(bool mla, const at::Device &device, double p)
     at::Tensor cached = at::cat(parts, 1);
     if (p != 0) cached = cached * (1 + p);
     Measurement result;
-    result.add("logits", relativeError(cached, full));
+    result.add("logits", lab::relativeError(cached, full));
     return result;
 }
 
@@ -574,14 +232,14 @@ Measurement offloadedAdamWCheck(const at::Device &device, double p)
     for (size_t i = 0; i < onDevice.size(); ++i) {
         at::Tensor got = offloaded[i].second;
         if (p != 0) got = got * (1 + p);
-        params = std::max(params, relativeError(got, onDevice[i].second));
+        params = std::max(params, lab::relativeError(got, onDevice[i].second));
     }
     const auto want = reference.stateTensors(), got = streamed.stateTensors();
     if (want.size() != got.size()) m.problem = "the offloaded optimizer's state has other tensors";
     for (size_t i = 0; i < std::min(want.size(), got.size()); ++i) {
         if (want[i].first.rfind("exp_avg", 0) != 0) continue;
         if (!got[i].second.device().is_cpu()) m.problem = got[i].first + " is not in host memory";
-        moments = std::max(moments, relativeError(got[i].second, want[i].second));
+        moments = std::max(moments, lab::relativeError(got[i].second, want[i].second));
     }
     m.add("params", params);
     m.add("moments", moments);
@@ -598,154 +256,79 @@ Measurement offloadedAdamWCheck(const at::Device &device, double p)
 
 // --- The plan ---------------------------------------------------------------------------------------------
 
-struct Check {
-    KernelCheckItem item;              // name, dtype, group, tolerance
-    std::function<Measurement()> run;  // empty with item.detail set: skipped for that reason
-};
+constexpr int64_t kModelTokens = 64;        // tokens per sequence of the model checks
+constexpr double kFp16LossScale = 65536.0;  // the trainer's initial loss scale
 
-uint64_t nameHash(const std::string &s)  // FNV-1a: a stable per-check seed offset
+const std::vector<std::string> kGroups = {"op", "decode", "model-grad", "model-decode"};
+
+bool selected(const std::vector<std::string> &list, const std::string &value)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (unsigned char ch : s)
-        h = (h ^ ch) * 1099511628211ull;
-    return h;
+    return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
 }
 
-std::vector<Check> plan(const KernelCheckOptions &o, const at::Device &device)
+void validate(const KernelCheckOptions &o)
 {
-    const bool cpu = device.is_cpu();
-    const double p = o.perturbation;
-    std::vector<Check> checks;
-    auto add = [&](const std::string &name, const std::string &dtype, const std::string &group,
-                   double tolerance, std::function<Measurement()> run, const std::string &skip = {}) {
-        if (!o.groups.empty() && std::find(o.groups.begin(), o.groups.end(), group) == o.groups.end()) return;
-        Check c;
-        c.item.name = name;
-        c.item.dtype = dtype;
-        c.item.group = group;
-        c.item.tolerance = tolerance;
-        c.item.unit = "relative error";
-        if (skip.empty())
-            c.run = std::move(run);
-        else
-            c.item.detail = skip;
-        checks.push_back(std::move(c));
-    };
-
-    // Sizes: on a GPU, shapes that fill a few thread blocks per head; on the CPU (the harness's own test, on
-    // CI machines with two cores) half the lengths, so the float64 oracle stays quick.
-    const int64_t L = cpu ? 128 : 256;      // attention length
-    const int64_t odd = cpu ? 133 : 333;    // a length that is not a multiple of 64
-    const int64_t modelT = cpu ? 64 : 128;  // tokens per sequence of the model checks
-    const int64_t ceRows = cpu ? 32 : 128;  // cross-entropy rows over the 32000-token vocabulary
-    std::vector<AttentionCase> attentionCases = {
-        {"mha d64 causal", 2, 4, 4, L, L, 64, 64},
-        {"gqa d128 causal", 2, 8, 2, L, L, 128, 128},
-        {"mla 192/128 causal", 2, 4, 4, L, L, 192, 128},
-        {"gqa d64 non-causal", 2, 4, 2, L, L, 64, 64, false},
-        {"gqa d64 causal documents", 2, 4, 2, L, L, 64, 64, true, false, true},
-        {"gqa d128 causal", 1, 8, 2, odd, odd, 128, 128},
-        {"gqa d64 causal", 2, 4, 2, L / 2, 3 * L / 2, 64, 64},  // queries are the last T of S keys
-        {"gqa d128 causal strided", 2, 8, 2, L, L, 128, 128, true, true},
-        // Head dims that are not multiples of 16: the tiles are zero-padded to the next multiple.
-        {"gqa d72 causal", 2, 8, 2, L, L, 72, 72},
-        {"mha d40/24 non-causal", 2, 4, 4, L, L, 40, 24, false},
-    };
-    if (!cpu) {  // long sequences, on a GPU only: their float64 oracle takes seconds on a small CPU
-        attentionCases.push_back({"gqa d128 causal", 1, 8, 2, 2048, 2048, 128, 128});
-        attentionCases.push_back({"mla 192/128 causal", 1, 4, 4, 1024, 1024, 192, 128});
-    }
-    const std::string cpuHalfAttention =
-        "the CPU has no float16 attention kernel (float16 runs the reference composition): nothing of "
-        "Danka's to check";
-
-    for (const std::string &dtype : o.dtypes) {
-        const at::ScalarType t = scalarTypeOf(dtype);
-        const double tol = opTolerance(t);
-        add("rmsnorm fwd+bwd " + dtype + " D=1024", dtype, "op", tol,
-            [=] { return rmsNormCheck(1024, 1024, 0, 256, t, device, p); });
-        add("rmsnorm fwd+bwd " + dtype + " D=200 strided rows", dtype, "op", tol,
-            [=] { return rmsNormCheck(200, 256, 0, 256, t, device, p); });
-        // The element-wise paths: rows off a 16-byte boundary, and an odd D.
-        add("rmsnorm fwd+bwd " + dtype + " D=1024 unaligned rows", dtype, "op", tol,
-            [=] { return rmsNormCheck(1024, 1031, 3, 256, t, device, p); });
-        add("rmsnorm fwd+bwd " + dtype + " D=1027", dtype, "op", tol,
-            [=] { return rmsNormCheck(1027, 1027, 0, 256, t, device, p); });
-        // D > 10240: the weight-gradient partials no longer fit shared memory (kernels/cuda/rmsnorm.cu).
-        add("rmsnorm fwd+bwd " + dtype + " D=12288", dtype, "op", tol,
-            [=] { return rmsNormCheck(12288, 12288, 0, 64, t, device, p); });
-        add("rmsnorm fwd+bwd " + dtype + " D=10243 unaligned rows", dtype, "op", tol,
-            [=] { return rmsNormCheck(10243, 10250, 5, 64, t, device, p); });
-        add("swiglu fwd+bwd " + dtype + " 512x1408", dtype, "op", tol,
-            [=] { return swigluCheck(512, 1408, false, t, device, p); });
-        add("swiglu fwd+bwd " + dtype + " gate/up slices 256x1000", dtype, "op", tol,
-            [=] { return swigluCheck(256, 1000, true, t, device, p); });
-        add("swiglu fwd+bwd " + dtype + " 256x1001", dtype, "op", tol,
-            [=] { return swigluCheck(256, 1001, false, t, device, p); });
-        add("swiglu fwd+bwd " + dtype + " gate/up slices 256x999 unaligned", dtype, "op", tol,
-            [=] { return swigluCheck(256, 999, true, t, device, p); });
-        add("rope fwd+bwd " + dtype + " shared tables", dtype, "op", tol,
-            [=] { return ropeCheck(RopeCase::Shared, t, device, p); });
-        add("rope fwd+bwd " + dtype + " per-row tables", dtype, "op", tol,
-            [=] { return ropeCheck(RopeCase::PerRow, t, device, p); });
-        add("rope fwd+bwd " + dtype + " mla rope slice", dtype, "op", tol,
-            [=] { return ropeCheck(RopeCase::MlaSlice, t, device, p); });
-        add("rope fwd+bwd " + dtype + " unaligned heads", dtype, "op", tol,
-            [=] { return ropeCheck(RopeCase::Unaligned, t, device, p); });
-        add("cross-entropy fwd+bwd " + dtype + " V=32000 weights+ignored", dtype, "op", tol,
-            [=] { return crossEntropyCheck(ceRows, 32000, true, t, device, p); });
-        add("cross-entropy fwd+bwd " + dtype + " V=6400 strided rows", dtype, "op", tol,
-            [=] { return crossEntropyCheck(256, 6400, false, t, device, p); });
-        add("cross-entropy fwd+bwd " + dtype + " V=32001 unaligned rows", dtype, "op", tol,
-            [=] { return crossEntropyCheck(ceRows, 32001, false, t, device, p); });
-        for (const AttentionCase &c : attentionCases) {
-            const std::string name = "attention fwd+bwd " + dtype + " " + attentionName(c);
-            add(
-                name, dtype, "op", attentionTolerance(t, c.S),
-                [=] { return attentionCheck(c, t, device, p); },
-                cpu && t == at::kHalf ? cpuHalfAttention : std::string());
+    for (const std::string &d : o.dtypes)
+        if (!lab::dtypeFromName(d))
+            throw std::runtime_error("kernel checks: unknown dtype \"" + d + "\" (fp64, fp32, bf16 or fp16)");
+    for (const std::string &g : o.groups)
+        if (!selected(kGroups, g) || g.empty())
+            throw std::runtime_error("kernel checks: unknown group \"" + g +
+                                     "\" (op, decode, model-grad, model-decode)");
+    const std::vector<std::string> ops = lab::kernelCaseOps();
+    for (const std::string &op : o.ops)
+        if (std::find(ops.begin(), ops.end(), op) == ops.end()) {
+            std::string known;
+            for (const std::string &k : ops) known += (known.empty() ? "" : ", ") + k;
+            throw std::runtime_error("kernel checks: unknown op \"" + op + "\" (" + known + ")");
         }
-        for (const bool mla : {false, true}) {
-            for (const int64_t T : {1, 4}) {
-                const std::string name = "attention decode " + dtype +
-                                         (mla ? " mla absorbed 576/512" : " gqa d128") +
-                                         " T=" + std::to_string(T) + " S=300";
-                add(
-                    name, dtype, "decode", opTolerance(t), [=] { return decodeCheck(mla, T, t, device, p); },
-                    cpu && t == at::kHalf ? cpuHalfAttention : std::string());
-            }
-        }
-    }
+}
 
-    const auto has = [&](const char *d) {
-        return std::find(o.dtypes.begin(), o.dtypes.end(), d) != o.dtypes.end();
+// An engine check: its description and how it runs on a device.
+struct EngineCheck {
+    EngineCheckInfo info;
+    std::function<Measurement(const at::Device &, double)> run;  // (device, perturbation)
+    bool cudaOnly = false;                                       // float16 training
+};
+
+std::vector<EngineCheck> engine(const KernelCheckOptions &o)
+{
+    std::vector<EngineCheck> checks;
+    auto add = [&](const std::string &name, const std::string &dtype, const std::string &group, double tolerance,
+                   std::function<Measurement(const at::Device &, double)> run, bool cudaOnly = false) {
+        if (!selected(o.groups, group) || !o.ops.empty()) return;
+        checks.push_back({{name, dtype, group, tolerance}, std::move(run), cudaOnly});
     };
+    const auto has = [&](const char *d) { return std::find(o.dtypes.begin(), o.dtypes.end(), d) != o.dtypes.end(); };
+    const std::string T = std::to_string(kModelTokens);
     for (const bool mla : {false, true}) {
         const std::string kind = mla ? "mla" : "dense gqa";
         if (has("fp32"))
-            add("model grad fp32 " + kind + " T=" + std::to_string(modelT), "fp32", "model-grad",
-                kModelGradFp32Tolerance, [=] { return modelGradientCheck(mla, modelT, false, device, p); });
+            add("model grad fp32 " + kind + " T=" + T, "fp32", "model-grad", lab::tolerance::kModelGradFp32,
+                [mla](const at::Device &d, double p) { return modelGradientCheck(mla, kModelTokens, false, d, p); });
         if (has("bf16"))
-            add("model grad bf16-autocast " + kind + " T=" + std::to_string(modelT), "bf16-autocast",
-                "model-grad", kModelGradBf16Tolerance,
-                [=] { return modelGradientCheck(mla, modelT, true, device, p); });
+            add("model grad bf16-autocast " + kind + " T=" + T, "bf16-autocast", "model-grad",
+                lab::tolerance::kModelGradBf16,
+                [mla](const at::Device &d, double p) { return modelGradientCheck(mla, kModelTokens, true, d, p); });
         // The fp16 training step: float16 autocast with the trainer's loss scaling (fp16 training needs CUDA).
         if (has("fp16"))
             add(
-                "model grad fp16-autocast loss-scaled " + kind + " T=" + std::to_string(modelT), "fp16-autocast",
-                "model-grad", kModelGradFp16Tolerance,
-                [=] { return modelGradientCheck(mla, modelT, true, device, p, at::kHalf, kFp16LossScale); },
-                cpu ? std::string(kCpuFp16TrainingMessage) : std::string());
+                "model grad fp16-autocast loss-scaled " + kind + " T=" + T, "fp16-autocast", "model-grad",
+                lab::tolerance::kModelGradFp16,
+                [mla](const at::Device &d, double p) {
+                return modelGradientCheck(mla, kModelTokens, true, d, p, at::kHalf, kFp16LossScale);
+                },
+                true);
     }
     // The optimizer step with offloaded moments (runtime.offload_optimizer), bit for bit.
     if (has("fp32"))
-        add("adamw offloaded moments fp32 (bit-identical to on-device)", "fp32", "model-grad", 0,
-            [=] { return offloadedAdamWCheck(device, p); });
-    if (has("fp32")) {
+        add("adamw offloaded moments fp32 (bit-identical to on-device)", "fp32", "model-grad",
+            lab::tolerance::kOptimizerOffload, [](const at::Device &d, double p) { return offloadedAdamWCheck(d, p); });
+    if (has("fp32"))
         for (const bool mla : {false, true})
-            add(std::string("model cached decoding fp32 ") + (mla ? "mla" : "dense gqa"), "fp32",
-                "model-decode", kModelDecodeTolerance, [=] { return modelDecodeCheck(mla, device, p); });
-    }
+            add(std::string("model cached decoding fp32 ") + (mla ? "mla" : "dense gqa"), "fp32", "model-decode",
+                lab::tolerance::kModelDecode,
+                [mla](const at::Device &d, double p) { return modelDecodeCheck(mla, d, p); });
     return checks;
 }
 
@@ -756,65 +339,147 @@ std::string firstLine(std::string text)
     return text;
 }
 
+uint64_t nameHash(const std::string &s)  // FNV-1a: a stable per-check seed offset
+{
+    uint64_t h = 1469598103934665603ull;
+    for (unsigned char ch : s) h = (h ^ ch) * 1099511628211ull;
+    return h;
+}
+
+bool cudaUsable(int index)
+{
+    return torch::cuda::is_available() && index < static_cast<int>(torch::cuda::device_count());
+}
+
+// Runs `measure` into `item`: the status from the error against the item's tolerance, failures from exceptions.
+void measureInto(KernelCheckItem &item, const std::function<Measurement()> &measure)
+{
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        const Measurement m = measure();
+        item.value = m.worst;
+        const bool ok = m.problem.empty() && std::isfinite(m.worst) && m.worst <= item.tolerance;
+        item.status = ok ? CheckStatus::Pass : CheckStatus::Fail;
+        item.detail = "error " + sci(m.worst) + " (" + m.parts + "), tolerance " + sci(item.tolerance) +
+                      (m.problem.empty() ? "" : "; " + m.problem);
+    } catch (const c10::Error &e) {
+        item.status = CheckStatus::Fail;
+        item.value = std::numeric_limits<double>::quiet_NaN();
+        item.detail = firstLine(e.what_without_backtrace());
+    } catch (const std::exception &e) {
+        item.status = CheckStatus::Fail;
+        item.value = std::numeric_limits<double>::quiet_NaN();
+        item.detail = firstLine(e.what());
+    }
+    item.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 }  // namespace
+
+std::vector<std::string> kernelCheckDevices(const std::string &device)
+{
+    if (device == "all") {
+        std::vector<std::string> devices = {"cpu"};
+        if (cudaUsable(0)) devices.push_back("cuda:0");
+        return devices;
+    }
+    if (device == "cpu") return {"cpu"};
+    if (device == "cuda") return {"cuda:0"};
+    if (device.rfind("cuda:", 0) == 0 && device.size() > 5 &&
+        device.find_first_not_of("0123456789", 5) == std::string::npos)
+        return {device};
+    throw std::runtime_error("kernel checks: unknown device \"" + device + "\" (all, cpu, cuda or cuda:N)");
+}
+
+std::vector<lab::KernelCase> kernelCheckCases(const KernelCheckOptions &o)
+{
+    validate(o);
+    std::vector<lab::KernelCase> cases;
+    for (const lab::KernelCase &c : lab::kernelCases())
+        if (selected(o.dtypes, lab::dtypeName(c.dtype)) && selected(o.groups, c.group) && selected(o.ops, c.op))
+            cases.push_back(c);
+    return cases;
+}
+
+std::vector<EngineCheckInfo> engineChecks(const KernelCheckOptions &o)
+{
+    validate(o);
+    std::vector<EngineCheckInfo> out;
+    for (const EngineCheck &c : engine(o)) out.push_back(c.info);
+    return out;
+}
 
 std::vector<KernelCheckItem> runKernelChecks(JobContext &job, const KernelCheckOptions &options)
 {
-    const bool cudaRequested = options.device.rfind("cuda", 0) == 0;
-    if (!cudaRequested && options.device != "cpu")
-        throw std::runtime_error("kernel checks: unknown device \"" + options.device +
-                                 "\" (cuda, cuda:N or cpu)");
-    const at::Device device(options.device == "cuda" ? "cuda:0" : options.device);
-    for (const std::string &d : options.dtypes)
-        scalarTypeOf(d);  // throws on an unknown name
-    for (const std::string &g : options.groups)
-        if (g != "op" && g != "decode" && g != "model-grad" && g != "model-decode")
-            throw std::runtime_error("kernel checks: unknown group \"" + g +
-                                     "\" (op, decode, model-grad, model-decode)");
-
-    std::vector<Check> checks = plan(options, device);
+    const std::vector<std::string> devices = kernelCheckDevices(options.device);
+    const std::vector<lab::KernelCase> cases = kernelCheckCases(options);
+    const std::vector<EngineCheck> checks = engine(options);
+    const double total = static_cast<double>(devices.size() * (cases.size() + checks.size()));
     std::vector<KernelCheckItem> items;
-    const bool noGpu = cudaRequested && (!torch::cuda::is_available() ||
-                                         device.index() >= static_cast<int>(torch::cuda::device_count()));
-    // A GPU Danka's kernels have no image for (sm_75 against the default build): the ops fall back to the
-    // reference compositions there, so comparing them with the reference would prove nothing.
-    std::string noImage;
-    if (cudaRequested && !noGpu && !kernels::dankaCudaKernelsRunOn(device.index(), &noImage))
-        noImage = "nothing of Danka's to check: " + noImage;
-    else
-        noImage.clear();
-    for (size_t i = 0; i < checks.size(); ++i) {
-        job.checkpoint();
-        Check &c = checks[i];
-        job.setProgress(static_cast<double>(i) / static_cast<double>(checks.size()), c.item.name);
-        KernelCheckItem item = c.item;
-        if (noGpu || !noImage.empty() || !c.run) {
-            item.status = CheckStatus::Skip;
-            if (noGpu) item.detail = kNoCudaDeviceMessage;
-            else if (!noImage.empty()) item.detail = noImage;
+    for (const std::string &deviceName : devices) {
+        const at::Device device(deviceName);
+        for (const lab::KernelCase &c : cases) {
+            job.checkpoint();
+            job.setProgress(static_cast<double>(items.size()) / total, deviceName + ": " + c.name);
+            KernelCheckItem item;
+            item.name = c.name;
+            item.device = deviceName;
+            item.op = c.op;
+            item.dtype = lab::dtypeName(c.dtype);
+            item.group = c.group;
+            item.tolerance = c.tolerance;
+            item.unit = "relative error";
+            const lab::Availability a = lab::availability(c, device);
+            if (!a.runs()) {
+                item.status = CheckStatus::Skip;
+                item.skip = a.reason == lab::SkipReason::NoDevice ? KernelSkip::NoDevice : KernelSkip::NotForDevice;
+                item.detail = a.message;
+                items.push_back(item);
+                continue;
+            }
+            measureInto(item, [&] {
+                const lab::CaseMeasurement cm = lab::checkCase(c, device, options.seed, options.perturbation);
+                Measurement m;
+                m.worst = cm.error;
+                m.parts = cm.parts;
+                m.problem = cm.problem;
+                return m;
+            });
             items.push_back(item);
-            continue;
         }
-        const auto start = std::chrono::steady_clock::now();
-        try {
-            torch::manual_seed(options.seed + nameHash(item.name));
-            const Measurement m = c.run();
-            item.value = m.worst;
-            const bool ok = m.problem.empty() && std::isfinite(m.worst) && m.worst <= item.tolerance;
-            item.status = ok ? CheckStatus::Pass : CheckStatus::Fail;
-            item.detail = "error " + sci(m.worst) + " (" + m.parts + "), tolerance " + sci(item.tolerance) +
-                          (m.problem.empty() ? "" : "; " + m.problem);
-        } catch (const c10::Error &e) {
-            item.status = CheckStatus::Fail;
-            item.value = std::numeric_limits<double>::quiet_NaN();
-            item.detail = firstLine(e.what_without_backtrace());
-        } catch (const std::exception &e) {
-            item.status = CheckStatus::Fail;
-            item.value = std::numeric_limits<double>::quiet_NaN();
-            item.detail = firstLine(e.what());
+        // The engine checks, where the device can run Danka's kernels at all.
+        std::string noDevice;
+        if (device.is_cuda()) {
+            std::string why;
+            if (!cudaUsable(device.index()))
+                noDevice = lab::kNoCudaDeviceMessage;
+            else if (!kernels::dankaCudaKernelsRunOn(device.index(), &why))
+                noDevice = "nothing of Danka's to check: " + why;
         }
-        item.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        items.push_back(item);
+        for (const EngineCheck &c : checks) {
+            job.checkpoint();
+            job.setProgress(static_cast<double>(items.size()) / total, deviceName + ": " + c.info.name);
+            KernelCheckItem item;
+            item.name = c.info.name;
+            item.device = deviceName;
+            item.op = c.info.name.rfind("adamw", 0) == 0 ? "optimizer" : "model";
+            item.dtype = c.info.dtype;
+            item.group = c.info.group;
+            item.tolerance = c.info.tolerance;
+            item.unit = "relative error";
+            if (!noDevice.empty() || (c.cudaOnly && device.is_cpu())) {
+                item.status = CheckStatus::Skip;
+                item.skip = noDevice.empty() ? KernelSkip::NotForDevice : KernelSkip::NoDevice;
+                item.detail = noDevice.empty() ? kCpuFp16TrainingMessage : noDevice;
+                items.push_back(item);
+                continue;
+            }
+            measureInto(item, [&] {
+                torch::manual_seed(options.seed + nameHash(c.info.name));
+                return c.run(device, options.perturbation);
+            });
+            items.push_back(item);
+        }
     }
     job.setProgress(1.0, "done");
     return items;

@@ -1,6 +1,7 @@
-// Helpers for kernel tests: compare a fused op with its reference, forward and backward (same dtype, or a
-// low-precision run against the float64 reference), finite-difference gradient checks (in float64, so the
-// oracle is independent of autograd), and expected error messages.
+// Helpers for kernel tests beyond the kernel lab's cases (tests/kernels/lab_cases.h runs those): a
+// low-precision run against the float64 reference (the attention dispatch test), finite-difference gradient
+// checks (in float64, so the oracle is independent of autograd), the CPU instruction sets, and expected error
+// messages.
 #pragma once
 
 #include <torch/torch.h>
@@ -36,31 +37,6 @@ inline std::vector<torch::Tensor> leaves(const std::vector<torch::Tensor> &input
             out.push_back(t);
     }
     return out;
-}
-
-// Runs `fused` and `reference` on the same inputs (in `type`), a random upstream gradient, and checks
-// outputs and every input gradient within `tolerance` (relative to the largest reference value).
-inline void expectSameForwardBackward(const TensorFn &fused, const TensorFn &reference,
-                                      const std::vector<torch::Tensor> &inputs, torch::ScalarType type,
-                                      double tolerance, const std::string &what)
-{
-    const auto a = leaves(inputs, type), b = leaves(inputs, type);
-    const torch::Tensor outA = fused(a), outB = reference(b);
-    QVERIFY2(outA.sizes() == outB.sizes(), (what + ": output shapes differ").c_str());
-    const double forward = relativeError(outA, outB);
-    QVERIFY2(forward <= tolerance, (what + ": forward error " + std::to_string(forward)).c_str());
-    const torch::Tensor upstream = torch::randn_like(outB.to(torch::kFloat64)).to(outB.scalar_type());
-    outA.backward(upstream);
-    outB.backward(upstream);
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (!a[i].is_floating_point()) continue;
-        QVERIFY2(a[i].grad().defined() && b[i].grad().defined(),
-                 (what + ": no gradient for input " + std::to_string(i)).c_str());
-        const double backward = relativeError(a[i].grad(), b[i].grad());
-        QVERIFY2(backward <= tolerance,
-                 (what + ": gradient error " + std::to_string(backward) + " for input " + std::to_string(i))
-                     .c_str());
-    }
 }
 
 // Central finite differences of sum(f(x) * w) for a fixed random w, against autograd, in float64.

@@ -1,10 +1,14 @@
-// Flash attention against its reference composition: float64 forward and backward for causal and full
-// attention, GQA ratios, d_qk != d_v (MLA), document segments, cache-style queries with left padding, odd
-// sizes and strided views; finite differences; float32 and bfloat16 tolerances; input errors.
+// Flash attention: the kernel lab's attention and decoding cases (lab/kernel_case.h: float64 for causal and
+// full attention, GQA / MQA ratios, d_qk != d_v (MLA), document segments, cache-style queries, odd sizes and
+// strided views; float32, bfloat16 and float16 at training sizes, head dims that are not multiples of 16, a
+// query that sees nothing; decoding over GQA and MLA-absorbed caches; on the CPU and on CUDA when present,
+// against the float64 reference), and what is not a comparison with the reference: finite differences, left
+// padding against the unpadded sequence, a query without keys, the refused double backward, input errors.
 #include <QtTest>
 
 #include "kernels/attention.h"
 #include "tests/kernels/kernel_test_util.h"
+#include "tests/kernels/lab_cases.h"
 
 using namespace danka;
 using kernels::AttentionOptions;
@@ -47,14 +51,6 @@ test::TensorFn fused(const AttentionOptions &o)
     };
 }
 
-test::TensorFn reference(const AttentionOptions &o)
-{
-    return [o](const std::vector<torch::Tensor> &x) {
-        return kernels::attentionReference(x[0], x[1], x[2], o, x.size() > 3 ? x[3] : torch::Tensor(),
-                                           x.size() > 4 ? x[4] : torch::Tensor());
-    };
-}
-
 }  // namespace
 
 class TestAttention : public QObject {
@@ -62,27 +58,8 @@ class TestAttention : public QObject {
 private Q_SLOTS:
     void initTestCase() { torch::manual_seed(1); }
 
-    void matchesReferenceInFloat64_data()
-    {
-        QTest::addColumn<int>("index");
-        static const char *names[] = {"mha causal", "mha full", "gqa 8/2", "mqa 4/1 odd sizes", "mla dims 24/16",
-                                      "documents", "cache: 3 queries over 70 keys", "longer than two tiles"};
-        for (int i = 0; i < 8; ++i) QTest::newRow(names[i]) << i;
-    }
-    void matchesReferenceInFloat64()
-    {
-        QFETCH(int, index);
-        static const Case cases[] = {
-            {2, 3, 3, 17, 17, 8, 8, true, false},    {2, 2, 2, 13, 13, 4, 4, false, false},
-            {1, 8, 2, 33, 33, 16, 16, true, false},  {2, 4, 1, 67, 67, 5, 5, true, false},
-            {1, 4, 4, 40, 40, 24, 16, true, false},  {2, 2, 1, 90, 90, 8, 8, true, true},
-            {2, 2, 2, 3, 70, 8, 8, true, false},     {1, 2, 1, 150, 150, 8, 12, true, false},
-        };
-        const Case &c = cases[index];
-        const AttentionOptions o{0, c.causal};
-        test::expectSameForwardBackward(fused(o), reference(o), inputsFor(c), torch::kFloat64, 1e-10,
-                                        QTest::currentDataTag());
-    }
+    void labCases_data() { test::addLabCaseRows({"attention", "attention-decode"}); }
+    void labCases() { test::runLabCaseRow(); }
 
     void gradientsMatchFiniteDifferences()
     {
@@ -118,94 +95,6 @@ private Q_SLOTS:
         QCOMPARE(out[0][0][2].abs().sum().item<double>(), 0.0);
         out.sum().backward();
         for (const auto &t : {q, k, v}) QVERIFY(torch::isfinite(t.grad()).all().item<bool>());
-    }
-
-    void stridedViewsNeedNoCopy()
-    {
-        // The model's layout: projections give (B, T, H, D); attention reads the transposed view directly.
-        auto q = torch::randn({2, 20, 4, 8}, torch::kFloat64).transpose(1, 2);
-        auto k = torch::randn({2, 20, 2, 8}, torch::kFloat64).transpose(1, 2);
-        auto v = torch::randn({2, 20, 2, 8}, torch::kFloat64).transpose(1, 2);
-        QVERIFY(!q.is_contiguous());
-        test::expectSameForwardBackward(fused({0, true}), reference({0, true}), {q, k, v}, torch::kFloat64, 1e-10,
-                                        "strided");
-    }
-
-    void float32AndBfloat16Tolerances()
-    {
-        const Case c{2, 4, 2, 130, 130, 32, 32, true, false};
-        const auto in = inputsFor(c);
-        // float32 fused vs float64 reference, and bfloat16 fused vs float64 reference.
-        for (auto [type, tolerance] : {std::pair{torch::kFloat32, 1e-5}, std::pair{torch::kBFloat16, 2e-2}}) {
-            auto a = test::leaves(in, type);
-            auto b = test::leaves(in, torch::kFloat64);
-            const auto outA = fused({0, true})(a), outB = reference({0, true})(b);
-            QCOMPARE(outA.scalar_type(), type);
-            const double forward = test::relativeError(outA, outB);
-            QVERIFY2(forward < tolerance, qPrintable(QStringLiteral("forward error %1").arg(forward)));
-            const auto up = torch::randn_like(outB);
-            outA.backward(up.to(type));
-            outB.backward(up);
-            for (int i = 0; i < 3; ++i) {
-                const double backward = test::relativeError(a[i].grad(), b[i].grad());
-                QVERIFY2(backward < tolerance * 2, qPrintable(QStringLiteral("gradient %1 error %2").arg(i).arg(backward)));
-            }
-        }
-    }
-
-    // Danka's CUDA kernels against the float64 reference on the GPU (the fuller GPU checks live in
-    // core/gpu_checks.cpp): the training kernels (forward + backward) in float32 / bfloat16 / float16, and the
-    // decode kernel (no gradient, few queries) on a GQA cache and on MLA's absorbed form (values a view of keys).
-    void cudaKernelsMatchReference()
-    {
-        if (!torch::cuda::is_available())
-            QSKIP("no CUDA device: the CUDA attention kernels are checked when a GPU is present (here or by "
-                  "danka-cli's GPU checks, core/gpu_checks.cpp)");
-        const auto cuda = [](const std::vector<torch::Tensor> &in) {
-            std::vector<torch::Tensor> out;
-            for (const auto &t : in) out.push_back(t.to(torch::kCUDA));
-            return out;
-        };
-        // Training: odd sizes, GQA, Dqk != Dv, segments, a causal offset.
-        const Case training[] = {{2, 4, 2, 77, 77, 40, 24, true, true}, {1, 6, 3, 19, 50, 128, 128, true, false},
-                                 {2, 2, 1, 33, 33, 192, 128, false, false}};
-        for (const Case &c : training) {
-            const auto in = cuda(inputsFor(c));
-            for (auto [type, tolerance] : {std::pair{torch::kFloat32, 1e-5}, std::pair{torch::kBFloat16, 3e-2},
-                                           std::pair{torch::kFloat16, 5e-3}}) {
-                auto a = test::leaves(in, type);
-                auto b = test::leaves(in, torch::kFloat64);
-                const auto outA = fused({0, c.causal})(a), outB = reference({0, c.causal})(b);
-                const double forward = test::relativeError(outA, outB);
-                QVERIFY2(forward < tolerance, qPrintable(QStringLiteral("forward error %1").arg(forward)));
-                const auto up = torch::randn_like(outB);
-                outA.backward(up.to(type));
-                outB.backward(up);
-                for (int i = 0; i < 3; ++i) {
-                    const double backward = test::relativeError(a[i].grad(), b[i].grad());
-                    QVERIFY2(backward < tolerance * 2,
-                             qPrintable(QStringLiteral("gradient %1 error %2").arg(i).arg(backward)));
-                }
-            }
-        }
-        // Decode: no gradient; a GQA cache with segments, and the MLA absorbed form over a bigger cache.
-        torch::NoGradGuard noGrad;
-        const auto gqa = cuda(inputsFor({3, 8, 2, 4, 300, 64, 64, true, true}));
-        const auto cache = torch::randn({2, 400, 576}, torch::TensorOptions(torch::kFloat64).device(torch::kCUDA));
-        const auto qMla = torch::randn({2, 16, 2, 576}, cache.options());
-        // (2, 1, 257, 576) keys, a strided view of the cache; values (.., 512) a view of the keys.
-        const auto mla = [&qMla](const torch::Tensor &c) {
-            const auto keys = c.narrow(1, 0, 257).unsqueeze(1);
-            return std::vector<torch::Tensor>{qMla.to(c.scalar_type()), keys, keys.narrow(-1, 0, 512)};
-        };
-        for (auto [type, tolerance] : {std::pair{torch::kFloat32, 1e-5}, std::pair{torch::kBFloat16, 3e-2}}) {
-            std::vector<torch::Tensor> gqaLow;
-            for (const auto &t : gqa) gqaLow.push_back(t.is_floating_point() ? t.to(type) : t);
-            const double gqaError = test::relativeError(fused({0, true})(gqaLow), reference({0, true})(gqa));
-            QVERIFY2(gqaError < tolerance, qPrintable(QStringLiteral("GQA decode error %1").arg(gqaError)));
-            const double mlaError = test::relativeError(fused({0, true})(mla(cache.to(type))), reference({0, true})(mla(cache)));
-            QVERIFY2(mlaError < tolerance, qPrintable(QStringLiteral("MLA decode error %1").arg(mlaError)));
-        }
     }
 
     void doubleBackwardIsRefused()

@@ -1,10 +1,13 @@
 // The CPU dispatch rule of kernels::attention (attention.h): LibTorch's fused scaled_dot_product_attention for
 // float32/bfloat16 without segments, equal head dims and T == S when causal; Danka's flash kernel for the rest
 // (segments, a KV cache, MLA's head dims, float64, or cpuSdpa off); the reference for float16. Each path is
-// checked for the path it picks and for its output and gradients against the float64 reference.
+// checked for the path it picks and for its output and gradients against the float64 reference, within the
+// attention tolerance of lab/tolerances.h (Danka's own kernels on every shape are the kernel lab's attention
+// cases, tst_attention).
 #include <QtTest>
 
 #include "kernels/attention.h"
+#include "lab/tolerances.h"
 #include "tests/kernels/kernel_test_util.h"
 
 using namespace danka;
@@ -92,7 +95,8 @@ private Q_SLOTS:
 
         // Whatever the path, the result is attention: forward and gradients against the float64 reference.
         if (dtype == 3) return;  // float16 is the reference itself
-        const double tolerance = dtype == 1 ? 2e-2 : dtype == 0 ? 2e-5 : 1e-10;
+        const lab::Dtype labTypes[] = {lab::Dtype::Fp32, lab::Dtype::Bf16, lab::Dtype::Fp64};
+        const double tolerance = lab::tolerance::attention(labTypes[dtype], keys);
         const test::TensorFn run = [o, seg = in](const std::vector<torch::Tensor> &x) {
             return kernels::attention(x[0], x[1], x[2], o, seg.qSeg, seg.kSeg);
         };
@@ -101,22 +105,6 @@ private Q_SLOTS:
         };
         test::expectCloseToFloat64Reference(run, reference, {in.q, in.k, in.v}, types[dtype], tolerance,
                                             QTest::currentDataTag());
-    }
-
-    void dankasFlashKernelStaysCorrectInFloat32AndBfloat16()
-    {
-        // The shapes SDPA now takes by default, forced through Danka's kernel (cpuSdpa off): segment masks and
-        // KV caches still run it in these dtypes, so it keeps its own check.
-        AttentionOptions o;
-        o.cpuSdpa = false;
-        for (const auto &[type, tolerance] : {std::pair{torch::kFloat32, 2e-5}, std::pair{torch::kBFloat16, 2e-2}}) {
-            const Inputs in = make(type, 4, 2, 130, 130, 32, 32, false);
-            QCOMPARE(pathOf(in, o), AttentionPath::Flash);
-            test::expectCloseToFloat64Reference(
-                [o](const std::vector<torch::Tensor> &x) { return kernels::attention(x[0], x[1], x[2], o); },
-                [o](const std::vector<torch::Tensor> &x) { return kernels::attentionReference(x[0], x[1], x[2], o); },
-                {in.q, in.k, in.v}, type, tolerance, c10::toString(type));
-        }
     }
 };
 

@@ -1,9 +1,13 @@
-// Tests of kernels/rope: the tables against the Hugging Face formula, a hand-computed rotation, the fused CPU
-// op against its reference in float64 (tight) on both instruction sets, finite differences, float32/bfloat16/
-// float16 against the float64 reference, the HF rotate_half form, strided heads (MLA) and input checks.
+// Tests of kernels/rope: the kernel lab's RoPE cases (lab/kernel_case.h: float64 on every instruction set,
+// float32/bfloat16/float16, shared and per-sequence tables, MLA's rope slice, unaligned and strided heads and
+// tables, on the CPU and on CUDA when present, against the float64 reference), and what is not a comparison
+// with the reference: the tables against the Hugging Face formula, a hand-computed rotation, the HF
+// rotate_half form, finite differences, the backward as the inverse rotation, the refused double backward
+// and input checks.
 #include <QtTest>
 
 #include "kernel_test_util.h"
+#include "lab_cases.h"
 #include "kernels/rope.h"
 
 using danka::kernels::applyRope;
@@ -13,14 +17,10 @@ namespace dt = danka::test;
 
 namespace {
 
-// Fused and reference RoPE with fixed tables (the tables are constants, not inputs of the check).
+// Fused RoPE with fixed tables (the tables are constants, not inputs of the gradient check).
 dt::TensorFn fused(const torch::Tensor &cos, const torch::Tensor &sin)
 {
     return [cos, sin](const std::vector<torch::Tensor> &v) { return applyRope(v[0], cos, sin); };
-}
-dt::TensorFn reference(const torch::Tensor &cos, const torch::Tensor &sin)
-{
-    return [cos, sin](const std::vector<torch::Tensor> &v) { return applyRopeReference(v[0], cos, sin); };
 }
 
 // Tables for x (B, T, H, D): shared positions 0..T-1 as (T, D/2), or per-sequence random positions (B, T,
@@ -54,6 +54,9 @@ class TestRope : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() { torch::manual_seed(0); }
+
+    void labCases_data() { dt::addLabCaseRows({"rope"}); }
+    void labCases() { dt::runLabCaseRow(); }
 
     void tablesFollowTheHuggingFaceFormula()
     {
@@ -107,23 +110,6 @@ private Q_SLOTS:
                                                                           sin.to(torch::kFloat64))) < 1e-14);
     }
 
-    void matchesReferenceInFloat64()
-    {
-        const std::vector<std::vector<int64_t>> shapes = {
-            {1, 1, 1, 2}, {2, 3, 4, 8}, {1, 7, 2, 6}, {2, 5, 3, 64}, {3, 4, 2, 130}};
-        dt::forEachCpuIsa([&](const std::string &isa) {
-            for (const auto &shape : shapes) {
-                for (const bool perSequence : {false, true}) {
-                    const auto x = torch::randn(shape, torch::kFloat64);
-                    const auto [cos, sin] = tablesFor(shape, perSequence);
-                    dt::expectSameForwardBackward(fused(cos, sin), reference(cos, sin), {x}, torch::kFloat64,
-                                                  1e-10, name(isa, shape, perSequence));
-                    if (QTest::currentTestFailed()) return;
-                }
-            }
-        });
-    }
-
     void gradientsMatchFiniteDifferences()
     {
         for (const auto &shape : std::vector<std::vector<int64_t>>{{2, 3, 2, 6}, {1, 2, 1, 2}}) {
@@ -144,111 +130,20 @@ private Q_SLOTS:
         QVERIFY(dt::relativeError(x.grad(), x.detach()) < 1e-6);  // float32 tables: cos^2 + sin^2 = 1 +- 1e-7
     }
 
-    void lowPrecisionMatchesFloat64Reference()
+    void doubleBackwardIsRefused()
     {
-        // Stated tolerances, relative to the largest reference value: float32 1e-5, float16 5e-3, bfloat16
-        // 1e-2 (one output rounding is 2^-11 and 2^-8 relative).
-        const std::vector<std::pair<torch::ScalarType, double>> types = {
-            {torch::kFloat32, 1e-5}, {torch::kBFloat16, 1e-2}, {torch::kFloat16, 5e-3}};
-        const std::vector<std::vector<int64_t>> shapes = {{2, 64, 4, 64}, {1, 5, 3, 6}, {2, 9, 2, 34}};
-        dt::forEachCpuIsa([&](const std::string &isa) {
-            for (const auto &[type, tolerance] : types) {
-                for (const auto &shape : shapes) {
-                    const auto x = torch::randn(shape, torch::kFloat64);
-                    const auto [cos, sin] = tablesFor(shape, shape[3] == 6);
-                    dt::expectCloseToFloat64Reference(
-                        fused(cos, sin), reference(cos, sin), {x}, type, tolerance,
-                        name(isa + " " + c10::toString(type), shape, shape[3] == 6));
-                    if (QTest::currentTestFailed()) return;
-                }
-            }
-        });
-    }
-
-    void stridedHeadsAndTables()
-    {
-        // MLA: RoPE on the last d_r = 8 dims of (B, T, H, d_n + d_r) heads, read in place; a (B, H, T, D)
-        // tensor seen as (B, T, H, D); tables that are a strided slice of wider ones.
-        const auto [cos, sin] = ropeTables(torch::arange(5), 8, 10000.0);
-        const auto wideCos = torch::cat({cos, torch::zeros_like(cos)}, -1),
-                   wideSin = torch::cat({sin, sin}, -1);
-        const auto cosSlice = wideCos.narrow(-1, 0, 4), sinSlice = wideSin.narrow(-1, 0, 4);
-        QVERIFY(!cosSlice.is_contiguous());
-        using View = std::function<torch::Tensor(const torch::Tensor &)>;
-        const std::vector<std::tuple<std::string, std::vector<int64_t>, View>> cases = {
-            {"MLA rope slice", {2, 5, 3, 12 + 8}, [](const torch::Tensor &t) { return t.narrow(-1, 12, 8); }},
-            {"heads-major", {2, 3, 5, 8}, [](const torch::Tensor &t) { return t.transpose(1, 2); }},
-            {"strided head dim", {2, 5, 3, 16}, [](const torch::Tensor &t) { return t.slice(-1, 0, 16, 2); }},
-        };
-        for (const auto &[what, shape, view] : cases) {
-            const View &v0 = view;
-            const auto x = torch::randn(shape, torch::kFloat64);
-            QVERIFY(!view(x).is_contiguous());
-            const dt::TensorFn f = [&](const std::vector<torch::Tensor> &v) {
-                return applyRope(v0(v[0]), cosSlice, sinSlice);
-            };
-            const dt::TensorFn r = [&](const std::vector<torch::Tensor> &v) {
-                return applyRopeReference(v0(v[0]), cos, sin);
-            };
-            dt::expectSameForwardBackward(f, r, {x}, torch::kFloat64, 1e-10, what);
-            dt::expectCloseToFloat64Reference(f, r, {x}, torch::kBFloat16, 1e-2, what + " bfloat16");
-            if (QTest::currentTestFailed()) return;
-        }
-    }
-
-    void stridedUpstreamGradientAndDoubleBackward()
-    {
-        // The output used through a transpose hands the backward a non-contiguous gradient.
         const auto [cos, sin] = ropeTables(torch::arange(6), 10, 10000.0);
-        const dt::TensorFn f = [&](const std::vector<torch::Tensor> &v) {
-            return applyRope(v[0], cos, sin).transpose(1, 2);
-        };
-        const dt::TensorFn r = [&](const std::vector<torch::Tensor> &v) {
-            return applyRopeReference(v[0], cos, sin).transpose(1, 2);
-        };
-        dt::expectSameForwardBackward(f, r, {torch::randn({2, 6, 3, 10}, torch::kFloat64)}, torch::kFloat64,
-                                      1e-10, "transposed output");
-
         const auto x = torch::randn({2, 6, 3, 10}, torch::kFloat64).requires_grad_(true);
         const auto y = applyRope(x, cos, sin);
         dt::expectThrowsWithMessage([&] { torch::autograd::grad({y.pow(2).sum()}, {x}, {}, true, true); },
                                     "applyRope: the fused backward is first order only");
     }
 
-    void cudaKernelMatchesTheFloat64Reference()
+    void cudaFloat64RunsTheReference()
     {
         if (!torch::cuda::is_available())
             QSKIP("no CUDA device: the CUDA kernel (kernels/cuda/rope.cu) is checked on a GPU machine");
-        // The fused op on CUDA against the float64 reference on the CPU: shared (T, D/2) and per-batch
-        // (B, T, D/2) tables, a head dim that packs and one that does not (D = 6), and the rope slice of MLA
-        // heads read in place.
-        const std::vector<std::pair<torch::ScalarType, double>> types = {
-            {torch::kFloat32, 1e-5}, {torch::kBFloat16, 1e-2}, {torch::kFloat16, 5e-3}};
-        for (const auto &[type, tolerance] : types) {
-            for (const auto &shape : std::vector<std::vector<int64_t>>{{2, 8, 4, 64}, {3, 5, 2, 6}}) {
-                for (const bool perBatch : {false, true}) {
-                    const auto [cos, sin] = tablesFor(shape, perBatch);
-                    const dt::TensorFn onCuda = [c = cos, s = sin](const std::vector<torch::Tensor> &v) {
-                        return applyRope(v[0].cuda(), c.cuda(), s.cuda()).cpu();
-                    };
-                    dt::expectCloseToFloat64Reference(
-                        onCuda, reference(cos, sin), {torch::randn(shape, torch::kFloat64)}, type, tolerance,
-                        name(std::string("cuda ") + c10::toString(type), shape, perBatch));
-                    if (QTest::currentTestFailed()) return;
-                }
-            }
-            const auto [cos, sin] = ropeTables(torch::arange(5), 8, 10000.0);
-            const dt::TensorFn mla = [c = cos, s = sin](const std::vector<torch::Tensor> &v) {
-                return applyRope(v[0].cuda().narrow(-1, 16, 8), c.cuda(), s.cuda()).cpu();
-            };
-            const dt::TensorFn mlaReference = [c = cos, s = sin](const std::vector<torch::Tensor> &v) {
-                return applyRopeReference(v[0].narrow(-1, 16, 8), c, s);
-            };
-            dt::expectCloseToFloat64Reference(mla, mlaReference,
-                                              {torch::randn({2, 5, 3, 24}, torch::kFloat64)}, type, tolerance,
-                                              std::string("cuda MLA rope slice ") + c10::toString(type));
-            if (QTest::currentTestFailed()) return;
-        }
+        // The comparisons of the CUDA kernel with the reference are the lab's cases (labCases).
         const auto x64 = torch::randn({2, 8, 4, 16}, torch::kFloat64);
         const auto [cos, sin] = ropeTables(torch::arange(8), 16, 10000.0);
         QVERIFY(dt::relativeError(applyRope(x64.cuda(), cos.cuda(), sin.cuda()).cpu(),

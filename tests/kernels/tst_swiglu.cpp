@@ -1,9 +1,12 @@
-// Tests of kernels/swiglu: the fused CPU op against its reference in float64 (tight) on both instruction
-// sets, finite differences, float32/bfloat16/float16 against the float64 reference, saturated and non-finite
-// gates, strided inputs (the halves of a fused gate/up projection), hand-computed values and input checks.
+// Tests of kernels/swiglu: the kernel lab's SwiGLU cases (lab/kernel_case.h: float64 on every instruction set,
+// float32/bfloat16/float16, the halves of a fused gate/up projection read in place, odd and unaligned widths,
+// strided inputs, on the CPU and on CUDA when present, against the float64 reference), and what is not a
+// comparison with the reference: finite differences, saturated and non-finite gates, hand-computed values,
+// gradients only where needed, the refused double backward and input checks.
 #include <QtTest>
 
 #include "kernel_test_util.h"
+#include "lab_cases.h"
 #include "kernels/swiglu.h"
 
 using danka::kernels::swiglu;
@@ -29,21 +32,8 @@ class TestSwiglu : public QObject {
 private Q_SLOTS:
     void initTestCase() { torch::manual_seed(0); }
 
-    void matchesReferenceInFloat64()
-    {
-        const std::vector<std::vector<int64_t>> shapes = {{},         {1},       {7},      {3, 5},
-                                                          {2, 3, 64}, {4096, 9}, {2, 1408}};
-        dt::forEachCpuIsa([&](const std::string &isa) {
-            for (const auto &shape : shapes) {
-                // Gates over [-12, 12] so both tails of the sigmoid are exercised.
-                const auto g = torch::randn(shape, torch::kFloat64) * 4,
-                           u = torch::randn(shape, torch::kFloat64);
-                dt::expectSameForwardBackward(kFused, kReference, {g, u}, torch::kFloat64, 1e-10,
-                                              name(isa, shape));
-                if (QTest::currentTestFailed()) return;
-            }
-        });
-    }
+    void labCases_data() { dt::addLabCaseRows({"swiglu"}); }
+    void labCases() { dt::runLabCaseRow(); }
 
     void gradientsMatchFiniteDifferences()
     {
@@ -52,26 +42,6 @@ private Q_SLOTS:
             dt::expectGradientMatchesFiniteDifferences(kFused, {g, u}, 1e-6, name("swiglu", shape));
             if (QTest::currentTestFailed()) return;
         }
-    }
-
-    void lowPrecisionMatchesFloat64Reference()
-    {
-        // Stated tolerances, relative to the largest reference value: float32 1e-5, float16 5e-3, bfloat16
-        // 1e-2 (the float32 exp is within 2 ulp; one output rounding is 2^-11 and 2^-8 relative).
-        const std::vector<std::pair<torch::ScalarType, double>> types = {
-            {torch::kFloat32, 1e-5}, {torch::kBFloat16, 1e-2}, {torch::kFloat16, 5e-3}};
-        const std::vector<std::vector<int64_t>> shapes = {{64, 1408}, {7}, {33, 100}};
-        dt::forEachCpuIsa([&](const std::string &isa) {
-            for (const auto &[type, tolerance] : types) {
-                for (const auto &shape : shapes) {
-                    const auto g = torch::randn(shape, torch::kFloat64) * 3,
-                               u = torch::randn(shape, torch::kFloat64);
-                    dt::expectCloseToFloat64Reference(kFused, kReference, {g, u}, type, tolerance,
-                                                      name(isa + " " + c10::toString(type), shape));
-                    if (QTest::currentTestFailed()) return;
-                }
-            }
-        });
     }
 
     void saturatedAndNonFiniteGates()
@@ -97,45 +67,6 @@ private Q_SLOTS:
             QVERIFY2(std::isinf(special[1].item<float>()) && special[1].item<float>() > 0, isa.c_str());
             QVERIFY2(std::abs(special[2].item<float>() - 0.7310585786f) < 1e-6f, isa.c_str());
         });
-    }
-
-    void stridedInputs()
-    {
-        // The usual case: gate and up are the two halves of one fused projection (N, 2F), read in place.
-        const auto h = torch::randn({2, 5, 2 * 24}, torch::kFloat64);
-        const dt::TensorFn halves = [](const std::vector<torch::Tensor> &v) {
-            return swiglu(v[0].narrow(-1, 0, 24), v[0].narrow(-1, 24, 24));
-        };
-        const dt::TensorFn halvesReference = [](const std::vector<torch::Tensor> &v) {
-            return swigluReference(v[0].narrow(-1, 0, 24), v[0].narrow(-1, 24, 24));
-        };
-        dt::expectSameForwardBackward(halves, halvesReference, {h}, torch::kFloat64, 1e-10, "halves");
-        dt::expectCloseToFloat64Reference(halves, halvesReference, {h}, torch::kBFloat16, 1e-2,
-                                          "halves bf16");
-        // Transposed and every-other-element views are copied.
-        const auto g = torch::randn({6, 8}, torch::kFloat64), u = torch::randn({8, 12}, torch::kFloat64);
-        const dt::TensorFn mixed = [](const std::vector<torch::Tensor> &v) {
-            return swiglu(v[0].t(), v[1].slice(1, 0, 12, 2));
-        };
-        const dt::TensorFn mixedReference = [](const std::vector<torch::Tensor> &v) {
-            return swigluReference(v[0].t(), v[1].slice(1, 0, 12, 2));
-        };
-        dt::expectSameForwardBackward(mixed, mixedReference, {g, u}, torch::kFloat64, 1e-10, "transpose");
-        dt::expectCloseToFloat64Reference(mixed, mixedReference, {g, u}, torch::kFloat32, 1e-5,
-                                          "transpose f32");
-    }
-
-    void stridedUpstreamGradient()
-    {
-        // The output used through a transpose hands the backward a non-contiguous gradient.
-        const dt::TensorFn f = [](const std::vector<torch::Tensor> &v) {
-            return swiglu(v[0], v[1]).transpose(0, 1);
-        };
-        const dt::TensorFn r = [](const std::vector<torch::Tensor> &v) {
-            return swigluReference(v[0], v[1]).transpose(0, 1);
-        };
-        const auto g = torch::randn({5, 12}, torch::kFloat64), u = torch::randn({5, 12}, torch::kFloat64);
-        dt::expectSameForwardBackward(f, r, {g, u}, torch::kFloat64, 1e-10, "transposed output");
     }
 
     void doubleBackwardIsRefused()
@@ -180,39 +111,11 @@ private Q_SLOTS:
         QVERIFY(dt::relativeError(u1.grad(), ur.grad()) < 1e-12);
     }
 
-    void cudaKernelsMatchTheFloat64Reference()
+    void cudaFloat64RunsTheReference()
     {
         if (!torch::cuda::is_available())
             QSKIP("no CUDA device: the CUDA kernels (kernels/cuda/swiglu.cu) are checked on a GPU machine");
-        // The fused op on CUDA against the float64 reference on the CPU: contiguous rows (packed), rows of
-        // odd length (element path), and the two halves of one fused projection read in place.
-        const std::vector<std::pair<torch::ScalarType, double>> types = {
-            {torch::kFloat32, 1e-5}, {torch::kBFloat16, 1e-2}, {torch::kFloat16, 5e-3}};
-        const dt::TensorFn onCuda = [](const std::vector<torch::Tensor> &v) {
-            return swiglu(v[0].cuda(), v[1].cuda()).cpu();
-        };
-        const dt::TensorFn halves = [](const std::vector<torch::Tensor> &v) {
-            const auto fusedProjection = v[0].cuda();  // (N, 2F)
-            const int64_t F = fusedProjection.size(1) / 2;
-            return swiglu(fusedProjection.narrow(1, 0, F), fusedProjection.narrow(1, F, F)).cpu();
-        };
-        const dt::TensorFn halvesReference = [](const std::vector<torch::Tensor> &v) {
-            const int64_t F = v[0].size(1) / 2;
-            return swigluReference(v[0].narrow(1, 0, F), v[0].narrow(1, F, F));
-        };
-        for (const auto &[type, tolerance] : types) {
-            const std::string what = std::string("cuda ") + c10::toString(type);
-            for (const auto &shape : std::vector<std::vector<int64_t>>{{64, 512}, {7, 33}, {2, 3, 200}}) {
-                const auto g = torch::randn(shape, torch::kFloat64) * 3,
-                           u = torch::randn(shape, torch::kFloat64);
-                dt::expectCloseToFloat64Reference(onCuda, kReference, {g, u}, type, tolerance,
-                                                  name(what, shape));
-                if (QTest::currentTestFailed()) return;
-            }
-            dt::expectCloseToFloat64Reference(halves, halvesReference, {torch::randn({48, 2 * 344}) * 3},
-                                              type, tolerance, what + " fused projection");
-            if (QTest::currentTestFailed()) return;
-        }
+        // The comparisons of the CUDA kernels with the reference are the lab's cases (labCases).
         const auto g64 = torch::randn({4, 16}, torch::kFloat64), u64 = torch::randn({4, 16}, torch::kFloat64);
         QVERIFY(dt::relativeError(swiglu(g64.cuda(), u64.cuda()).cpu(), swiglu(g64, u64)) < 1e-12);
     }
