@@ -315,7 +315,7 @@ Point peakOfStep(const ModelConfig &c, const MemoryPlan &p, const Footprint &f)
     } else {
         for (double k : f.kept) keptAll += k;
     }
-    // White-box distillation (core/train/distill_stage.cpp): the KL term keeps log-softmax of the student and
+    // White-box distillation (core/train/stages/distill_stage.cpp): the KL term keeps log-softmax of the student and
     // softmax of the teacher, fp32 (V) each, for backward. Its forward holds at once the student's second
     // logits and the teacher's for the rows with a target (E each) and five fp32 (V) tensors (the two
     // log-softmaxes, the softmax, their difference and its product: the temporaries of one expression);

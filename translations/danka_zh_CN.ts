@@ -885,31 +885,31 @@
     </message>
     <message>
         <source>Training stage: pretrain, sft or distill, with LoRA as stage.lora.enabled (reward, dpo, ppo and grpo are coming; validation refuses them)</source>
-        <translation type="unfinished" />
+        <translation>训练阶段：pretrain、sft 或 distill，LoRA 由 stage.lora.enabled 开启（reward、dpo、ppo 和 grpo 即将推出；校验会拒绝它们）</translation>
     </message>
     <message>
         <source>LoRA: train low-rank adapters on the frozen base instead of every weight (fine-tuning stages)</source>
-        <translation type="unfinished" />
+        <translation>LoRA：在冻结的基座上训练低秩适配器，而不是全部权重（微调阶段）</translation>
     </message>
     <message>
         <source>stage.kind "lora" (a config of an earlier Danka) is read as "sft" with stage.lora.enabled: LoRA is now a setting of every fine-tuning stage</source>
-        <translation type="unfinished" />
+        <translation>stage.kind "lora"（旧版单卡的配置）按 "sft" 加 stage.lora.enabled 读取：LoRA 现在是每个微调阶段的一项设置</translation>
     </message>
     <message>
         <source>unknown stage "%1"; this version trains %2</source>
-        <translation type="unfinished" />
+        <translation>未知阶段 "%1"；此版本可训练 %2</translation>
     </message>
     <message>
         <source>"%1" is not available in this version yet (reward, dpo, ppo and grpo are coming); it trains %2</source>
-        <translation type="unfinished" />
+        <translation>此版本尚不支持 "%1"（reward、dpo、ppo 和 grpo 即将推出）；可训练 %2</translation>
     </message>
     <message>
         <source>stage "%1" always starts from random weights: leave it empty</source>
-        <translation type="unfinished" />
+        <translation>阶段 "%1" 总是从随机权重开始：请留空</translation>
     </message>
     <message>
         <source>stage "%1" trains every weight; LoRA adapters are for the fine-tuning stages (%2)</source>
-        <translation type="unfinished" />
+        <translation>阶段 "%1" 训练全部权重；LoRA 适配器用于微调阶段（%2）</translation>
     </message>
     <message>
         <source>Choose the dataset to train on: this workspace's prepared %1 datasets are in the list.</source>
@@ -937,31 +937,31 @@
     </message>
     <message>
         <source>reward model on preference pairs (coming)</source>
-        <translation type="unfinished" />
+        <translation>基于偏好对的奖励模型（即将推出）</translation>
     </message>
     <message>
         <source>direct preference optimisation on preference pairs (coming)</source>
-        <translation type="unfinished" />
+        <translation>基于偏好对的直接偏好优化（即将推出）</translation>
     </message>
     <message>
         <source>PPO against a reward model (coming)</source>
-        <translation type="unfinished" />
+        <translation>以奖励模型为目标的 PPO（即将推出）</translation>
     </message>
     <message>
         <source>GRPO with group-relative rewards (coming)</source>
-        <translation type="unfinished" />
+        <translation>组相对奖励的 GRPO（即将推出）</translation>
     </message>
     <message>
         <source>distillation on conversations: R1-style weighted replies, and with a teacher checkpoint white-box KL</source>
-        <translation type="unfinished" />
+        <translation>对话蒸馏：R1 式加权回复；指定教师检查点时为白盒 KL 蒸馏</translation>
     </message>
     <message>
         <source>next-token prediction on packed documents, from scratch or continued from a checkpoint</source>
-        <translation type="unfinished" />
+        <translation>在打包文档上预测下一个词元，从零开始或从检查点继续</translation>
     </message>
     <message>
         <source>supervised fine-tuning on conversations: the loss on the assistant's replies</source>
-        <translation type="unfinished" />
+        <translation>对话监督微调：只在助手回复上计算损失</translation>
     </message>
 </context>
 <context>

@@ -289,7 +289,8 @@ void MainWindow::updateStatus(int runCount)
         m_workspaceLabel->setText(tr("No workspace"));
         return;
     }
-    m_workspaceLabel->setText(tr("Workspace %1 | runs: %2").arg(QString::fromStdString(workspace()->path())).arg(runCount));
+    m_workspaceLabel->setText(
+        tr("Workspace %1 | runs: %2").arg(QString::fromStdString(workspace()->path())).arg(runCount));
 }
 
 QString MainWindow::jobStatusText() const

@@ -38,35 +38,35 @@ void MainWindow::runDemo(int steps, int sftSteps)
     runDemoJob(
         tr("Demo data"),
         [ws, vocab, tokenizerDir, datasets](core::JobContext &job) {
-            *tokenizerDir = core::ensureDemoTokenizer(ws, vocab, job);
-            *datasets = core::prepareDemoDatasets(ws, *tokenizerDir, job);
+        *tokenizerDir = core::ensureDemoTokenizer(ws, vocab, job);
+        *datasets = core::prepareDemoDatasets(ws, *tokenizerDir, job);
         },
         [this, ws, config, datasets, tokenizerDir, sftSteps] {
-            core::useDemoDatasets(*config, *datasets);
-            m_session->refresh();  // the new datasets and tokenizer, on every page
-            if (!m_runsPage->startRun(*config)) return;
-            const std::optional<int64_t> pretraining = m_runsPage->trainingRunId();
-            if (!pretraining) return;
-            m_demoAction->setEnabled(false);
-            afterDemoRun(*pretraining, [this, ws, tokenizerDir, sftSteps](const std::string &checkpoint) {
-                auto sft = std::make_shared<core::DemoDatasets>();
-                runDemoJob(
-                    tr("Demo conversations"),
-                    [ws, tokenizerDir, sft](core::JobContext &job) {
-                        *sft = core::prepareDemoSftDatasets(ws, *tokenizerDir, job);
-                    },
-                    [this, checkpoint, sft, sftSteps] {
-                        m_session->refresh();
-                        if (!m_runsPage->startRun(core::demoSftConfig(checkpoint, *sft, sftSteps))) return;
-                        const std::optional<int64_t> run = m_runsPage->trainingRunId();
-                        if (!run) return;
-                        m_demoAction->setEnabled(false);
-                        afterDemoRun(*run, [this](const std::string &sftCheckpoint) {
-                            finishDemoInChat(QString::fromStdString(sftCheckpoint));
-                        });
-                    });
+        core::useDemoDatasets(*config, *datasets);
+        m_session->refresh();  // the new datasets and tokenizer, on every page
+        if (!m_runsPage->startRun(*config)) return;
+        const std::optional<int64_t> pretraining = m_runsPage->trainingRunId();
+        if (!pretraining) return;
+        m_demoAction->setEnabled(false);
+        afterDemoRun(*pretraining, [this, ws, tokenizerDir, sftSteps](const std::string &checkpoint) {
+            auto sft = std::make_shared<core::DemoDatasets>();
+            runDemoJob(
+                tr("Demo conversations"),
+                [ws, tokenizerDir, sft](core::JobContext &job) {
+                *sft = core::prepareDemoSftDatasets(ws, *tokenizerDir, job);
+                },
+                [this, checkpoint, sft, sftSteps] {
+                m_session->refresh();
+                if (!m_runsPage->startRun(core::demoSftConfig(checkpoint, *sft, sftSteps))) return;
+                const std::optional<int64_t> run = m_runsPage->trainingRunId();
+                if (!run) return;
+                m_demoAction->setEnabled(false);
+                afterDemoRun(*run, [this](const std::string &sftCheckpoint) {
+                    finishDemoInChat(QString::fromStdString(sftCheckpoint));
+                });
             });
         });
+    });
 }
 
 void MainWindow::finishDemoInChat(const QString &checkpoint)
@@ -75,7 +75,8 @@ void MainWindow::finishDemoInChat(const QString &checkpoint)
     showPage(ChatPageIndex);
     statusBar()->showMessage(tr("The demo is done: loading its model in Chat..."));
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_chatPage, &ChatPage::stateChanged, this, [this, checkpoint, connection](ChatPage::State state) {
+    *connection = connect(m_chatPage, &ChatPage::stateChanged, this,
+                          [this, checkpoint, connection](ChatPage::State state) {
         if (state == ChatPage::State::Loading || state == ChatPage::State::Generating) return;
         disconnect(*connection);
         if (state == ChatPage::State::Ready && m_chatPage->loadedCheckpoint() == checkpoint) {
@@ -100,29 +101,32 @@ void MainWindow::runDemoJob(const QString &title, std::function<void(core::JobCo
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection = connect(m_demoRunner, &JobRunner::finished, this,
                           [this, then = std::move(then), connection](int state, const QString &error) {
-                              disconnect(*connection);
-                              m_demoAction->setEnabled(true);
-                              if (state == int(core::JobState::Completed)) then();
-                              else if (state == int(core::JobState::Failed))
-                                  QMessageBox::warning(this, tr("Run the Demo"), error);
-                          });
+        disconnect(*connection);
+        m_demoAction->setEnabled(true);
+        if (state == int(core::JobState::Completed))
+            then();
+        else if (state == int(core::JobState::Failed))
+            QMessageBox::warning(this, tr("Run the Demo"), error);
+    });
 }
 
 void MainWindow::afterDemoRun(int64_t runId, std::function<void(const std::string &)> then)
 {
     auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_runsPage, &RunsPage::trainingFinished, this,
-                          [this, runId, then = std::move(then), connection](int64_t finished, int state, const QString &) {
-                              if (finished != runId) return;
-                              disconnect(*connection);
-                              m_demoAction->setEnabled(true);
-                              if (state != int(core::JobState::Completed) || !workspace()) return;
-                              m_session->refresh();  // the run's last checkpoint is in the store now
-                              const auto &checkpoints = m_session->checkpoints(runId);
-                              if (!checkpoints.empty()) then(checkpoints.back().path);
-                              else if (!m_session->lastError().isEmpty())
-                                  statusBar()->showMessage(m_session->lastError(), 15000);
-                          });
+    *connection =
+        connect(m_runsPage, &RunsPage::trainingFinished, this,
+                [this, runId, then = std::move(then), connection](int64_t finished, int state, const QString &) {
+        if (finished != runId) return;
+        disconnect(*connection);
+        m_demoAction->setEnabled(true);
+        if (state != int(core::JobState::Completed) || !workspace()) return;
+        m_session->refresh();  // the run's last checkpoint is in the store now
+        const auto &checkpoints = m_session->checkpoints(runId);
+        if (!checkpoints.empty())
+            then(checkpoints.back().path);
+        else if (!m_session->lastError().isEmpty())
+            statusBar()->showMessage(m_session->lastError(), 15000);
+        });
 }
 
 }  // namespace danka::ui

@@ -40,9 +40,10 @@ bool MainWindow::restartForNewLanguage()
         settings.setValue(QStringLiteral("page"), int(currentPage()));
         settings.setValue(QStringLiteral("config"), m_configPage->jsonText());
         const QString checkpoint = !m_chatPage->loadedAdapter().isEmpty() ? m_chatPage->loadedAdapter()
-                                                                           : m_chatPage->loadedCheckpoint();
+                                                                          : m_chatPage->loadedCheckpoint();
         settings.setValue(QStringLiteral("chatCheckpoint"), checkpoint);
-        if (const auto id = m_chatPage->conversationId()) settings.setValue(QStringLiteral("chatConversation"), qlonglong(*id));
+        if (const auto id = m_chatPage->conversationId())
+            settings.setValue(QStringLiteral("chatConversation"), qlonglong(*id));
         settings.setValue(QStringLiteral("chatSystemPrompt"), m_chatPage->systemPrompt());
         settings.setValue(QStringLiteral("chatSampling"),
                           QString::fromStdString(core::samplingSettingsJson(m_chatPage->samplingSettings())));
@@ -50,7 +51,8 @@ bool MainWindow::restartForNewLanguage()
         for (const int64_t id : m_comparePage->checkedRuns()) compared << qlonglong(id);
         settings.setValue(QStringLiteral("compareRuns"), compared);
         settings.setValue(QStringLiteral("compareMetric"), m_comparePage->metric());
-        if (const auto run = m_runsPage->selectedRunId()) settings.setValue(QStringLiteral("selectedRun"), qlonglong(*run));
+        if (const auto run = m_runsPage->selectedRunId())
+            settings.setValue(QStringLiteral("selectedRun"), qlonglong(*run));
         settings.endGroup();
     }
     settings.sync();
@@ -100,7 +102,8 @@ bool MainWindow::restoreSession()
     };
     if (m_chatPage->state() == ChatPage::State::Loading) {
         auto connection = std::make_shared<QMetaObject::Connection>();
-        *connection = connect(m_chatPage, &ChatPage::stateChanged, this, [connection, applySampling](ChatPage::State s) {
+        *connection = connect(m_chatPage, &ChatPage::stateChanged, this,
+                              [connection, applySampling](ChatPage::State s) {
             if (s == ChatPage::State::Loading) return;
             disconnect(*connection);
             applySampling();

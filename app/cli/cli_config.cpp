@@ -175,9 +175,9 @@ int showSchema(const Options &options, bool markdown)
 const char *baseUseName(core::BaseUse use)
 {
     switch (use) {
-        case core::BaseUse::None: return "none";
-        case core::BaseUse::Optional: return "optional";
-        case core::BaseUse::Required: return "required";
+    case core::BaseUse::None: return "none";
+    case core::BaseUse::Optional: return "optional";
+    case core::BaseUse::Required: return "required";
     }
     return "?";
 }
@@ -192,9 +192,14 @@ int listStages(const Options &options)
         for (const core::StageParam &p : s->params) params.push_back("stage." + s->name + "." + p.key);
         for (const core::StageMetric &m : s->metrics) metrics.push_back(m.key);
         const std::string summary = core::translate("danka::core", s->summary);
-        items.push_back({{"name", s->name}, {"available", s->available}, {"dataset_kind", s->datasetKind},
-                         {"base_checkpoint", baseUseName(s->base)}, {"lora", s->fineTuning},
-                         {"settings", params}, {"metrics", metrics}, {"summary", summary}});
+        items.push_back({{"name", s->name},
+                         {"available", s->available},
+                         {"dataset_kind", s->datasetKind},
+                         {"base_checkpoint", baseUseName(s->base)},
+                         {"lora", s->fineTuning},
+                         {"settings", params},
+                         {"metrics", metrics},
+                         {"summary", summary}});
         std::string extras;
         for (const auto &list : {params, metrics})
             for (const std::string &x : list) extras += (extras.empty() ? "" : ", ") + x;

@@ -121,30 +121,30 @@ void stageParam(Visitor &v, nlohmann::json &section, const StageParam &p)
         }
     };
     switch (p.type) {
-        case StageParam::Type::Integer: {
-            int64_t x = as(p.defaultValue.get<int64_t>());
-            v.field(p.key.c_str(), x, meta);
-            section[p.key] = x;
-            break;
-        }
-        case StageParam::Type::Number: {
-            double x = as(p.defaultValue.get<double>());
-            v.field(p.key.c_str(), x, meta);
-            section[p.key] = x;
-            break;
-        }
-        case StageParam::Type::Boolean: {
-            bool x = as(p.defaultValue.get<bool>());
-            v.field(p.key.c_str(), x, meta);
-            section[p.key] = x;
-            break;
-        }
-        case StageParam::Type::Text: {
-            std::string x = as(p.defaultValue.get<std::string>());
-            v.field(p.key.c_str(), x, meta);
-            section[p.key] = x;
-            break;
-        }
+    case StageParam::Type::Integer: {
+        int64_t x = as(p.defaultValue.get<int64_t>());
+        v.field(p.key.c_str(), x, meta);
+        section[p.key] = x;
+        break;
+    }
+    case StageParam::Type::Number: {
+        double x = as(p.defaultValue.get<double>());
+        v.field(p.key.c_str(), x, meta);
+        section[p.key] = x;
+        break;
+    }
+    case StageParam::Type::Boolean: {
+        bool x = as(p.defaultValue.get<bool>());
+        v.field(p.key.c_str(), x, meta);
+        section[p.key] = x;
+        break;
+    }
+    case StageParam::Type::Text: {
+        std::string x = as(p.defaultValue.get<std::string>());
+        v.field(p.key.c_str(), x, meta);
+        section[p.key] = x;
+        break;
+    }
     }
 }
 
@@ -823,12 +823,12 @@ json migrated(const json &j, std::vector<std::string> &notes)
     if (kind == stage->end() || !kind->is_string() || kind->get<std::string>() != "lora") return j;
     json copy = j;
     copy["stage"]["kind"] = "sft";
-    if (!copy["stage"].contains("lora") || !copy["stage"]["lora"].is_object())
-        copy["stage"]["lora"] = json::object();
+    if (!copy["stage"].contains("lora") || !copy["stage"]["lora"].is_object()) copy["stage"]["lora"] = json::object();
     copy["stage"]["lora"]["enabled"] = true;
-    notes.push_back(translate("danka::core", "stage.kind \"lora\" (a config of an earlier Danka) is read as \"sft\" "
-                                             "with stage.lora.enabled: LoRA is now a setting of every fine-tuning "
-                                             "stage"));
+    notes.push_back(translate("danka::core",
+                              "stage.kind \"lora\" (a config of an earlier Danka) is read as \"sft\" "
+                              "with stage.lora.enabled: LoRA is now a setting of every fine-tuning "
+                              "stage"));
     return copy;
 }
 

@@ -8,6 +8,7 @@
 #include <optional>
 #include <regex>
 
+#include "core/checkpoint/checkpoint_meta.h"
 #include "core/config/config_io.h"
 #include "core/config/memory_plan.h"
 #include "core/train/stage_catalog.h"
@@ -89,9 +90,9 @@ void checkStage(const RunConfig &c, const StageSpec *spec,
     }
     if (spec->base == BaseUse::Required && c.stage.baseCheckpoint.empty())
         add("stage.base_checkpoint",
-            formatMessage(translate("danka::core",
-                                    "stage \"%1\" starts from a trained model: set the checkpoint folder"),
-                          c.stage.kind));
+            formatMessage(
+                translate("danka::core", "stage \"%1\" starts from a trained model: set the checkpoint folder"),
+                c.stage.kind));
     if (spec->base == BaseUse::None && !c.stage.baseCheckpoint.empty())
         add("stage.base_checkpoint",
             formatMessage(translate("danka::core", "stage \"%1\" always starts from random weights: leave it empty"),
@@ -232,6 +233,7 @@ model::ModelConfig checkpointModelConfigAt(const std::string &dir, int depth)
         // A LoRA run's checkpoint: its base's model at the context and rope scaling the adapter was trained
         // with (danka.json's model section).
         const json danka = fs::exists(folder / "danka.json") ? readJson(folder / "danka.json") : json::object();
+        checkpointVersion(danka, (folder / "danka.json").string());  // a newer Danka's layout: refused by name
         std::string base;
         if (auto it = danka.find("base_checkpoint"); it != danka.end() && it->is_string()) base = it->get<std::string>();
         if (base.empty()) {

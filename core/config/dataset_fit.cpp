@@ -46,8 +46,8 @@ void checkDatasetField(const RunConfig &config, const std::vector<DatasetRecord>
 {
     if (folder.empty()) {
         if (!required) return;
-        const bool offered = std::any_of(datasets.begin(), datasets.end(),
-                                         [&](const DatasetRecord &d) { return d.kind == kind; });
+        const bool offered =
+            std::any_of(datasets.begin(), datasets.end(), [&](const DatasetRecord &d) { return d.kind == kind; });
         out.push_back({key, formatMessage(offered ? translate("danka::core",
                                                               "Choose the dataset to train on: this workspace's "
                                                               "prepared %1 datasets are in the list.")
@@ -68,8 +68,9 @@ void checkDatasetField(const RunConfig &config, const std::vector<DatasetRecord>
         return;
     }
     if (!fs::exists(fs::path(path) / "dataset.json", ec)) {
-        out.push_back({key, formatMessage(translate("danka::core", "%1 is not a prepared dataset (it has no "
-                                                                   "dataset.json): prepare it on the Data page."),
+        out.push_back({key, formatMessage(translate("danka::core",
+                                                    "%1 is not a prepared dataset (it has no "
+                                                    "dataset.json): prepare it on the Data page."),
                                           shown)});
         return;
     }

@@ -28,10 +28,10 @@ std::vector<std::string> loraTargets(const LoraConfig &lora, const model::ModelC
 model::ModelConfig trainedModelOf(const RunConfig &config, bool *fromCheckpoint = nullptr);
 
 // Micro-batch, sequence length, precision, activation checkpointing, dropout and AdamW offloading
-// (runtime.offload_optimizer) of `config`; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU. With stage.lora.enabled a
-// fine-tuning stage trains only its adapters (their targets, rank and dropout; their parameter count as
-// trainableParameters); on the CPU, MHA/GQA attention runs LibTorch's SDPA (sdpaAttention); then the stage's
-// own memory terms apply (core/train/stage_catalog.h: a distillation teacher, document masks).
+// (runtime.offload_optimizer) of `config`; a CPU process (no CUDA context) when runtime.device is "cpu", else a GPU.
+// With stage.lora.enabled a fine-tuning stage trains only its adapters (their targets, rank and dropout; their
+// parameter count as trainableParameters); on the CPU, MHA/GQA attention runs LibTorch's SDPA (sdpaAttention); then the
+// stage's own memory terms apply (core/train/stage_catalog.h: a distillation teacher, document masks).
 model::MemoryPlan memoryPlanOf(const RunConfig &config);
 
 struct ConfigEstimate {

@@ -22,8 +22,8 @@ std::string stringAt(const nlohmann::json &object, const char *key)
 
 DatasetTokenizer findDatasetTokenizer(const nlohmann::json &datasetInfo, const std::vector<TokenizerRecord> &known)
 {
-    const nlohmann::json recorded =
-        datasetInfo.is_object() ? datasetInfo.value("tokenizer", nlohmann::json::object()) : nlohmann::json();
+    const nlohmann::json recorded = datasetInfo.is_object() ? datasetInfo.value("tokenizer", nlohmann::json::object())
+                                                            : nlohmann::json();
     const std::string checksum = stringAt(recorded, "checksum");
     std::vector<std::pair<std::string, bool>> candidates;  // folder, registered in the store
     for (const TokenizerRecord &t : known)

@@ -18,7 +18,7 @@ namespace danka::core::data {
 
 struct DatasetTokenizer {
     std::shared_ptr<const tokenizer::Tokenizer> tokenizer;  // null: none matches
-    std::string dir;         // the folder it was loaded from
+    std::string dir;                                        // the folder it was loaded from
     bool fromStore = false;  // a registered tokenizer of the workspace (else dataset.json's folder)
     std::string problem;     // without a tokenizer: why the last candidate did not do ("" when none was named)
 };

@@ -1,7 +1,7 @@
 // LoRA on any fine-tuning stage (stage.lora.enabled; the stage table's StageSpec::fineTuning): the stage's
 // data and loss on a frozen base model with low-rank adapters on the projections stage.lora.target_modules
-// names (model/lora.h). Only the adapters train, so only they have gradients and AdamW moments; checkpoints hold the adapter alone, in PEFT's layout
-// (core/checkpoint/model_io.h writeAdapterFiles), with the base checkpoint recorded.
+// names (model/lora.h). Only the adapters train, so only they have gradients and AdamW moments; checkpoints hold the
+// adapter alone, in PEFT's layout (core/checkpoint/model_io.h writeAdapterFiles), with the base checkpoint recorded.
 #pragma once
 
 #include <string>

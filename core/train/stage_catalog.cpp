@@ -147,8 +147,7 @@ nlohmann::json StageConfig::option(const std::string &key) const
         for (const StageParam &p : spec->params)
             if (p.key == key) {
                 const auto section = options.find(kind);
-                if (section != options.end() && section->is_object() && section->contains(key))
-                    return section->at(key);
+                if (section != options.end() && section->is_object() && section->contains(key)) return section->at(key);
                 return p.defaultValue;
             }
     throw Error("stage \"" + kind + "\" has no setting \"" + key + "\"");

@@ -40,18 +40,18 @@ struct StageParam {
     enum class Type { Integer, Number, Boolean, Text };
     std::string key;
     Type type = Type::Number;
-    nlohmann::json defaultValue;       // of `type`
-    const char *help;                  // translateNoop
-    std::optional<double> min, max;    // inclusive bounds of a number
+    nlohmann::json defaultValue;     // of `type`
+    const char *help;                // translateNoop
+    std::optional<double> min, max;  // inclusive bounds of a number
 };
 
 struct StageSpec {
-    std::string name;                   // stage.kind
-    const char *summary = "";           // one line: what the stage trains (translateNoop)
-    std::string datasetKind;            // the kind of prepared dataset it reads: "pretrain", "sft", "preference"
+    std::string name;          // stage.kind
+    const char *summary = "";  // one line: what the stage trains (translateNoop)
+    std::string datasetKind;   // the kind of prepared dataset it reads: "pretrain", "sft", "preference"
     BaseUse base = BaseUse::Optional;
-    bool fineTuning = false;            // may train LoRA adapters instead of every weight (stage.lora.enabled)
-    bool available = true;              // false: declared so configs may name it, refused until it is built
+    bool fineTuning = false;  // may train LoRA adapters instead of every weight (stage.lora.enabled)
+    bool available = true;    // false: declared so configs may name it, refused until it is built
     // Config keys (or key prefixes ending in ".") that only some stages use and this one does: the Configure
     // form greys the ones the chosen stage does not use. Keys no stage lists are common to every stage.
     std::vector<std::string> fields;

@@ -49,8 +49,9 @@ model::Transformer loadFrozenModel(const std::string &dir, const at::Device &dev
         throw Error(std::string(field) + ": " + e.what());
     }
     if (loaded.tokenizer->checksum() != tok.checksum())
-        throw Error(std::string(field) + ": " + dir + " uses another tokenizer than the trained model (tokenizer.model " +
-                    "checksums " + loaded.tokenizer->checksum().substr(0, 12) + " and " + tok.checksum().substr(0, 12) +
+        throw Error(std::string(field) + ": " + dir +
+                    " uses another tokenizer than the trained model (tokenizer.model " + "checksums " +
+                    loaded.tokenizer->checksum().substr(0, 12) + " and " + tok.checksum().substr(0, 12) +
                     "); the two models must score the same tokens");
     if (loaded.model->config().maxSeqLen < minContext)
         throw Error(std::string(field) + ": the context of " + dir + " (" +

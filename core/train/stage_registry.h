@@ -28,8 +28,8 @@ struct StageSetup {
     // and model::AdaptersOff (model/lora.h) turns it into the base for a reference forward (one copy of the
     // base weights for policy and reference).
     model::Transformer model;
-    JobContext &job;          // for the stage's events (what it found in its data, what it loaded)
-    bool resuming = false;    // the trainer restores the stage's state after construction
+    JobContext &job;        // for the stage's events (what it found in its data, what it loaded)
+    bool resuming = false;  // the trainer restores the stage's state after construction
 };
 
 using StageFactory = std::function<std::unique_ptr<TrainingStage>(const StageSetup &)>;

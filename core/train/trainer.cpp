@@ -162,7 +162,8 @@ struct Trainer::Impl {
     void writeState(const fs::path &folder) const
     {
         std::vector<std::pair<std::string, at::Tensor>> tensors = optimizer->stateTensors();
-        for (const auto &[name, t] : stage.extraParameters()) tensors.emplace_back(kStageParamPrefix + name, t.detach());
+        for (const auto &[name, t] : stage.extraParameters())
+            tensors.emplace_back(kStageParamPrefix + name, t.detach());
         tensors.emplace_back("rng.cpu", at::globalContext().defaultGenerator(at::kCPU).get_state());
         if (device.is_cuda()) tensors.emplace_back("rng.cuda", at::globalContext().defaultGenerator(device).get_state());
         model::writeSafetensors((folder / kStateTensors).string(), tensors);
@@ -196,12 +197,13 @@ struct Trainer::Impl {
         if (j["version"].get<int64_t>() > 1)
             throw Error(jsonPath.string() + ": written by a newer Danka (training state version " +
                         std::to_string(j["version"].get<int64_t>()) + "); this Danka reads version 1");
-        std::string savedStage =
-            j.contains("stage") && j["stage"].is_string() ? j["stage"].get<std::string>() : std::string("?");
+        std::string savedStage = j.contains("stage") && j["stage"].is_string() ? j["stage"].get<std::string>()
+                                                                               : std::string("?");
         if (savedStage == "lora") savedStage = "sft";  // an earlier Danka's LoRA stage: SFT with adapters
         if (savedStage != stage.name())
             throw Error(jsonPath.string() + ": saved by a " + savedStage + " run, cannot resume as " + stage.name());
-        if (j.contains("identity") && normalizedIdentity(j["identity"]) != normalizedIdentity(resumeIdentity(c, o.runDir)))
+        if (j.contains("identity") &&
+            normalizedIdentity(j["identity"]) != normalizedIdentity(resumeIdentity(c, o.runDir)))
             throw Error("cannot resume from " + folder.string() +
                         ": the model, data, optimizer or stage settings differ from the run's (only runtime and "
                         "schedule settings may change on resume)");
@@ -241,7 +243,8 @@ struct Trainer::Impl {
                     optimizerState[name] = t;
             }
             if (!stageParams.empty())
-                throw Error(folder.string() + ": " + kStateTensors + " lacks the stage's tensor " + stageParams.begin()->first);
+                throw Error(folder.string() + ": " + kStateTensors + " lacks the stage's tensor " +
+                            stageParams.begin()->first);
             optimizer->loadState(optimizerState);
         } catch (const model::SafetensorsError &e) {
             throw Error(std::string("cannot resume: ") + e.what());
@@ -606,7 +609,8 @@ TrainerResult Trainer::run(JobContext &job)
                     job.metric("train/overflow_steps", t.step, static_cast<double>(t.guard.overflowSkips()));
                 }
                 for (const auto &[key, sumCount] : windowMetrics)
-                    if (sumCount.second > 0) job.metric(key, t.step, sumCount.first / static_cast<double>(sumCount.second));
+                    if (sumCount.second > 0)
+                        job.metric(key, t.step, sumCount.first / static_cast<double>(sumCount.second));
                 windowMetrics.clear();
                 job.metric("memory/rss_bytes", t.step, static_cast<double>(kernels::residentBytes()));
                 if (t.device.is_cuda()) {

@@ -320,8 +320,7 @@ TrainingSummary trainOn(const Workspace &ws, const PreparedTraining &p, const st
                                                                model->rotaryDims())
                                             : kContextKept(before, rope, theta, model->rotaryDims()));
         }
-        if (lora && p.resumeFrom.empty())
-            job.event(EventLevel::Info, attachLoraAdapters(*model, c.stage.lora));
+        if (lora && p.resumeFrom.empty()) job.event(EventLevel::Info, attachLoraAdapters(*model, c.stage.lora));
         if (lora && !model::hasLora(*model))
             throw Error("cannot resume the LoRA run from " + from + ": it holds full weights, not an adapter");
     } else {

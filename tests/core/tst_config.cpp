@@ -157,12 +157,15 @@ private Q_SLOTS:
         QCOMPARE(core::stageLabel(old.config.stage), std::string("sft + LoRA"));
         // On a stage that trains every weight it is refused by name; an unknown stage too.
         std::map<std::string, std::string> problems;
-        for (const auto &p : core::parseConfigText("{\"stage\": {\"kind\": \"pretrain\", \"lora\": {\"enabled\": true}}}").problems)
+        for (const auto &p :
+             core::parseConfigText("{\"stage\": {\"kind\": \"pretrain\", \"lora\": {\"enabled\": true}}}").problems)
             problems[p.path] = p.message;
-        QCOMPARE(problems["stage.lora.enabled"],
-                 std::string("stage \"pretrain\" trains every weight; LoRA adapters are for the fine-tuning stages (sft)"));
+        QCOMPARE(
+            problems["stage.lora.enabled"],
+            std::string("stage \"pretrain\" trains every weight; LoRA adapters are for the fine-tuning stages (sft)"));
         problems.clear();
-        for (const auto &p : core::parseConfigText("{\"stage\": {\"kind\": \"sfft\"}}").problems) problems[p.path] = p.message;
+        for (const auto &p : core::parseConfigText("{\"stage\": {\"kind\": \"sfft\"}}").problems)
+            problems[p.path] = p.message;
         QVERIFY2(problems["stage.kind"].find("\"sfft\"") != std::string::npos, problems["stage.kind"].c_str());
         QVERIFY2(problems["stage.kind"].find("\"sft\"") != std::string::npos, problems["stage.kind"].c_str());
     }

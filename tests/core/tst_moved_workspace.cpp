@@ -192,7 +192,8 @@ private Q_SLOTS:
         QCOMPARE(trainRun(ws, resume), loraRun);
         QCOMPARE(adapterBaseCheckpoint(store.checkpoints(loraRun).back().path), pretrained);
         train::TrainRequest fresh;
-        fresh.config = tinyConfig(std::string("sft"), copy + "/datasets/sft", store.checkpoints(pretrainRun).back().path, 4);
+        fresh.config =
+            tinyConfig(std::string("sft"), copy + "/datasets/sft", store.checkpoints(pretrainRun).back().path, 4);
         const int64_t sftRun = trainRun(ws, fresh);
         QCOMPARE(store.run(sftRun)->parentRunId, std::optional<int64_t>(pretrainRun));
         fresh.config = tinyConfig(std::string("pretrain"), copy + "/datasets/pre", "", 4);

@@ -69,7 +69,8 @@ private Q_SLOTS:
         // the last one of run 1 (t = 50), and two share t = 30 (they keep the runs' order: run 2 first).
         const std::vector<RunRecord> runs = {runRecord(2, "lora"), runRecord(1, "pre"), runRecord(3, "empty")};
         std::map<int64_t, std::vector<CheckpointRecord>> byRun;
-        byRun[1] = {checkpoint(1, 10, full, 10), checkpoint(1, 30, "/w/pre/30", 30), checkpoint(1, 50, "/w/pre/50", 50)};
+        byRun[1] = {checkpoint(1, 10, full, 10), checkpoint(1, 30, "/w/pre/30", 30),
+                    checkpoint(1, 50, "/w/pre/50", 50)};
         byRun[2] = {checkpoint(2, 20, adapter.toStdString(), 20), checkpoint(2, 40, "/w/lora/40", 30)};
         const std::vector<WorkspaceCheckpoint> all = workspaceCheckpoints(runs, byRun);
         QCOMPARE(all.size(), size_t(5));
@@ -162,8 +163,9 @@ private Q_SLOTS:
         QCOMPARE(p[0].path, std::string("data.dataset"));
         QCOMPARE(p[0].message, pre.toStdString() + " holds pretrain data; the sft stage trains on sft data.");
         QCOMPARE(p[1].path, std::string("data.val_dataset"));
-        QCOMPARE(p[1].message, raw.toStdString() + " is not a prepared dataset (it has no dataset.json): prepare it "
-                                                   "on the Data page.");
+        QCOMPARE(p[1].message, raw.toStdString() +
+                                   " is not a prepared dataset (it has no dataset.json): prepare it "
+                                   "on the Data page.");
         c.data.valDataset = tmp.filePath(QStringLiteral("gone")).toStdString();
         p = datasetProblems(c, stored);
         QCOMPARE(p.back().message, "The folder " + c.data.valDataset + " does not exist.");
@@ -201,8 +203,8 @@ private Q_SLOTS:
         info = {{"tokenizer", {{"checksum", "0123456789abcdef"}, {"dir", dir}}}};
         found = data::findDatasetTokenizer(info, {registered});
         QVERIFY(!found.tokenizer);
-        QCOMPARE(found.problem, dir + " has changed since the dataset was prepared (checksum " +
-                                    checksum.substr(0, 12) + ")");
+        QCOMPARE(found.problem,
+                 dir + " has changed since the dataset was prepared (checksum " + checksum.substr(0, 12) + ")");
 
         // Nothing recorded: nothing to look for, and nothing to complain about.
         found = data::findDatasetTokenizer(nlohmann::json::object(), {registered});

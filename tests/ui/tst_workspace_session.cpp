@@ -29,8 +29,7 @@ struct Spies {
           datasets(&s, &WorkspaceSession::datasetsChanged),
           tokenizers(&s, &WorkspaceSession::tokenizersChanged),
           workspace(&s, &WorkspaceSession::workspaceChanged)
-    {
-    }
+    {}
     void clear()
     {
         for (QSignalSpy *spy : {&runs, &checkpoints, &datasets, &tokenizers, &workspace}) spy->clear();

@@ -230,7 +230,7 @@ QString ChatPage::modelKey() const
 void ChatPage::showCurrentModel()
 {
     m_settings->picker()->setCurrent(!m_loadingDir.isEmpty() ? m_loadingDir : m_modelDir,
-                         !m_loadingDir.isEmpty() ? m_loadingAdapter : m_adapterDir);
+                                     !m_loadingDir.isEmpty() ? m_loadingAdapter : m_adapterDir);
 }
 
 QString ChatPage::systemPrompt() const
@@ -387,7 +387,7 @@ void ChatPage::startLoad(QString dir, QString adapter)
     }
     m_jobKind = JobKind::Load;
     m_settings->picker()->setModelText(adapter.isEmpty() ? tr("Loading %1...").arg(dir)
-                                            : tr("Loading %1 with the adapter %2...").arg(dir, adapter));
+                                                         : tr("Loading %1 with the adapter %2...").arg(dir, adapter));
     setState(State::Loading);
     showCurrentModel();
 }

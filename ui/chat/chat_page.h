@@ -142,7 +142,7 @@ private:
     QString m_pendingCheckpoint;     // asked for while busy: loaded when the current job ends
     std::shared_ptr<LoadResult> m_loaded;
     bool m_discardReply = false;  // the workspace changed during the reply: it belongs nowhere now
-    ReplyStream *m_reply;  // the reply being generated
+    ReplyStream *m_reply;         // the reply being generated
     QString m_error;
     QString m_lastFinishReason;
 

@@ -26,7 +26,8 @@ ConversationsPane::ConversationsPane(QWidget *parent)
     m_list->setWordWrap(true);
     m_list->setToolTip(tr("Click a conversation to reopen it; double-click to rename it."));
     auto chosen = [this](const QModelIndex &index) {
-        if (index.isValid()) Q_EMIT conversationChosen(index.data(ConversationListModel::ConversationIdRole).toLongLong());
+        if (index.isValid())
+            Q_EMIT conversationChosen(index.data(ConversationListModel::ConversationIdRole).toLongLong());
     };
     connect(m_list, &QListView::clicked, this, chosen);
     connect(m_list, &QListView::activated, this, chosen);
@@ -44,8 +45,8 @@ ConversationsPane::ConversationsPane(QWidget *parent)
     layout->addLayout(row);
 }
 
-void ConversationsPane::showConversations(std::vector<core::Conversation> conversations,
-                                          std::optional<int64_t> current, bool busy)
+void ConversationsPane::showConversations(std::vector<core::Conversation> conversations, std::optional<int64_t> current,
+                                          bool busy)
 {
     m_model->setConversations(std::move(conversations));
     const int row = current ? m_model->rowOfConversation(*current) : -1;

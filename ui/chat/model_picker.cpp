@@ -138,8 +138,7 @@ void ModelPicker::refresh()
     std::vector<Choice> choices;
     if (m_session) {
         choices = CheckpointChoices::list(*m_session);
-        for (Choice &c : choices)
-            c.path = absolutePath(c.path.toStdString());
+        for (Choice &c : choices) c.path = absolutePath(c.path.toStdString());
     }
     QStringList paths, labels, adapterPaths, adapterLabels;
     // Folders opened directly come first (the current one included), then the store's checkpoints.
@@ -171,7 +170,7 @@ void ModelPicker::browseCheckpoint()
     const QString start = !m_checkpoint.isEmpty() ? QFileInfo(m_checkpoint).absolutePath()
                           : m_session && m_session->workspace()
                               ? QString::fromStdString(m_session->workspace()->runsDir())
-                                                 : QDir::homePath();
+                              : QDir::homePath();
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Checkpoint Folder"), start);
     if (dir.isEmpty()) return refresh();  // the box shows the current checkpoint again
     Q_EMIT checkpointChosen(dir);

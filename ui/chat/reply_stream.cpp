@@ -37,8 +37,7 @@ int fitHistory(const core::InferenceModel &model, core::GenerateRequest &r)
         if (!r.systemPrompt.empty()) turns.push_back({"system", r.systemPrompt});
         turns.insert(turns.end(), r.history.begin(), r.history.end());
         turns.push_back({"user", r.prompt});
-        if (static_cast<int64_t>(core::tokenizer::encodePrompt(model.tokenizer(), turns).size()) + room <=
-            context)
+        if (static_cast<int64_t>(core::tokenizer::encodePrompt(model.tokenizer(), turns).size()) + room <= context)
             break;
         do {
             r.history.erase(r.history.begin());

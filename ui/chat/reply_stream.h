@@ -25,7 +25,7 @@ public:
     // Starts generating `request` with `model` as a job of `runner`. False when the runner is busy.
     bool start(JobRunner *runner, std::shared_ptr<core::InferenceModel> model, core::GenerateRequest request);
     bool isActive() const { return m_shared != nullptr; }
-    void cancel();         // the worker stops at the next piece
+    void cancel();                           // the worker stops at the next piece
     QString text() const { return m_text; }  // the reply as drained so far
 
     struct Outcome {

@@ -21,15 +21,13 @@ namespace {
 // must be unique: a zero-width space keeps an (unlikely) repeat apart.
 void setTicks(QCategoryAxis *axis, const QVector<double> &ticks, const QStringList &labels, double min, double max)
 {
-    for (const QString &label : axis->categoriesLabels())
-        axis->remove(label);
+    for (const QString &label : axis->categoriesLabels()) axis->remove(label);
     axis->setRange(min, max);
     axis->setStartValue(min);
     QStringList used;
     for (int i = 0; i < ticks.size(); ++i) {
         QString label = labels.value(i);
-        while (used.contains(label))
-            label += QChar(0x200B);
+        while (used.contains(label)) label += QChar(0x200B);
         used << label;
         axis->append(label, ticks[i]);
     }
@@ -40,8 +38,7 @@ void setTicks(QCategoryAxis *axis, const QVector<double> &ticks, const QStringLi
 void MetricChart::updateAxes()
 {
     Bounds all;
-    for (const auto &s : m_series)
-        all.add(s->bounds);
+    for (const auto &s : m_series) all.add(s->bounds);
     m_placeholder->setVisible(!all.valid && !m_placeholderText.isEmpty());
 
     double xMin = all.valid ? all.minX : 0, xMax = all.valid ? all.maxX : 1;
@@ -90,8 +87,7 @@ void MetricChart::updateYTicks(double lo, double hi)
     m_yLabels = labels;
     QVector<double> positions = ticks;
     if (m_logY)
-        for (double &p : positions)
-            p = std::log10(p);
+        for (double &p : positions) p = std::log10(p);
     setTicks(m_yAxis, positions, labels, axisLo, axisHi);
 }
 
@@ -142,12 +138,9 @@ QStringList MetricChart::yTickLabels() const
 QString MetricChart::formatX(double x) const
 {
     switch (m_xKind) {
-        case XKind::Step:
-            return QString::number(std::llround(x));
-        case XKind::Tokens:
-            return QString::fromStdString(core::formatCount(x));
-        case XKind::Seconds:
-            return QString::fromStdString(core::formatDuration(x));
+    case XKind::Step: return QString::number(std::llround(x));
+    case XKind::Tokens: return QString::fromStdString(core::formatCount(x));
+    case XKind::Seconds: return QString::fromStdString(core::formatDuration(x));
     }
     return {};
 }

@@ -122,8 +122,7 @@ bool MetricChart::exportCsv(const QString &path, QString *error) const
         series << s->raw;
     }
     static const char *const kXNames[] = {"step", "tokens", "seconds"};
-    const QString xTitle =
-        m_xTitle.isEmpty() ? QString::fromLatin1(kXNames[static_cast<int>(m_xKind)]) : m_xTitle;
+    const QString xTitle = m_xTitle.isEmpty() ? QString::fromLatin1(kXNames[static_cast<int>(m_xKind)]) : m_xTitle;
     return writeFile(path, csvText(xTitle, labels, series), error);
 }
 

@@ -18,13 +18,13 @@ struct MetricChart::Series {
     QString label;
     QColor color;
     Qt::PenStyle style = Qt::SolidLine;
-    QVector<QPointF> raw;              // as given
-    bool rawSorted = true;             // x non-decreasing, so hover lookups can bisect
-    QVector<QPointF> smoothed;         // EMA of the kept points (smoothing on only)
+    QVector<QPointF> raw;                     // as given
+    bool rawSorted = true;                    // x non-decreasing, so hover lookups can bisect
+    QVector<QPointF> smoothed;                // EMA of the kept points (smoothing on only)
     chart::Thinner rawThin{kMaxDrawnPoints};  // kept points: finite, and positive on a log axis
     chart::Thinner smoothThin{kMaxDrawnPoints};
     chart::EmaState ema;
-    chart::Bounds bounds;                 // of what is drawn, as of the last flush
+    chart::Bounds bounds;          // of what is drawn, as of the last flush
     QLineSeries *line = nullptr;   // smoothed (or raw when smoothing is off)
     QLineSeries *faint = nullptr;  // the raw curve under the smoothed one
     bool dirty = true;

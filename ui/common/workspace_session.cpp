@@ -13,8 +13,8 @@ namespace {
 
 auto fields(const core::RunRecord &r)
 {
-    return std::tie(r.id, r.name, r.stage, r.status, r.configJson, r.parentRunId, r.createdAt, r.updatedAt,
-                    r.startedAt, r.finishedAt, r.error);
+    return std::tie(r.id, r.name, r.stage, r.status, r.configJson, r.parentRunId, r.createdAt, r.updatedAt, r.startedAt,
+                    r.finishedAt, r.error);
 }
 auto fields(const core::CheckpointRecord &c)
 {

@@ -41,11 +41,11 @@ public:
     // The GUI thread's connection to the open workspace's store; null when none is open.
     core::ExperimentStore *store() const { return m_store.get(); }
 
-    const std::vector<core::RunRecord> &runs() const { return m_runs; }        // newest first
-    const core::RunRecord *run(int64_t runId) const;                             // null when absent
+    const std::vector<core::RunRecord> &runs() const { return m_runs; }           // newest first
+    const core::RunRecord *run(int64_t runId) const;                              // null when absent
     const std::vector<core::CheckpointRecord> &checkpoints(int64_t runId) const;  // oldest first
     const std::map<int64_t, std::vector<core::CheckpointRecord>> &allCheckpoints() const { return m_checkpoints; }
-    const std::vector<core::DatasetRecord> &datasets() const { return m_datasets; }      // newest first
+    const std::vector<core::DatasetRecord> &datasets() const { return m_datasets; }  // newest first
     const std::vector<core::TokenizerRecord> &tokenizers() const { return m_tokenizers; }
     QString lastError() const { return m_error; }  // the last store error; "" after a good read
     int pollCount() const { return m_polls; }      // polls that found the store changed (tests)
@@ -60,13 +60,13 @@ public Q_SLOTS:
 Q_SIGNALS:
     // Before open() closes the store: drop what holds on to store() (a core::ConversationStore).
     void workspaceAboutToChange();
-    void workspaceChanged();   // opened, closed or switched: every list is new (the change signals follow)
+    void workspaceChanged();  // opened, closed or switched: every list is new (the change signals follow)
     void runsChanged();
     void checkpointsChanged();
     void datasetsChanged();
     void tokenizersChanged();
-    void storeChanged();       // the store changed in any way (metrics, events...): after the list signals
-    void ticked();             // every poll, changed or not (running runs' durations grow)
+    void storeChanged();  // the store changed in any way (metrics, events...): after the list signals
+    void ticked();        // every poll, changed or not (running runs' durations grow)
     void storeError(const QString &message);
 
 private:

@@ -235,9 +235,8 @@ void ComparePage::onStoreChanged()
 void ComparePage::showContent()
 {
     if (!store()) {
-        m_hint->setText(m_error.isEmpty()
-                            ? tr("No workspace is open.\nUse File > Open Workspace to choose one.")
-                            : tr("Cannot read the workspace:\n%1").arg(m_error));
+        m_hint->setText(m_error.isEmpty() ? tr("No workspace is open.\nUse File > Open Workspace to choose one.")
+                                          : tr("Cannot read the workspace:\n%1").arg(m_error));
         m_stack->setCurrentWidget(m_hint);
     } else {
         m_stack->setCurrentIndex(0);
@@ -284,8 +283,7 @@ void ComparePage::updateMetricBox()
         if (!c.metricNames) {
             QStringList runNames;
             try {
-                for (const std::string &name : store()->metricNames(id))
-                    runNames << QString::fromStdString(name);
+                for (const std::string &name : store()->metricNames(id)) runNames << QString::fromStdString(name);
             } catch (const core::Error &e) {
                 reportError(QString::fromStdString(e.what()));
             }
@@ -476,8 +474,8 @@ bool ComparePage::exportCsv(const QString &path, QString *error)
 
 void ComparePage::exportWithDialog(bool png)
 {
-    const QString folder =
-        m_session->workspace() ? QString::fromStdString(m_session->workspace()->path()) : QDir::homePath();
+    const QString folder = m_session->workspace() ? QString::fromStdString(m_session->workspace()->path())
+                                                  : QDir::homePath();
     QString base = m_metric;
     base.replace(QLatin1Char('/'), QLatin1Char('_'));
     const QString path = QFileDialog::getSaveFileName(

@@ -18,8 +18,7 @@ constexpr const char *kTokensMetric = "train/tokens";
 
 double tokensAt(const std::vector<core::SeriesPoint> &tokens, double step)
 {
-    if (tokens.size() == 1)
-        return tokens[0].step > 0 ? tokens[0].value * step / tokens[0].step : tokens[0].value;
+    if (tokens.size() == 1) return tokens[0].step > 0 ? tokens[0].value * step / tokens[0].step : tokens[0].value;
     auto it = std::lower_bound(tokens.begin(), tokens.end(), step,
                                [](const core::SeriesPoint &p, double s) { return p.step < s; });
     size_t i = static_cast<size_t>(it - tokens.begin());
@@ -47,8 +46,8 @@ RunCurve RunCurve::load(const core::ExperimentStore &store, int64_t runId, const
             for (const core::SeriesPoint &p : store.series(runId, kTokensMetric, maxPoints))
                 if (std::isfinite(p.value)) tokens.push_back(p);
             if (tokens.empty()) {
-                curve.problem = tr("%1 has no %2 values for the x axis")
-                                    .arg(runTitle, QString::fromLatin1(kTokensMetric));
+                curve.problem =
+                    tr("%1 has no %2 values for the x axis").arg(runTitle, QString::fromLatin1(kTokensMetric));
                 return curve;
             }
         }
@@ -58,7 +57,7 @@ RunCurve RunCurve::load(const core::ExperimentStore &store, int64_t runId, const
         for (const core::SeriesPoint &p : series) {
             const double x = xKind == MetricChart::XKind::Tokens    ? tokensAt(tokens, p.step)
                              : xKind == MetricChart::XKind::Seconds ? p.wallTime - t0
-                                                                      : p.step;
+                                                                    : p.step;
             if (p.count > 1 && p.min < p.max) {
                 // A downsampled bucket: draw its range (in the direction the curve moves), so that no spike
                 // is averaged away; the chart's own thinning works the same way.

@@ -590,7 +590,8 @@ void ConfigPage::updateDatasetChoices()
     if (m_datasetKind == kind) return;
     m_datasetKind = kind;
     // By name, newest first; a name two datasets share gets the folder in the workspace after it.
-    const std::vector<core::DatasetRecord> shown = core::datasetsForStage(m_result.config.stage.kind, m_session->datasets());
+    const std::vector<core::DatasetRecord> shown =
+        core::datasetsForStage(m_result.config.stage.kind, m_session->datasets());
     const std::optional<core::Workspace> &ws = m_session->workspace();
     QStringList folders, labels;
     for (const core::DatasetRecord &d : shown) {

@@ -73,8 +73,7 @@ EstimatePane::EstimatePane(QWidget *parent)
       m_applyPlan(new QPushButton(tr("Use This Plan"), this)),
       m_breakdown(new QTableView(this))
 {
-    for (double gib : kBudgetChoicesGib)
-        m_budget->addItem(tr("%1 GiB").arg(gib), gib);
+    for (double gib : kBudgetChoicesGib) m_budget->addItem(tr("%1 GiB").arg(gib), gib);
     m_budget->setToolTip(tr("GPU memory the plan must fit (runtime.memory_budget_gib)"));
     connect(m_budget, &QComboBox::activated, this,
             [this](int i) { Q_EMIT budgetChosen(m_budget->itemData(i).toDouble()); });
@@ -179,23 +178,21 @@ void EstimatePane::showEstimate(const core::RunConfig &config, bool blocked)
         return;
     }
     m_parameters->setText(tr("%1 parameters").arg(qs(core::formatCount(double(e.estimate.parameters)))));
-    m_parameters->setToolTip(
-        tr("%1 trainable parameters").arg(QLocale().toString(qlonglong(e.estimate.parameters))));
+    m_parameters->setToolTip(tr("%1 trainable parameters").arg(QLocale().toString(qlonglong(e.estimate.parameters))));
     m_model->setLines(e.estimate.lines);
     m_bar->setBudget(e.budgetBytes, e.fits);
     m_fits = e.fits;
     const double total = e.estimate.total();
     if (e.fits) {
-        m_memoryText = tr("Fits: needs %1 of %2 (%3 to spare) with %4")
-                           .arg(bytesText(total), bytesText(e.budgetBytes), bytesText(e.budgetBytes - total),
-                                planText(e.plan));
+        m_memoryText =
+            tr("Fits: needs %1 of %2 (%3 to spare) with %4")
+                .arg(bytesText(total), bytesText(e.budgetBytes), bytesText(e.budgetBytes - total), planText(e.plan));
     } else {
         const auto largest = std::max_element(e.estimate.lines.begin(), e.estimate.lines.end(),
                                               [](const auto &a, const auto &b) { return a.bytes < b.bytes; });
         m_memoryText = tr("Does not fit: needs %1 of %2").arg(bytesText(total), bytesText(e.budgetBytes));
         if (largest != e.estimate.lines.end())
-            m_memoryText +=
-                tr(": %1 %2").arg(MemoryBreakdownModel::partName(largest->name), bytesText(largest->bytes));
+            m_memoryText += tr(": %1 %2").arg(MemoryBreakdownModel::partName(largest->name), bytesText(largest->bytes));
         if (e.recommended) {
             m_memoryText += tr("; a plan that fits: %1 (%2)")
                                 .arg(planText(*e.recommended), bytesText(e.recommendedEstimate->total()));

@@ -121,7 +121,8 @@ DataPage::DataPage(WorkspaceSession *session, QWidget *parent)
     m_messageLabel->hide();
 
     // Left: the workspace's datasets.
-    connect(m_datasetsPane, &WorkspaceDatasetsPane::datasetChosen, this, [this](const QString &path) { openPath(path); });
+    connect(m_datasetsPane, &WorkspaceDatasetsPane::datasetChosen, this,
+            [this](const QString &path) { openPath(path); });
 
     // Middle: the records. Rows have one fixed height and columns fixed widths: a view that measured its
     // contents would read every record of the file.
@@ -230,9 +231,9 @@ QString DataPage::statisticsTokenizer() const
 void DataPage::updateActions()
 {
     m_prepareButton->setEnabled(m_session->workspace().has_value());
-    m_prepareButton->setToolTip(
-        m_session->workspace() ? tr("Clean, deduplicate and tokenize raw files into a dataset of the workspace")
-                    : tr("Open a workspace first: datasets are prepared into it"));
+    m_prepareButton->setToolTip(m_session->workspace()
+                                    ? tr("Clean, deduplicate and tokenize raw files into a dataset of the workspace")
+                                    : tr("Open a workspace first: datasets are prepared into it"));
     m_formatCombo->setEnabled(m_source != Source::Dataset);
     m_statistics->setLengthsEnabled(m_source != Source::Dataset);
 }
@@ -249,8 +250,8 @@ void DataPage::chooseFile()
 
 void DataPage::chooseDataset()
 {
-    const QString start =
-        m_session->workspace() ? QString::fromStdString(m_session->workspace()->datasetsDir()) : QString();
+    const QString start = m_session->workspace() ? QString::fromStdString(m_session->workspace()->datasetsDir())
+                                                 : QString();
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Open Prepared Dataset"), start);
     if (!dir.isEmpty()) openDataset(dir);
 }

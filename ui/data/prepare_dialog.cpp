@@ -48,8 +48,7 @@ std::vector<core::TokenizerRecord> registeredTokenizers(const core::Workspace &w
 
 PrepareDialog::PrepareDialog(const core::Workspace &workspace, QWidget *parent)
     : PrepareDialog(workspace, registeredTokenizers(workspace), parent)
-{
-}
+{}
 
 PrepareDialog::PrepareDialog(const core::Workspace &workspace, const std::vector<core::TokenizerRecord> &tokenizers,
                              QWidget *parent)

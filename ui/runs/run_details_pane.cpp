@@ -82,7 +82,8 @@ RunDetailsPane::RunDetailsPane(WorkspaceSession *session, QWidget *parent)
     m_details->setOpenLinks(false);
     m_events->setOpenLinks(false);
     m_samples->setOpenLinks(false);
-    m_checkpoints->setHorizontalHeaderLabels({tr("Step"), tr("Validation loss"), tr("Tokens"), tr("Reason"), tr("Folder")});
+    m_checkpoints->setHorizontalHeaderLabels(
+        {tr("Step"), tr("Validation loss"), tr("Tokens"), tr("Reason"), tr("Folder")});
     m_checkpoints->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_checkpoints->setSelectionMode(QAbstractItemView::SingleSelection);
     m_checkpoints->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -178,8 +179,9 @@ void RunDetailsPane::showDetails()
             h += QStringLiteral("<h3>%1</h3><table cellspacing=4>").arg(tr("Latest metrics"));
             for (const auto &[name, p] : latest)
                 // What the metric is, then its key (what danka-cli and the store call it).
-                h += QStringLiteral("<tr><td>%1 <span style='color:gray'>%2</span></td><td align=right>%3</td>"
-                                    "<td style='color:gray'>%4</td></tr>")
+                h += QStringLiteral(
+                         "<tr><td>%1 <span style='color:gray'>%2</span></td><td align=right>%3</td>"
+                         "<td style='color:gray'>%4</td></tr>")
                          .arg(html(core::metricTitle(name)), html(name), html(core::formatNumber(p.value)),
                               tr("step %1").arg(p.step));
             h += QStringLiteral("</table>");
@@ -209,8 +211,9 @@ void RunDetailsPane::showEvents()
                 const QString color = levelColor(e.level);
                 h += QStringLiteral("<div><span style='color:gray'>%1</span> %2</div>")
                          .arg(when(e.time),
-                              color.isEmpty() ? shownStored(e.text)
-                                              : QStringLiteral("<span style='color:%1'>%2</span>").arg(color, shownStored(e.text)));
+                              color.isEmpty()
+                                  ? shownStored(e.text)
+                                  : QStringLiteral("<span style='color:%1'>%2</span>").arg(color, shownStored(e.text)));
             }
         } catch (const core::Error &e) {
             h = QStringLiteral("<p style='color:#d03030'>%1</p>").arg(html(e.what()));
@@ -256,8 +259,8 @@ void RunDetailsPane::showSamples()
 void RunDetailsPane::showCheckpoints()
 {
     const QString selected = selectedCheckpoint();
-    const std::vector<core::CheckpointRecord> &checkpoints =
-        m_runId ? m_session->checkpoints(*m_runId) : std::vector<core::CheckpointRecord>();
+    const std::vector<core::CheckpointRecord> &checkpoints = m_runId ? m_session->checkpoints(*m_runId)
+                                                                     : std::vector<core::CheckpointRecord>();
     const QSignalBlocker block(m_checkpoints);
     m_checkpoints->setRowCount(static_cast<int>(checkpoints.size()));
     for (int row = 0; row < static_cast<int>(checkpoints.size()); ++row) {

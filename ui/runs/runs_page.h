@@ -63,7 +63,7 @@ public:
     void setTrainingHooks(const core::train::TrainingHooks &hooks) { m_hooks = hooks; }
 
 public Q_SLOTS:
-    void refresh();  // reads the store now (the session publishes, the page follows)
+    void refresh();            // reads the store now (the session publishes, the page follows)
     void deleteSelectedRun();  // asks for confirmation first
     // Starts a new run from `config` (recorded in the store, trained on a worker). Returns false with the
     // reason in `error` (and in a message box when interactive) when it cannot start.

@@ -29,14 +29,13 @@ QString TokenizerDetails::html(const LoadedTokenizer &loaded)
 {
     const core::tokenizer::Tokenizer &tok = *loaded.tokenizer;
     const nlohmann::json &meta = tok.metadata();
-    QString h = QStringLiteral("<h3>%1</h3><table cellspacing=3>")
-                    .arg(QFileInfo(loaded.path).fileName().toHtmlEscaped());
+    QString h =
+        QStringLiteral("<h3>%1</h3><table cellspacing=3>").arg(QFileInfo(loaded.path).fileName().toHtmlEscaped());
     auto row = [&h](const QString &key, const QString &value) {
         h += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(key, value);
     };
     row(tr("Folder"), QDir::toNativeSeparators(loaded.path).toHtmlEscaped());
-    row(tr("Vocabulary"),
-        tr("%1 pieces, %2 of them UTF-8 bytes").arg(tok.vocabSize()).arg(loaded.bytePieces));
+    row(tr("Vocabulary"), tr("%1 pieces, %2 of them UTF-8 bytes").arg(tok.vocabSize()).arg(loaded.bytePieces));
     row(tr("Special ids"), QStringLiteral("&lt;unk&gt; %1, &lt;s&gt; %2, &lt;/s&gt; %3, &lt;pad&gt; %4")
                                .arg(tok.unkId())
                                .arg(tok.bosId())

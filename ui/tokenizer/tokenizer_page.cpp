@@ -361,9 +361,8 @@ void TokenizerPage::setCurrentTokenizer(std::shared_ptr<const Loaded> loaded)
     m_current = std::move(loaded);
     if (m_current) {
         const auto &tok = *m_current->tokenizer;
-        m_tester->setTitle(tr("Tokenizer %1 (%2 pieces)")
-                               .arg(QFileInfo(m_current->path).fileName())
-                               .arg(tok.vocabSize()));
+        m_tester->setTitle(
+            tr("Tokenizer %1 (%2 pieces)").arg(QFileInfo(m_current->path).fileName()).arg(tok.vocabSize()));
     } else {
         m_tester->setTitle(tr("Select a tokenizer in the list to try it."));
     }
@@ -373,9 +372,9 @@ void TokenizerPage::setCurrentTokenizer(std::shared_ptr<const Loaded> loaded)
 
 void TokenizerPage::showDetails()
 {
-    m_details->setHtml(m_current ? TokenizerDetails::html(*m_current)
-                                 : QStringLiteral("<p style='color:gray'>%1</p>")
-                                       .arg(tr("Select a tokenizer to see its details.")));
+    m_details->setHtml(
+        m_current ? TokenizerDetails::html(*m_current)
+                  : QStringLiteral("<p style='color:gray'>%1</p>").arg(tr("Select a tokenizer to see its details.")));
 }
 
 // --- the tester --------------------------------------------------------------------------------------------

@@ -85,12 +85,12 @@ public:
     bool testerIsCurrent() const;
     QString testerTokenizerPath() const;  // the tokenizer the chips come from ("" when none)
     qint64 testerTokenCount() const;
-    qint64 testerCharacterCount() const;  // Unicode code points of the text
+    qint64 testerCharacterCount() const;                         // Unicode code points of the text
     double testerCharsPerToken() const;                          // characters / tokens; 0 without tokens
     QString testerSummary() const;
 
 public Q_SLOTS:
-    void refresh();  // the session reads the store; the list shows its tokenizers
+    void refresh();                // the session reads the store; the list shows its tokenizers
     void chooseTokenizerFolder();  // a folder dialog, then openTokenizerFolder()
 
 Q_SIGNALS:

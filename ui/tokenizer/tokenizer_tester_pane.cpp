@@ -37,8 +37,7 @@ qint64 codePoints(const std::string &utf8)
                          [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; });
 }
 
-TokenKind kindOf(const core::tokenizer::Tokenizer &tok, const std::unordered_set<int32_t> &markerIds,
-                 int32_t id)
+TokenKind kindOf(const core::tokenizer::Tokenizer &tok, const std::unordered_set<int32_t> &markerIds, int32_t id)
 {
     if (tok.isControl(id)) return TokenKind::Control;
     if (tok.isByte(id)) return TokenKind::Byte;
@@ -148,8 +147,8 @@ void TokenizerTesterPane::encodeNow()
         onEncoded(watcher->result());
     });
     // Encoding a pasted book takes a while; the chips of the previous text stay until this one is done.
-    watcher->setFuture(QtConcurrent::run([loaded = m_tokenizer, text = m_input->toPlainText().toStdString(),
-                                          generation, maxChips = m_maxChips]() -> Encoded {
+    watcher->setFuture(QtConcurrent::run([loaded = m_tokenizer, text = m_input->toPlainText().toStdString(), generation,
+                                          maxChips = m_maxChips]() -> Encoded {
         Encoded out;
         out.generation = generation;
         out.path = loaded->path;
@@ -161,8 +160,8 @@ void TokenizerTesterPane::encodeNow()
             const size_t shown = std::min<size_t>(ids.size(), static_cast<size_t>(maxChips));
             out.tokens.reserve(static_cast<int>(shown));
             for (size_t i = 0; i < shown; ++i)
-                out.tokens.push_back({QString::fromStdString(tok.piece(ids[i])), ids[i],
-                                      kindOf(tok, loaded->markerIds, ids[i])});
+                out.tokens.push_back(
+                    {QString::fromStdString(tok.piece(ids[i])), ids[i], kindOf(tok, loaded->markerIds, ids[i])});
         } catch (const std::exception &e) {
             out.error = QString::fromStdString(e.what());
         }

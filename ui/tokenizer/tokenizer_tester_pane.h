@@ -47,7 +47,7 @@ public:
     QString shownTokenizerPath() const { return m_shownTokenizerPath; }  // "" when none
     qint64 tokenCount() const { return m_tokenCount; }
     qint64 characterCount() const { return m_charCount; }  // Unicode code points of the text
-    double charsPerToken() const;                           // characters / tokens; 0 without tokens
+    double charsPerToken() const;                          // characters / tokens; 0 without tokens
     QString summary() const;
     TokenPiecesModel *piecesModel() const { return m_pieces; }
     TokenChipDelegate *chipDelegate() const { return m_delegate; }

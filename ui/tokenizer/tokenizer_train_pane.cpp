@@ -52,9 +52,10 @@ TokenizerTrainPane::TokenizerTrainPane(WorkspaceSession *session, QWidget *paren
       m_runner(new JobRunner(this))
 {
     m_hint->setWordWrap(true);
-    m_hint->setText(tr("Open a workspace (File > Open Workspace...) to train tokenizers: they are "
-                       "written into it and registered there. Tokenizer folders can still be tried with "
-                       "Open Folder..."));
+    m_hint->setText(
+        tr("Open a workspace (File > Open Workspace...) to train tokenizers: they are "
+           "written into it and registered there. Tokenizer folders can still be tried with "
+           "Open Folder..."));
     m_progress->setRange(0, 1000);
     m_progress->setValue(0);
     m_progressLabel->setWordWrap(true);
@@ -112,8 +113,8 @@ bool TokenizerTrainPane::startTraining()
     auto outcome = std::make_shared<Outcome>();
     // The worker registers the tokenizer itself (its own store connection: one per thread), so a finished
     // training is in the store even if the page is gone by then.
-    const bool started = m_runner->start(tr("Tokenizer training"), [options, outDir, databasePath,
-                                                                     outcome](core::JobContext &job) {
+    const bool started = m_runner->start(tr("Tokenizer training"),
+                                         [options, outDir, databasePath, outcome](core::JobContext &job) {
         outcome->result = core::tokenizer::trainTokenizer(options, outDir, job);
         outcome->tokenizerId = core::tokenizer::recordTokenizer(databasePath, outcome->result);
     });

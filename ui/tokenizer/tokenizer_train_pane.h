@@ -33,7 +33,7 @@ public:
     void updateControls();       // after the workspace or the form changed
 
 Q_SIGNALS:
-    void trained(const QString &path);                // written and registered (before finished)
+    void trained(const QString &path);               // written and registered (before finished)
     void finished(int state, const QString &error);  // core::JobState: Completed, Failed, Cancelled
 
 private:

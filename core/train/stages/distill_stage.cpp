@@ -40,8 +40,8 @@ DistillStage::DistillStage(const RunConfig &config, const tokenizer::Tokenizer &
 {
     const DistillConfig &d = config.stage.distill;
     if (d.teacherCheckpoint.empty()) return;
-    m_teacher = loadFrozenModel(d.teacherCheckpoint, device, "stage.distill.teacher_checkpoint", tok,
-                                config.data.seqLen);
+    m_teacher =
+        loadFrozenModel(d.teacherCheckpoint, device, "stage.distill.teacher_checkpoint", tok, config.data.seqLen);
 }
 
 std::vector<float> DistillStage::weightsOf(const data::Batch &b, const MarkerWeights &w)
@@ -116,8 +116,9 @@ void registerDistillStage()
 {
     StageSpec spec;
     spec.name = "distill";
-    spec.summary = translateNoop("danka::core", "distillation on conversations: R1-style weighted replies, and "
-                                                "with a teacher checkpoint white-box KL");
+    spec.summary = translateNoop("danka::core",
+                                 "distillation on conversations: R1-style weighted replies, and "
+                                 "with a teacher checkpoint white-box KL");
     spec.datasetKind = "sft";
     spec.base = BaseUse::Required;
     spec.fields = {"data.overlong", "data.pad_to_multiple", "stage.distill."};

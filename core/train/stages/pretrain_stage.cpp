@@ -196,8 +196,9 @@ void registerPretrainStage()
 {
     StageSpec spec;
     spec.name = "pretrain";
-    spec.summary = translateNoop("danka::core", "next-token prediction on packed documents, from scratch or "
-                                                "continued from a checkpoint");
+    spec.summary = translateNoop("danka::core",
+                                 "next-token prediction on packed documents, from scratch or "
+                                 "continued from a checkpoint");
     spec.datasetKind = "pretrain";
     spec.base = BaseUse::Optional;
     spec.fields = {"stage.fim_rate", "stage.document_mask", "data.val_fraction"};

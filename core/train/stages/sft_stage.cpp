@@ -187,9 +187,10 @@ const StoredMessage kTruncated = storedMessage(
     "danka::core",
     "%1 of %2 training conversations are longer than data.seq_len + 1 = %3 tokens and are cut there (their last "
     "reply loses its end marker); raise data.seq_len or set data.overlong to \"drop\"");
-const StoredMessage kDropped = storedMessage(
-    "danka::core", "%1 training conversations are longer than data.seq_len + 1 = %2 tokens and are left out "
-                   "(data.overlong \"drop\"); %3 remain");
+const StoredMessage kDropped =
+    storedMessage("danka::core",
+                  "%1 training conversations are longer than data.seq_len + 1 = %2 tokens and are left out "
+                  "(data.overlong \"drop\"); %3 remain");
 
 }  // namespace
 
@@ -214,8 +215,9 @@ void registerSftStage()
 {
     StageSpec spec;
     spec.name = "sft";
-    spec.summary = translateNoop("danka::core", "supervised fine-tuning on conversations: the loss on the "
-                                                "assistant's replies");
+    spec.summary = translateNoop("danka::core",
+                                 "supervised fine-tuning on conversations: the loss on the "
+                                 "assistant's replies");
     spec.datasetKind = "sft";
     spec.base = BaseUse::Required;
     spec.fineTuning = true;

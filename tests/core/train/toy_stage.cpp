@@ -20,10 +20,11 @@ using namespace danka::core::train;
 class ToyStage final : public TrainingStage {
 public:
     ToyStage(const RunConfig &config, const at::Device &device)
-        : m_config(config), m_device(device), m_stride(config.stage.option("stride").get<int64_t>()),
+        : m_config(config),
+          m_device(device),
+          m_stride(config.stage.option("stride").get<int64_t>()),
           m_scale(torch::ones({1}, torch::TensorOptions().dtype(at::kFloat).device(device)).requires_grad_(true))
-    {
-    }
+    {}
 
     std::string name() const override { return "toy"; }
 

@@ -148,7 +148,9 @@ private Q_SLOTS:
         QFETCH(int, stage);
         QFETCH(bool, bf16);
         QFETCH(int, checkpointEvery);
-        RunConfig c = configFor(m_dataset, stage == 0 ? std::string("sft") : stage == 1 ? std::string("lora") : std::string("distill"));
+        RunConfig c = configFor(m_dataset, stage == 0   ? std::string("sft")
+                                           : stage == 1 ? std::string("lora")
+                                                        : std::string("distill"));
         c.runtime.precision = bf16 ? Precision::Bf16 : Precision::Fp32;
         c.runtime.activationCheckpointing = checkpointEvery;
         if (stage == 2) {

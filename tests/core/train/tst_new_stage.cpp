@@ -3,6 +3,7 @@
 // that file), resumed exactly, and its metric charted on the Runs page. Oracles: the toy's own declaration
 // (hand-written values), an uninterrupted run against a stopped-and-resumed one (bit-identical curves), and
 // the points the store holds.
+#include <QJsonArray>
 #include <QtTest>
 
 #include <fstream>
@@ -31,14 +32,24 @@ private:
     {
         nlohmann::json j = {
             {"name", name.toStdString()},
-            {"model", {{"vocab_size", 2000}, {"hidden_size", 32}, {"n_layers", 2}, {"n_heads", 4},
-                       {"ffn_hidden_size", 64}, {"max_seq_len", 32}}},
+            {"model",
+             {{"vocab_size", 2000},
+              {"hidden_size", 32},
+              {"n_layers", 2},
+              {"n_heads", 4},
+              {"ffn_hidden_size", 64},
+              {"max_seq_len", 32}}},
             {"data", {{"dataset", m_data}, {"seq_len", 16}, {"micro_batch_size", 2}}},
             {"optim", {{"learning_rate", 0.01}}},
             {"schedule", {{"max_steps", steps}, {"warmup_steps", 0}, {"decay", "constant"}}},
             {"stage", {{"kind", "toy"}, {"toy", {{"stride", 5}}}}},
-            {"runtime", {{"device", "cpu"}, {"log_every", 1}, {"eval_every", 0}, {"checkpoint_every", 4},
-                         {"sample_every", 0}, {"seed", 7}}},
+            {"runtime",
+             {{"device", "cpu"},
+              {"log_every", 1},
+              {"eval_every", 0},
+              {"checkpoint_every", 4},
+              {"sample_every", 0},
+              {"seed", 7}}},
         };
         const QString path = m_dir.filePath(name + QStringLiteral(".json"));
         std::ofstream(path.toStdString()) << j.dump(2);
@@ -89,6 +100,27 @@ private Q_SLOTS:
         QVERIFY(core::findStageMetric("toy/scale"));
     }
 
+    void listedByTheCli()
+    {
+        // danka-cli config stages: the built-in stages, then the toy with its own setting and metric.
+        const CliResult r = cli({QStringLiteral("--json"), QStringLiteral("config"), QStringLiteral("stages")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QJsonArray stages = r.json().value(QStringLiteral("stages")).toArray();
+        QVERIFY(stages.size() >= 8);
+        QCOMPARE(stages.first().toObject().value(QStringLiteral("name")).toString(), QStringLiteral("pretrain"));
+        const QJsonObject toy = stages.last().toObject();
+        QCOMPARE(toy.value(QStringLiteral("name")).toString(), QStringLiteral("toy"));
+        QCOMPARE(toy.value(QStringLiteral("available")).toBool(), true);
+        QCOMPARE(toy.value(QStringLiteral("lora")).toBool(), false);
+        QCOMPARE(toy.value(QStringLiteral("base_checkpoint")).toString(), QStringLiteral("optional"));
+        QCOMPARE(toy.value(QStringLiteral("settings")).toArray().first().toString(),
+                 QStringLiteral("stage.toy.stride"));
+        QCOMPARE(toy.value(QStringLiteral("metrics")).toArray().first().toString(), QStringLiteral("toy/scale"));
+        for (const QJsonValue &s : stages)
+            if (s.toObject().value(QStringLiteral("name")).toString() == QStringLiteral("dpo"))
+                QCOMPARE(s.toObject().value(QStringLiteral("available")).toBool(), false);
+    }
+
     void validated()
     {
         const core::ConfigLoadResult good = core::loadConfigFile(writeConfig(QStringLiteral("good"), 8).toStdString());
@@ -107,7 +139,8 @@ private Q_SLOTS:
         lora.stage.lora.enabled = true;
         bool refused = false;
         for (const core::ConfigProblem &p : core::validate(lora))
-            refused = refused || (p.path == "stage.lora.enabled" && p.message.find("stage \"toy\" trains every weight") == 0);
+            refused = refused ||
+                      (p.path == "stage.lora.enabled" && p.message.find("stage \"toy\" trains every weight") == 0);
         QVERIFY(refused);
     }
 
@@ -125,10 +158,10 @@ private Q_SLOTS:
                                     ws);
         QVERIFY2(first.exitCode == 0, qPrintable(first.err));
         const int64_t b = first.json().value(QStringLiteral("run_id")).toInteger();
-        const CliResult resumed = cli({QStringLiteral("--json"), QStringLiteral("train"), QStringLiteral("--config"),
-                                       writeConfig(QStringLiteral("stopped"), 8), QStringLiteral("--resume"),
-                                       QString::number(b)},
-                                      ws);
+        const CliResult resumed =
+            cli({QStringLiteral("--json"), QStringLiteral("train"), QStringLiteral("--config"),
+                 writeConfig(QStringLiteral("stopped"), 8), QStringLiteral("--resume"), QString::number(b)},
+                ws);
         QVERIFY2(resumed.exitCode == 0, qPrintable(resumed.err));
 
         const std::string database = core::Workspace::open(ws.toStdString()).databasePath();

@@ -129,7 +129,7 @@ private:
     RunConfig configFor(const QString &stage) const
     {
         if (stage == QLatin1String("pretrain")) return tinyRun(std::string("pretrain"), m_pretrainData);
-        RunConfig c = tinyRun(stage == QLatin1String("sft") ? std::string("sft")
+        RunConfig c = tinyRun(stage == QLatin1String("sft")    ? std::string("sft")
                               : stage == QLatin1String("lora") ? std::string("lora")
                                                                : std::string("distill"),
                               m_sftData);
