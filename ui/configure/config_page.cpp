@@ -1,6 +1,8 @@
 // Configure page (see config_page.h).
 #include "ui/configure/config_page.h"
 
+#include "ui/configure/label_text.h"
+
 #include <QComboBox>
 #include <QDir>
 #include <QFile>
@@ -53,24 +55,6 @@ namespace {
 const QColor kProblemColor(0xc6, 0x28, 0x28);
 constexpr int kJsonPauseMs = 400;  // typing in the JSON view is read after this pause
 constexpr qint64 kMaxConfigFileBytes = 16 << 20;
-
-QString qs(const std::string &s)
-{
-    return QString::fromStdString(s);
-}
-
-QString bytesText(double bytes)
-{
-    return qs(core::formatBytes(bytes));
-}
-
-void setTextColor(QLabel *label, const QColor &color)
-{
-    QPalette p = label->palette();
-    p.setColor(QPalette::WindowText,
-               color.isValid() ? color : label->parentWidget()->palette().color(QPalette::WindowText));
-    label->setPalette(p);
-}
 
 // Problems in these keys make the estimator's input meaningless (or the parameter count undefined).
 bool affectsEstimate(const std::string &path)

@@ -1,6 +1,8 @@
 // The Configure page's size and memory estimate (see estimate_pane.h).
 #include "ui/configure/estimate_pane.h"
 
+#include "ui/configure/label_text.h"
+
 #include <QComboBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -26,24 +28,6 @@ namespace {
 const QColor kProblemColor(0xc6, 0x28, 0x28);
 const QColor kFitColor(0x2e, 0x7d, 0x32);
 const double kBudgetChoicesGib[] = {8, 12, 16, 24, 48, 80};
-
-QString qs(const std::string &s)
-{
-    return QString::fromStdString(s);
-}
-
-QString bytesText(double bytes)
-{
-    return qs(core::formatBytes(bytes));
-}
-
-void setTextColor(QLabel *label, const QColor &color)
-{
-    QPalette p = label->palette();
-    p.setColor(QPalette::WindowText,
-               color.isValid() ? color : label->parentWidget()->palette().color(QPalette::WindowText));
-    label->setPalette(p);
-}
 
 QString planText(const model::MemoryPlan &plan)
 {
